@@ -1,0 +1,71 @@
+"""notifier: personal-data breach notification for French health establishments."""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, request, session
+
+from notifier.config import Defaults
+from notifier.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """The application factory: configuration, extensions, blueprints and CLI; nothing else."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("NOTIFIER_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env("NOTIFIER")
+    if config:
+        app.config.update(config)
+    _fill_instance_defaults(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(
+        Path(__file__).parent / "translations"))
+    limiter.init_app(app)
+
+    from notifier import models  # noqa: F401  (register the tables)
+    from notifier.web import register_web
+
+    register_web(app)
+    return app
+
+
+def _fill_instance_defaults(app: Flask) -> None:
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'notifier.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    if not app.config.get("STORAGE_DIR"):
+        app.config["STORAGE_DIR"] = str(instance / "storage")
+    Path(app.config["STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        # A key generated once per instance, kept out of the repository; set NOTIFIER_SECRET_KEY in production.
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_hex(32))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _select_locale() -> str:
+    """French first: the user's explicit choice, then the browser's preference between fr and en."""
+    from flask import current_app
+
+    chosen = session.get("lang")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "fr"

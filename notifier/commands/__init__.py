@@ -1,0 +1,1 @@
+"""`notifier` sub-commands, one module per domain; each module lists its commands in COMMANDS."""

@@ -1,0 +1,38 @@
+"""Default configuration. Every key can be overridden by an environment variable with the prefix ``NOTIFIER_``
+(``NOTIFIER_DATABASE_URL``, ``NOTIFIER_SECRET_KEY``...), read by ``app.config.from_prefixed_env("NOTIFIER")``."""
+
+from datetime import timedelta
+
+
+class Defaults:
+    # Filled in by create_app() from the instance folder when not given.
+    DATABASE_URL: str | None = None
+    STORAGE_DIR: str | None = None
+    SECRET_KEY: str | None = None
+
+    # GDPR art. 33(1): 72 hours. A proposal (COM(2025) 837, "digital omnibus") would make it 96 h; not law.
+    CNIL_PERIOD_HOURS = 72
+    TIMEZONE = "Europe/Paris"
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ("fr", "en")
+
+    # Uploads (patient lists). Flask answers 413 above this; the page explains the limit.
+    MAX_CONTENT_LENGTH = 512 * 1024 * 1024
+
+    # Session cookies: HttpOnly and SameSite=Lax always; Secure unless explicitly turned off for local http.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True  # NOTIFIER_SESSION_COOKIE_SECURE=false for plain http on localhost
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    SESSION_REFRESH_EACH_REQUEST = True
+
+    # Letter jobs: None = local process pool; a redis:// URL = Celery workers.
+    CELERY_BROKER_URL: str | None = None
+    LETTER_WORKERS = 2
+
+    WTF_CSRF_TIME_LIMIT = None
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False

@@ -1,0 +1,352 @@
+"""Postal address blocks for paper letters, after the French norm NF Z10-011 (La Poste).
+
+NF Z10-011: at most 6 lines (7 abroad), at most 38 characters per line including spaces;
+line 1 civility and name, 2 complement of the recipient (apartment, c/o), 3 building, 4 number and street,
+5 lieu-dit or BP, 6 postcode and CITY in capitals without accents, 7 COUNTRY when abroad; no punctuation from
+line 4 on. Empty lines are left out.
+
+Every change made to the text of a field is returned as a `Normalisation`, never made silently, so that the Data
+Protection Officer can see what was printed instead of what the file said. Called once per patient (750,000 at a
+time): the costly bits (accents, city lines) are cached and the common case takes the fast path.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import NamedTuple
+
+MAX_LINE_LENGTH = 38  # NF Z10-011, characters per line including spaces
+MAX_LINES_FRANCE = 6  # NF Z10-011
+MAX_LINES_ABROAD = 7  # NF Z10-011: the 7th line is the country
+
+
+class Normalisation(NamedTuple):
+    """One change from the file's text to what is stored or printed."""
+
+    field: str
+    old: str
+    new: str
+    reason: str
+
+
+class FieldProblem(NamedTuple):
+    """Why a value cannot be used: a code of `ADDRESS_PROBLEMS` (or of the importer's `ROW_ERRORS`)."""
+
+    field: str
+    code: str
+    value: str
+
+
+class AddressResult(NamedTuple):
+    lines: list[str]
+    problems: list[FieldProblem]
+    normalisations: list[Normalisation]
+    postcode: str  # as printed: a French postcode is 5 digits
+    city: str  # as printed on the last line
+    country: str  # as printed on line 7; empty for France
+    abroad: bool
+
+
+ADDRESS_PROBLEMS: dict[str, tuple[str, str]] = {
+    "postcode_missing": ("Code postal manquant", "Postcode missing"),
+    "postcode_format": ("Code postal français invalide : 5 chiffres attendus", "Invalid French postcode: 5 digits expected"),
+    "city_missing": ("Ville manquante", "City missing"),
+    "street_missing": (
+        "Adresse manquante : numéro et voie, ou lieu-dit / BP",
+        "Address missing: number and street, or locality / PO box",
+    ),
+    "line_too_long": (
+        "Ligne d'adresse de plus de 38 caractères, même abrégée (NF Z10-011)",
+        "Address line longer than 38 characters, even abbreviated (NF Z10-011)",
+    ),
+    "too_many_lines": (
+        "Adresse de plus de 6 lignes (7 à l'étranger) (NF Z10-011)",
+        "Address longer than 6 lines (7 abroad) (NF Z10-011)",
+    ),
+}
+
+ADDRESS_NORMALISATIONS: dict[str, tuple[str, str]] = {
+    "upper_case": ("Nom en majuscules (NF Z10-011, ligne 1)", "Last name in capitals (NF Z10-011, line 1)"),
+    "last_line_format": (
+        "Majuscules sans accents ni ponctuation sur la dernière ligne (NF Z10-011)",
+        "Capitals without accents or punctuation on the last line (NF Z10-011)",
+    ),
+    "country_format": (
+        "Pays en majuscules sans accents ni ponctuation (NF Z10-011, ligne 7)",
+        "Country in capitals without accents or punctuation (NF Z10-011, line 7)",
+    ),
+    "domestic_country_omitted": (
+        "Pays non imprimé : adresse en France (NF Z10-011)",
+        "Country not printed: address in France (NF Z10-011)",
+    ),
+    "punctuation_removed": (
+        "Ponctuation supprimée à partir de la ligne 4 (NF Z10-011)",
+        "Punctuation removed from line 4 on (NF Z10-011)",
+    ),
+    "postcode_spaces_removed": ("Espaces retirés du code postal", "Spaces removed from the postcode"),
+    "postcode_zero_padded": (
+        "Zéro initial rétabli : code postal à 4 chiffres, zéro perdu par le tableur (départements 01 à 09)",
+        "Leading zero restored: 4-digit postcode whose zero the spreadsheet dropped (départements 01 to 09)",
+    ),
+    "abbreviated": (
+        "Abrégé pour tenir en 38 caractères (abréviations La Poste, NF Z10-011)",
+        "Abbreviated to fit 38 characters (La Poste abbreviations, NF Z10-011)",
+    ),
+}
+
+CIVILITY_LONG = {"m": "Monsieur", "mme": "Madame"}
+CIVILITY_SHORT = {"m": "M.", "mme": "Mme"}  # used only when the long form does not fit line 1
+
+# Line 2 when the letter goes to a legal representative (CSP L.1111-2: information of a minor is given to the
+# holders of parental authority, of a protected adult to the guardian): the representative on line 1, the patient
+# on line 2, so that the person who opens the letter knows on whose behalf they receive it.
+REPRESENTATIVE_LINE_FORMS = ("Représentant légal de {name}", "Repr. légal de {name}")
+
+# Lieu-dit / BP and the street have no punctuation (NF Z10-011); hyphens and slashes stay (Jean-Jaurès, 12/14).
+_STREET_PUNCTUATION = re.compile(r"[,.;:!?\"'’`«»()\[\]{}*_]")
+# The last lines also lose hyphens and apostrophes, as La Poste writes them (SAINT ETIENNE, L ILE ROUSSE).
+_LAST_LINE_PUNCTUATION = re.compile(r"[,.;:!?\"'’`«»()\[\]{}*_\-/\\]")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _build_unaccent_table() -> dict[int, str]:
+    table = {}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+        if base != char and base.isascii() and base:
+            table[code] = base
+    table.update({ord("Œ"): "OE", ord("œ"): "oe", ord("Æ"): "AE", ord("æ"): "ae", ord("Ø"): "O", ord("ø"): "o",
+                  ord("Đ"): "D", ord("đ"): "d", ord("Ł"): "L", ord("ł"): "l", ord("ß"): "ss"})
+    return table
+
+
+_UNACCENT = _build_unaccent_table()
+
+
+def without_accents(text: str) -> str:
+    """Latin letters without their accents (é -> e, Œ -> OE); other scripts are left as they are."""
+    if text.isascii():
+        return text
+    plain = text.translate(_UNACCENT)
+    if plain.isascii():
+        return plain
+    return "".join(c for c in unicodedata.normalize("NFKD", plain) if not unicodedata.combining(c))
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def last_line_text(text: str) -> str:
+    """NF Z10-011 last lines (postcode + CITY, COUNTRY): capitals, no accents, no punctuation."""
+    return _collapse(_LAST_LINE_PUNCTUATION.sub(" ", without_accents(text).upper()))
+
+
+def street_text(text: str) -> str:
+    """NF Z10-011 lines 4 and 5: no punctuation; letter case and accents are kept."""
+    if _STREET_PUNCTUATION.search(text) is None:
+        return text
+    return _collapse(_STREET_PUNCTUATION.sub(" ", text))
+
+
+# Countries whose mail is domestic from France: metropolitan France and the overseas départements (their
+# postcodes are French, 971-976), written without a country line (La Poste). Keys are `_country_key` forms.
+FRANCE_NAMES = frozenset({
+    "", "fr", "fra", "france", "francemetropolitaine", "republiquefrancaise", "guadeloupe", "martinique", "guyane",
+    "guyanefrancaise", "reunion", "lareunion", "mayotte",
+})
+
+
+def _country_key(text: str) -> str:
+    return "".join(ch for ch in without_accents(text).lower() if ch.isalnum())
+
+
+_country_cache: dict[str, bool] = {}
+
+
+def is_france(country: str) -> bool:
+    """True when the country cell means a French address (empty, FR, France, an overseas département)."""
+    known = _country_cache.get(country)
+    if known is None:
+        known = _country_key(country) in FRANCE_NAMES
+        if len(_country_cache) < 10_000:
+            _country_cache[country] = known
+    return known
+
+
+# Abbreviations of La Poste's list for NF Z10-011 address lines (types of way, titles, building words), used only
+# when a line would not fit in 38 characters. Keys are upper case without accents.
+ABBREVIATIONS: dict[str, str] = {
+    "ALLEE": "ALL", "AVENUE": "AV", "BOULEVARD": "BD", "CARREFOUR": "CAR", "CHEMIN": "CHE", "CHAUSSEE": "CHS",
+    "CORNICHE": "COR", "COURS": "CRS", "DOMAINE": "DOM", "DESCENTE": "DSC", "ESPLANADE": "ESP", "FAUBOURG": "FG",
+    "HAMEAU": "HAM", "IMPASSE": "IMP", "LOTISSEMENT": "LOT", "MONTEE": "MTE", "PASSAGE": "PAS", "PLACE": "PL",
+    "PLATEAU": "PLT", "PROMENADE": "PRO", "PARVIS": "PRV", "QUARTIER": "QUA", "RESIDENCE": "RES", "RUELLE": "RLE",
+    "ROUTE": "RTE", "SENTIER": "SEN", "SQUARE": "SQ", "TRAVERSE": "TRA", "VILLA": "VLA", "VILLAGE": "VLGE",
+    "ROND POINT": "RPT", "ROND-POINT": "RPT", "GRANDE RUE": "GR", "LIEU DIT": "LD", "LIEU-DIT": "LD",
+    "ZONE INDUSTRIELLE": "ZI", "ZONE ARTISANALE": "ZA", "BOITE POSTALE": "BP",
+    "SAINT": "ST", "SAINTE": "STE", "DOCTEUR": "DR", "GENERAL": "GAL", "MARECHAL": "MAL", "PRESIDENT": "PDT",
+    "PROFESSEUR": "PR", "APPARTEMENT": "APP", "BATIMENT": "BAT", "ESCALIER": "ESC", "ETAGE": "ETG",
+    "IMMEUBLE": "IMM", "ENTREE": "ENT",
+}
+
+
+def abbreviate(text: str, limit: int = MAX_LINE_LENGTH) -> str | None:
+    """The line with La Poste abbreviations applied from left to right until it fits, or None if it never does."""
+    words = text.split(" ")
+    i = 0
+    while i < len(words) and len(" ".join(words)) > limit:
+        pair = without_accents(" ".join(words[i:i + 2])).upper() if i + 1 < len(words) else None
+        if pair in ABBREVIATIONS:
+            words[i:i + 2] = [ABBREVIATIONS[pair]]
+        else:
+            short = ABBREVIATIONS.get(without_accents(words[i]).upper())
+            if short:
+                words[i] = short
+        i += 1
+    shortened = " ".join(words)
+    return shortened if len(shortened) <= limit else None
+
+
+def _initials(first_name: str) -> str:
+    """Jean-Pierre -> J.-P., Marie Claire -> M. C."""
+    return " ".join("-".join(part[:1] + "." for part in word.split("-") if part) for word in first_name.split())
+
+
+def _fit(field: str, text: str, problems: list, normalisations: list) -> str:
+    """The line as is, or abbreviated (and recorded) when longer than 38 characters, or a problem."""
+    if len(text) <= MAX_LINE_LENGTH:
+        return text
+    short = abbreviate(text)
+    if short is None:
+        problems.append(FieldProblem(field, "line_too_long", text))
+        return text
+    normalisations.append(Normalisation(field, text, short, "abbreviated"))
+    return short
+
+
+def _name_line(civility: str, first_name: str, last_name: str, field: str, problems, normalisations) -> str:
+    """Line 1: civility, first name, LAST NAME; shortened civility then initials only when it does not fit."""
+    tail = f"{first_name} {last_name}" if first_name else last_name
+    long_civility = CIVILITY_LONG.get(civility)
+    line = f"{long_civility} {tail}" if long_civility else tail
+    if len(line) <= MAX_LINE_LENGTH:
+        return line
+    candidates = []
+    if long_civility:
+        candidates.append(f"{CIVILITY_SHORT[civility]} {tail}")
+    if first_name:
+        short_tail = f"{_initials(first_name)} {last_name}"
+        candidates.append(f"{CIVILITY_SHORT[civility]} {short_tail}" if long_civility else short_tail)
+    for candidate in candidates:
+        if len(candidate) <= MAX_LINE_LENGTH:
+            normalisations.append(Normalisation(field, line, candidate, "abbreviated"))
+            return candidate
+    problems.append(FieldProblem(field, "line_too_long", line))
+    return line
+
+
+def _representative_line(first_name: str, last_name: str, problems, normalisations) -> str:
+    name = f"{first_name} {last_name}" if first_name else last_name
+    names = [name, f"{_initials(first_name)} {last_name}"] if first_name else [name]
+    wanted = REPRESENTATIVE_LINE_FORMS[0].format(name=name)
+    for form in REPRESENTATIVE_LINE_FORMS:
+        for candidate_name in names:
+            candidate = form.format(name=candidate_name)
+            if len(candidate) <= MAX_LINE_LENGTH:
+                if candidate != wanted:
+                    normalisations.append(Normalisation("guardian_name", wanted, candidate, "abbreviated"))
+                return candidate
+    problems.append(FieldProblem("guardian_name", "line_too_long", wanted))
+    return wanted
+
+
+_city_cache: dict[str, str] = {}
+
+
+def _last_line(value: str) -> str:
+    printed = _city_cache.get(value)
+    if printed is None:
+        printed = last_line_text(value)
+        if len(_city_cache) < 200_000:  # communes and their spellings: a bounded set in practice
+            _city_cache[value] = printed
+    return printed
+
+
+def format_address(*, last_name: str, postcode: str, city: str, civility: str = "", first_name: str = "",
+                   address_line2: str = "", address_line3: str = "", street: str = "", address_line5: str = "",
+                   country: str = "", guardian_name: str = "") -> AddressResult:
+    """The NF Z10-011 address block of one letter.
+
+    `civility` is a code ("m", "mme" or ""). Values are expected whitespace-collapsed (the importer does it).
+    When `guardian_name` is given (a minor or a protected adult with a legal representative, CSP L.1111-2), the
+    letter goes to the representative: line 1 is the representative as written in the file, line 2
+    "Représentant légal de <first name> <LAST NAME>", then the address, which must be the representative's.
+    """
+    problems: list[FieldProblem] = []
+    normalisations: list[Normalisation] = []
+    lines: list[str] = []
+
+    upper_name = last_name.upper()
+    if upper_name != last_name:
+        normalisations.append(Normalisation("last_name", last_name, upper_name, "upper_case"))
+    if guardian_name:
+        lines.append(_fit("guardian_name", guardian_name, problems, normalisations))
+        lines.append(_representative_line(first_name, upper_name, problems, normalisations))
+    else:
+        lines.append(_name_line(civility, first_name, upper_name, "last_name", problems, normalisations))
+    if address_line2:
+        lines.append(_fit("address_line2", address_line2, problems, normalisations))
+    if address_line3:
+        lines.append(_fit("address_line3", address_line3, problems, normalisations))
+    delivery_lines = 0
+    for field, value in (("street", street), ("address_line5", address_line5)):
+        if value:
+            printed = street_text(value)
+            if printed != value:
+                normalisations.append(Normalisation(field, value, printed, "punctuation_removed"))
+            if printed:
+                lines.append(_fit(field, printed, problems, normalisations))
+                delivery_lines += 1
+    if not delivery_lines:
+        problems.append(FieldProblem("street", "street_missing", street or address_line5))
+
+    abroad = not is_france(country)
+    if " " in postcode:
+        compact = postcode.replace(" ", "")
+        normalisations.append(Normalisation("postcode", postcode, compact, "postcode_spaces_removed"))
+        postcode = compact
+    if abroad:
+        printed_postcode = last_line_text(postcode)
+        if printed_postcode != postcode:
+            normalisations.append(Normalisation("postcode", postcode, printed_postcode, "last_line_format"))
+    else:
+        printed_postcode = postcode
+        if len(postcode) == 4 and postcode.isdigit() and postcode.isascii():
+            printed_postcode = "0" + postcode
+            normalisations.append(Normalisation("postcode", postcode, printed_postcode, "postcode_zero_padded"))
+        if not postcode:
+            problems.append(FieldProblem("postcode", "postcode_missing", ""))
+        elif not (len(printed_postcode) == 5 and printed_postcode.isdigit() and printed_postcode.isascii()):
+            problems.append(FieldProblem("postcode", "postcode_format", postcode))
+    printed_city = _last_line(city)
+    if printed_city != city:
+        normalisations.append(Normalisation("city", city, printed_city, "last_line_format"))
+    if not printed_city:
+        problems.append(FieldProblem("city", "city_missing", city))
+    last = f"{printed_postcode} {printed_city}" if printed_postcode else printed_city
+    lines.append(_fit("city", last, problems, normalisations))
+
+    printed_country = ""
+    if abroad:
+        printed_country = _last_line(country)
+        if printed_country != country:
+            normalisations.append(Normalisation("country", country, printed_country, "country_format"))
+        lines.append(_fit("country", printed_country, problems, normalisations))
+    elif country:
+        normalisations.append(Normalisation("country", country, "", "domestic_country_omitted"))
+
+    if len(lines) > (MAX_LINES_ABROAD if abroad else MAX_LINES_FRANCE):
+        problems.append(FieldProblem("address", "too_many_lines", " / ".join(lines)))
+    return AddressResult(lines, problems, normalisations, printed_postcode, printed_city, printed_country, abroad)

@@ -1,0 +1,338 @@
+"""Reading a patient list file, CSV or XLSX, as a stream of records: what kind of file, which encoding and
+separator, the header line, then (row number, cells) one record at a time so memory stays flat at 750,000 rows.
+
+Knows nothing of patients: `patient_import` maps and checks the cells.
+
+Choices, documented in docs/patient-import.md:
+- the kind comes from the content first (a ZIP container is an XLSX workbook, an OLE2 one an old .xls), then from
+  the file name's extension;
+- CSV encoding: a byte-order mark decides (UTF-8, UTF-16, UTF-32); otherwise the first 1 MiB holding a non-ASCII
+  byte is decoded as strict UTF-8, and if that fails as Windows-1252 (Excel's "CSV" on a French Windows);
+  a file that is neither is refused. A byte sequence invalid in the chosen encoding found later in the file
+  becomes U+FFFD, and the importer rejects that record (`invalid_characters`) instead of failing the whole file;
+- the separator is the most frequent of ";", tab and "," outside quotes on the header line (";" wins a tie:
+  French Excel's separator); csv.Sniffer guesses wrong on addresses full of commas;
+- row numbers are the file's line number where the record starts (header = line 1), or the sheet's row number.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import IO, Any
+
+SAMPLE_BYTES = 1 << 20
+SEPARATORS = (";", "\t", ",")  # in order of preference on a tie
+CSV_EXTENSIONS = frozenset({"", ".csv", ".txt", ".tsv", ".tab"})
+XLSX_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
+
+FILE_ERRORS: dict[str, tuple[str, str]] = {
+    "empty_file": ("Le fichier est vide", "The file is empty"),
+    "unsupported_file_type": (
+        "Type de fichier non pris en charge ({detail}) : CSV ou XLSX attendu",
+        "Unsupported file type ({detail}): CSV or XLSX expected",
+    ),
+    "legacy_xls": (
+        "Ancien format Excel (.xls) : enregistrez le fichier au format .xlsx ou CSV",
+        "Old Excel format (.xls): save the file as .xlsx or CSV",
+    ),
+    "unreadable_xlsx": (
+        "Classeur XLSX illisible ou endommagé ({detail})",
+        "Unreadable or damaged XLSX workbook ({detail})",
+    ),
+    "binary_file": ("Le fichier n'est pas un fichier texte CSV", "The file is not a CSV text file"),
+    "utf16_without_bom": (
+        "Encodage UTF-16 sans marque d'ordre des octets : enregistrez le fichier en CSV UTF-8",
+        "UTF-16 without a byte-order mark: save the file as CSV UTF-8",
+    ),
+    "unknown_encoding": (
+        "Encodage inconnu : ni UTF-8 ni Windows-1252",
+        "Unknown encoding: neither UTF-8 nor Windows-1252",
+    ),
+    "no_header": ("Aucune ligne d'en-tête", "No header line"),
+    "no_separator": (
+        "Séparateur introuvable sur la ligne d'en-tête : point-virgule, virgule ou tabulation attendu",
+        "No separator on the header line: semicolon, comma or tab expected",
+    ),
+    "malformed_csv": ("CSV mal formé ligne {detail}", "Malformed CSV at line {detail}"),
+    "no_known_columns": (
+        "Aucune colonne reconnue (IPP, Nom, Adresse, Code postal, Ville…)",
+        "No recognised column (IPP, Last name, Address, Postcode, City…)",
+    ),
+    "missing_columns": ("Colonnes obligatoires absentes : {detail}", "Required columns missing: {detail}"),
+    "invalid_mapping": ("Correspondance des colonnes invalide : {detail}", "Invalid column mapping: {detail}"),
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported. `code` is a key of FILE_ERRORS; `message(lang)` is one line."""
+
+    def __init__(self, code: str, detail: str = ""):
+        self.code = code
+        self.detail = detail
+        super().__init__(self.message("fr"))
+
+    def message(self, lang: str = "fr") -> str:
+        french, english = FILE_ERRORS[self.code]
+        text = english if lang == "en" else french
+        if "{detail}" in text:
+            return text.format(detail=self.detail)
+        return f"{text} ({self.detail})" if self.detail else text
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    kind: str  # "csv" | "xlsx"
+    encoding: str | None  # CSV only: a Python codec name
+    separator: str | None  # CSV only
+    headers: tuple[str, ...]  # cleaned, unique: keys of the records' original values
+    header_row: int
+    sheet: str | None = None  # XLSX only: the first sheet is read
+
+
+Source = str | os.PathLike | IO[bytes]
+
+
+@contextmanager
+def _binary(source: Source):
+    """The source as a binary file at its start; closed afterwards only if opened here."""
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as handle:
+            yield handle
+    else:
+        source.seek(0)
+        yield source
+
+
+def _file_name(source: Source, filename: str | None) -> str:
+    if filename:
+        return filename
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return getattr(source, "name", "") or ""
+
+
+def inspect_file(source: Source, filename: str | None = None) -> FileFormat:
+    """Kind, encoding, separator and header line of a patient list; ImportFileError when it cannot be read.
+
+    A file object must be binary and seekable (it is read again for the records)."""
+    extension = os.path.splitext(_file_name(source, filename))[1].lower()
+    with _binary(source) as handle:
+        head = handle.read(SAMPLE_BYTES)
+        if not head:
+            raise ImportFileError("empty_file")
+        if head.startswith(b"PK\x03\x04"):
+            return _inspect_xlsx(handle)
+        if head.startswith(b"\xd0\xcf\x11\xe0"):
+            raise ImportFileError("legacy_xls")
+        if extension in XLSX_EXTENSIONS:
+            raise ImportFileError("unreadable_xlsx", "not a ZIP container")
+        if extension == ".xls":
+            raise ImportFileError("legacy_xls")
+        if extension not in CSV_EXTENSIONS:
+            raise ImportFileError("unsupported_file_type", extension)
+        encoding = _detect_encoding(head, handle)
+        handle.seek(0)
+        separator = _detect_separator(_text_start(head, encoding))
+        with _text(handle, encoding) as text:
+            reader = csv.reader(text, delimiter=separator)
+            try:
+                for cells in reader:
+                    if _is_header(cells):
+                        return FileFormat("csv", encoding, separator, clean_headers(cells), reader.line_num)
+            except csv.Error as error:
+                raise ImportFileError("malformed_csv", f"{reader.line_num} ({error})") from None
+        raise ImportFileError("no_header")
+
+
+def _is_header(cells: list) -> bool:
+    """The header is the first record with a non-blank cell."""
+    return any(cell is not None and str(cell).strip() for cell in cells)
+
+
+# Control characters other than tab, line feed, form feed and carriage return: a text file has almost none.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _detect_encoding(head: bytes, handle: IO[bytes]) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # Excel's "Unicode text" export
+    if b"\x00" in head:
+        # ASCII text in UTF-16 has a zero in every other byte.
+        if max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4:
+            raise ImportFileError("utf16_without_bom")
+        raise ImportFileError("binary_file")
+    sample = head
+    while sample.isascii():  # all-ASCII so far tells nothing: look further for the first accented letter
+        sample = handle.read(SAMPLE_BYTES)
+        if not sample:
+            return "utf-8"
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        try:
+            text = sample.decode("cp1252")
+            encoding = "cp1252"
+        except UnicodeDecodeError:
+            raise ImportFileError("unknown_encoding") from None
+    if len(_CONTROL.findall(text)) > len(text) // 100:
+        raise ImportFileError("binary_file")
+    return encoding
+
+
+def _text_start(head: bytes, encoding: str) -> str:
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
+
+
+@contextmanager
+def _text(handle: IO[bytes], encoding: str) -> Iterator[io.TextIOWrapper]:
+    """The CSV text; invalid bytes become U+FFFD so that only the records holding them are rejected.
+
+    Detached afterwards: a text wrapper closes the binary file it wraps, and the caller's file is not ours."""
+    text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+    try:
+        yield text
+    finally:
+        text.detach()
+
+
+def _detect_separator(text: str) -> str:
+    """The separator most frequent outside quotes on the first non-blank line."""
+    counts = dict.fromkeys(SEPARATORS, 0)
+    quoted = False
+    seen_text = False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in "\r\n":
+            if seen_text:
+                break
+        elif char in counts:
+            counts[char] += 1
+            seen_text = True
+        elif not char.isspace():
+            seen_text = True
+    best = max(SEPARATORS, key=lambda sep: counts[sep])  # max keeps the first on a tie: SEPARATORS' order
+    if counts[best] == 0:
+        raise ImportFileError("no_separator")
+    return best
+
+
+def clean_headers(cells: list[Any]) -> tuple[str, ...]:
+    """Header names as keys: whitespace collapsed, trailing empty ones dropped, an empty one named after its
+    position ("colonne 4") and a repeated one numbered ("Nom (2)")."""
+    names = [" ".join(str(cell).split()) if cell is not None else "" for cell in cells]
+    while names and not names[-1]:
+        names.pop()
+    headers: list[str] = []
+    for position, name in enumerate(names, start=1):
+        name = name or f"colonne {position}"
+        unique, copy = name, 1
+        while unique in headers:
+            copy += 1
+            unique = f"{name} ({copy})"
+        headers.append(unique)
+    return tuple(headers)
+
+
+def iter_records(source: Source, fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:
+    """(row number, cells as text) of every record after the header; blank records are skipped."""
+    with _binary(source) as handle:
+        if fmt.kind == "xlsx":
+            yield from _xlsx_records(handle, fmt)
+            return
+        with _text(handle, fmt.encoding) as text:
+            reader = csv.reader(text, delimiter=fmt.separator)
+            next_line = 1
+            try:
+                for cells in reader:
+                    next_line = reader.line_num + 1
+                    if _is_header(cells):
+                        break
+                for cells in reader:
+                    line = next_line
+                    next_line = reader.line_num + 1
+                    if any(cells):
+                        yield line, cells
+            except csv.Error as error:  # a field over csv.field_size_limit(): an unclosed quote swallowed the rest
+                raise ImportFileError("malformed_csv", f"{next_line} ({error})") from None
+
+
+# --- XLSX ----------------------------------------------------------------------------------------------------------
+
+@contextmanager
+def _workbook(handle: IO[bytes]):
+    from openpyxl import load_workbook  # only XLSX imports pay for it
+
+    try:
+        with warnings.catch_warnings():  # odd but readable workbooks warn (styles, extensions): not our concern
+            warnings.simplefilter("ignore")
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl/zipfile/XML raise many kinds: all mean "not a workbook we can read"
+        raise ImportFileError("unreadable_xlsx", type(error).__name__) from None
+    try:
+        yield workbook
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(workbook) -> Iterator[tuple[int, tuple]]:
+    sheet = workbook.worksheets[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield from enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+
+
+def _inspect_xlsx(handle: IO[bytes]) -> FileFormat:
+    handle.seek(0)
+    with _workbook(handle) as workbook:
+        if not workbook.worksheets:
+            raise ImportFileError("no_header")
+        for row_number, values in _xlsx_rows(workbook):
+            cells = [cell_text(value) for value in values]
+            if _is_header(cells):
+                return FileFormat("xlsx", None, None, clean_headers(cells), row_number,
+                                  workbook.worksheets[0].title)
+    raise ImportFileError("no_header")
+
+
+def cell_text(value: Any) -> str:
+    """A spreadsheet cell as the text a person sees: dates as YYYY-MM-DD, 1000.0 as 1000, booleans as vrai/faux."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "vrai" if value else "faux"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_records(handle: IO[bytes], fmt: FileFormat) -> Iterator[tuple[int, list[str]]]:
+    with _workbook(handle) as workbook:
+        for row_number, values in _xlsx_rows(workbook):
+            if row_number <= fmt.header_row:
+                continue
+            cells = [cell_text(value) for value in values]
+            if any(cells):
+                yield row_number, cells

@@ -1,0 +1,35 @@
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from notifier.extensions import db
+
+
+class Organisation(db.Model):
+    """The controller (GDPR art. 4(7)): a hospital or clinic group. Every object belongs to one organisation and
+    nobody reaches another organisation's data."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    establishments: Mapped[list["Establishment"]] = relationship(
+        back_populates="organisation", order_by="Establishment.name"
+    )
+
+
+class Establishment(db.Model):
+    """A site of the organisation: the party named on the CNIL form (SIREN) and on the ARS report (FINESS)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    siren: Mapped[str] = mapped_column(String(9), default="")
+    finess: Mapped[str] = mapped_column(String(9), default="")
+    address: Mapped[str] = mapped_column(String(500), default="")
+    dpo_name: Mapped[str] = mapped_column(String(200), default="")
+    dpo_email: Mapped[str] = mapped_column(String(200), default="")
+    dpo_phone: Mapped[str] = mapped_column(String(50), default="")
+    legal_representative: Mapped[str] = mapped_column(String(200), default="")
+    legal_representative_title: Mapped[str] = mapped_column(String(200), default="")
+    # NIS2 (directive 2022/2555) scope is decided per establishment: French transposition was pending in 2026.
+    nis2_in_scope: Mapped[bool] = mapped_column(default=False)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="establishments")

@@ -1,0 +1,121 @@
+"""Dashboard charts, drawn on the server as small accessible SVGs (no JavaScript library, nothing fetched)."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from notifier.domain import vocabulary
+from notifier.extensions import db
+from notifier.models import Breach
+
+PARIS = ZoneInfo("Europe/Paris")
+COLOURS = {"confidentiality": "#1f5fa8", "integrity": "#b86e00", "availability": "#6b3fa0", "none": "#8a94a3"}
+
+
+@dataclass
+class Chart:
+    title: str
+    svg: str
+
+
+def dashboard_charts(organisation_id: int, lang: str) -> list[Chart]:
+    breaches = db.session.scalars(select(Breach).where(Breach.organisation_id == organisation_id)).all()
+    if not breaches:
+        return []
+    charts = [_per_month_by_nature(breaches, lang), _time_to_notify(breaches, lang)]
+    letters = _letters_by_status(organisation_id, lang)
+    if letters:
+        charts.append(letters)
+    return charts
+
+
+def _month(instant: datetime) -> str:
+    return instant.astimezone(PARIS).strftime("%Y-%m")
+
+
+def _per_month_by_nature(breaches, lang) -> Chart:
+    """Stacked bars: breaches per month of awareness (or creation), by nature."""
+    counts: dict[str, Counter] = {}
+    for breach in breaches:
+        month = _month(breach.aware_at or breach.created_at)
+        natures = breach.sections["nature"].get("natures") or ["none"]
+        counts.setdefault(month, Counter()).update(natures)
+    months = sorted(counts)[-12:]
+    width, height, bar = 360, 180, max(8, min(40, 300 // max(1, len(months)) - 6))
+    top = max(sum(counts[m].values()) for m in months)
+    title = "Violations par mois et par nature" if lang == "fr" else "Breaches per month by nature"
+    parts = []
+    for index, month in enumerate(months):
+        x = 40 + index * (bar + 6)
+        y = height - 30
+        for nature in ("confidentiality", "integrity", "availability", "none"):
+            n = counts[month][nature]
+            if not n:
+                continue
+            h = (height - 50) * n / top
+            y -= h
+            name = vocabulary.label(vocabulary.NATURES, nature, lang) if nature != "none" else "?"
+            parts.append(f'<rect x="{x}" y="{y:.1f}" width="{bar}" height="{h:.1f}" fill="{COLOURS[nature]}">'
+                         f"<title>{escape(month)} · {escape(name)} : {n}</title></rect>")
+        parts.append(f'<text x="{x + bar / 2}" y="{height - 14}" font-size="10" text-anchor="middle">'
+                     f"{escape(month[2:])}</text>")
+    legend = "".join(
+        f'<rect x="{40 + i * 110}" y="4" width="10" height="10" fill="{COLOURS[n]}"/>'
+        f'<text x="{54 + i * 110}" y="13" font-size="10">{escape(vocabulary.label(vocabulary.NATURES, n, lang))}'
+        f"</text>" for i, n in enumerate(("confidentiality", "integrity", "availability")))
+    return Chart(title, _svg(width, height, title, legend + "".join(parts)))
+
+
+def _time_to_notify(breaches, lang) -> Chart:
+    """Hours from awareness to the CNIL notification, with the 72 h line (GDPR art. 33(1))."""
+    done = sorted(
+        ((b.reference, (b.cnil_sent_at - b.aware_at).total_seconds() / 3600) for b in breaches
+         if b.aware_at and b.cnil_sent_at), key=lambda item: item[0])[-15:]
+    title = "Délai entre prise de connaissance et notification (h)" if lang == "fr" else \
+        "Hours from awareness to notification"
+    width, height = 360, 40 + 18 * max(1, len(done))
+    longest = max([72.0, *(hours for _, hours in done)])
+    scale = (width - 140) / longest
+    parts = [f'<line x1="{110 + 72 * scale:.1f}" y1="20" x2="{110 + 72 * scale:.1f}" y2="{height - 10}" '
+             f'stroke="#b3261e" stroke-dasharray="4 3"><title>72 h</title></line>',
+             f'<text x="{112 + 72 * scale:.1f}" y="14" font-size="10" fill="#b3261e">72 h</text>']
+    for index, (reference, hours) in enumerate(done):
+        y = 24 + index * 18
+        colour = "#b3261e" if hours > 72 else "#1e6b3a"
+        parts.append(f'<text x="0" y="{y + 10}" font-size="10">{escape(reference)}</text>'
+                     f'<rect x="110" y="{y}" width="{max(1.0, hours * scale):.1f}" height="12" fill="{colour}">'
+                     f"<title>{escape(reference)} : {hours:.0f} h</title></rect>")
+    if not done:
+        parts.append('<text x="110" y="34" font-size="11">'
+                     + ("Aucune notification envoyée" if lang == "fr" else "No notification sent yet") + "</text>")
+    return Chart(title, _svg(width, height, title, "".join(parts)))
+
+
+def _letters_by_status(organisation_id: int, lang: str) -> Chart | None:
+    try:
+        from notifier.services.letters import letter_counts_by_status
+    except ImportError:
+        return None
+    counts = letter_counts_by_status(organisation_id)
+    if not counts:
+        return None
+    title = "Courriers par statut" if lang == "fr" else "Letters by status"
+    width, height = 360, 30 + 20 * len(counts)
+    top = max(counts.values())
+    parts = []
+    for index, (status, n) in enumerate(sorted(counts.items())):
+        y = 10 + index * 20
+        parts.append(f'<text x="0" y="{y + 11}" font-size="10">{escape(status)}</text>'
+                     f'<rect x="110" y="{y}" width="{max(1, 200 * n / top):.1f}" height="14" fill="#1f5fa8">'
+                     f"<title>{escape(status)} : {n}</title></rect>"
+                     f'<text x="{115 + 200 * n / top:.1f}" y="{y + 11}" font-size="10">{n}</text>')
+    return Chart(title, _svg(width, height, title, "".join(parts)))
+
+
+def _svg(width: int, height: int, title: str, body: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="{escape(title)}"><title>{escape(title)}</title>{body}</svg>')

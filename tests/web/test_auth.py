@@ -1,0 +1,63 @@
+"""Logging in and out, lock-out after repeated failures, and what every response carries."""
+
+def test_pages_need_a_login(client):
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_login_then_dashboard(client, dpo, password):
+    response = client.post("/login", data={"email": dpo.email, "password": password})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_a_wrong_password_is_refused_with_a_message(client, dpo):
+    response = client.post("/login", data={"email": dpo.email, "password": "wrong password!"})
+    assert response.status_code == 200
+    assert "Courriel ou mot de passe incorrect" in response.get_data(as_text=True)
+
+
+def test_the_account_locks_after_five_failures(client, dpo, password):
+    for _ in range(5):
+        client.post("/login", data={"email": dpo.email, "password": "wrong password!"})
+    response = client.post("/login", data={"email": dpo.email, "password": password})
+    assert "bloqué" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_login_only_redirects_to_local_pages(client, dpo, password):
+    response = client.post("/login?next=https://evil.example/", data={"email": dpo.email, "password": password})
+    assert response.headers["Location"] == "/"
+
+
+def test_a_post_without_csrf_token_is_refused(dpo_client, breach):
+    response = dpo_client.post(f"/breaches/{breach.id}/steps/people", data={"people_count": "3"}, csrf=False)
+    assert response.status_code == 400
+    assert "CSRF" in response.get_data(as_text=True)
+
+
+def test_logout_ends_the_session(dpo_client):
+    assert dpo_client.post("/logout", data={}).status_code == 302
+    assert dpo_client.get("/").status_code == 302
+
+
+def test_security_headers_on_every_page(client):
+    response = client.get("/login")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_session_cookie_flags(app, client, dpo, password):
+    response = client.post("/login", data={"email": dpo.email, "password": password})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # tests run over http; the default is True
+
+
+def test_secure_cookies_are_the_default():
+    from notifier.config import Defaults
+
+    assert Defaults.SESSION_COOKIE_SECURE is True
