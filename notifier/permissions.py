@@ -20,6 +20,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "register.export": frozenset({"dpo", "legal"}),
     "audit.view": frozenset({"legal", "admin"}),
     "admin.manage": frozenset({"admin"}),
+    # Own account: the second factor is offered to the roles that handle patient data and approvals.
+    "account.manage": frozenset({"dpo", "legal", "viewer", "admin"}),
 }
 
 

@@ -80,3 +80,53 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
     audit.record("login", user=user, obj=user)
     db.session.commit()
     return user, None
+
+
+# --- second factor (TOTP, RFC 6238) ------------------------------------------------------------------------------
+
+def new_totp_secret() -> str:
+    import pyotp
+
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="notifier")
+
+
+def qr_svg(data: str) -> str:
+    import io
+
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(data, error="m").save(buffer, kind="svg", scale=4, xmldecl=False, svgns=True)
+    return buffer.getvalue().decode()
+
+
+def enable_totp(user: User, secret: str, code: str) -> bool:
+    import pyotp
+
+    if not pyotp.TOTP(secret).verify(code.strip(), valid_window=1):
+        return False
+    user.totp_secret = secret
+    audit.record("user.totp_enabled", user=user, obj=user)
+    db.session.commit()
+    return True
+
+
+def check_totp(user_id: int, code: str) -> User | None:
+    import pyotp
+
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or not user.totp_secret:
+        return None
+    if pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1):
+        audit.record("login", user=user, obj=user, details={"second_factor": "totp"})
+        db.session.commit()
+        return user
+    audit.record("login.failed", user=user, obj=user, details={"second_factor": "totp"})
+    db.session.commit()
+    return None

@@ -61,3 +61,34 @@ def test_secure_cookies_are_the_default():
     from notifier.config import Defaults
 
     assert Defaults.SESSION_COOKIE_SECURE is True
+
+
+def test_a_second_factor_is_required_once_enabled(client, dpo, password):
+    import pyotp
+
+    from notifier.extensions import db
+
+    dpo.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    response = client.post("/login", data={"email": dpo.email, "password": password})
+    assert response.headers["Location"].endswith("/login/totp")
+    assert client.get("/").status_code == 302  # the password alone opens nothing
+    client.csrf_token = None
+    assert "Code incorrect" in client.post("/login/totp", data={"code": "000000"}).get_data(as_text=True)
+    client.csrf_token = None
+    response = client.post("/login/totp", data={"code": pyotp.TOTP(dpo.totp_secret).now()})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_setting_up_the_second_factor(dpo_client, dpo):
+    import pyotp
+
+    from notifier.extensions import db
+
+    page = dpo_client.get("/account/totp").get_data(as_text=True)
+    secret = page.split("<code>")[1].split("</code>")[0]
+    response = dpo_client.post("/account/totp", data={"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 302
+    db.session.refresh(dpo)
+    assert dpo.totp_secret == secret
