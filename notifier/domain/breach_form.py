@@ -375,30 +375,34 @@ def empty_sections() -> dict[str, dict[str, Any]]:
 
 # --- art. 33(3) completeness ----------------------------------------------------------------------------------------
 
-# GDPR art. 33(3): the minimum content of a notification, as (element, fields any of which answers it).
-ART_33_3_ELEMENTS: tuple[tuple[str, Text, tuple[str, ...]], ...] = (
-    ("33.3.a_nature", ("Nature de la violation", "Nature of the breach"), ("natures",)),
+# GDPR art. 33(3): the minimum content of a notification, as (element, label, requirements): every requirement
+# must be met, and a requirement is met by any one of its fields.
+ART_33_3_ELEMENTS: tuple[tuple[str, Text, tuple[tuple[str, ...], ...]], ...] = (
+    ("33.3.a_nature", ("Nature de la violation", "Nature of the breach"), (("natures",),)),
     ("33.3.a_people", ("Catégories et nombre approximatif de personnes",
-                       "Categories and approximate number of people"), ("people_categories", "people_count")),
+                       "Categories and approximate number of people"), (("people_categories",), ("people_count",))),
     ("33.3.a_records", ("Catégories et nombre approximatif d'enregistrements",
-                        "Categories and approximate number of records"), ("data_categories", "records_count")),
+                        "Categories and approximate number of records"), (("data_categories",), ("records_count",))),
     ("33.3.b_contact", ("Nom et coordonnées du DPO ou d'un point de contact",
-                        "Name and contact details of the DPO or contact point"), ("contact_name", "contact_email")),
+                        "Name and contact details of the DPO or contact point"),
+     (("contact_name",), ("contact_email", "contact_phone"))),
     ("33.3.c_consequences", ("Conséquences probables", "Likely consequences"),
-     ("consequences", "consequences_details")),
+     (("consequences", "consequences_details"),)),
     ("33.3.d_measures", ("Mesures prises ou envisagées", "Measures taken or proposed"),
-     ("measures_taken", "measures_planned")),
+     (("measures_taken", "measures_planned"),)),
 )
 
 
 def missing_art_33_3(sections: dict[str, dict[str, Any]]) -> list[tuple[str, Text]]:
-    """The art. 33(3) elements not yet answered. Every listed field of an element must be answered."""
-    flat = {name: value for section in sections.values() for name, value in section.items()}
-    missing = []
-    for code, label, fields in ART_33_3_ELEMENTS:
-        if not all(flat.get(name) not in (None, "", []) for name in fields):
-            missing.append((code, label))
-    return missing
+    """The art. 33(3) elements not yet answered."""
+    flat = {name: value for section in sections.values() if isinstance(section, dict)
+            for name, value in section.items()}
+
+    def answered(name):
+        return flat.get(name) not in (None, "", [])
+
+    return [(code, label) for code, label, requirements in ART_33_3_ELEMENTS
+            if not all(any(answered(name) for name in alternatives) for alternatives in requirements)]
 
 
 # --- the JSON document ----------------------------------------------------------------------------------------------

@@ -1,0 +1,103 @@
+"""End-to-end fixtures: the app served on a free local port with a fresh database, driven by the system Chromium.
+
+No test downloads a browser: without /usr/bin/chromium (Debian package `chromium`, which `make test` installs when
+run as root) these tests are skipped with that reason."""
+
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from notifier import create_app
+from notifier.extensions import db
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--no-first-run", "--disable-component-update", "--disable-sync"]
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not Path(CHROMIUM).exists():
+        skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}: install the Debian package `chromium`")
+        for item in items:
+            if "/e2e/" in str(item.path):
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "fr-FR", "timezone_id": "Europe/Paris",
+            "viewport": {"width": 1280, "height": 900}, "accept_downloads": True}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    app = create_app({
+        "DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": str(tmp_path / "storage"),
+        "SECRET_KEY": "e2e-secret", "SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": False,
+        "LETTER_WORKERS": 1,
+    })
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+@pytest.fixture
+def live_server(live_app):
+    """Serves live_app on 127.0.0.1:<free port> in a thread; yields its base URL."""
+    port = _free_port()
+    server = make_server("127.0.0.1", port, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    with live_app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def shots(request):
+    """Saves numbered full-page screenshots under test-output/e2e/<test name>/."""
+    folder = Path(__file__).resolve().parents[2] / "test-output" / "e2e" / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = {"n": 0}
+
+    def shot(page, name: str) -> Path:
+        counter["n"] += 1
+        path = folder / f"{counter['n']:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return shot
+
+
+@pytest.fixture
+def accessibility():
+    """Runs axe-core (vendored) on the current page; returns the serious and critical violations."""
+    source = AXE.read_text(encoding="utf-8")
+
+    def check(page) -> list[dict]:
+        page.evaluate(source + "\n;0")  # evaluated by the DevTools protocol, so the page's CSP does not apply
+        result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+        return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+                 "nodes": [n["target"] for n in v["nodes"]][:5]}
+                for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+    return check
