@@ -509,6 +509,13 @@ def read_document(doc: Any, *, now: datetime) -> dict[str, Any]:
         for step in STEPS:
             for name, error in check_step(step, sections[step.code], now=now, aware_at=aware).items():
                 problems.append((f"sections/{step.code}/{name}", error.message("en")))
+    if doc.get("risk_facts") is not None:
+        from notifier.domain.risk_facts import RiskFactsError, validate_facts
+
+        try:
+            validate_facts(doc["risk_facts"])
+        except RiskFactsError as error:
+            problems.extend((f"risk_facts/{path}", message) for path, message in error.problems)
     if problems:
         raise BreachDocumentError(problems)
     return sections

@@ -113,3 +113,11 @@ def test_missing_art_33_3_elements_are_listed():
     missing = [code for code, _ in form.missing_art_33_3(form.empty_sections())]
     assert missing == ["33.3.a_nature", "33.3.a_people", "33.3.a_records", "33.3.b_contact",
                        "33.3.c_consequences", "33.3.d_measures"]
+
+
+def test_embedded_risk_facts_are_checked_too():
+    doc = example()
+    doc["risk_facts"]["identifiability"] = "total"
+    with pytest.raises(form.BreachDocumentError) as caught:
+        form.read_document(doc, now=NOW)
+    assert any(path.startswith("risk_facts/identifiability") for path, _ in caught.value.problems)
