@@ -4,7 +4,7 @@
     var total = Math.floor(Math.abs(ms) / 60000);
     var d = Math.floor(total / 1440), h = Math.floor((total % 1440) / 60), m = total % 60;
     var mm = (m < 10 ? "0" : "") + m;
-    var day = lang === "en" ? " d " : "\u00a0j ";
+    var day = lang === "en" ? "\u00a0d " : "\u00a0j ";
     return (d ? d + day : "") + h + "\u00a0h " + mm + "\u00a0min";
   }
   function tick() {
