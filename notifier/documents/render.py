@@ -7,13 +7,16 @@ in these documents, so the fetcher serves files under letters/ and nothing else,
 from __future__ import annotations
 
 import atexit
+import gc
 import logging
 import mimetypes
 import multiprocessing.util
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -21,6 +24,7 @@ from urllib.request import url2pathname
 import jinja2
 from markupsafe import Markup, escape
 from weasyprint import CSS, HTML, Attachment
+from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -126,6 +130,17 @@ class _RenderState:
 
 
 _state: _RenderState | None = None
+# WeasyPrint shares the font configuration between documents but is not documented as thread-safe; threads do not
+# make it faster anyway (domain notes, section 5), so one rendering at a time per process.
+_lock = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    global _lock
+    _lock = threading.Lock()  # a fork copies the lock in whatever state another thread left it
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def _render_state() -> _RenderState:
@@ -146,6 +161,9 @@ def _release_render_state() -> None:
     global _state
     if _state is not None and _state.pid == os.getpid():
         _state = None
+        # The font configuration sits in reference cycles; collecting now runs its __del__, which removes its
+        # temporary font folder.
+        gc.collect()
 
 
 def paragraphs(text: str | None) -> Markup:
@@ -175,6 +193,14 @@ def render_template(name: str, **context) -> str:
     return template_environment().get_template(name).render(**context)
 
 
+_SRGB = "notifier-srgb"
+
+
+def _srgb_profile() -> ColorProfile:
+    with (files("weasyprint.pdf") / "sRGB2014.icc").open("rb") as icc:
+        return ColorProfile(icc, "sRGB2014.icc", "relative-colorimetric", (["r"], ["g"], ["b"]))
+
+
 def render_pdf(
     html: str,
     *,
@@ -187,6 +213,11 @@ def render_pdf(
     """HTML -> PDF bytes. Relative URLs resolve against letters/; `stylesheets` are letters/ files parsed once per
     process and applied before the document's own styles. `pdf_variant`: a WeasyPrint variant name, e.g. PDF_A3.
     """
+    with _lock:
+        return _render(html, pdf_variant, attachments, metadata, lang, stylesheets)
+
+
+def _render(html, pdf_variant, attachments, metadata, lang, stylesheets) -> bytes:
     state = _render_state()
     weasy_attachments = [
         Attachment(string=item.data, name=item.name, description=item.description or None,
@@ -197,8 +228,14 @@ def render_pdf(
         "pdf_variant": pdf_variant,
         "attachments": weasy_attachments,
     }
+    color_profiles = {}
+    if pdf_variant and pdf_variant.startswith("pdf/a"):
+        # PDF/A needs an output intent (ISO 19005, 6.2.3). WeasyPrint 70's own "srgb" intent leaves the ICC file
+        # open (a ResourceWarning per document); the same profile, loaded here and closed, avoids that.
+        color_profiles[_SRGB] = _srgb_profile()
+        options["output_intent"] = _SRGB
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=state.fetcher).render(
-        font_config=state.font_config, **options)
+        font_config=state.font_config, color_profiles=color_profiles, **options)
     info = document.metadata
     info.lang = lang
     if metadata is not None:

@@ -33,9 +33,10 @@ def export(fmt: str, *, breach_id: int | None = None, organisation_id: int | Non
                                                     entry.details, entry.previous_hash, entry.entry_hash)])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
     if fmt == "pdf":
-        from notifier.documents.render import render_pdf, render_template
+        from notifier.documents.render import PDF_A3, PdfMetadata, render_pdf, render_template
 
         html = render_template("audit/trail.html", entries=list(entries(breach_id, organisation_id)),
                                breach_id=breach_id)
-        return render_pdf(html, pdf_variant="pdf/a-3b", metadata={"title": "Journal d'audit", "lang": "fr"})
+        return render_pdf(html, pdf_variant=PDF_A3, lang="fr",
+                          metadata=PdfMetadata(title="Journal d'audit", subject="Audit trail (notifier)"))
     raise ValueError(fmt)
