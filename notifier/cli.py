@@ -222,3 +222,7 @@ def breach_export(breach_id: int, out: Path | None):
         out.write_text(body + "\n", encoding="utf-8")
     else:
         click.echo(body)
+
+
+if __name__ == "__main__":
+    main()
