@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NOTIFIER_SESSION_COOKIE_SECURE ?= false
 
-.PHONY: run test setup system-deps system-deps-test lint bench clean
+.PHONY: run test setup system-deps system-deps-test lint bench clean translations
 
 $(BIN)/notifier: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ test: system-deps-test $(BIN)/notifier
 bench: setup
 	$(BIN)/notifier bench letters --patients 20000
 	$(BIN)/notifier bench import --rows 100000
+
+# After changing French UI strings: refresh the English catalog, translate the new entries, then compile.
+translations: $(BIN)/notifier
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext --no-location --omit-header \
+		-o notifier/translations/messages.pot .
+	$(BIN)/pybabel update -i notifier/translations/messages.pot -d notifier/translations -l en --no-fuzzy-matching \
+		--omit-header --no-location
+	$(BIN)/pybabel compile -d notifier/translations
 
 clean:
 	rm -rf $(VENV) instance test-output

@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
     for module in _optional_blueprints():
         app.register_blueprint(module.bp)
 
+    app.before_request(_refuse_nul_bytes)
     app.before_request(_enforce_access)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
@@ -71,6 +72,15 @@ def _enforce_access():
     if permission is None or not role_can(current_user.role, permission):
         abort(403)
     g.user = current_user
+    return None
+
+
+def _refuse_nul_bytes():
+    """A NUL byte is never legitimate in a form field; PostgreSQL text cannot even store one. Refuse it early with
+    a clear page rather than failing deep inside a query."""
+    if request.method == "POST" and any("\x00" in value for value in request.form.values()):
+        return render_template("error.html", code=400, message=_(
+            "Le formulaire contient un caractère nul (\\0) : rien n'a été enregistré.")), 400
     return None
 
 

@@ -27,7 +27,7 @@ def test_wizard_steps_never_fail_on_random_input(dpo_client, breach, step_index,
     for field, value in zip(step.fields, values * 3, strict=False):
         data[field.name] = value
     response = dpo_client.post(f"/breaches/{breach.id}/steps/{step.code}", data=data)
-    assert response.status_code in (302, 409, 422), response.status_code
+    assert response.status_code in (302, 400, 409, 422), response.status_code
     db.session.refresh(breach)
     for code, section in before.items():
         if response.status_code != 302 or code != step.code:
@@ -38,7 +38,7 @@ def test_wizard_steps_never_fail_on_random_input(dpo_client, breach, step_index,
 @given(email=nasty, password=nasty)
 def test_login_never_fails_on_random_input(client, dpo, email, password):
     response = client.post("/login", data={"email": email, "password": password})
-    assert response.status_code in (200, 302)
+    assert response.status_code in (200, 302, 400)
 
 
 @SETTINGS
@@ -46,7 +46,7 @@ def test_login_never_fails_on_random_input(client, dpo, email, password):
 def test_establishment_form_never_fails_on_random_input(login_as, admin, fields):
     client = login_as(admin)
     response = client.post("/admin/establishments/new", data=fields)
-    assert response.status_code in (200, 302)
+    assert response.status_code in (200, 302, 400)
 
 
 def test_punctuation_only_title_round_trips(dpo_client, breach):

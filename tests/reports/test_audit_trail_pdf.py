@@ -1,0 +1,20 @@
+"""The audit trail as PDF/A (letters/audit/trail.html, used by services/audit_export.py): every entry with its id,
+time, user, action, object and hash."""
+
+from notifier.models import AuditEntry
+from notifier.services import audit_export, reports
+
+
+def test_the_audit_trail_pdf_lists_every_entry_with_its_hash(example_breach, dpo, pdf):
+    reports.generate(example_breach, user=dpo)
+    document = audit_export.export("pdf", breach_id=example_breach.id)
+    text = pdf.text(document)
+    squashed = pdf.squash(text)
+    entries = AuditEntry.query.filter_by(breach_id=example_breach.id).order_by(AuditEntry.id).all()
+    assert [e.action for e in entries] == ["breach.import", "report.generate"]
+    for entry in entries:
+        assert entry.action in text and entry.entry_hash in squashed
+        assert entry.at.isoformat(timespec="seconds") in text
+    assert dpo.email in text and "CONFIDENTIEL" in text
+    with pdf.open(document) as opened:
+        assert opened.open_metadata()["pdfaid:part"] == "3"
