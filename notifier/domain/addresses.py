@@ -50,7 +50,10 @@ class AddressResult(NamedTuple):
 
 ADDRESS_PROBLEMS: dict[str, tuple[str, str]] = {
     "postcode_missing": ("Code postal manquant", "Postcode missing"),
-    "postcode_format": ("Code postal français invalide : 5 chiffres attendus", "Invalid French postcode: 5 digits expected"),
+    "postcode_format": (
+        "Code postal français invalide : 5 chiffres attendus",
+        "Invalid French postcode: 5 digits expected",
+    ),
     "city_missing": ("Ville manquante", "City missing"),
     "street_missing": (
         "Adresse manquante : numéro et voie, ou lieu-dit / BP",
@@ -262,6 +265,16 @@ def _representative_line(first_name: str, last_name: str, problems, normalisatio
     return wanted
 
 
+def _delivery_line(field: str, value: str, lines: list, problems: list, normalisations: list) -> str:
+    """Lines 4 and 5: no punctuation (NF Z10-011)."""
+    printed = street_text(value)
+    if printed != value:
+        normalisations.append(Normalisation(field, value, printed, "punctuation_removed"))
+    if printed:
+        lines.append(printed if len(printed) <= MAX_LINE_LENGTH else _fit(field, printed, problems, normalisations))
+    return printed
+
+
 _city_cache: dict[str, str] = {}
 
 
@@ -300,16 +313,10 @@ def format_address(*, last_name: str, postcode: str, city: str, civility: str = 
         lines.append(_fit("address_line2", address_line2, problems, normalisations))
     if address_line3:
         lines.append(_fit("address_line3", address_line3, problems, normalisations))
-    delivery_lines = 0
-    for field, value in (("street", street), ("address_line5", address_line5)):
-        if value:
-            printed = street_text(value)
-            if printed != value:
-                normalisations.append(Normalisation(field, value, printed, "punctuation_removed"))
-            if printed:
-                lines.append(_fit(field, printed, problems, normalisations))
-                delivery_lines += 1
-    if not delivery_lines:
+    printed_street = _delivery_line("street", street, lines, problems, normalisations) if street else ""
+    printed_line5 = _delivery_line("address_line5", address_line5, lines, problems, normalisations) \
+        if address_line5 else ""
+    if not printed_street and not printed_line5:
         problems.append(FieldProblem("street", "street_missing", street or address_line5))
 
     abroad = not is_france(country)
@@ -336,7 +343,7 @@ def format_address(*, last_name: str, postcode: str, city: str, civility: str = 
     if not printed_city:
         problems.append(FieldProblem("city", "city_missing", city))
     last = f"{printed_postcode} {printed_city}" if printed_postcode else printed_city
-    lines.append(_fit("city", last, problems, normalisations))
+    lines.append(last if len(last) <= MAX_LINE_LENGTH else _fit("city", last, problems, normalisations))
 
     printed_country = ""
     if abroad:

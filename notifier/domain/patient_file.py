@@ -144,10 +144,12 @@ def inspect_file(source: Source, filename: str | None = None) -> FileFormat:
         separator = _detect_separator(_text_start(head, encoding))
         with _text(handle, encoding) as text:
             reader = csv.reader(text, delimiter=separator)
+            line = 1
             try:
                 for cells in reader:
                     if _is_header(cells):
-                        return FileFormat("csv", encoding, separator, clean_headers(cells), reader.line_num)
+                        return FileFormat("csv", encoding, separator, clean_headers(cells), line)
+                    line = reader.line_num + 1
             except csv.Error as error:
                 raise ImportFileError("malformed_csv", f"{reader.line_num} ({error})") from None
         raise ImportFileError("no_header")
@@ -160,6 +162,9 @@ def _is_header(cells: list) -> bool:
 
 # Control characters other than tab, line feed, form feed and carriage return: a text file has almost none.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Files uploaded by mistake whose first line can look like text: PDF, PNG, JPEG, GIF, gzip, 7z, RAR.
+BINARY_SIGNATURES = (b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!")
 
 
 def _detect_encoding(head: bytes, handle: IO[bytes]) -> str:
@@ -169,28 +174,30 @@ def _detect_encoding(head: bytes, handle: IO[bytes]) -> str:
         return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"  # Excel's "Unicode text" export
-    if b"\x00" in head:
-        # ASCII text in UTF-16 has a zero in every other byte.
-        if max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4:
-            raise ImportFileError("utf16_without_bom")
+    # ASCII text in UTF-16 has a zero in every other byte.
+    if b"\x00" in head and max(head[0::2].count(0), head[1::2].count(0)) > len(head) // 4:
+        raise ImportFileError("utf16_without_bom")
+    # A control character in a data row only rejects that row; in the header line it means this is not text.
+    if head.startswith(BINARY_SIGNATURES) or _CONTROL.search(head.lstrip().split(b"\n", 1)[0].decode("latin-1")):
         raise ImportFileError("binary_file")
     sample = head
     while sample.isascii():  # all-ASCII so far tells nothing: look further for the first accented letter
         sample = handle.read(SAMPLE_BYTES)
         if not sample:
             return "utf-8"
+    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(sample, final=False)
+    undecodable = text.count("\ufffd")
+    if undecodable == 0:
+        return "utf-8"
+    # A mostly UTF-8 file with a few bad bytes (a pasted Windows line) stays UTF-8: only the rows holding them are
+    # rejected. Windows-1252 text is almost never valid UTF-8 by chance, so its accents are all undecodable.
+    if len(_NON_ASCII.findall(text)) - undecodable > undecodable:
+        return "utf-8"
     try:
-        text = codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        encoding = "utf-8"
+        sample.decode("cp1252")
     except UnicodeDecodeError:
-        try:
-            text = sample.decode("cp1252")
-            encoding = "cp1252"
-        except UnicodeDecodeError:
-            raise ImportFileError("unknown_encoding") from None
-    if len(_CONTROL.findall(text)) > len(text) // 100:
-        raise ImportFileError("binary_file")
-    return encoding
+        raise ImportFileError("unknown_encoding") from None
+    return "cp1252"
 
 
 def _text_start(head: bytes, encoding: str) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from notifier.extensions import db
 from notifier.models import AuditEntry
-from notifier.services.spreadsheet import safe_cell
+from notifier.domain.spreadsheet import safe_cell
 
 COLUMNS = ("id", "at", "user_email", "action", "object_type", "object_id", "breach_id", "details", "previous_hash",
            "entry_hash")

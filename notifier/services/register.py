@@ -2,7 +2,7 @@
 data breach, its effects and the remedial action taken", and the decision on notification with its reasons, so the
 CNIL can verify compliance. Filtered by establishment, year and status; exported as CSV, XLSX and PDF/A.
 
-Spreadsheet exports neutralise cells a spreadsheet would run as a formula (services.spreadsheet.safe_cell)."""
+Spreadsheet exports neutralise cells a spreadsheet would run as a formula (domain.spreadsheet.safe_cell)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from notifier.extensions import db
 from notifier.models import Breach
 from notifier.models.types import utcnow
 from notifier.services.reports import display, format_count, format_instant, pick, risk_summary
-from notifier.services.spreadsheet import safe_cell
+from notifier.domain.spreadsheet import safe_cell
 
 PARIS = ZoneInfo("Europe/Paris")
 FORMATS = ("csv", "xlsx", "pdf")
