@@ -17,7 +17,7 @@ from notifier.domain.deadlines import Clock, compute_clocks
 from notifier.extensions import db
 from notifier.models import Breach, BreachChange, Establishment, User
 from notifier.models.types import utcnow
-from notifier.services import audit
+from notifier.services import audit, risk
 
 
 class StaleBreachError(Exception):
@@ -101,6 +101,8 @@ def save_step(breach: Breach, step_code: str, raw_values: dict[str, Any], *, use
     if changed:
         if breach.status == "draft" and step_code != "notification":
             breach.status = "open"
+        if step_code in risk.FACT_SECTIONS:  # before the flush below: the breach's version moves once
+            risk.reassess_after_change(breach, user, changed)
         audit.record("breach.update", user=user, obj=breach, details={"section": step_code, "fields": changed})
     try:
         db.session.commit()
@@ -229,6 +231,8 @@ def import_document(doc: Any, user: User, *, now: datetime | None = None) -> Bre
     if extras:
         breach.sections = {**breach.sections, **extras}
     audit.record("breach.import", user=user, obj=breach, details={"source_reference": doc.get("reference")})
+    if "risk_facts" in extras:
+        risk.reassess_after_import(breach, user)
     db.session.commit()
     return breach
 
