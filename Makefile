@@ -39,7 +39,7 @@ translations: $(BIN)/notifier
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext --no-location --omit-header \
 		-o notifier/translations/messages.pot .
 	$(BIN)/pybabel update -i notifier/translations/messages.pot -d notifier/translations -l en --no-fuzzy-matching \
-		--omit-header --no-location
+		--width 120
 	$(BIN)/pybabel compile -d notifier/translations
 
 clean:

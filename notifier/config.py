@@ -29,6 +29,10 @@ class Defaults:
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
     SESSION_REFRESH_EACH_REQUEST = True
 
+    # GDPR art. 5(1)(e), storage limitation: a closed breach's patient list is kept this many days after closing
+    # (returned mail, complaints, the CNIL's questions), then `notifier patients purge` deletes it.
+    PATIENT_RETENTION_DAYS = 365
+
     # Letter jobs: None = local process pool; a redis:// URL = Celery workers.
     CELERY_BROKER_URL: str | None = None
     LETTER_WORKERS = 2

@@ -5,9 +5,9 @@ import io
 
 from sqlalchemy import select
 
+from notifier.domain.spreadsheet import safe_cell
 from notifier.extensions import db
 from notifier.models import AuditEntry
-from notifier.domain.spreadsheet import safe_cell
 
 COLUMNS = ("id", "at", "user_email", "action", "object_type", "object_id", "breach_id", "details", "previous_hash",
            "entry_hash")

@@ -17,11 +17,11 @@ from sqlalchemy import select
 
 from notifier.domain import breach_form as form
 from notifier.domain.deadlines import is_late
+from notifier.domain.spreadsheet import safe_cell
 from notifier.extensions import db
 from notifier.models import Breach
 from notifier.models.types import utcnow
 from notifier.services.reports import display, format_count, format_instant, pick, risk_summary
-from notifier.domain.spreadsheet import safe_cell
 
 PARIS = ZoneInfo("Europe/Paris")
 FORMATS = ("csv", "xlsx", "pdf")

@@ -1,0 +1,49 @@
+// Letter generation progress: the server renders the state; this keeps it up to date from the JSON status endpoint
+// (GET .../status.json) until the job ends, then reloads once so the download links appear. No inline script (CSP).
+(function () {
+  "use strict";
+  function duration(seconds) {
+    if (seconds === null || seconds === undefined || seconds === "") { return "\u2014"; }
+    var s = Math.max(0, Math.round(seconds));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    return (h ? h + "\u00a0h " : "") + (h || m ? m + "\u00a0min " : "") + r + "\u00a0s";
+  }
+  function update(box, state) {
+    var labels = {};
+    try { labels = JSON.parse(box.dataset.statusLabels || "{}"); } catch (e) { labels = {}; }
+    var bar = box.querySelector("progress");
+    if (bar) { bar.max = state.total || 1; bar.value = state.done; bar.textContent = state.percent + " %"; }
+    box.querySelectorAll("[data-field]").forEach(function (el) {
+      var key = el.dataset.field;
+      if (key === "seconds_left") { el.textContent = duration(state.seconds_left); return; }
+      if (key === "rate") { el.textContent = state.rate ? Math.round(state.rate) : "\u2014"; return; }
+      if (key === "error") { el.textContent = state.error || ""; el.hidden = !state.error; return; }
+      if (key === "status") { el.textContent = labels[state.status] || state.status; return; }
+      if (key in state && state[key] !== null) { el.textContent = state[key]; }
+    });
+  }
+  function follow(box) {
+    var url = box.dataset.statusUrl;
+    var wasRunning = !box.dataset.finished;
+    function poll() {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (state) {
+          if (!state) { return; }
+          update(box, state);
+          if (state.finished) {
+            if (wasRunning && !box.dataset.reloaded) { box.dataset.reloaded = "y"; window.location.reload(); }
+            return;
+          }
+          window.setTimeout(poll, 1500);
+        })
+        .catch(function () { window.setTimeout(poll, 5000); });
+    }
+    var left = box.querySelector("[data-field=seconds_left]");
+    if (left && left.dataset.seconds) { left.textContent = duration(Number(left.dataset.seconds)); }
+    if (wasRunning) { window.setTimeout(poll, 500); }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".letter-job[data-status-url]").forEach(follow);
+  });
+})();
