@@ -8,15 +8,21 @@
     var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
     return (h ? h + "\u00a0h " : "") + (h || m ? m + "\u00a0min " : "") + r + "\u00a0s";
   }
+  function percent(value) {
+    // As the server renders it: 37,5 in French, 37.5 in English, 100 rather than 100.0.
+    var text = String(value);
+    return (document.documentElement.lang || "fr") === "fr" ? text.replace(".", ",") : text;
+  }
   function update(box, state) {
     var labels = {};
     try { labels = JSON.parse(box.dataset.statusLabels || "{}"); } catch (e) { labels = {}; }
     var bar = box.querySelector("progress");
-    if (bar) { bar.max = state.total || 1; bar.value = state.done; bar.textContent = state.percent + " %"; }
+    if (bar) { bar.max = state.total || 1; bar.value = state.done; bar.textContent = percent(state.percent) + " %"; }
     box.querySelectorAll("[data-field]").forEach(function (el) {
       var key = el.dataset.field;
       if (key === "seconds_left") { el.textContent = duration(state.seconds_left); return; }
       if (key === "rate") { el.textContent = state.rate ? Math.round(state.rate) : "\u2014"; return; }
+      if (key === "percent") { el.textContent = percent(state.percent); return; }
       if (key === "error") { el.textContent = state.error || ""; el.hidden = !state.error; return; }
       if (key === "status") { el.textContent = labels[state.status] || state.status; return; }
       if (key in state && state[key] !== null) { el.textContent = state[key]; }

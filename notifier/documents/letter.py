@@ -158,14 +158,14 @@ class LetterContent:
 STRINGS = {
     "fr": {
         "title": "Information sur une violation de données personnelles",
-        "subject_label": "Objet :",
+        "subject_label": "Objet :",
         "subject": "violation de données personnelles vous concernant",
-        "reference_label": "Référence à rappeler :",
+        "reference_label": "Référence à rappeler :",
         "nature": "Ce qui s'est passé",
         "consequences": "Les conséquences possibles pour vous",
         "measures": "Les mesures que nous avons prises",
         "advice": "Ce que nous vous conseillons de faire",
-        "dpo_contact": "Pour toute question : notre délégué à la protection des données",
+        "dpo_contact": "Pour toute question : notre délégué à la protection des données",
         "complaint_title": "Votre droit de réclamation",
         "complaint": "Vous pouvez introduire une réclamation auprès de la Commission nationale de l'informatique et "
                      "des libertés (CNIL), 3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07, ou en ligne sur "

@@ -556,18 +556,18 @@ def cover_lines(lot_name: str, variant: PreparedVariant, count: int, postcodes: 
     pages = count * variant.page_count
     lines = [
         (20, f"Lot {lot_name}"),
-        (11, "Page de garde : ne pas mettre sous pli"),
+        (11, "Page de garde : ne pas mettre sous pli"),
         (11, ""),
-        (12, f"Variante : {variant.name}"),
-        (12, f"Nombre de lettres : {count}"),
-        (12, f"Pages par lettre : {variant.page_count}"),
-        (12, f"Pages de lettres : {pages} (avec cette page : {pages + 1})"),
-        (12, f"Codes postaux : {postcodes[0]} à {postcodes[1]}"),
-        (12, f"Première référence : {rows[0].reference}"),
-        (12, f"Dernière référence : {rows[-1].reference}"),
+        (12, f"Variante : {variant.name}"),
+        (12, f"Nombre de lettres : {count}"),
+        (12, f"Pages par lettre : {variant.page_count}"),
+        (12, f"Pages de lettres : {pages} (avec cette page : {pages + 1})"),
+        (12, f"Codes postaux : {postcodes[0]} à {postcodes[1]}"),
+        (12, f"Première référence : {rows[0].reference}"),
+        (12, f"Dernière référence : {rows[-1].reference}"),
     ]
     if draft:
-        lines += [(11, ""), (20, "PROJET : NE PAS POSTER")]
+        lines += [(11, ""), (20, "PROJET : NE PAS POSTER")]
     return lines
 
 

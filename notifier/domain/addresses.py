@@ -51,12 +51,12 @@ class AddressResult(NamedTuple):
 ADDRESS_PROBLEMS: dict[str, tuple[str, str]] = {
     "postcode_missing": ("Code postal manquant", "Postcode missing"),
     "postcode_format": (
-        "Code postal français invalide : 5 chiffres attendus",
+        "Code postal français invalide : 5 chiffres attendus",
         "Invalid French postcode: 5 digits expected",
     ),
     "city_missing": ("Ville manquante", "City missing"),
     "street_missing": (
-        "Adresse manquante : numéro et voie, ou lieu-dit / BP",
+        "Adresse manquante : numéro et voie, ou lieu-dit / BP",
         "Address missing: number and street, or locality / PO box",
     ),
     "line_too_long": (
@@ -80,7 +80,7 @@ ADDRESS_NORMALISATIONS: dict[str, tuple[str, str]] = {
         "Country in capitals without accents or punctuation (NF Z10-011, line 7)",
     ),
     "domestic_country_omitted": (
-        "Pays non imprimé : adresse en France (NF Z10-011)",
+        "Pays non imprimé : adresse en France (NF Z10-011)",
         "Country not printed: address in France (NF Z10-011)",
     ),
     "punctuation_removed": (
@@ -89,7 +89,7 @@ ADDRESS_NORMALISATIONS: dict[str, tuple[str, str]] = {
     ),
     "postcode_spaces_removed": ("Espaces retirés du code postal", "Spaces removed from the postcode"),
     "postcode_zero_padded": (
-        "Zéro initial rétabli : code postal à 4 chiffres, zéro perdu par le tableur (départements 01 à 09)",
+        "Zéro initial rétabli : code postal à 4 chiffres, zéro perdu par le tableur (départements 01 à 09)",
         "Leading zero restored: 4-digit postcode whose zero the spreadsheet dropped (départements 01 to 09)",
     ),
     "abbreviated": (

@@ -235,7 +235,7 @@ def compute_clocks(aware_at: datetime, *, period_hours: float = CNIL_PERIOD_HOUR
                cnil_sent_at, now, "RGPD / GDPR art. 33(1)"),
         # CSP art. L.1111-8-2 and décret 2016-1214: serious incidents are reported "sans délai", no hour count.
         _clock("ars_cert_sante", "Signalement à l'ARS / CERT Santé", "Report to the ARS / CERT Santé", aware,
-               ars_reported_at, now, "Code de la santé publique art. L.1111-8-2 ; décret n° 2016-1214",
+               ars_reported_at, now, "Code de la santé publique art. L.1111-8-2 ; décret n° 2016-1214",
                immediate=True),
     ]
     if nis2_in_scope:

@@ -37,11 +37,11 @@ XLSX_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
 FILE_ERRORS: dict[str, tuple[str, str]] = {
     "empty_file": ("Le fichier est vide", "The file is empty"),
     "unsupported_file_type": (
-        "Type de fichier non pris en charge ({detail}) : CSV ou XLSX attendu",
+        "Type de fichier non pris en charge ({detail}) : CSV ou XLSX attendu",
         "Unsupported file type ({detail}): CSV or XLSX expected",
     ),
     "legacy_xls": (
-        "Ancien format Excel (.xls) : enregistrez le fichier au format .xlsx ou CSV",
+        "Ancien format Excel (.xls) : enregistrez le fichier au format .xlsx ou CSV",
         "Old Excel format (.xls): save the file as .xlsx or CSV",
     ),
     "unreadable_xlsx": (
@@ -50,16 +50,16 @@ FILE_ERRORS: dict[str, tuple[str, str]] = {
     ),
     "binary_file": ("Le fichier n'est pas un fichier texte CSV", "The file is not a CSV text file"),
     "utf16_without_bom": (
-        "Encodage UTF-16 sans marque d'ordre des octets : enregistrez le fichier en CSV UTF-8",
+        "Encodage UTF-16 sans marque d'ordre des octets : enregistrez le fichier en CSV UTF-8",
         "UTF-16 without a byte-order mark: save the file as CSV UTF-8",
     ),
     "unknown_encoding": (
-        "Encodage inconnu : ni UTF-8 ni Windows-1252",
+        "Encodage inconnu : ni UTF-8 ni Windows-1252",
         "Unknown encoding: neither UTF-8 nor Windows-1252",
     ),
     "no_header": ("Aucune ligne d'en-tête", "No header line"),
     "no_separator": (
-        "Séparateur introuvable sur la ligne d'en-tête : point-virgule, virgule ou tabulation attendu",
+        "Séparateur introuvable sur la ligne d'en-tête : point-virgule, virgule ou tabulation attendu",
         "No separator on the header line: semicolon, comma or tab expected",
     ),
     "malformed_csv": ("CSV mal formé ligne {detail}", "Malformed CSV at line {detail}"),
@@ -67,8 +67,8 @@ FILE_ERRORS: dict[str, tuple[str, str]] = {
         "Aucune colonne reconnue (IPP, Nom, Adresse, Code postal, Ville…)",
         "No recognised column (IPP, Last name, Address, Postcode, City…)",
     ),
-    "missing_columns": ("Colonnes obligatoires absentes : {detail}", "Required columns missing: {detail}"),
-    "invalid_mapping": ("Correspondance des colonnes invalide : {detail}", "Invalid column mapping: {detail}"),
+    "missing_columns": ("Colonnes obligatoires absentes : {detail}", "Required columns missing: {detail}"),
+    "invalid_mapping": ("Correspondance des colonnes invalide : {detail}", "Invalid column mapping: {detail}"),
 }
 
 

@@ -200,28 +200,28 @@ ROW_ERRORS: dict[str, tuple[str, str]] = {
     ),
     "last_name_missing": ("Nom manquant", "Last name missing"),
     "birth_date_missing": (
-        "Date de naissance manquante : elle décide si le courrier va au patient ou à son représentant légal",
+        "Date de naissance manquante : elle décide si le courrier va au patient ou à son représentant légal",
         "Birth date missing: it decides whether the letter goes to the patient or to their legal representative",
     ),
-    "date_format": ("Date illisible : JJ/MM/AAAA ou AAAA-MM-JJ attendu", "Unreadable date: DD/MM/YYYY or YYYY-MM-DD "
+    "date_format": ("Date illisible : JJ/MM/AAAA ou AAAA-MM-JJ attendu", "Unreadable date: DD/MM/YYYY or YYYY-MM-DD "
                     "expected"),
     "date_two_digit_year": (
-        "Année sur deux chiffres refusée (19xx ou 20xx ?) : JJ/MM/AAAA attendu",
+        "Année sur deux chiffres refusée (19xx ou 20xx ?) : JJ/MM/AAAA attendu",
         "Two-digit year refused (19xx or 20xx?): DD/MM/YYYY expected",
     ),
-    "date_impossible": ("Date impossible : ce jour n'existe pas", "Impossible date: no such day"),
+    "date_impossible": ("Date impossible : ce jour n'existe pas", "Impossible date: no such day"),
     "birth_date_future": ("Date de naissance dans le futur", "Birth date in the future"),
     "birth_date_implausible": ("Date de naissance antérieure à 1890", "Birth date before 1890"),
     "yes_no_invalid": (
-        "Valeur oui/non illisible : oui, non, O, N, 1, 0, x, vrai, faux attendu",
+        "Valeur oui/non illisible : oui, non, O, N, 1, 0, x, vrai, faux attendu",
         "Unreadable yes/no value: oui, non, O, N, 1, 0, x, vrai, faux, yes, no expected",
     ),
     "invalid_characters": (
-        "Caractères illisibles : encodage du fichier ou caractère de contrôle",
+        "Caractères illisibles : encodage du fichier ou caractère de contrôle",
         "Unreadable characters: file encoding or control character",
     ),
     "too_many_fields": (
-        "Plus de valeurs que de colonnes : séparateur dans une valeur sans guillemets ?",
+        "Plus de valeurs que de colonnes : séparateur dans une valeur sans guillemets ?",
         "More values than columns: a separator inside an unquoted value?",
     ),
     **ADDRESS_PROBLEMS,
@@ -235,13 +235,13 @@ NORMALISATIONS: dict[str, tuple[str, str]] = {
     ),
     "civility_code": ("Civilité reconnue", "Civility recognised"),
     "civility_unknown_dropped": (
-        "Civilité non reconnue : omise sur le courrier",
+        "Civilité non reconnue : omise sur le courrier",
         "Unrecognised civility: left out of the letter",
     ),
     "yes_no": ("Valeur oui/non interprétée", "Yes/no value interpreted"),
-    "death_date_means_deceased": ("Date de décès : patient décédé", "Date of death: patient deceased"),
+    "death_date_means_deceased": ("Date de décès : patient décédé", "Date of death: patient deceased"),
     "email_lower_case": ("Courriel en minuscules", "Email in lower case"),
-    "email_invalid_dropped": ("Courriel invalide : non conservé", "Invalid email: not kept"),
+    "email_invalid_dropped": ("Courriel invalide : non conservé", "Invalid email: not kept"),
     **ADDRESS_NORMALISATIONS,
 }
 
@@ -253,13 +253,13 @@ HOLDS: dict[str, tuple[str, str, str]] = {
         "CSP L.1111-2; code civil art. 371-1 (autorité parentale)",
     ),
     "minor_confidential_care": (
-        "Mineur ayant demandé le secret de ses soins envers ses parents : ne jamais écrire aux parents "
+        "Mineur ayant demandé le secret de ses soins envers ses parents : ne jamais écrire aux parents "
         "automatiquement",
         "Minor who asked that their care stay secret from their parents: never write to the parents automatically",
         "CSP L.1111-5",
     ),
     "deceased": (
-        "Patient décédé : courrier aux ayants droit ou mise en attente, jamais au défunt",
+        "Patient décédé : courrier aux ayants droit ou mise en attente, jamais au défunt",
         "Deceased patient: letter to the heirs or held, never to the deceased",
         "CSP L.1110-4 V (ayants droit)",
     ),
@@ -269,22 +269,22 @@ HOLDS: dict[str, tuple[str, str, str]] = {
         "CSP L.1111-2; code civil art. 425 et suivants",
     ),
     "address_abroad": (
-        "Adresse à l'étranger : format et affranchissement à vérifier, hors lots de courrier en nombre",
+        "Adresse à l'étranger : format et affranchissement à vérifier, hors lots de courrier en nombre",
         "Address abroad: check format and postage, outside bulk-mail lots",
-        "NF Z10-011 (7e ligne : pays); La Poste, courrier international",
+        "NF Z10-011 (7e ligne : pays); La Poste, courrier international",
     ),
 }
 
 
 def describe_error(error: RowError, lang: str = "fr") -> str:
-    """'Code postal français invalide : 5 chiffres attendus (Code postal : « 7500 »)'."""
+    """'Code postal français invalide : 5 chiffres attendus (Code postal : « 7500 »)'."""
     french, english = ROW_ERRORS[error.code]
     if not error.value:
         return french if lang != "en" else english
     field_fr, field_en = _ERROR_FIELDS[error.field]
     if lang == "en":
         return f'{english} ({field_en}: "{error.value}")'
-    return f"{french} ({field_fr} : « {error.value} »)"
+    return f"{french} ({field_fr} : « {error.value} »)"
 
 
 class AcceptedRow(NamedTuple):
@@ -618,7 +618,7 @@ def write_rejected_csv(fileobj: IO[bytes], headers: Iterable[str], rejected_rows
         writer.writerow([safe_cell(header) for header in headers] + [ERRORS_COLUMN])
         count = 0
         for row in rejected_rows:
-            line = ("ligne" if lang != "en" else "line") + f" {row.row_number} : " + " ; ".join(row.messages(lang))
+            line = ("ligne" if lang != "en" else "line") + f" {row.row_number} : " + " ; ".join(row.messages(lang))
             writer.writerow([safe_cell(row.original.get(header, "")) for header in headers] + [safe_cell(line)])
             count += 1
     finally:

@@ -127,40 +127,40 @@ class Rule:
 
 RULES: dict[str, Rule] = {
     "no_substantial_insight": Rule(
-        "DPC ramené à 1 : les données ne révèlent rien de substantiel", "DPC lowered to 1: the data reveal nothing "
+        "DPC ramené à 1 : les données ne révèlent rien de substantiel", "DPC lowered to 1: the data reveal nothing "
         "substantial", "ENISA 2013, Annex 1 (e.g. 'had general blood tests' scores 1 among sensitive data)"),
     "vulnerable_people": Rule(
-        "DPC +1 : mineurs ou personnes vulnérables", "DPC +1: minors or vulnerable people",
+        "DPC +1 : mineurs ou personnes vulnérables", "DPC +1: minors or vulnerable people",
         "EDPB Guidelines 9/2022, section IV.B 'special characteristics of the individual'; ENISA 2013, DPC "
         "contextual factors"),
     "large_volume": Rule(
-        "DPC +1 : plus de 5 000 personnes", "DPC +1: more than 5,000 people",
+        "DPC +1 : plus de 5 000 personnes", "DPC +1: more than 5,000 people",
         "EDPB Guidelines 9/2022, section IV.B 'number of affected individuals'; ENISA 2013 (number of individuals, "
         "left out of the formula, to weigh afterwards); EDPB Guidelines 01/2021 case 11"),
     "dpo_adjustment": Rule(
         "DPC ajusté par le DPO, avec sa justification", "DPC adjusted by the DPO, with a written reason",
         "ENISA 2013, DPC contextual factors (volume, controller, individuals, invalidity, public availability)"),
     "confidentiality_unintelligible": Rule(
-        "Confidentialité neutralisée : données inintelligibles", "Confidentiality neutralised: unintelligible data",
+        "Confidentialité neutralisée : données inintelligibles", "Confidentiality neutralised: unintelligible data",
         "GDPR art. 34(3)(a); EDPB Guidelines 9/2022 (encrypted data, key not compromised); ENISA 2013 (EI is "
         "identification by whoever holds the data)"),
     "confidentiality_trusted_recipient": Rule(
-        "Confidentialité neutralisée : destinataire de confiance qui a supprimé les données",
+        "Confidentialité neutralisée : destinataire de confiance qui a supprimé les données",
         "Confidentiality neutralised: trusted recipient who deleted the data",
         "EDPB Guidelines 9/2022, section IV.B (a trusted recipient 'may eradicate the severity of the "
         "consequences'); EDPB Guidelines 01/2021 case 9"),
     "ei_negligible": Rule(
-        "EI négligeable : personne d'autre ne peut exploiter les données",
+        "EI négligeable : personne d'autre ne peut exploiter les données",
         "EI negligible: nobody else can make use of the data",
         "ENISA 2013, EI: identification by the party who has access to the data"),
     "prolonged_unavailability": Rule(
-        "Indisponibilité prolongée : au moins un risque", "Prolonged unavailability: at least a risk",
+        "Indisponibilité prolongée : au moins un risque", "Prolonged unavailability: at least a risk",
         "EDPB Guidelines 01/2021 case 2; EDPB Guidelines 9/2022 (availability breaches)"),
     "care_disrupted": Rule(
-        "Soins perturbés : risque élevé", "Care disrupted: high risk",
+        "Soins perturbés : risque élevé", "Care disrupted: high risk",
         "EDPB Guidelines 01/2021 case 3; EDPB Guidelines 9/2022 (hospital example of an availability breach)"),
     "discovered_by_authority": Rule(
-        "Violation découverte par la CNIL : pas de notification", "Breach discovered by the CNIL: no notification",
+        "Violation découverte par la CNIL : pas de notification", "Breach discovered by the CNIL: no notification",
         "Conseil d'État, 22 July 2022, n°449694; GDPR art. 33(5)"),
     "art_34_3_b": Rule(EXCEPTIONS["34.3.b"][0], EXCEPTIONS["34.3.b"][1], "GDPR art. 34(3)(b)"),
     "art_34_3_c": Rule(EXCEPTIONS["34.3.c"][0], EXCEPTIONS["34.3.c"][1], "GDPR art. 34(3)(c)"),
@@ -323,9 +323,9 @@ def assess(facts: RiskFacts, lang: str = "en") -> Assessment:
     risk_level = RISK_LEVEL_OF_SEVERITY[severity]
     notes.reasons.insert(0, Reason(
         "enisa_score",
-        f"Gravité ENISA (2013) : SE = DPC {dpc.value} × EI {_n(ei.value, 'fr')} + CB "
+        f"Gravité ENISA (2013) : SE = DPC {dpc.value} × EI {_n(ei.value, 'fr')} + CB "
         f"{_n(sum(t.points for t in cb), 'fr')} = {_n(score, 'fr')}, niveau "
-        f"« {SEVERITIES[severity][0].lower()} », lu comme « {RISK_LEVELS[risk_level][0].lower()} ».",
+        f"« {SEVERITIES[severity][0].lower()} », lu comme « {RISK_LEVELS[risk_level][0].lower()} ».",
         f"ENISA (2013) severity: SE = DPC {dpc.value} × EI {_n(ei.value, 'en')} + CB "
         f"{_n(sum(t.points for t in cb), 'en')} = {_n(score, 'en')}, level '{SEVERITIES[severity][1].lower()}', "
         f"read as '{RISK_LEVELS[risk_level][1].lower()}'.",
@@ -351,7 +351,7 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
     base = DPC_BASE_SCORE[category]
     notes.say(
         "dpc_base",
-        f"DPC {base} : la donnée la plus sensible est « {DATA_TYPES[data_type][0]} » "
+        f"DPC {base} : la donnée la plus sensible est « {DATA_TYPES[data_type][0]} » "
         f"({DPC_CATEGORIES[category][0].lower()}, ENISA 2013, annexe 1).",
         f"DPC {base}: the most sensitive data type is '{DATA_TYPES[data_type][1]}' "
         f"({DPC_CATEGORIES[category][1].lower()}, ENISA 2013, Annex 1).",
@@ -363,8 +363,8 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
         value = 1
         notes.rule(
             "no_substantial_insight",
-            "DPC ramené à 1 : les données ne révèlent rien de substantiel sur leur catégorie (ENISA 2013, annexe 1 : "
-            "« a fait une prise de sang de routine » vaut 1 parmi les données de santé).",
+            "DPC ramené à 1 : les données ne révèlent rien de substantiel sur leur catégorie (ENISA 2013, annexe 1 : "
+            "« a fait une prise de sang de routine » vaut 1 parmi les données de santé).",
             "DPC lowered to 1: the data reveal nothing substantial about their category (ENISA 2013, Annex 1: "
             "'had general blood tests' scores 1 among health data).",
         )
@@ -376,8 +376,8 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
         names_en = ", ".join(PEOPLE_CATEGORIES[c][1].lower() for c in vulnerable)
         notes.rule(
             "vulnerable_people",
-            f"DPC +1 : la violation touche des personnes vulnérables ({names_fr}) ; lignes directrices 9/2022 du "
-            "CEPD, section IV.B, « caractéristiques particulières de la personne ».",
+            f"DPC +1 : la violation touche des personnes vulnérables ({names_fr}) ; lignes directrices 9/2022 du "
+            "CEPD, section IV.B, « caractéristiques particulières de la personne ».",
             f"DPC +1: the breach affects vulnerable people ({names_en}); EDPB Guidelines 9/2022, section IV.B, "
             "'special characteristics of the individual'.",
         )
@@ -386,9 +386,9 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
         value += 1
         notes.rule(
             "large_volume",
-            f"DPC +1 : {_count(facts.people_count, 'fr')} personnes, au-delà de 5 000 (tranche la plus haute du "
-            "formulaire de la CNIL) ; lignes directrices 9/2022 du CEPD, section IV.B, « nombre de personnes "
-            "concernées » ; lignes directrices 01/2021, cas 11.",
+            f"DPC +1 : {_count(facts.people_count, 'fr')} personnes, au-delà de 5 000 (tranche la plus haute du "
+            "formulaire de la CNIL) ; lignes directrices 9/2022 du CEPD, section IV.B, « nombre de personnes "
+            "concernées » ; lignes directrices 01/2021, cas 11.",
             f"DPC +1: {_count(facts.people_count, 'en')} people, more than 5,000 (the CNIL form's highest band); "
             "EDPB Guidelines 9/2022, section IV.B, 'number of affected individuals'; EDPB Guidelines 01/2021, "
             "case 11.",
@@ -399,7 +399,7 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
         notes.rule(
             "dpo_adjustment",
             f"DPC {facts.dpc_adjustment:+d} par le délégué à la protection des données (facteurs de contexte, "
-            f"ENISA 2013) : {facts.dpc_adjustment_reason}",
+            f"ENISA 2013) : {facts.dpc_adjustment_reason}",
             f"DPC {facts.dpc_adjustment:+d} by the data protection officer (context factors, ENISA 2013): "
             f"{facts.dpc_adjustment_reason}",
         )
@@ -408,13 +408,13 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
         value = min(4, max(1, value))
         notes.say(
             "dpc_capped",
-            f"Le DPC reste dans l'échelle de 1 à 4 de la méthode ENISA : {value}.",
+            f"Le DPC reste dans l'échelle de 1 à 4 de la méthode ENISA : {value}.",
             f"The DPC stays within the ENISA scale of 1 to 4: {value}.",
         )
     if "credentials" in facts.data_types:
         notes.say(
             "credentials",
-            "Identifiants : la méthode ENISA les classe dans la catégorie des données auxquelles ils donnent accès ; "
+            "Identifiants : la méthode ENISA les classe dans la catégorie des données auxquelles ils donnent accès ; "
             "ajoutez ces données aux types de données si ce n'est pas fait.",
             "Credentials: the ENISA method scores them in the category of the data they give access to; add that "
             "data to the data types if it is not listed.",
@@ -423,8 +423,8 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
         notes.say(
             "patients_health",
             "Les données recueillies lors de l'inscription ou de la prise en charge en vue de soins sont des données "
-            "de santé (RGPD, considérant 35) : si ces données de patients en proviennent, ajoutez « données de "
-            "santé ».",
+            "de santé (RGPD, considérant 35) : si ces données de patients en proviennent, ajoutez « données de "
+            "santé ».",
             "Data collected when registering for or receiving care are health data (GDPR recital 35): if these "
             "patients' data come from their care, add 'health data'.",
         )
@@ -461,9 +461,9 @@ def _ease_of_identification(facts: RiskFacts, neutralised_by: str | None, notes:
         applied = "negligible"
         notes.rule(
             "ei_negligible",
-            f"EI négligeable (0,25) au lieu de « {IDENTIFIABILITY[facts.identifiability][0].split(' :')[0].lower()} » :"
+            f"EI négligeable (0,25) au lieu de « {IDENTIFIABILITY[facts.identifiability][0].split(' :')[0].lower()} » :"
             " les données sont inexploitables par quiconque les détient hors de l'établissement, qui n'a rien perdu "
-            "d'autre (ENISA 2013 : l'EI mesure l'identification par celui qui accède aux données).",
+            "d'autre (ENISA 2013 : l'EI mesure l'identification par celui qui accède aux données).",
             f"EI negligible (0.25) instead of '{IDENTIFIABILITY[facts.identifiability][1].split(':')[0].lower()}': "
             "whoever holds the data outside the establishment cannot use them, and the establishment lost nothing "
             "else (ENISA 2013: EI measures identification by the party who has access to the data).",
@@ -471,8 +471,8 @@ def _ease_of_identification(facts: RiskFacts, neutralised_by: str | None, notes:
     else:
         notes.say(
             "ei",
-            f"EI {_n(EI_SCORE[applied], 'fr')} : facilité d'identification "
-            f"« {IDENTIFIABILITY[applied][0].split(' :')[0].lower()} » (ENISA 2013, annexe 2).",
+            f"EI {_n(EI_SCORE[applied], 'fr')} : facilité d'identification "
+            f"« {IDENTIFIABILITY[applied][0].split(' :')[0].lower()} » (ENISA 2013, annexe 2).",
             f"EI {_n(EI_SCORE[applied], 'en')}: ease of identification "
             f"'{IDENTIFIABILITY[applied][1].split(':')[0].lower()}' (ENISA 2013, Annex 2).",
         )
@@ -489,8 +489,8 @@ def _circumstances(facts: RiskFacts, neutralised_by: str | None, notes: _Notes) 
         if neutralised_by == "unintelligible":
             notes.rule(
                 "confidentiality_unintelligible",
-                f"Confidentialité : les données étaient inintelligibles pour qui n'est pas autorisé (chiffrement ou "
-                f"hachage à l'état de l'art, clé ou sel non compromis, art. 34(3)(a) du RGPD) ; la circonstance "
+                f"Confidentialité : les données étaient inintelligibles pour qui n'est pas autorisé (chiffrement ou "
+                f"hachage à l'état de l'art, clé ou sel non compromis, art. 34(3)(a) du RGPD) ; la circonstance "
                 f"compte 0 au lieu de {stated_fr}.",
                 f"Confidentiality: the data were unintelligible to anyone not authorised (state-of-the-art "
                 f"encryption or hashing, key or salt not compromised, GDPR art. 34(3)(a)); the circumstance counts 0 "
@@ -499,8 +499,8 @@ def _circumstances(facts: RiskFacts, neutralised_by: str | None, notes: _Notes) 
         else:
             notes.rule(
                 "confidentiality_trusted_recipient",
-                f"Confidentialité : le destinataire, connu, tenu à la confidentialité, a confirmé la suppression "
-                f"(lignes directrices 9/2022 du CEPD, section IV.B ; lignes directrices 01/2021, cas 9) ; la "
+                f"Confidentialité : le destinataire, connu, tenu à la confidentialité, a confirmé la suppression "
+                f"(lignes directrices 9/2022 du CEPD, section IV.B ; lignes directrices 01/2021, cas 9) ; la "
                 f"circonstance compte 0 au lieu de {stated_fr}.",
                 f"Confidentiality: the recipient, known and bound by confidentiality, confirmed the deletion (EDPB "
                 f"Guidelines 9/2022, section IV.B; EDPB Guidelines 01/2021, case 9); the circumstance counts 0 "
@@ -509,7 +509,7 @@ def _circumstances(facts: RiskFacts, neutralised_by: str | None, notes: _Notes) 
     if facts.recipient_trusted and facts.confidentiality == "unknown_recipients":
         notes.say(
             "trusted_recipient_not_applicable",
-            "Un destinataire de confiance ne répond pas d'un nombre inconnu de destinataires : la confidentialité "
+            "Un destinataire de confiance ne répond pas d'un nombre inconnu de destinataires : la confidentialité "
             "reste comptée.",
             "A trusted recipient cannot answer for an unknown number of recipients: the loss of confidentiality "
             "still counts.",
@@ -527,8 +527,8 @@ def _circumstances(facts: RiskFacts, neutralised_by: str | None, notes: _Notes) 
     notes.say(
         "cb",
         "CB " + _n(sum(t.points for t in terms), "fr") + (
-            " : " + ", ".join(f"{t.label_fr[0].lower()}{t.label_fr[1:]} +{_n(t.points, 'fr')}" for t in counted)
-            if counted else " : aucune circonstance aggravante") + " (ENISA 2013).",
+            " : " + ", ".join(f"{t.label_fr[0].lower()}{t.label_fr[1:]} +{_n(t.points, 'fr')}" for t in counted)
+            if counted else " : aucune circonstance aggravante") + " (ENISA 2013).",
         "CB " + _n(sum(t.points for t in terms), "en") + (
             ": " + ", ".join(f"{t.label_en[0].lower()}{t.label_en[1:]} +{_n(t.points, 'en')}" for t in counted)
             if counted else ": no aggravating circumstance") + " (ENISA 2013).",
@@ -567,9 +567,9 @@ def _apply_floors(facts: RiskFacts, risk_level: str, notes: _Notes) -> str:
             how_fr, how_en = f"pendant {_n(hours, 'fr')} h", f"for {_n(hours, 'en')} h"
         notes.rule(
             "prolonged_unavailability",
-            f"Les données ont été indisponibles {how_fr}, au-delà de 24 h : une perte de disponibilité prolongée "
-            "présente un risque même sans divulgation (lignes directrices 01/2021 du CEPD, cas 2 ; lignes "
-            "directrices 9/2022) ; au moins un risque.",
+            f"Les données ont été indisponibles {how_fr}, au-delà de 24 h : une perte de disponibilité prolongée "
+            "présente un risque même sans divulgation (lignes directrices 01/2021 du CEPD, cas 2 ; lignes "
+            "directrices 9/2022) ; au moins un risque.",
             f"The data were unavailable {how_en}, beyond 24 h: a prolonged loss of availability is a risk even "
             "without disclosure (EDPB Guidelines 01/2021, case 2; EDPB Guidelines 9/2022); at least a risk.",
         )
@@ -577,8 +577,8 @@ def _apply_floors(facts: RiskFacts, risk_level: str, notes: _Notes) -> str:
         risk_level = _raise_to(risk_level, "high")
         notes.rule(
             "care_disrupted",
-            "Des soins ont été annulés, reportés ou dégradés : l'indisponibilité des données médicales met en jeu la "
-            "santé des patients, un risque élevé (lignes directrices 01/2021 du CEPD, cas 3 ; lignes directrices "
+            "Des soins ont été annulés, reportés ou dégradés : l'indisponibilité des données médicales met en jeu la "
+            "santé des patients, un risque élevé (lignes directrices 01/2021 du CEPD, cas 3 ; lignes directrices "
             "9/2022, exemple de l'hôpital).",
             "Care was cancelled, postponed or degraded: medical data out of reach endangers the patients' health, a "
             "high risk (EDPB Guidelines 01/2021, case 3; EDPB Guidelines 9/2022, hospital example).",
@@ -596,7 +596,7 @@ def _notification(facts: RiskFacts, risk_level: str, notes: _Notes) -> bool:
     if risk_level == "unlikely":
         notes.say(
             "no_notification",
-            "La violation n'est pas susceptible d'engendrer un risque pour les droits et libertés des personnes : "
+            "La violation n'est pas susceptible d'engendrer un risque pour les droits et libertés des personnes : "
             "pas de notification à la CNIL (art. 33(1) du RGPD).",
             "The breach is unlikely to result in a risk to people's rights and freedoms: no notification to the "
             "CNIL (GDPR art. 33(1)).",
@@ -605,8 +605,8 @@ def _notification(facts: RiskFacts, risk_level: str, notes: _Notes) -> bool:
     if facts.discovered_by_authority:
         notes.rule(
             "discovered_by_authority",
-            "La CNIL a elle-même découvert la violation et l'a signalée à l'établissement : la notification de "
-            "l'article 33 n'est pas due (Conseil d'État, 22 juillet 2022, n° 449694) ; la violation reste inscrite "
+            "La CNIL a elle-même découvert la violation et l'a signalée à l'établissement : la notification de "
+            "l'article 33 n'est pas due (Conseil d'État, 22 juillet 2022, n° 449694) ; la violation reste inscrite "
             "au registre (art. 33(5)).",
             "The CNIL itself discovered the breach and reported it to the establishment: the art. 33 notification "
             "is not owed (Conseil d'État, 22 July 2022, n°449694); the breach is still recorded in the register "
@@ -615,7 +615,7 @@ def _notification(facts: RiskFacts, risk_level: str, notes: _Notes) -> bool:
         return False
     notes.say(
         "notify_authority",
-        "La violation est susceptible d'engendrer un risque pour les droits et libertés des personnes : la notifier "
+        "La violation est susceptible d'engendrer un risque pour les droits et libertés des personnes : la notifier "
         "à la CNIL dans les 72 heures après en avoir pris connaissance (art. 33(1) du RGPD).",
         "The breach is likely to result in a risk to people's rights and freedoms: notify the CNIL within 72 hours "
         "of becoming aware of it (GDPR art. 33(1)).",
@@ -641,16 +641,16 @@ def _communication(facts: RiskFacts, risk_level: str, exceptions: tuple[str, ...
     if risk_level != "high":
         notes.say(
             "no_communication",
-            "Le risque n'est pas élevé : l'information individuelle des personnes n'est pas obligatoire "
-            "(art. 34(1) du RGPD) ; elle reste possible.",
+            "Le risque n'est pas élevé : l'information individuelle des personnes n'est pas obligatoire "
+            "(art. 34(1) du RGPD) ; elle reste possible.",
             "The risk is not high: telling each person is not required (GDPR art. 34(1)); it remains possible.",
         )
         return False, False
     if facts.risk_neutralised:
         notes.rule(
             "art_34_3_b",
-            "Risque élevé, mais les mesures prises ensuite rendent sa réalisation improbable : l'information des "
-            "personnes n'est pas requise (art. 34(3)(b) du RGPD) ; la CNIL peut en juger autrement (art. 34(4)).",
+            "Risque élevé, mais les mesures prises ensuite rendent sa réalisation improbable : l'information des "
+            "personnes n'est pas requise (art. 34(3)(b) du RGPD) ; la CNIL peut en juger autrement (art. 34(4)).",
             "High risk, but the measures taken since make it no longer likely to materialise: telling the people is "
             "not required (GDPR art. 34(3)(b)); the CNIL may decide otherwise (art. 34(4)).",
         )
@@ -658,7 +658,7 @@ def _communication(facts: RiskFacts, risk_level: str, exceptions: tuple[str, ...
     if facts.disproportionate_effort:
         notes.rule(
             "art_34_3_c",
-            "Risque élevé, mais informer chaque personne exigerait des efforts disproportionnés : une communication "
+            "Risque élevé, mais informer chaque personne exigerait des efforts disproportionnés : une communication "
             "publique, ou une mesure aussi efficace, remplace les courriers individuels (art. 34(3)(c) du RGPD).",
             "High risk, but telling each person would involve disproportionate effort: a public communication, or "
             "an equally effective measure, replaces the individual letters (GDPR art. 34(3)(c)).",
@@ -668,14 +668,14 @@ def _communication(facts: RiskFacts, risk_level: str, exceptions: tuple[str, ...
         # Encryption already took the confidentiality out of the score: what is still high comes from elsewhere.
         notes.say(
             "art_34_3_a_not_enough",
-            "L'exception de l'art. 34(3)(a) ne couvre que la confidentialité : le risque élevé qui subsiste vient de "
+            "L'exception de l'art. 34(3)(a) ne couvre que la confidentialité : le risque élevé qui subsiste vient de "
             "l'intégrité, de la disponibilité ou des soins.",
             "The art. 34(3)(a) exception only covers confidentiality: the high risk that remains comes from "
             "integrity, availability or care.",
         )
     notes.say(
         "inform_subjects",
-        "Risque élevé : informer chaque personne dans les meilleurs délais (art. 34(1) du RGPD), en termes clairs "
+        "Risque élevé : informer chaque personne dans les meilleurs délais (art. 34(1) du RGPD), en termes clairs "
         "et simples, avec le contenu de l'art. 34(2).",
         "High risk: tell each person without undue delay (GDPR art. 34(1)), in clear and plain language, with the "
         "content of art. 34(2).",

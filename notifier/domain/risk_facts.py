@@ -38,11 +38,11 @@ DATA_TYPES: Choices = {
 
 IDENTIFIABILITY: Choices = {
     # ENISA 2013, "Ease of identification", Annex 2.
-    "negligible": ("Négligeable : très difficile de relier les données à une personne",
+    "negligible": ("Négligeable : très difficile de relier les données à une personne",
                    "Negligible: extremely difficult to match the data to a person"),
-    "limited": ("Limitée : possible, mais avec difficulté", "Limited: possible but with difficulty"),
-    "significant": ("Importante : relativement facile", "Significant: relatively easy"),
-    "maximum": ("Maximale : identification directe (nom et date de naissance ou adresse)",
+    "limited": ("Limitée : possible, mais avec difficulté", "Limited: possible but with difficulty"),
+    "significant": ("Importante : relativement facile", "Significant: relatively easy"),
+    "maximum": ("Maximale : identification directe (nom et date de naissance ou adresse)",
                 "Maximum: direct identification (name with birth date or address)"),
 }
 

@@ -1,7 +1,7 @@
 """Dates, times and durations as pages and letters print them, French typography first, English second.
 
-French: « 26 octobre 2026 à 13 h 20 », « 1er mars 2028 », « 2 j 5 h 03 min », with a no-break space (U+00A0)
-between a number and its unit so that a line never breaks inside « 13 h 20 ». Any language other than English gets
+French: « 26 octobre 2026 à 13 h 20 », « 1er mars 2028 », « 2 j 5 h 03 min », with a no-break space (U+00A0)
+between a number and its unit so that a line never breaks inside « 13 h 20 ». Any language other than English gets
 French, the product's first language."""
 
 from datetime import date, datetime, timedelta
@@ -26,18 +26,18 @@ def _local(dt: datetime, tz: str) -> datetime:
 
 
 def format_date(d: date | datetime, lang: str = "fr", tz: str = "Europe/Paris") -> str:
-    """fr « 1er mars 2028 », « 26 octobre 2026 »; en "1 March 2028". A datetime is first read in ``tz``."""
+    """fr « 1er mars 2028 », « 26 octobre 2026 »; en "1 March 2028". A datetime is first read in ``tz``."""
     if isinstance(d, datetime):
         d = _local(d, tz).date()
     if _english(lang):
         return f"{d.day} {MONTHS_EN[d.month - 1]} {d.year}"
-    # French writes the first day of a month as an ordinal, « 1er », and the others as cardinals.
+    # French writes the first day of a month as an ordinal, « 1er », and the others as cardinals.
     day = "1er" if d.day == 1 else str(d.day)
     return f"{day} {MONTHS_FR[d.month - 1]} {d.year}"
 
 
 def format_datetime(dt_utc: datetime, lang: str = "fr", tz: str = "Europe/Paris") -> str:
-    """fr « 26 octobre 2026 à 13 h 20 »; en "26 October 2026 at 13:20"; the wall-clock time in ``tz``."""
+    """fr « 26 octobre 2026 à 13 h 20 »; en "26 October 2026 at 13:20"; the wall-clock time in ``tz``."""
     local = _local(dt_utc, tz)
     if _english(lang):
         return f"{format_date(local.date(), lang)} at {local:%H:%M}"
@@ -45,7 +45,7 @@ def format_datetime(dt_utc: datetime, lang: str = "fr", tz: str = "Europe/Paris"
 
 
 def format_duration(td: timedelta, lang: str = "fr") -> str:
-    """fr « 2 j 5 h 03 min », en "2 d 5 h 03 min", « 0 h 45 min » under a day; whole minutes, rounded down, the
+    """fr « 2 j 5 h 03 min », en "2 d 5 h 03 min", « 0 h 45 min » under a day; whole minutes, rounded down, the
     same as the live countdown in static/app.js. The absolute value: the caller says whether it is late or left."""
     minutes = int(abs(td).total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)

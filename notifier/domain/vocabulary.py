@@ -163,15 +163,15 @@ INFORMATION_CHANNELS: Choices = {
 # GDPR art. 34(3): when the people need not be told individually.
 ART_34_3_EXCEPTIONS: Choices = {
     "34.3.a": (
-        "Art. 34(3)(a) : données rendues incompréhensibles (chiffrement, clé non compromise)",
+        "Art. 34(3)(a) : données rendues incompréhensibles (chiffrement, clé non compromise)",
         "Art. 34(3)(a): data unintelligible to others (encryption, key not compromised)",
     ),
     "34.3.b": (
-        "Art. 34(3)(b) : mesures ultérieures rendant le risque élevé improbable",
+        "Art. 34(3)(b) : mesures ultérieures rendant le risque élevé improbable",
         "Art. 34(3)(b): later measures make the high risk no longer likely",
     ),
     "34.3.c": (
-        "Art. 34(3)(c) : efforts disproportionnés, communication publique à la place",
+        "Art. 34(3)(c) : efforts disproportionnés, communication publique à la place",
         "Art. 34(3)(c): disproportionate effort, public communication instead",
     ),
 }

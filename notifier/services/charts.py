@@ -11,6 +11,7 @@ from sqlalchemy import select
 from notifier.domain import vocabulary
 from notifier.extensions import db
 from notifier.models import Breach
+from notifier.services.letters import STATUS_LABELS, letter_counts_by_status
 
 PARIS = ZoneInfo("Europe/Paris")
 COLOURS = {"confidentiality": "#1f5fa8", "integrity": "#b86e00", "availability": "#6b3fa0", "none": "#8a94a3"}
@@ -60,7 +61,7 @@ def _per_month_by_nature(breaches, lang) -> Chart:
             y -= h
             name = vocabulary.label(vocabulary.NATURES, nature, lang) if nature != "none" else "?"
             parts.append(f'<rect x="{x}" y="{y:.1f}" width="{bar}" height="{h:.1f}" fill="{COLOURS[nature]}">'
-                         f"<title>{escape(month)} · {escape(name)} : {n}</title></rect>")
+                         f"<title>{escape(month)} · {escape(name)} : {n}</title></rect>")
         parts.append(f'<text x="{x + bar / 2}" y="{height - 14}" font-size="10" text-anchor="middle">'
                      f"{escape(month[2:])}</text>")
     legend = "".join(
@@ -88,7 +89,7 @@ def _time_to_notify(breaches, lang) -> Chart:
         colour = "#b3261e" if hours > 72 else "#1e6b3a"
         parts.append(f'<text x="0" y="{y + 10}" font-size="10">{escape(reference)}</text>'
                      f'<rect x="110" y="{y}" width="{max(1.0, hours * scale):.1f}" height="12" fill="{colour}">'
-                     f"<title>{escape(reference)} : {hours:.0f} h</title></rect>")
+                     f"<title>{escape(reference)} : {hours:.0f} h</title></rect>")
     if not done:
         parts.append('<text x="110" y="34" font-size="11">'
                      + ("Aucune notification envoyée" if lang == "fr" else "No notification sent yet") + "</text>")
@@ -96,23 +97,22 @@ def _time_to_notify(breaches, lang) -> Chart:
 
 
 def _letters_by_status(organisation_id: int, lang: str) -> Chart | None:
-    try:
-        from notifier.services.letters import letter_counts_by_status
-    except ImportError:
-        return None
     counts = letter_counts_by_status(organisation_id)
     if not counts:
         return None
     title = "Courriers par statut" if lang == "fr" else "Letters by status"
-    width, height = 360, 30 + 20 * len(counts)
+    width, height = 440, 30 + 20 * len(counts)
     top = max(counts.values())
     parts = []
-    for index, (status, n) in enumerate(sorted(counts.items())):
+    for index, (status, n) in enumerate(counts.items()):  # in the order of a letter's life
         y = 10 + index * 20
-        parts.append(f'<text x="0" y="{y + 11}" font-size="10">{escape(status)}</text>'
-                     f'<rect x="110" y="{y}" width="{max(1, 200 * n / top):.1f}" height="14" fill="#1f5fa8">'
-                     f"<title>{escape(status)} : {n}</title></rect>"
-                     f'<text x="{115 + 200 * n / top:.1f}" y="{y + 11}" font-size="10">{n}</text>')
+        label = escape(STATUS_LABELS[status][0 if lang == "fr" else 1])
+        colon = "\u00a0: " if lang == "fr" else ": "
+        bar = max(1, 200 * n / top)
+        parts.append(f'<text x="0" y="{y + 11}" font-size="10">{label}</text>'
+                     f'<rect x="170" y="{y}" width="{bar:.1f}" height="14" fill="#1f5fa8">'
+                     f"<title>{label}{colon}{n}</title></rect>"
+                     f'<text x="{175 + bar:.1f}" y="{y + 11}" font-size="10">{n}</text>')
     return Chart(title, _svg(width, height, title, "".join(parts)))
 
 

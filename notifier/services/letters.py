@@ -605,11 +605,12 @@ def held_count(breach_id: int) -> int:
 
 
 def letter_counts_by_status(organisation_id: int) -> dict[str, int]:
-    """Generated letters of the organisation by status (dashboard chart)."""
+    """Generated letters of the organisation by status, in the order of a letter's life (dashboard chart)."""
     rows = db.session.execute(
         select(Letter.status, func.count()).join(Breach, Breach.id == Letter.breach_id)
         .where(Breach.organisation_id == organisation_id, Letter.status.is_not(None)).group_by(Letter.status))
-    return {status: count for status, count in rows}
+    found = dict(rows.all())
+    return {status: found[status] for status in LETTER_STATUSES if status in found}
 
 
 def breach_letter_counts(breach_id: int) -> dict[str, int]:
@@ -695,7 +696,7 @@ def read_tracking_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     if "\x00" in text:
-        raise TrackingFileError("Fichier illisible (binaire ?).", "Unreadable file (binary?).")
+        raise TrackingFileError("Fichier illisible (binaire ?).", "Unreadable file (binary?).")
     first = text.split("\n", 1)[0]
     separator = max((";", ",", "\t"), key=first.count) if any(sep in first for sep in ";,\t") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)

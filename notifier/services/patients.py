@@ -73,11 +73,11 @@ class ImportRefused(Exception):
     """The request cannot go on (not a file problem: those are the domain's ImportFileError)."""
 
     MESSAGES = {
-        "import_running": ("Un import est déjà en cours pour cette violation : attendez qu'il se termine.",
+        "import_running": ("Un import est déjà en cours pour cette violation : attendez qu'il se termine.",
                            "An import is already running for this breach: wait until it ends."),
         "not_waiting": ("Cet import n'attend plus de correspondance de colonnes.",
                         "This import is no longer waiting for a column mapping."),
-        "unknown_mapping": ("Aucune correspondance enregistrée sous ce nom : {detail}.",
+        "unknown_mapping": ("Aucune correspondance enregistrée sous ce nom : {detail}.",
                             "No saved mapping of that name: {detail}."),
         "mapping_name": ("Nom de correspondance invalide (1 à 100 caractères).",
                          "Invalid mapping name (1 to 100 characters)."),
@@ -94,7 +94,7 @@ class ImportRefused(Exception):
 
 
 def format_count(value: int, lang: str) -> str:
-    """French groups thousands with a narrow no-break space (« 758 912 »), English with a comma."""
+    """French groups thousands with a narrow no-break space (« 758 912 »), English with a comma."""
     text = f"{value:,}"
     return text if lang == "en" else text.replace(",", "\u202f")
 
@@ -328,7 +328,7 @@ def fail_stale_imports(breach_id: int, *, now: datetime | None = None) -> int:
         PatientImport.updated_at < now - STALE_AFTER)))
     for imp in stale:
         imp.status, imp.error_code, imp.finished_at = "failed", "interrupted", now
-        imp.error = ("Import interrompu (arrêt du serveur ?) : les lots déjà enregistrés sont conservés ; "
+        imp.error = ("Import interrompu (arrêt du serveur ?) : les lots déjà enregistrés sont conservés ; "
                      "réimportez le fichier, les patients déjà importés seront signalés en doublon.")
         _remove(imp.upload_file)
         imp.upload_file = None
@@ -365,7 +365,7 @@ class _TooLong(RejectedRow):
         label = FIELDS[field][1 if lang == "en" else 0]
         if lang == "en":
             return [f"Value too long: {label} has at most {limit} characters"]
-        return [f"Valeur trop longue : {label} compte au plus {limit} caractères"]
+        return [f"Valeur trop longue : {label} compte au plus {limit} caractères"]
 
 
 POSTCODE_MAX_LENGTH = 20
@@ -876,7 +876,7 @@ def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str
                               *[list(change) for change in checked["normalisations"] if change.field in changed]]
     if reason:
         stamp = utcnow().strftime("%Y-%m-%d %H:%M UTC")
-        patient.review_note = "\n".join(filter(None, [patient.review_note, f"{stamp} {user.email} : {reason}"]))
+        patient.review_note = "\n".join(filter(None, [patient.review_note, f"{stamp} {user.email} : {reason}"]))
     patient.reviewed_by_id, patient.reviewed_at = user.id, utcnow()
     audit.record("patients.fix", user=user, obj=patient, breach_id=patient.breach_id,
                  details={"fields": changed, "holds_cleared": clear_holds, "status": patient.status})
@@ -898,7 +898,7 @@ class PurgeRefused(Exception):
 
     def message(self, lang: str = "fr") -> str:
         if self.code == "not_closed":
-            return _text(lang, "la violation n'est pas clôturée : la liste des patients sert encore",
+            return _text(lang, "la violation n'est pas clôturée : la liste des patients sert encore",
                          "the breach is not closed: its patient list is still in use")
         day = self.until.date().isoformat() if self.until else "?"
         return _text(lang, f"durée de conservation en cours jusqu'au {day}",

@@ -47,14 +47,14 @@ COLUMNS: tuple[tuple[str, Text], ...] = (
     ("people_count", ("Nombre de personnes", "Number of people")),
     ("data_categories", ("Données concernées", "Data concerned")),
     ("records_count", ("Nombre d'enregistrements", "Number of records")),
-    ("consequences", ("Effets : conséquences", "Effects: consequences")),
-    ("consequences_details", ("Effets : description", "Effects: description")),
+    ("consequences", ("Effets : conséquences", "Effects: consequences")),
+    ("consequences_details", ("Effets : description", "Effects: description")),
     ("severity", ("Gravité estimée", "Estimated severity")),
     ("measures_taken", ("Mesures prises", "Remedial action taken")),
     ("measures_planned", ("Mesures envisagées", "Measures planned")),
     ("risk", ("Évaluation du risque", "Risk assessment")),
-    ("cnil_decision", ("Décision : notification CNIL", "Decision: notification to the CNIL")),
-    ("people_decision", ("Décision : information des personnes", "Decision: information of the people")),
+    ("cnil_decision", ("Décision : notification CNIL", "Decision: notification to the CNIL")),
+    ("people_decision", ("Décision : information des personnes", "Decision: information of the people")),
     ("decision_reasons", ("Motifs de la décision", "Reasons for the decision")),
     ("cnil_sent_at", ("Notifiée à la CNIL le", "Notified to the CNIL on")),
     ("cnil_reference", ("Accusé de réception CNIL", "CNIL acknowledgement")),
@@ -142,15 +142,15 @@ def decision(breach: Breach, lang: str, period_hours: int = 72) -> tuple[str, st
         if reference:
             cnil += pick((f", accusé de réception {reference}", f", acknowledgement {reference}"), lang)
     elif risk is None:
-        cnil = pick(("Pas encore décidée : risque non évalué", "Not decided yet: risk not assessed"), lang)
+        cnil = pick(("Pas encore décidée : risque non évalué", "Not decided yet: risk not assessed"), lang)
     elif risk.notify_decided:
-        cnil = pick(("À notifier : pas encore envoyée", "To be notified: not sent yet"), lang)
+        cnil = pick(("À notifier : pas encore envoyée", "To be notified: not sent yet"), lang)
     else:
-        cnil = pick(("Non notifiée : risque improbable (art. 33(1))",
+        cnil = pick(("Non notifiée : risque improbable (art. 33(1))",
                      "Not notified: risk unlikely (art. 33(1))"), lang)
     if risk is not None:
         reasons.extend(risk.reasons)
-        reasons.extend(f"{row.label}{pick((' : ', ': '), lang)}{row.value}" for row in risk.override)
+        reasons.extend(f"{row.label}{pick((' : ', ': '), lang)}{row.value}" for row in risk.override)
     status = _field("information_status", breach, lang)
     exception = _field("art_34_3_exception", breach, lang)
     people = status or (pick(("Pas encore décidée", "Not decided yet"), lang))
@@ -262,7 +262,7 @@ def to_pdf(entries: list[dict[str, Any]], filters: Filters, *, lang: str = "fr",
 
 STRINGS: dict[str, Text] = {
     "confidential": ("Confidentiel", "Confidential"),
-    "source": ("RGPD art. 33(5) : toute violation est documentée, qu'elle soit notifiée ou non : faits, effets, "
+    "source": ("RGPD art. 33(5) : toute violation est documentée, qu'elle soit notifiée ou non : faits, effets, "
                "mesures prises, décision et ses motifs.",
                "GDPR art. 33(5): every breach is documented, notified or not: facts, effects, remedial action, "
                "decision and its reasons."),

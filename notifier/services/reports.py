@@ -59,15 +59,15 @@ DOCUMENTS: dict[str, DocumentType] = {
     "ars": DocumentType("ars", ("Signalement ARS / CERT Santé (incident de sécurité des SI)",
                                 "ARS / CERT Santé report (information system security incident)"),
                         "ars_report/report.html", "ars_cert_sante",
-                        "Code de la santé publique art. L.1111-8-2 ; décret n° 2016-1214"),
+                        "Code de la santé publique art. L.1111-8-2 ; décret n° 2016-1214"),
     "nis2_early_warning": DocumentType(
-        "nis2_early_warning", ("NIS2 : alerte précoce", "NIS2: early warning"), "nis2/report.html",
+        "nis2_early_warning", ("NIS2 : alerte précoce", "NIS2: early warning"), "nis2/report.html",
         "nis2_early_warning", "Directive (UE) 2022/2555 art. 23(4)(a)", nis2=True),
     "nis2_notification": DocumentType(
-        "nis2_notification", ("NIS2 : notification d'incident", "NIS2: incident notification"), "nis2/report.html",
+        "nis2_notification", ("NIS2 : notification d'incident", "NIS2: incident notification"), "nis2/report.html",
         "nis2_notification", "Directive (UE) 2022/2555 art. 23(4)(b)", nis2=True),
     "nis2_final_report": DocumentType(
-        "nis2_final_report", ("NIS2 : rapport final", "NIS2: final report"), "nis2/report.html",
+        "nis2_final_report", ("NIS2 : rapport final", "NIS2: final report"), "nis2/report.html",
         "nis2_final_report", "Directive (UE) 2022/2555 art. 23(4)(d)", nis2=True),
 }
 
@@ -102,7 +102,7 @@ YES_NO: dict[bool, Text] = {True: ("Oui", "Yes"), False: ("Non", "No")}
 
 
 def format_count(value: int, lang: str) -> str:
-    """French groups thousands with a narrow no-break space (« 758 912 »), English with a comma."""
+    """French groups thousands with a narrow no-break space (« 758 912 »), English with a comma."""
     text = f"{value:,}"
     return text if lang == "en" else text.replace(",", "\u202f")
 
@@ -232,10 +232,10 @@ def timing(clock: Clock, aware_at: datetime, lang: str) -> Timing:
     elif clock.immediate:
         verdict = pick(("À faire sans délai.", "To be done without delay."), lang)
     elif clock.status == "pending":
-        verdict = pick((f"Pas encore fait ; reste {duration(clock.remaining, 'fr')}.",
+        verdict = pick((f"Pas encore fait ; reste {duration(clock.remaining, 'fr')}.",
                         f"Not done yet; {duration(clock.remaining, 'en')} left."), lang)
     else:
-        verdict = pick((f"Pas encore fait ; délai dépassé de {duration(clock.lateness, 'fr')}.",
+        verdict = pick((f"Pas encore fait ; délai dépassé de {duration(clock.lateness, 'fr')}.",
                         f"Not done yet; overdue by {duration(clock.lateness, 'en')}."), lang)
     return Timing(
         label=pick((clock.label_fr, clock.label_en), lang), source=clock.source, immediate=clock.immediate,
@@ -335,7 +335,7 @@ def risk_summary(breach: Breach, lang: str) -> RiskSummary | None:
         override=_override_rows(override, lang),
         notify_decided=notify if isinstance(notify, bool) else assessment.notify_authority,
         inform_decided=inform if isinstance(inform, bool) else assessment.inform_subjects,
-        source=pick(("ENISA 2013 (SE = DPC × EI + CB) ; RGPD art. 33 et 34",
+        source=pick(("ENISA 2013 (SE = DPC × EI + CB) ; RGPD art. 33 et 34",
                      "ENISA 2013 (SE = DPC × EI + CB); GDPR art. 33 and 34"), lang),
     )
 
@@ -380,8 +380,8 @@ def changes_between(old_doc: dict[str, Any], new_doc: dict[str, Any], lang: str)
                 changes.append(Change(pick(step.title, lang), pick(field.label, lang),
                                       display(field, old.get(field.name), lang),
                                       display(field, new.get(field.name), lang)))
-    risk_parts = (("risk_facts", ("Évaluation du risque : faits", "Risk assessment: facts")),
-                  ("risk_override", ("Évaluation du risque : décision du DPO", "Risk assessment: DPO's override")))
+    risk_parts = (("risk_facts", ("Évaluation du risque : faits", "Risk assessment: facts")),
+                  ("risk_override", ("Évaluation du risque : décision du DPO", "Risk assessment: DPO's override")))
     for key, title in risk_parts:
         old, new = old_doc.get(key) or {}, new_doc.get(key) or {}
         for name in sorted(set(old) | set(new)):
@@ -423,9 +423,9 @@ STRINGS: dict[str, Text] = {
     "not_sent": ("Pas encore envoyé", "Not sent yet"),
     "verdict": ("Respect du délai", "Deadline met"),
     "delay_reasons": ("Motifs du retard", "Reasons for the delay"),
-    "delay_reasons_missing": ("Motifs du retard non renseignés : l'article 33(1) du RGPD les exige.",
+    "delay_reasons_missing": ("Motifs du retard non renseignés : l'article 33(1) du RGPD les exige.",
                               "Reasons for the delay not given: GDPR art. 33(1) requires them."),
-    "no_awareness": ("Date de prise de connaissance non renseignée : le délai ne peut pas être calculé.",
+    "no_awareness": ("Date de prise de connaissance non renseignée : le délai ne peut pas être calculé.",
                      "Awareness time not given: the deadline cannot be computed."),
     "changes_title": ("Modifications depuis la version", "Changes since version"),
     "changes_none": ("Aucun champ n'a changé depuis la version précédente.",
@@ -438,7 +438,7 @@ STRINGS: dict[str, Text] = {
     "checklist_title": ("Contenu minimal de la notification (RGPD art. 33(3))",
                         "Minimum content of the notification (GDPR art. 33(3))"),
     "present": ("Renseigné", "Given"),
-    "missing": ("À compléter (art. 33(4) : notification par phases)", "To complete (art. 33(4): phased notification)"),
+    "missing": ("À compléter (art. 33(4) : notification par phases)", "To complete (art. 33(4): phased notification)"),
     "see_sections": ("voir section", "see section"),
     "form_title": ("Réponses au formulaire de notification de la CNIL", "Answers to the CNIL notification form"),
     "form_intro": ("Les sections suivent l'ordre du formulaire en ligne notifications.cnil.fr.",
@@ -458,7 +458,7 @@ STRINGS: dict[str, Text] = {
     "method": ("Méthode", "Method"),
     "attachment": ("Pièce jointe", "Attachment"),
     "attachment_text": ("Ce PDF/A-3 contient en pièce jointe la fiche complète de la violation au format JSON "
-                        "(format notifier-breach) : {name}.",
+                        "(format notifier-breach) : {name}.",
                         "This PDF/A-3 carries the complete breach record as an attached JSON file "
                         "(notifier-breach format): {name}."),
     "yes": ("Oui", "Yes"),
@@ -466,13 +466,13 @@ STRINGS: dict[str, Text] = {
     "contact": ("Contact", "Contact"),
     "clock": ("Délai", "Deadline"),
     "ars_intro": (
-        "Résumé préparé pour le formulaire « incident de sécurité des systèmes d'information » du portail "
+        "Résumé préparé pour le formulaire « incident de sécurité des systèmes d'information » du portail "
         "signalement.social-sante.gouv.fr, qui transmet le signalement à l'ARS et au CERT Santé (ANS). "
-        "Signalement sans délai : code de la santé publique art. L.1111-8-2, décret n° 2016-1214.",
+        "Signalement sans délai : code de la santé publique art. L.1111-8-2, décret n° 2016-1214.",
         "Summary prepared for the 'information system security incident' form of the signalement.social-sante.gouv.fr "
         "portal, which sends the report to the ARS and to CERT Santé (ANS). To be reported without delay: code de la "
         "santé publique art. L.1111-8-2, décret n° 2016-1214."),
-    "cert_sante_line": ("Incident majeur : astreinte CERT Santé au 09 72 43 91 25.",
+    "cert_sante_line": ("Incident majeur : astreinte CERT Santé au 09 72 43 91 25.",
                         "Major incident: CERT Santé on-call line 09 72 43 91 25."),
     "ars_declarant": ("Établissement déclarant", "Reporting establishment"),
     "ars_dates": ("Dates de l'incident", "Dates of the incident"),
@@ -491,10 +491,10 @@ STRINGS: dict[str, Text] = {
     "nis2_malicious": ("Incident soupçonné d'être causé par des actes illicites ou malveillants",
                        "Incident suspected of being caused by unlawful or malicious acts"),
     "nis2_cross_border": ("Impact transfrontière possible", "Possible cross-border impact"),
-    "nis2_assessment": ("Évaluation initiale : gravité et impact (art. 23(4)(b))",
+    "nis2_assessment": ("Évaluation initiale : gravité et impact (art. 23(4)(b))",
                         "Initial assessment: severity and impact (art. 23(4)(b))"),
     "nis2_ioc": ("Indicateurs de compromission", "Indicators of compromise"),
-    "nis2_ioc_text": ("Non consignés dans la fiche de violation : à joindre au formulaire s'ils sont disponibles.",
+    "nis2_ioc_text": ("Non consignés dans la fiche de violation : à joindre au formulaire s'ils sont disponibles.",
                       "Not kept in the breach record: attach them to the form when available."),
     "nis2_final": ("Rapport final (art. 23(4)(d))", "Final report (art. 23(4)(d))"),
     "nis2_description": ("Description détaillée de l'incident, gravité et impact",
@@ -502,11 +502,11 @@ STRINGS: dict[str, Text] = {
     "nis2_root_cause": ("Type de menace ou cause profonde", "Type of threat or root cause"),
     "nis2_mitigation": ("Mesures d'atténuation appliquées et en cours", "Applied and ongoing mitigation measures"),
     "nis2_cross_border_impact": ("Impact transfrontière", "Cross-border impact"),
-    "malicious_yes": ("Oui (cause : acte malveillant)", "Yes (cause: malicious act)"),
+    "malicious_yes": ("Oui (cause : acte malveillant)", "Yes (cause: malicious act)"),
     "malicious_no": ("Non (cause accidentelle)", "No (accidental cause)"),
     "malicious_unknown": ("Inconnu à ce stade", "Unknown at this stage"),
     "nis2_intro": (
-        "Résumé préparé pour l'autorité compétente ou le CSIRT (ANSSI / CERT-FR en France ; transposition de la "
+        "Résumé préparé pour l'autorité compétente ou le CSIRT (ANSSI / CERT-FR en France ; transposition de la "
         "directive NIS2 en cours), selon l'article 23(4) de la directive (UE) 2022/2555.",
         "Summary prepared for the competent authority or CSIRT (ANSSI / CERT-FR in France; transposition of the NIS2 "
         "directive pending), under art. 23(4) of directive (EU) 2022/2555."),
@@ -548,13 +548,13 @@ def _clock(breach: Breach, document: DocumentType, period_hours: int, now: datet
 
 def check_request(breach: Breach, document: str, kind: str | None, lang: str) -> DocumentType:
     if document not in DOCUMENTS:
-        raise ReportError(f"document inconnu : {document[:40]} (attendu : {', '.join(DOCUMENTS)})",
+        raise ReportError(f"document inconnu : {document[:40]} (attendu : {', '.join(DOCUMENTS)})",
                           f"unknown document: {document[:40]} (expected one of {', '.join(DOCUMENTS)})")
     if kind is not None and kind not in REPORT_KINDS:
-        raise ReportError(f"nature de version inconnue : {kind[:40]} (attendu : initial ou complementary)",
+        raise ReportError(f"nature de version inconnue : {kind[:40]} (attendu : initial ou complementary)",
                           f"unknown kind: {kind[:40]} (expected initial or complementary)")
     if lang not in LANGUAGES:
-        raise ReportError(f"langue inconnue : {lang[:10]} (attendu : fr ou en)",
+        raise ReportError(f"langue inconnue : {lang[:10]} (attendu : fr ou en)",
                           f"unknown language: {lang[:10]} (expected fr or en)")
     doc_type = DOCUMENTS[document]
     if doc_type.nis2 and not breach.establishment.nis2_in_scope:
@@ -576,7 +576,7 @@ def generate(breach: Breach, *, user: User | None, document: str = "cnil", kind:
     kind = kind or default_kind(breach, document, period_hours=period_hours)
     if kind == "complementary" and previous is None:
         raise ReportError(
-            "une version complémentaire suppose une version précédente : générez d'abord la version initiale",
+            "une version complémentaire suppose une version précédente : générez d'abord la version initiale",
             "a complementary version needs a previous one: generate the initial version first")
     number = previous.number + 1 if previous else 1
     export = breach_service.export_document(breach)

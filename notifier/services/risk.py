@@ -591,7 +591,7 @@ def _override_reason(override: Mapping[str, Any]) -> engine.Reason:
         parts_en.append(f"information of the people: {_YES_NO[override['inform_subjects']][1]}")
     by = override["by"] or "?"
     fr = (f"Décision du délégué à la protection des données ({by}), qui s'écarte du verdict calculé\u00a0: "
-          f"{' ; '.join(parts_fr)}. Justification\u00a0: «\u00a0{override['justification']}\u00a0»")
+          f"{' ; '.join(parts_fr)}. Justification\u00a0: «\u00a0{override['justification']}\u00a0»")
     en = (f"Decision of the data protection officer ({by}), departing from the computed verdict: "
           f"{'; '.join(parts_en)}. Justification: \"{override['justification']}\"")
     if override["to_review"]:

@@ -80,7 +80,7 @@ def _refuse_nul_bytes():
     a clear page rather than failing deep inside a query."""
     if request.method == "POST" and any("\x00" in value for value in request.form.values()):
         return render_template("error.html", code=400, message=_(
-            "Le formulaire contient un caractère nul (\\0) : rien n'a été enregistré.")), 400
+            "Le formulaire contient un caractère nul (\\0) : rien n'a été enregistré.")), 400
     return None
 
 
@@ -119,13 +119,13 @@ def _security_headers(response):
 def _csrf_error(error):
     return render_template("error.html", code=400, message=_(
         "Le formulaire a expiré ou ne vient pas de cette application (protection CSRF). Rechargez la page et "
-        "recommencez : rien n'a été enregistré.")), 400
+        "recommencez : rien n'a été enregistré.")), 400
 
 
 def _too_large(error):
     limit_mib = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
     return render_template("error.html", code=413, message=_(
-        "Fichier trop volumineux : la limite est de %(limit)s Mio. Rien n'a été enregistré.", limit=limit_mib)), 413
+        "Fichier trop volumineux : la limite est de %(limit)s Mio. Rien n'a été enregistré.", limit=limit_mib)), 413
 
 
 def _error_page(error):
@@ -145,7 +145,9 @@ def _template_helpers():
     def pick(pair):
         return pair[1] if lang == "en" else pair[0]
 
-    return {"lang": lang, "when": when, "choice_label": choice_label, "pick": pick, "can": _can,
+    # A label's colon written outside _(): French sets a no-break space before it, English none.
+    colon = "\u00a0:" if lang == "fr" else ":"
+    return {"lang": lang, "colon": colon, "when": when, "choice_label": choice_label, "pick": pick, "can": _can,
             "has_endpoint": lambda name: name in current_app.view_functions,
             "duration": lambda td: timefmt.format_duration(td, lang), "session_lang": session.get("lang")}
 

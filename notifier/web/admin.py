@@ -50,7 +50,7 @@ def user_list():
             flash(str(error), "error")
         else:
             # Shown once, never stored in clear: the admin hands it over and the user changes it.
-            flash(_("Compte créé. Mot de passe initial (affiché une seule fois) : %(password)s",
+            flash(_("Compte créé. Mot de passe initial (affiché une seule fois) : %(password)s",
                     password=password), "success")
             return redirect(url_for("admin.user_list"))
     accounts = db.session.scalars(

@@ -35,7 +35,7 @@ def login():
         if user:
             return _finish_login(user, request.args.get("next") or "")
         if problem == "locked":
-            flash(_("Trop d'échecs : ce compte est bloqué pendant 15 minutes."), "error")
+            flash(_("Trop d'échecs : ce compte est bloqué pendant 15 minutes."), "error")
         else:
             flash(_("Courriel ou mot de passe incorrect."), "error")
     return render_template("auth/login.html", form=form)
@@ -83,7 +83,7 @@ def totp_setup():
             session.pop("totp_pending", None)
             flash(_("Double authentification activée."), "success")
             return redirect(url_for("breaches.dashboard"))
-        flash(_("Code incorrect : scannez de nouveau le code et réessayez."), "error")
+        flash(_("Code incorrect : scannez de nouveau le code et réessayez."), "error")
     uri = users.totp_uri(current_user, secret)
     return render_template("auth/totp_setup.html", form=form, secret=secret, qr_svg=users.qr_svg(uri))
 

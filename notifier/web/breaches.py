@@ -54,7 +54,7 @@ def create():
     chosen = request.form.get("establishment_id", type=int)
     establishment = next((e for e in choices if e.id == chosen), choices[0] if choices else None)
     if establishment is None:
-        flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
+        flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
         return redirect(url_for("breaches.dashboard"))
     breach = service.create_breach(current_user, establishment)
     return redirect(url_for("breaches.step", breach_id=breach.id, code=form.STEPS[0].code))
@@ -101,12 +101,12 @@ def save_step(breach_id: int, code: str):
     except service.StaleBreachError:
         db.session.rollback()
         flash(_("Cette violation a été modifiée entre-temps (autre onglet ou autre utilisateur). Vos "
-                "saisies ci-dessous n'ont pas été enregistrées : vérifiez la version actuelle puis "
+                "saisies ci-dessous n'ont pas été enregistrées : vérifiez la version actuelle puis "
                 "enregistrez à nouveau."), "error")
         return _render_step(get_breach(breach_id), wizard_step, raw, {}, 409, stale=True)
     if not result.ok:
         lang = str(get_locale() or "fr")
-        flash(_("Des champs sont invalides : rien n'a été enregistré pour cette étape, les étapes précédentes "
+        flash(_("Des champs sont invalides : rien n'a été enregistré pour cette étape, les étapes précédentes "
                 "restent enregistrées."), "error")
         return _render_step(breach, wizard_step, raw, {n: e.message(lang) for n, e in result.errors.items()}, 422)
     flash(_("Étape enregistrée."), "success")

@@ -183,7 +183,7 @@ def save(breach_id: int, variant: str):
                     "tant que les éléments de l'article 34(2) manquent.", n=template.version), "warning")
         else:
             flash(_("Version %(n)s enregistrée. Elle doit être approuvée par un juriste (autre que vous) avant "
-                    "l'envoi ; en attendant, seuls des projets filigranés peuvent être générés.",
+                    "l'envoi ; en attendant, seuls des projets filigranés peuvent être générés.",
                     n=template.version), "success")
     return _back(breach, "variants-title")
 

@@ -103,7 +103,7 @@ def upload(breach_id: int):
                                     sha256=sha256, mapping_name=request.form.get("mapping_name") or None,
                                     staged=staged)
     except (ImportFileError, patients.ImportRefused) as error:
-        flash(_("Fichier non importé : %(reason)s", reason=error.message(_lang())), "error")
+        flash(_("Fichier non importé : %(reason)s", reason=error.message(_lang())), "error")
         return redirect(url_for("patients.index", breach_id=breach.id))
     if patients.needs_mapping(imp):
         return redirect(url_for("patients.mapping", breach_id=breach.id, import_id=imp.id))
@@ -157,7 +157,7 @@ def cancel(breach_id: int, import_id: int):
     imp = _import_or_404(breach, import_id)
     try:
         patients.cancel_import(imp, user=current_user)
-        flash(_("Import abandonné : le fichier a été supprimé."), "success")
+        flash(_("Import abandonné : le fichier a été supprimé."), "success")
     except patients.ImportRefused as error:
         flash(error.message(_lang()), "error")
     return redirect(url_for("patients.index", breach_id=breach.id))
@@ -213,7 +213,7 @@ def fix(breach_id: int, patient_pk: int):
                                       reason=request.form.get("reason", "")[:1000], user=current_user,
                                       lang=_lang())
         if not result.errors:
-            flash(_("Fiche corrigée : statut « %(status)s ».", status=_status_label(patient.status)), "success")
+            flash(_("Fiche corrigée : statut « %(status)s ».", status=_status_label(patient.status)), "success")
             return redirect(url_for("patients.index", breach_id=breach.id, status="held"))
         db.session.rollback()
         errors = result.errors

@@ -39,7 +39,7 @@ def generate(breach_id: int):
         db.session.rollback()
         flash(error.message(lang), "error")
         return redirect(url_for("breaches.show", breach_id=breach.id, _anchor="reports-title"))
-    flash(_("Version %(number)s générée. SHA-256 : %(sha)s", number=version.number, sha=version.sha256), "success")
+    flash(_("Version %(number)s générée. SHA-256 : %(sha)s", number=version.number, sha=version.sha256), "success")
     return redirect(url_for("breaches.show", breach_id=breach.id, _anchor="reports-title"))
 
 
@@ -55,7 +55,7 @@ def download(version_id: int):
         audit.record("report.archive_corrupted", user=current_user, obj=version, breach_id=version.breach_id)
         db.session.commit()
         return render_template("error.html", code=500, message=_(
-            "Le fichier archivé de cette version est absent ou ne correspond plus à son empreinte SHA-256 : il "
+            "Le fichier archivé de cette version est absent ou ne correspond plus à son empreinte SHA-256 : il "
             "n'est pas servi. Prévenez l'administrateur (restauration depuis la sauvegarde).")), 500
     audit.record("report.download", user=current_user, obj=version, breach_id=version.breach_id,
                  details={"document": version.document, "number": version.number})

@@ -95,7 +95,7 @@ def test_the_address_is_inside_the_window_zone_and_the_fields_in_their_boxes(lot
         first = pages[row.first_page - 1]
         assert chars_in(first, boxes.address) == "".join(letter.address_lines).replace(" ", "")
         assert chars_in(first, boxes.salutation) == letter.salutation
-        assert chars_in(first, boxes.reference) == "Référenceàrappeler:" + letter.reference
+        assert chars_in(first, boxes.reference) == "Référenceàrappeler\u00a0:" + letter.reference
 
 
 def test_a_long_address_line_shrinks_to_stay_inside_the_window(variant):

@@ -121,7 +121,7 @@ def test_rows_refuse_a_mapping_without_the_required_columns():
     with pytest.raises(ImportFileError) as caught:
         patient_file.rows(mapping, today=TODAY, letter_date=LETTER_DATE)
     assert caught.value.code == "missing_columns"
-    assert caught.value.message("fr") == "Colonnes obligatoires absentes : Nom, Code postal"
+    assert caught.value.message("fr") == "Colonnes obligatoires absentes : Nom, Code postal"
     assert caught.value.message("en") == "Required columns missing: Nom, Code postal"
 
 
@@ -186,7 +186,7 @@ def test_each_row_error(changes, expected):
 
 def test_error_message_names_the_field_and_the_value():
     error = RowError("postcode", "postcode_format", "750")
-    assert describe_error(error) == "Code postal français invalide : 5 chiffres attendus (Code postal : « 750 »)"
+    assert describe_error(error) == "Code postal français invalide : 5 chiffres attendus (Code postal : « 750 »)"
     assert describe_error(error, "en") == 'Invalid French postcode: 5 digits expected (Postcode: "750")'
 
 

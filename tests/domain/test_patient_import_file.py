@@ -85,7 +85,7 @@ def test_utf16_without_byte_order_mark_is_refused():
 def test_neither_utf8_nor_windows_1252_is_refused():
     error = refused(f"{HEADER}\n".encode() + b"1;\x81\x8d\x8f\x90\x9d;x\n")
     assert error.code == "unknown_encoding"
-    assert error.message("fr") == "Encodage inconnu : ni UTF-8 ni Windows-1252"
+    assert error.message("fr") == "Encodage inconnu : ni UTF-8 ni Windows-1252"
 
 
 def test_binary_content_named_csv_is_refused():

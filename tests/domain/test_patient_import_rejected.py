@@ -50,9 +50,9 @@ def test_rejected_rows_csv_is_utf8_bom_semicolon_with_the_original_columns_and_f
     assert table[0] == ["N° IPP", "Nom", "Prénom", "Date de naissance", "Adresse", "Code postal", "Ville",
                         "Remarque", "erreurs"]
     assert table[1][:3] == ["1002", "  Martin ", "Léa"]
-    assert table[1][-1] == ("ligne 3 : Date impossible : ce jour n'existe pas (Date de naissance : « 31/02/1980 ») ; "
-                            "Code postal français invalide : 5 chiffres attendus (Code postal : « 750 »)")
-    assert table[2][-1] == "ligne 4 : Nom manquant"
+    assert table[1][-1] == ("ligne 3 : Date impossible : ce jour n'existe pas (Date de naissance : « 31/02/1980 ») ; "
+                            "Code postal français invalide : 5 chiffres attendus (Code postal : « 750 »)")
+    assert table[2][-1] == "ligne 4 : Nom manquant"
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+33 1 23", "-2+3", "@SUM(A1)", "\tx", "\rx"])
@@ -71,7 +71,7 @@ def test_error_text_quoting_a_formula_cannot_run_either():
     patient_file, rows = import_all(data.encode())
     table = list(csv.reader(io.StringIO(rejected_csv(patient_file, rows).decode("utf-8-sig")), delimiter=";"))
     assert table[1][2] == "'=1+1"
-    assert table[1][-1].startswith("ligne 2 : ") and table[1][-1].endswith("(Date de naissance : « =1+1 »)")
+    assert table[1][-1].startswith("ligne 2 : ") and table[1][-1].endswith("(Date de naissance : « =1+1 »)")
 
 
 def test_fixed_rejected_rows_import_again():

@@ -72,7 +72,7 @@ def test_an_invalid_correction_is_refused_and_nothing_changes(held, breach, dpo_
     before = list(alone.address_lines)
     response = dpo_client.post(fix_url(breach, alone), data={"postcode": "750", "guardian_name": "M. Paul ALONE"})
     assert response.status_code == 400
-    assert "Code postal français invalide : 5 chiffres attendus (Code postal : « 750 »)" in response.get_data(
+    assert "Code postal français invalide : 5 chiffres attendus (Code postal : « 750 »)" in response.get_data(
         as_text=True)
     patient = reload("100001")
     assert (patient.postcode, patient.guardian_name, patient.address_lines) == ("75020", "", before)

@@ -82,8 +82,8 @@ def test_rejected_rows_come_back_with_their_reasons_and_import_once_fixed(files,
     assert counts(import_cli(path, "--json", "--rejected", out))["rejected"] == 2
     rows = files.read_csv(out.read_bytes())
     assert [row[0] for row in rows[1:]] == ["300002", "300003"]
-    assert "Code postal français invalide : 5 chiffres attendus (Code postal : « 750 »)" in rows[1][-1]
-    assert rows[2][-1].startswith("ligne 4 : Année sur deux chiffres refusée")
+    assert "Code postal français invalide : 5 chiffres attendus (Code postal : « 750 »)" in rows[1][-1]
+    assert rows[2][-1].startswith("ligne 4 : Année sur deux chiffres refusée")
     # The user fixes the two cells in a spreadsheet and imports the same file again.
     rows[1][files.HEADERS.index("Code postal")] = "75002"
     rows[2][files.HEADERS.index("Date de naissance")] = "12/05/1980"
@@ -172,4 +172,4 @@ def test_a_value_longer_than_its_column_rejects_the_row_not_the_file(files, impo
     assert (result["accepted"], result["rejected"]) == (1, 1)
     rows = files.read_csv(out.read_bytes())
     assert rows[1][0] == "1" * 70
-    assert rows[1][-1] == "ligne 2 : Valeur trop longue : IPP (identifiant patient) compte au plus 64 caractères"
+    assert rows[1][-1] == "ligne 2 : Valeur trop longue : IPP (identifiant patient) compte au plus 64 caractères"

@@ -73,7 +73,7 @@ def test_the_rejected_rows_download_has_the_reasons_and_checks_the_organisation(
         assert response.status_code == 200 and response.mimetype == "text/csv"
         rows = files.read_csv(response.data)
     assert rows[0][-1] == "erreurs" and rows[1][0] == "100002"
-    assert "Date impossible : ce jour n'existe pas" in rows[1][-1]
+    assert "Date impossible : ce jour n'existe pas" in rows[1][-1]
     assert AuditEntry.query.filter_by(action="patients.rejected_download").count() == 1
     other = Organisation(name="Autre groupe")
     db.session.add(other)
@@ -128,7 +128,7 @@ def test_an_upload_over_the_limit_is_refused_with_413_and_nothing_is_stored(app,
     assert len(data) > 4096
     response = upload(dpo_client, breach, data)
     assert response.status_code == 413
-    assert "Fichier trop volumineux : la limite est de 0 Mio" in response.get_data(as_text=True)
+    assert "Fichier trop volumineux : la limite est de 0 Mio" in response.get_data(as_text=True)
     assert PatientImport.query.count() == 0 and Patient.query.count() == 0 and stored_files(app) == []
 
 
@@ -136,7 +136,7 @@ def test_an_unusable_file_is_explained_and_not_kept(app, dpo_client, breach):
     response = upload(dpo_client, breach, b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", filename="liste.pdf")
     assert response.status_code == 302
     page = dpo_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Fichier non importé : Type de fichier non pris en charge (.pdf) : CSV ou XLSX attendu" in page
+    assert "Fichier non importé : Type de fichier non pris en charge (.pdf) : CSV ou XLSX attendu" in page
     assert PatientImport.query.count() == 0 and stored_files(app) == []
 
 
@@ -212,6 +212,6 @@ def test_the_breach_page_shows_the_patients_panel_to_the_roles_that_see_patients
     path = files.write_csv(tmp_path / "p.csv", [files.person("800001"), files.person("800002", deceased="oui")])
     patients.import_file(breach, path, user=dpo)
     page = login_as(dpo).get(f"/breaches/{breach.id}").get_data(as_text=True)
-    assert "2 patients importés : 1 prêts pour le courrier, 1 en attente de vérification." in page
+    assert "2 patients importés : 1 prêts pour le courrier, 1 en attente de vérification." in page
     assert f'href="/breaches/{breach.id}/patients"' in page
     assert "Patients concernés" not in login_as(viewer).get(f"/breaches/{breach.id}").get_data(as_text=True)

@@ -45,7 +45,7 @@ def test_every_breach_is_in_the_register_notified_or_not(two_breaches, dpo):
     assert "Gravité ENISA (2013)" in first["decision_reasons"]
 
     second = entry(rows, quiet.reference)
-    assert second["cnil_decision"] == "Non notifiée : risque improbable (art. 33(1))"
+    assert second["cnil_decision"] == "Non notifiée : risque improbable (art. 33(1))"
     assert second["cnil_sent_at"] == "" and second["cnil_reference"] == ""
     assert "pas de notification à la CNIL (art. 33(1) du RGPD)" in second["decision_reasons"]
     assert second["people_decision"] == "Les personnes ne seront pas informées"
@@ -54,7 +54,7 @@ def test_every_breach_is_in_the_register_notified_or_not(two_breaches, dpo):
 
 def test_a_breach_not_yet_assessed_says_so(breach, dpo):
     row = entry(register.rows(dpo.organisation_id, Filters()), breach.reference)
-    assert row["cnil_decision"] == "Pas encore décidée : risque non évalué"
+    assert row["cnil_decision"] == "Pas encore décidée : risque non évalué"
     assert row["status"] == "Brouillon"
 
 

@@ -11,7 +11,7 @@ def test_the_register_page_lists_every_breach_with_its_decision(two_breaches, vi
     notified, quiet = two_breaches
     page = html.unescape(login_as(viewer).get("/register").get_data(as_text=True))
     assert notified.reference in page and quiet.reference in page
-    assert "Non notifiée : risque improbable (art. 33(1))" in page
+    assert "Non notifiée : risque improbable (art. 33(1))" in page
     assert "Compte de service désactivé" in page
     assert "/register/export.csv" not in page  # viewers do not export
 

@@ -235,7 +235,7 @@ def test_changes_between_two_documents_field_by_field(example_breach):
         ("Origine et cause", "Cause de l'incident", "Acte externe malveillant", "Acte interne malveillant"),
         ("Information des personnes", "Moyens utilisés", "Courrier postal, Portail patient, Communication publique",
          "Courrier postal"),
-        ("Évaluation du risque : faits", "malicious", "Oui", "Non"),
+        ("Évaluation du risque : faits", "malicious", "Oui", "Non"),
     ]
     assert reports.changes_between(old, json.loads(json.dumps(old)), "fr") == []
 

@@ -8,7 +8,7 @@ from notifier.models import AuditEntry
 from notifier.services import breaches
 from notifier.services import risk as service
 
-WHY = "Instruction écrite de la CNIL du 27 octobre 2026 : avis public."
+WHY = "Instruction écrite de la CNIL du 27 octobre 2026 : avis public."
 
 
 def test_only_the_dpo_overrides(example_breach, legal):

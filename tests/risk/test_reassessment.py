@@ -84,7 +84,7 @@ def test_a_reassessment_saves_the_breach_once(breach, dpo):
 def test_an_override_stays_in_force_without_review_when_the_verdict_is_unchanged(breach, dpo):
     assessed_breach(breach, dpo)
     service.override(service.latest_assessment(breach), dpo, None, True,
-                     "Patients suivis en psychiatrie : nous préférons les informer.")
+                     "Patients suivis en psychiatrie : nous préférons les informer.")
     save(breach, dpo, "nature", natures=["confidentiality", "integrity"], confidentiality_subtypes=["disclosure"])
     decision = service.decision(breach)
     assert decision["assessment"].trigger == "facts_changed" and decision["severity_score"] == 2.5

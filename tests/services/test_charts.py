@@ -1,0 +1,49 @@
+"""Dashboard charts: server-side SVG, labelled in the user's language, drawn from the organisation's own data only."""
+
+from datetime import UTC, datetime
+
+from notifier.extensions import db
+from notifier.models import Establishment, Letter, Organisation
+from notifier.services.breaches import create_breach
+from notifier.services.charts import dashboard_charts
+from notifier.services.users import add_user
+
+
+def _letters(breach, statuses):
+    for serial, status in enumerate(statuses, 1):
+        db.session.add(Letter(breach_id=breach.id, serial=serial, number=1000 + serial, status=status))
+    db.session.commit()
+
+
+def test_no_breach_no_chart(organisation):
+    assert dashboard_charts(organisation.id, "fr") == []
+
+
+def test_breaches_per_month_and_time_to_notify_are_drawn_for_every_breach(breach):
+    breach.aware_at = datetime(2026, 10, 26, 12, 20, tzinfo=UTC)
+    db.session.commit()
+    titles = [chart.title for chart in dashboard_charts(breach.organisation_id, "fr")]
+    assert titles[:2] == ["Violations par mois et par nature", "Délai entre prise de connaissance et notification (h)"]
+    svg = dashboard_charts(breach.organisation_id, "fr")[0].svg
+    assert svg.startswith("<svg") and 'role="img"' in svg and "2026-10" in svg
+
+
+def test_letters_by_status_uses_labels_in_the_order_of_a_letters_life(breach):
+    _letters(breach, ["returned", "generated", "generated", "posted", None])
+    french = dashboard_charts(breach.organisation_id, "fr")[-1]
+    assert french.title == "Courriers par statut"
+    assert french.svg.index("Généré") < french.svg.index("Posté") < french.svg.index("Revenu (NPAI)")
+    assert "Généré\u00a0: 2</title>" in french.svg and "generated" not in french.svg
+    english = dashboard_charts(breach.organisation_id, "en")[-1]
+    assert english.title == "Letters by status" and "Generated: 2</title>" in english.svg
+
+
+def test_another_organisations_letters_are_not_counted(breach, password):
+    other = Organisation(name="Autre groupe")
+    establishment = Establishment(organisation=other, name="Clinique voisine")
+    db.session.add_all([other, establishment])
+    db.session.commit()
+    create_breach(add_user("dpo@autre.test", "dpo", password, organisation=other), establishment)
+    _letters(breach, ["generated"])
+    assert [chart.title for chart in dashboard_charts(other.id, "fr")] == [
+        "Violations par mois et par nature", "Délai entre prise de connaissance et notification (h)"]
