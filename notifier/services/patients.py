@@ -26,7 +26,7 @@ import re
 import secrets
 import threading
 from collections import Counter
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import islice
@@ -56,7 +56,7 @@ from notifier.domain.patient_import import (
 )
 from notifier.extensions import db
 from notifier.models import Breach, ImportMapping, Patient, PatientImport, User
-from notifier.models.letter import Letter
+from notifier.models.letter import Letter, LetterJob
 from notifier.models.patient import PATIENT_ID_MAX_LENGTH
 from notifier.models.types import utcnow
 from notifier.services import audit
@@ -122,6 +122,18 @@ def _new_storage_file(suffix: str) -> tuple[str, IO[bytes]]:
 def _remove(name: str | None) -> None:
     if name:
         storage_path(name).unlink(missing_ok=True)
+
+
+def _remove_job_files(job: LetterJob) -> None:
+    """Only the files a job wrote (its lots and manifest.csv), even when its folder was chosen on the command line;
+    the folder itself goes too once empty."""
+    folder = Path(job.out_dir)
+    for path in [folder / chunk.lot_name for chunk in job.chunks] + [folder / "manifest.csv"]:
+        path.unlink(missing_ok=True)
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # not empty (other files of the operator's) or already gone
 
 
 def stage_upload(stream: IO[bytes]) -> tuple[str, str]:
@@ -432,7 +444,7 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
         patient_file = open_patient_file(source, filename, saved_mapping=mapping)
         if list(patient_file.headers) != headers:
             raise ImportFileError("invalid_mapping", "le fichier a changé depuis son inspection")
-        with db.engine.connect() as connection:
+        with db.engine.connect() as connection, _large_page_cache(connection):
             seen_ids = set(connection.scalars(select(Patient.patient_id).where(Patient.breach_id == breach_id)))
             rows = patient_file.rows(mapping, today=today, letter_date=letter_date, seen_ids=seen_ids)
             with rejected_out:
@@ -515,6 +527,29 @@ def _identity(value):
 
 def _iso_date(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+IMPORT_CACHE_KIB = 64 << 10
+
+
+@contextmanager
+def _large_page_cache(connection):
+    """SQLite: a 64 MiB page cache on the import's connection instead of the default 2 MiB. The four indexes of
+    `patient` take pages all over the file, and with the default cache many index inserts read their page again
+    (15-20% of the storing CPU at 750,000 rows, measured). Put back afterwards: the connection returns to the pool."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        try:
+            connection.rollback()  # after a failure the transaction must end first; a no-op otherwise
+            connection.exec_driver_sql(f"PRAGMA cache_size={int(previous)}")
+        except Exception:  # noqa: BLE001 - a broken connection: the pool drops it rather than keep the large cache
+            connection.invalidate()
 
 
 def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: int, progress: _Progress,
@@ -930,9 +965,17 @@ def purge(breach: Breach, *, user: User | None, retention_days: int, now: dateti
     return deleted
 
 
+def purged_at(breach_id: int) -> datetime | None:
+    """When the breach's patient list (and the files holding it) was deleted, or None."""
+    return db.session.scalar(select(func.max(PatientImport.purged_at)).where(PatientImport.breach_id == breach_id))
+
+
 def forget_patients(breach_id: int) -> int:
-    """Delete a breach's patients and every file that holds their data (rejected rows, staged uploads); keep the
-    imports' counts and the letters' rows (reference, status), whose link to the patient is emptied. Not committed."""
+    """Delete a breach's patients and every file that holds their data (rejected rows, staged uploads, the letter
+    lots and manifests: names, addresses, IPP); keep the imports' counts, the letters' rows (reference, status), whose
+    link to the patient is emptied, and the lots' SHA-256 as proof of what was printed. Not committed."""
+    for job in db.session.scalars(select(LetterJob).where(LetterJob.breach_id == breach_id)):
+        _remove_job_files(job)
     patient_ids = select(Patient.id).where(Patient.breach_id == breach_id)
     db.session.execute(update(Letter).where(Letter.patient_pk.in_(patient_ids)).values(patient_pk=None),
                        execution_options={"synchronize_session": False})

@@ -145,9 +145,10 @@ def _template_helpers():
     def pick(pair):
         return pair[1] if lang == "en" else pair[0]
 
-    # A label's colon written outside _(): French sets a no-break space before it, English none.
-    colon = "\u00a0:" if lang == "fr" else ":"
-    return {"lang": lang, "colon": colon, "when": when, "choice_label": choice_label, "pick": pick, "can": _can,
+    # Punctuation written outside _(): French sets a no-break space before it, English none.
+    colon, semicolon = ("\u00a0:", "\u00a0;") if lang == "fr" else (":", ";")
+    return {"lang": lang, "colon": colon, "semicolon": semicolon, "when": when, "choice_label": choice_label,
+            "pick": pick, "can": _can,
             "has_endpoint": lambda name: name in current_app.view_functions,
             "duration": lambda td: timefmt.format_duration(td, lang), "session_lang": session.get("lang")}
 

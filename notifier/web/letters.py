@@ -28,7 +28,7 @@ from sqlalchemy import select
 from notifier.extensions import db
 from notifier.models import Patient
 from notifier.models.letter import AUDIENCES, LETTER_STATUSES, LetterJob, LetterTemplate
-from notifier.services import audit, letter_jobs, letters
+from notifier.services import audit, letter_jobs, letters, patients
 from notifier.web import require
 from notifier.web.breaches import get_breach
 
@@ -265,7 +265,7 @@ def job(token: str):
     found = _job(token)
     breach = get_breach(found.breach_id)
     return render_template("letters/job.html", breach=breach, job=found, state=letter_jobs.progress(found),
-                           chunks=found.chunks)
+                           chunks=found.chunks, files_purged_at=patients.purged_at(breach.id))
 
 
 @bp.get("/letters/jobs/<token>/status.json")

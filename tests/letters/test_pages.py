@@ -160,3 +160,20 @@ def test_tracking_upload_applies_everything_or_lists_the_problems(app, breach, a
     reprint = client.post(f"/breaches/{breach.id}/letters/reprint", data={"patient_id": "IPP001"})
     assert reprint.status_code == 200 and reprint.mimetype == "application/pdf"
     assert "attachment" in reprint.headers["Content-Disposition"]
+
+
+def test_after_the_patient_list_is_purged_the_job_page_says_the_lots_are_gone(app, breach, approved, login_as, legal,
+                                                                              tmp_path):
+    from notifier.services import patients
+
+    job = letter_jobs.start_job(breach, user=None, out_dir=tmp_path / "out", lot_size=20).job
+    assert letter_jobs.run_chunk(job.id, 1) == "done" and letter_jobs.finalize(job.id) == "done"
+    client = login_as(legal)
+    assert f"/letters/jobs/{job.token}/lots/1" in client.get(f"/letters/jobs/{job.token}").get_data(as_text=True)
+    patients.forget_patients(breach.id)
+    db.session.commit()
+    page = client.get(f"/letters/jobs/{job.token}").get_data(as_text=True)
+    assert "Lots et manifest.csv supprimés avec la liste des patients" in page
+    assert f"/letters/jobs/{job.token}/lots/1" not in page and "manifest.csv</a>" not in page
+    assert status_of(client, f"/letters/jobs/{job.token}/lots/1") == 404
+    assert status_of(client, f"/letters/jobs/{job.token}/manifest.csv") == 404

@@ -76,3 +76,30 @@ def test_the_retention_period_is_a_setting(app, runner, breach, dpo, imported):
     close(breach, dpo, days_ago=31)
     assert purge(runner, breach, "--force").exit_code == 0
     assert db.session.get(Breach, breach.id).status == "closed" and Patient.query.count() == 0
+
+
+def test_the_letter_lots_and_manifests_go_too_their_fingerprints_stay(app, runner, breach, dpo, imported, tmp_path):
+    """The lots print every patient's name and address, the manifest their IPP: they are patient data as well."""
+    from notifier.models.letter import LetterChunk, LetterJob
+
+    def job_in(folder, token):
+        folder.mkdir()
+        job = LetterJob(organisation_id=breach.organisation_id, breach_id=breach.id, token=token,
+                        out_dir=str(folder), lot_size=5000, variants=[], status="done")
+        job.chunks = [LetterChunk(chunk_no=n, variant_index=0, first_postcode="01000", first_pk=1,
+                                  last_postcode="75011", last_pk=2, expected=1, status="done", sha256=f"{n}" * 64)
+                      for n in (1, 2)]
+        for name in ("lot-0001.pdf", "lot-0002.pdf", "manifest.csv"):
+            (folder / name).write_bytes(b"names and addresses")
+        db.session.add(job)
+        return folder
+
+    web_folder = job_in(tmp_path / "web-job", "a" * 40)
+    operator_folder = job_in(tmp_path / "out", "b" * 40)
+    (operator_folder / "print-shop-order.txt").write_text("not ours")
+    db.session.commit()
+    close(breach, dpo, days_ago=366)
+    assert purge(runner, breach, "--force").exit_code == 0
+    assert not web_folder.exists()
+    assert [p.name for p in operator_folder.iterdir()] == ["print-shop-order.txt"]
+    assert sorted(c.sha256[0] for c in LetterChunk.query) == ["1", "1", "2", "2"]
