@@ -181,6 +181,27 @@ def test_the_manifest_has_the_contract_columns_and_references_stable_across_runs
     assert draft_digests.isdisjoint(row["sha256"] for row in mailing.final.manifest)  # a draft is another letter
 
 
+def scanned_codes(lot: Path, page_number: int) -> list[str]:
+    """What a barcode scanner reads on a printed page: the page rasterised at 200 dpi (PDFium), decoded by ZXing."""
+    import pypdfium2
+    import zxingcpp
+
+    document = pypdfium2.PdfDocument(lot)
+    try:
+        image = document[page_number - 1].render(scale=200 / 72, grayscale=True).to_pil()
+    finally:
+        document.close()
+    return [code.text for code in zxingcpp.read_barcodes(image) if code.format == zxingcpp.BarcodeFormat.QRCode]
+
+
+def test_the_2d_code_on_each_letter_scans_as_its_reference(mailing):
+    """Returned mail is matched by scanning the letter's code: it must decode, on stamped letters and on the letter
+    rendered by WeasyPrint alike, to that letter's reference and nothing else."""
+    for row in mailing.final.manifest:
+        assert scanned_codes(mailing.final.out / row["lot"], int(row["first_page"])) == [row["reference"]], row
+    assert scanned_codes(mailing.final.out / "lot-0001.pdf", 1) == []  # the cover sheet has none
+
+
 def test_a_reprint_is_the_letter_of_the_lot(mailing, helpers):
     for ipp, found in mailing.reprints.items():  # a stamped letter, and one rendered by WeasyPrint
         row = next(row for row in mailing.final.manifest if row["patient_id"] == ipp)
