@@ -162,6 +162,13 @@ def demo_command():
             dpo_phone="04 72 00 00 00", legal_representative="Jean Dupont",
             legal_representative_title="Directeur général", nis2_in_scope=True,
         ))
+        # The establishment of docs/examples/breach.json, so that the example imports as it is into the demo.
+        db.session.add(Establishment(
+            organisation=organisation, name="Groupe Clinique Rhône-Saône", siren="552100554", finess="690781234",
+            address="4 quai Perrache, 69002 Lyon", dpo_name="Claire Martin", dpo_email="dpo@clinique-demo.fr",
+            dpo_phone="04 72 00 00 00", legal_representative="Jean Dupont",
+            legal_representative_title="Directeur général", nis2_in_scope=True,
+        ))
         db.session.flush()
     password = users.generate_password()
     users.add_user(DEMO_EMAIL, "dpo", password, organisation=organisation, name="Claire Martin (démo)")

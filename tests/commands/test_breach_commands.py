@@ -82,3 +82,14 @@ def test_demo_creates_an_account_and_prints_its_password_once(runner, app):
     assert first.exit_code == 0 and "password (shown once)" in first.output
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0 and "password (shown once)" not in second.output
+
+
+def test_the_example_document_imports_into_the_demo_as_it_is(runner, app):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    result = runner.invoke(args=["breach", "import", str(ROOT / "docs/examples/breach.json")])
+    assert result.exit_code == 0, result.output
+    from notifier.extensions import db
+    from notifier.models import Breach
+
+    breach = db.session.get(Breach, int(result.output.strip().splitlines()[-1]))
+    assert breach.establishment.name == "Groupe Clinique Rhône-Saône"
