@@ -529,14 +529,15 @@ def _iso_date(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-IMPORT_CACHE_KIB = 64 << 10
+IMPORT_CACHE_KIB = 16 << 10
 
 
 @contextmanager
 def _large_page_cache(connection):
-    """SQLite: a 64 MiB page cache on the import's connection instead of the default 2 MiB. The four indexes of
+    """SQLite: a 16 MiB page cache on the import's connection instead of the default 2 MiB. The four indexes of
     `patient` take pages all over the file, and with the default cache many index inserts read their page again
-    (15-20% of the storing CPU at 750,000 rows, measured). Put back afterwards: the connection returns to the pool."""
+    (7% of the whole import at 750,000 rows; more cache than 16 MiB bought no time, docs/patient-import.md). Put
+    back afterwards: the connection returns to the pool."""
     if connection.dialect.name != "sqlite":
         yield
         return
