@@ -38,37 +38,69 @@ def _month(instant: datetime) -> str:
     return instant.astimezone(PARIS).strftime("%Y-%m")
 
 
+MONTHS = {"fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
+          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
+NATURE_ORDER = ("confidentiality", "integrity", "availability", "none")
+
+
 def _per_month_by_nature(breaches, lang) -> Chart:
-    """Stacked bars: breaches per month of awareness (or creation), by nature."""
+    """Stacked bars: breaches per month of awareness (or creation), by nature, the total above each bar. The legend
+    takes a row per nature: the French labels are too long to share a row in a 360-unit-wide chart."""
     counts: dict[str, Counter] = {}
     for breach in breaches:
         month = _month(breach.aware_at or breach.created_at)
         natures = breach.sections["nature"].get("natures") or ["none"]
         counts.setdefault(month, Counter()).update(natures)
-    months = sorted(counts)[-12:]
-    width, height, bar = 360, 180, max(8, min(40, 300 // max(1, len(months)) - 6))
-    top = max(sum(counts[m].values()) for m in months)
+    months = _twelve_months_to(max(counts))  # a continuous axis: a month without breach shows as a gap
+    counts = {month: counts.get(month, Counter()) for month in months}
+    shown = [n for n in NATURE_ORDER if any(counts[m][n] for m in months)]
+    legend_height = 14 * len(shown) + 6
+    width, plot_height = 360, 130
+    baseline = legend_height + 14 + plot_height  # room for the total above the tallest bar
+    height = baseline + 30
+    bar = max(8, min(40, 300 // max(1, len(months)) - 6))
+    top = max(1, *(sum(counts[m].values()) for m in months))
     title = "Violations par mois et par nature" if lang == "fr" else "Breaches per month by nature"
-    parts = []
+    names = {n: vocabulary.label(vocabulary.NATURES, n, lang) if n != "none" else
+             ("Nature non renseignée" if lang == "fr" else "Nature not given") for n in NATURE_ORDER}
+    colon = "\u00a0: " if lang == "fr" else ": "
+    parts = [f'<rect x="0" y="{4 + 14 * i}" width="10" height="10" fill="{COLOURS[n]}"/>'
+             f'<text x="14" y="{13 + 14 * i}" font-size="10">{escape(names[n])}</text>' for i, n in enumerate(shown)]
     for index, month in enumerate(months):
-        x = 40 + index * (bar + 6)
-        y = height - 30
-        for nature in ("confidentiality", "integrity", "availability", "none"):
+        x = 30 + index * (bar + 6)
+        y = baseline
+        for nature in NATURE_ORDER:
             n = counts[month][nature]
             if not n:
                 continue
-            h = (height - 50) * n / top
+            h = plot_height * n / top
             y -= h
-            name = vocabulary.label(vocabulary.NATURES, nature, lang) if nature != "none" else "?"
             parts.append(f'<rect x="{x}" y="{y:.1f}" width="{bar}" height="{h:.1f}" fill="{COLOURS[nature]}">'
-                         f"<title>{escape(month)} · {escape(name)} : {n}</title></rect>")
-        parts.append(f'<text x="{x + bar / 2}" y="{height - 14}" font-size="10" text-anchor="middle">'
-                     f"{escape(month[2:])}</text>")
-    legend = "".join(
-        f'<rect x="{40 + i * 110}" y="4" width="10" height="10" fill="{COLOURS[n]}"/>'
-        f'<text x="{54 + i * 110}" y="13" font-size="10">{escape(vocabulary.label(vocabulary.NATURES, n, lang))}'
-        f"</text>" for i, n in enumerate(("confidentiality", "integrity", "availability")))
-    return Chart(title, _svg(width, height, title, legend + "".join(parts)))
+                         f"<title>{escape(_month_label(month, lang))} · {escape(names[nature])}{colon}{n}</title>"
+                         "</rect>")
+        middle = x + bar / 2
+        total = sum(counts[month].values())
+        if total:
+            parts.append(f'<text x="{middle}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{total}</text>')
+        parts.append(f'<text x="{middle}" y="{baseline + 12}" font-size="9" text-anchor="middle">'
+                     f"{escape(_month_label(month, lang).split()[0])}</text>")
+        if index == 0 or month.endswith("-01"):  # the year under its first month only
+            parts.append(f'<text x="{x}" y="{baseline + 24}" font-size="9">{month[:4]}</text>')
+    parts.append(f'<line x1="26" y1="{baseline}" x2="{34 + len(months) * (bar + 6)}" y2="{baseline}" '
+                 'stroke="#8a94a3"/>')
+    return Chart(title, _svg(width, height, title, "".join(parts)))
+
+
+def _twelve_months_to(last: str) -> list[str]:
+    """The twelve months ending with `last` ("YYYY-MM"), oldest first."""
+    year, month = int(last[:4]), int(last[5:])
+    serial = year * 12 + month - 1
+    return [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(serial - 11, serial + 1)]
+
+
+def _month_label(month: str, lang: str) -> str:
+    """"2026-10" -> "oct. 2026" / "Oct 2026"."""
+    return f"{MONTHS['en' if lang == 'en' else 'fr'][int(month[5:]) - 1]} {month[:4]}"
 
 
 def _time_to_notify(breaches, lang) -> Chart:
