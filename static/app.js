@@ -19,3 +19,83 @@
   }
   document.addEventListener("DOMContentLoaded", function () { tick(); setInterval(tick, 30000); });
 })();
+
+// Operations that take seconds without a job of their own (register and audit exports, report generation) say that
+// they are working. A marked link is fetched in the background behind a status line, then saved under the name the
+// server gives; a marked form says so while the next page is being built. Without fetch, links work as plain links.
+(function () {
+  function statusLine() {
+    var line = document.getElementById("busy-status");
+    if (!line) {
+      line = document.createElement("div");
+      line.id = "busy-status";
+      line.className = "flash busy";
+      line.setAttribute("role", "status");
+      line.setAttribute("aria-live", "polite");
+      var main = document.querySelector("main") || document.body;
+      main.insertBefore(line, main.firstChild);
+    }
+    return line;
+  }
+  function show(text, working) {
+    var line = statusLine();
+    line.textContent = "";
+    if (working) {
+      var bar = document.createElement("progress");  // no value: indeterminate, the time is not known
+      bar.setAttribute("aria-hidden", "true");
+      line.appendChild(bar);
+      line.appendChild(document.createTextNode(" "));
+    }
+    line.appendChild(document.createTextNode(text));
+    line.classList.toggle("error", !working && line.dataset.failed === "y");
+    line.hidden = false;
+    return line;
+  }
+  function filename(disposition) {
+    var match = /filename\*=UTF-8''([^;]+)/i.exec(disposition || "") || /filename="?([^";]+)"?/i.exec(disposition || "");
+    return match ? decodeURIComponent(match[1]) : "export";
+  }
+  function save(blob, name) {
+    var url = URL.createObjectURL(blob);
+    var anchor = document.createElement("a");
+    anchor.href = url;
+    anchor.download = name;
+    anchor.hidden = true;
+    document.body.appendChild(anchor);
+    anchor.click();
+    anchor.remove();
+    window.setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-busy]");
+    if (!link || event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey
+        || !window.fetch || !window.URL || !URL.createObjectURL) { return; }
+    event.preventDefault();
+    if (link.dataset.running) { return; }
+    link.dataset.running = "y";
+    var line = show(link.dataset.busy, true);
+    line.dataset.failed = "";
+    fetch(link.href, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        var name = filename(response.headers.get("Content-Disposition"));
+        return response.blob().then(function (blob) { save(blob, name); return name; });
+      })
+      .then(function (name) { show((link.dataset.busyDone || "") + " " + name, false); },
+            function () { line.dataset.failed = "y"; show(link.dataset.busyError || "", false); })
+      .then(function () { delete link.dataset.running; });
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-busy]") || event.defaultPrevented) { return; }
+    if (form.dataset.running) { event.preventDefault(); return; }  // one generation per click
+    form.dataset.running = "y";
+    show(form.dataset.busy, true);
+  });
+  window.addEventListener("pageshow", function (event) {  // back to a page kept in memory: ready again
+    if (!event.persisted) { return; }
+    document.querySelectorAll("form[data-running]").forEach(function (form) { delete form.dataset.running; });
+    var line = document.getElementById("busy-status");
+    if (line) { line.hidden = true; }
+  });
+})();

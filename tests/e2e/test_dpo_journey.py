@@ -342,4 +342,15 @@ def test_then_the_dpo_assesses_reports_imports_the_patients_and_sends_approved_l
     expect(page.get_by_role("region", name="Courriers aux patients").get_by_role("cell")).to_have_text(["4"])
     shots(page, "breach-page-end-of-day")
     assert accessibility(page) == []
+
+    # The register as PDF/A: built behind a status line (it takes seconds for a year of breaches), then saved.
+    page.get_by_role("link", name="Registre", exact=True).click()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="PDF/A").click()
+    assert info.value.suggested_filename == "registre-violations.pdf"
+    register = Path(info.value.path())
+    assert register.read_bytes().startswith(b"%PDF") and "VIO-2026-0001" in pdf_text(register)
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"Fichier prêt\s?: registre-violations\.pdf"))
+    shots(page, "register-exported")
+    assert accessibility(page) == []
     assert problems == []

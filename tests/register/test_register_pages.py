@@ -1,6 +1,7 @@
 """/register (register.view) and its exports (register.export): the organisation's breaches only."""
 
 import html
+import re
 
 from notifier.extensions import db
 from notifier.models import AuditEntry, Organisation
@@ -14,6 +15,15 @@ def test_the_register_page_lists_every_breach_with_its_decision(two_breaches, vi
     assert "Non notifiée : risque improbable (art. 33(1))" in page
     assert "Compte de service désactivé" in page
     assert "/register/export.csv" not in page  # viewers do not export
+    assert re.search(r"<summary>\d+ motifs</summary>", page)  # the reasons fold away: the table stays readable
+
+
+def test_export_links_are_fetched_behind_a_status_line(two_breaches, legal, login_as):
+    page = login_as(legal).get("/register").get_data(as_text=True)
+    links = re.findall(r'<a href="/register/export\.(\w+)"([^>]*)>', page)
+    assert [fmt for fmt, _ in links] == ["csv", "xlsx", "pdf"]
+    for _, attributes in links:  # static/app.js shows them while the file is built
+        assert 'data-busy="Préparation du fichier…"' in attributes and "data-busy-error=" in attributes
 
 
 def test_filters_come_from_the_query_string(two_breaches, legal, login_as):

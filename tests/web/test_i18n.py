@@ -36,7 +36,7 @@ def _read_po():
 
 
 def _translated(message) -> bool:
-    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    strings = tuple(message.string) if isinstance(message.string, tuple | list) else (message.string,)
     return not message.fuzzy and all(s and s.strip() for s in strings)
 
 
@@ -56,7 +56,11 @@ def test_every_source_string_has_an_english_translation():
 
 def test_the_compiled_catalog_matches_the_po():
     def as_dict(catalog):
-        return {message.id: message.string for message in catalog if message.id and _translated(message)}
+        def frozen(value):  # plural forms: a tuple from the .po, a list from the .mo
+            return tuple(value) if isinstance(value, tuple | list) else value
+
+        return {frozen(message.id): frozen(message.string) for message in catalog
+                if message.id and _translated(message)}
 
     po = _read_po()
     # A fuzzy header makes `pybabel compile` skip the whole catalog (and update --omit-header produces one).
