@@ -177,3 +177,12 @@ def test_after_the_patient_list_is_purged_the_job_page_says_the_lots_are_gone(ap
     assert f"/letters/jobs/{job.token}/lots/1" not in page and "manifest.csv</a>" not in page
     assert status_of(client, f"/letters/jobs/{job.token}/lots/1") == 404
     assert status_of(client, f"/letters/jobs/{job.token}/manifest.csv") == 404
+
+
+def test_the_editor_lists_the_segments_present_and_no_empty_one(app, breach, dpo, people, login_as):
+    from notifier.models import Patient
+
+    Patient.query.filter_by(patient_id="IPP001").one().segment = ""  # an empty cell of the imported file
+    db.session.commit()
+    page = login_as(dpo).get(f"/breaches/{breach.id}/letters/variants/standard").get_data(as_text=True)
+    assert "Segments présents dans la liste importée\u00a0: prescriptions</p>" in page
