@@ -35,7 +35,11 @@ def test_downgrade_one_step_then_upgrade_again(empty_app):
     app, url = empty_app
     upgrade()
     downgrade(revision="-1")
+    engine = create_engine(url)
+    assert "duplex" not in {column["name"] for column in inspect(engine).get_columns("letter_job")}
+    engine.dispose()
     upgrade()
     engine = create_engine(url)
     assert "breach" in inspect(engine).get_table_names()
+    assert "duplex" in {column["name"] for column in inspect(engine).get_columns("letter_job")}
     engine.dispose()

@@ -84,9 +84,11 @@ def _progress_printer():
 @click.option("--draft", is_flag=True, help="Watermarked drafts (PROJET), allowed before approval.")
 @click.option("--new-only", is_flag=True,
               help="Only patients whose letter was never generated for real (late imports, released holds).")
+@click.option("--duplex/--simplex", default=None,
+              help="Lay the lots out for recto verso printing (blank versos), or recto only (default: LETTER_DUPLEX).")
 @click.option("--user", "email", default=None, help="Account recorded as author (default: the only DPO).")
 @with_appcontext
-def generate_command(breach_id, out_dir: Path, variant, lot_size, workers, draft, new_only, email):
+def generate_command(breach_id, out_dir: Path, variant, lot_size, workers, draft, new_only, duplex, email):
     """One letter per patient: DIR/lot-0001.pdf... and DIR/manifest.csv. Re-running after an interruption resumes
     the same job (pending lots only) and rewrites the manifest complete."""
     from notifier.jobs import run_job
@@ -103,7 +105,7 @@ def generate_command(breach_id, out_dir: Path, variant, lot_size, workers, draft
         fail(f"cannot create {out_dir}: {error.strerror}")
     try:
         started = letter_jobs.start_job(breach, user=user, out_dir=out_dir, draft=draft, variant=variant,
-                                        lot_size=lot_size, only_new=new_only)
+                                        lot_size=lot_size, only_new=new_only, duplex=duplex)
     except letter_jobs.GenerationRefused as error:
         db.session.rollback()
         fail(error.message("en"))

@@ -192,6 +192,11 @@ class PreparedVariant:
     def page_count(self) -> int:
         return len(self.final.forms)
 
+    def printed_pages(self, duplex: bool) -> int:
+        """Pages per letter in a lot: printed recto verso, a letter of an odd page count gets a blank last page so
+        that the next letter starts on a new sheet (never on the back of another patient's letter)."""
+        return self.page_count + (self.page_count % 2 if duplex else 0)
+
     def base(self, draft: bool) -> BasePages:
         return self.draft if draft else self.final
 
@@ -329,7 +334,8 @@ def _pdf_text(text: str) -> bytes:
 class _Lot:
     """One output file: the variant's base objects, then the letters, then the font and the page tree."""
 
-    def __init__(self, stream, variant: PreparedVariant, *, draft: bool, title: str, cover: bool) -> None:
+    def __init__(self, stream, variant: PreparedVariant, *, draft: bool, title: str, cover: bool,
+                 duplex: bool = False) -> None:
         self.variant = variant
         self.base = variant.base(draft)
         self.font = stamp_font()
@@ -352,11 +358,19 @@ class _Lot:
             number = writer.reserve()
             writer.write_stream(number, self.form_call(index))
             self.shared_contents.append(number)
+        # Recto verso: one empty content stream for every blank verso (after the cover, after odd-length letters).
+        self.blank_contents = None
+        self.letter_padding = variant.printed_pages(duplex) - variant.page_count
+        if duplex and (cover or self.letter_padding):
+            self.blank_contents = writer.reserve()
+            writer.write_stream(self.blank_contents, b"")
         self.cover_contents = None
         if cover:
             # The cover sheet is page 1; its text (counts, postcode range) is known only at the end.
             self.cover_contents = writer.reserve()
             self.add_page(self.cover_contents)
+            if duplex:
+                self.add_page(self.blank_contents)
 
     def form_call(self, index: int) -> bytes:
         return b"q /P%d Do Q\n" % index
@@ -382,6 +396,8 @@ class _Lot:
             digest.update(b"%d\n" % len(call))
             digest.update(call)
             self.add_page(shared)
+        for _ in range(self.letter_padding):  # a blank verso carries nothing: not in the letter's digest
+            self.add_page(self.blank_contents)
         return first_page, digest.hexdigest()
 
     # -- drawing --
@@ -522,10 +538,12 @@ class _Lot:
 
 
 def write_lot(path: str | os.PathLike, variant: PreparedVariant, letters: Iterable[LetterFields], *,
-              lot_name: str | None = None, draft: bool = False) -> list[ManifestRow]:
+              lot_name: str | None = None, draft: bool = False, duplex: bool = False) -> list[ManifestRow]:
     """Write one lot file: a cover sheet, then every letter in the given order (sort by postcode beforehand: bulk
-    mail is deposited sorted by postcode). All letters of a lot have the variant's page count. The file appears
-    complete or not at all. Raises UnstampableLetter (nothing written) when a letter cannot be drawn."""
+    mail is deposited sorted by postcode). All letters of a lot have the same page count. For recto verso printing
+    (`duplex`), the cover sheet and letters of an odd page count get a blank verso, so that every letter starts on
+    its own sheet. The file appears complete or not at all. Raises UnstampableLetter (nothing written) when a letter
+    cannot be drawn."""
     path = Path(path)
     lot_name = lot_name or path.name
     partial = path.with_name(path.name + ".part")
@@ -533,16 +551,16 @@ def write_lot(path: str | os.PathLike, variant: PreparedVariant, letters: Iterab
     postcodes: list[str] = []
     try:
         with open(partial, "wb", buffering=1 << 20) as stream:
-            lot = _Lot(stream, variant, draft=draft, title=lot_name, cover=True)
+            lot = _Lot(stream, variant, draft=draft, title=lot_name, cover=True, duplex=duplex)
             for fields in letters:
                 first_page, digest = lot.add_letter(fields)
                 rows.append(ManifestRow(fields.reference, fields.patient_id, lot_name, first_page,
-                                        variant.page_count, digest))
+                                        variant.printed_pages(duplex), digest))
                 postcode = clean_field(fields.postcode)
                 postcodes = [min(postcodes[0], postcode), max(postcodes[1], postcode)] if postcodes else [postcode] * 2
             if not rows:
                 raise ValueError("a lot needs at least one letter")
-            lot.close(cover_lines(lot_name, variant, len(rows), postcodes, rows, draft))
+            lot.close(cover_lines(lot_name, variant, len(rows), postcodes, rows, draft, duplex=duplex))
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -551,17 +569,27 @@ def write_lot(path: str | os.PathLike, variant: PreparedVariant, letters: Iterab
 
 
 def cover_lines(lot_name: str, variant: PreparedVariant, count: int, postcodes: Sequence[str],
-                rows: Sequence[ManifestRow], draft: bool) -> list[tuple[float, str]]:
+                rows: Sequence[ManifestRow], draft: bool, *, duplex: bool = False) -> list[tuple[float, str]]:
     """The lot's cover sheet, for the print shop and the post office deposit (courrier en nombre)."""
-    pages = count * variant.page_count
+    per_letter = variant.printed_pages(duplex)
+    pages = count * per_letter
+    cover_pages = 2 if duplex else 1
+    if duplex:
+        printing = "Impression : recto verso, chaque lettre commence sur une nouvelle feuille"
+        letter_pages = f"Pages par lettre : {per_letter}" + (" (dont 1 verso blanc)" if per_letter > variant.page_count
+                                                             else "")
+    else:
+        printing = "Impression : recto seul"
+        letter_pages = f"Pages par lettre : {per_letter}"
     lines = [
         (20, f"Lot {lot_name}"),
         (11, "Page de garde : ne pas mettre sous pli"),
         (11, ""),
         (12, f"Variante : {variant.name}"),
         (12, f"Nombre de lettres : {count}"),
-        (12, f"Pages par lettre : {variant.page_count}"),
-        (12, f"Pages de lettres : {pages} (avec cette page : {pages + 1})"),
+        (12, letter_pages),
+        (12, printing),
+        (12, f"Pages de lettres : {pages} (avec la page de garde : {pages + cover_pages})"),
         (12, f"Codes postaux : {postcodes[0]} à {postcodes[1]}"),
         (12, f"Première référence : {rows[0].reference}"),
         (12, f"Dernière référence : {rows[-1].reference}"),

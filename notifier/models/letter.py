@@ -13,7 +13,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notifier.extensions import db
@@ -103,6 +103,8 @@ class LetterJob(db.Model):
     variant_filter: Mapped[str | None] = mapped_column(String(40), nullable=True)
     # Only the patients whose letter was never generated for real (late imports, holds released since).
     only_new: Mapped[bool] = mapped_column(default=False)
+    # Lots laid out for recto verso printing: blank versos so that no letter starts on the back of another one.
+    duplex: Mapped[bool] = mapped_column(default=False, server_default=false())
     lot_size: Mapped[int] = mapped_column()
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="running")

@@ -166,9 +166,13 @@ def _new_since(job: LetterJob) -> datetime | None:
 
 def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike | None = None, draft: bool = False,
               variant: str | None = None, lot_size: int = DEFAULT_LOT_SIZE,
-              storage_dir: str | os.PathLike | None = None, only_new: bool = False) -> JobStart:
+              storage_dir: str | os.PathLike | None = None, only_new: bool = False,
+              duplex: bool | None = None) -> JobStart:
     """Create the generation job of a breach, or resume the unfinished one writing to the same folder with the same
-    settings. Without `out_dir` (web), the lots go to a random folder under STORAGE_DIR/letters/."""
+    settings. Without `out_dir` (web), the lots go to a random folder under STORAGE_DIR/letters/. `duplex` (default:
+    the LETTER_DUPLEX setting) lays the lots out for recto verso printing (stamping.write_lot)."""
+    if duplex is None:
+        duplex = bool(current_app.config.get("LETTER_DUPLEX", True))
     if not 1 <= lot_size <= MAX_LOT_SIZE:
         raise GenerationRefused(f"Taille de lot entre 1 et {MAX_LOT_SIZE}.", f"Lot size between 1 and {MAX_LOT_SIZE}.")
     templates = current_templates(breach.id)
@@ -208,7 +212,8 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
             if storage_dir and Path(job.out_dir).parent == Path(storage_dir).resolve() / "letters"]
     for job in existing:
         same = (job.draft == draft and job.variant_filter == variant and job.lot_size == lot_size
-                and job.only_new == only_new and [spec["template_id"] for spec in job.variants] == template_ids)
+                and job.only_new == only_new and job.duplex == duplex
+                and [spec["template_id"] for spec in job.variants] == template_ids)
         if same and job is existing[0] and _plan_still_valid(job):
             return _resume(job, user)
         job.status = "superseded"
@@ -224,7 +229,7 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
         folder = (Path(storage_dir or current_app.config["STORAGE_DIR"]) / "letters" / token).resolve()
     job = LetterJob(organisation_id=breach.organisation_id, breach_id=breach.id, token=token, out_dir=str(folder),
                     draft=draft, variant_filter=variant, lot_size=lot_size, variants=specs, status="running",
-                    only_new=only_new,
+                    only_new=only_new, duplex=duplex,
                     created_by_id=user.id if user else None, run_started_at=utcnow(), run_started_done=0)
     db.session.add(job)
     db.session.flush()
@@ -438,7 +443,7 @@ def _render_and_record(job_id: int, chunk_id: int, attempt: int) -> str:
               for row in rows]
     folder = Path(job.out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    written = write_lot_file(folder / chunk.lot_name, template, fields, draft=job.draft)
+    written = write_lot_file(folder / chunk.lot_name, template, fields, draft=job.draft, duplex=job.duplex)
     db.session.commit()  # end the read transaction: what follows is one short write transaction
     lot_path = folder / chunk.lot_name
     size = lot_path.stat().st_size
@@ -489,7 +494,7 @@ def output_digest(template: LetterTemplate, fields: LetterFields, pdf: bytes, *,
 
 
 def write_lot_file(path: Path, template: LetterTemplate, fields: list[LetterFields], *,
-                   draft: bool) -> list[tuple[ManifestRow, bool]]:
+                   draft: bool, duplex: bool = False) -> list[tuple[ManifestRow, bool]]:
     """One lot: cover sheet, then every letter in the given (postcode) order, all with the variant's page count.
     Letters the fast path cannot draw are rendered by WeasyPrint and merged in their place. The file appears
     complete or not at all. Returns each letter's manifest row and whether it was rendered by WeasyPrint."""
@@ -499,12 +504,13 @@ def write_lot_file(path: Path, template: LetterTemplate, fields: list[LetterFiel
     while True:
         if not naive:
             try:
-                return [(row, False) for row in write_lot(path, prepared, fields, lot_name=lot_name, draft=draft)]
+                return [(row, False) for row in write_lot(path, prepared, fields, lot_name=lot_name, draft=draft,
+                                                          duplex=duplex)]
             except UnstampableLetter:
                 naive |= _unstampable(prepared, fields, draft)
                 continue
         try:
-            return _merged_lot(path, template, prepared, fields, naive, draft)
+            return _merged_lot(path, template, prepared, fields, naive, draft, duplex)
         except UnstampableLetter:
             naive |= _unstampable(prepared, fields, draft)
 
@@ -520,7 +526,7 @@ def _unstampable(prepared, fields: list[LetterFields], draft: bool) -> set[int]:
 
 
 def _merged_lot(path: Path, template: LetterTemplate, prepared, fields: list[LetterFields], naive: set[int],
-                draft: bool) -> list[tuple[ManifestRow, bool]]:
+                draft: bool, duplex: bool) -> list[tuple[ManifestRow, bool]]:
     lot_name = path.name
     temporary = path.with_name(f".{lot_name}.{os.getpid()}.tmp")
     stamped_path = path.with_name(f".{lot_name}.{os.getpid()}.stamped.tmp")
@@ -529,20 +535,23 @@ def _merged_lot(path: Path, template: LetterTemplate, prepared, fields: list[Let
     rendered: dict[int, bytes] = {index: render_letter_naive(content, fields[index], draft=draft) for index in naive}
     opened: list[pikepdf.Pdf] = []
     try:
-        stamped_rows = (write_lot(stamped_path, prepared, stamped_fields, lot_name=lot_name, draft=draft)
-                        if stamped_fields else [])
+        stamped_rows = (write_lot(stamped_path, prepared, stamped_fields, lot_name=lot_name, draft=draft,
+                                  duplex=duplex) if stamped_fields else [])
         references = [item.reference for item in fields]
         postcodes = sorted(clean_field(item.postcode) for item in fields)
         first_last = [ManifestRow(references[0], "", lot_name, 0, 0, ""),
                       ManifestRow(references[-1], "", lot_name, 0, 0, "")]
         cover = io.BytesIO()
-        cover_lot = _Lot(cover, prepared, draft=draft, title=lot_name, cover=True)
-        cover_lot.close(cover_lines(lot_name, prepared, len(fields), [postcodes[0], postcodes[-1]], first_last, draft))
+        cover_lot = _Lot(cover, prepared, draft=draft, title=lot_name, cover=True, duplex=duplex)
+        cover_lot.close(cover_lines(lot_name, prepared, len(fields), [postcodes[0], postcodes[-1]], first_last, draft,
+                                    duplex=duplex))
         out = pikepdf.new()
         opened.append(out)
         cover_pdf = pikepdf.open(io.BytesIO(cover.getvalue()))
         opened.append(cover_pdf)
-        _append_page(out, cover_pdf, 0)
+        for page_index in range(len(cover_pdf.pages)):  # the cover sheet, and its blank verso for recto verso
+            _append_page(out, cover_pdf, page_index)
+        printed_pages = prepared.printed_pages(duplex)
         stamped = pikepdf.open(stamped_path) if stamped_fields else None
         if stamped is not None:
             opened.append(stamped)
@@ -558,8 +567,10 @@ def _merged_lot(path: Path, template: LetterTemplate, prepared, fields: list[Let
                                      f"the lot's letters have {prepared.page_count}")
                 for page_index in range(len(source.pages)):
                     _append_page(out, source, page_index)
+                for _ in range(printed_pages - prepared.page_count):
+                    out.add_blank_page(page_size=(prepared.page_width, prepared.page_height))
                 rows.append((ManifestRow(item.reference, item.patient_id, lot_name, first_page,
-                                         prepared.page_count, naive_digest(rendered[index])), True))
+                                         printed_pages, naive_digest(rendered[index])), True))
             else:
                 row = next(stamped_iter)
                 for page_index in range(row.first_page - 1, row.first_page - 1 + row.page_count):

@@ -127,8 +127,8 @@ def _submitted() -> dict:
 
 def _render_edit(breach, variant, current, values, status=200):
     segments = db.session.scalars(select(Patient.segment).where(
-        Patient.breach_id == breach.id, Patient.segment.is_not(None), Patient.segment != "").distinct().order_by(Patient.segment)
-        .limit(50)).all()
+        Patient.breach_id == breach.id, Patient.segment.is_not(None), Patient.segment != "")
+        .distinct().order_by(Patient.segment).limit(50)).all()
     return render_template("letters/edit.html", breach=breach, variant=variant, current=current, values=values,
                            text_keys=letters.TEXT_KEYS, required=letters.REQUIRED_TEXT_KEYS,
                            labels=letters.TEXT_LABELS, sources=letters.TEXT_SOURCES, audiences=AUDIENCES,

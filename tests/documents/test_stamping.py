@@ -243,3 +243,40 @@ def test_an_unusable_layout_is_refused_before_rendering():
     bad = replace(CONTENT, boxes=LetterBoxes(salutation=Box(left=100, top=60, width=50, height=7)))
     with pytest.raises(ValueError, match="address overlaps salutation"):
         prepare_variant(bad)
+
+
+def one_page(variant):
+    """The same variant cut to its first page: a letter of an odd page count."""
+    return replace(variant, final=replace(variant.final, forms=variant.final.forms[:1]),
+                               draft=replace(variant.draft, forms=variant.draft.forms[:1]))
+
+
+def test_simplex_lots_have_no_blank_page(lot):
+    _, rows, pages = lot
+    assert "Impression : recto seul" in pages[0]["text"]
+    assert all(page["text"].strip() for page in pages)
+
+
+def test_recto_verso_every_letter_starts_on_a_new_sheet(variant, tmp_path):
+    """Printed duplex, a page drawn on the back of another patient's letter would go into the wrong envelope: the
+    cover sheet and every letter of an odd page count get a blank verso."""
+    for shown, printed in ((variant, 2), (one_page(variant), 2)):
+        path = tmp_path / f"lot-{shown.page_count}.pdf"
+        rows = write_lot(path, shown, LETTERS, duplex=True)
+        pages = read_pages(path.read_bytes())
+        assert len(pages) == 2 + 8 * printed and pages[1]["text"] == ""  # the cover sheet's verso
+        cover = " ".join(pages[0]["text"].split())
+        assert "Impression : recto verso, chaque lettre commence sur une nouvelle feuille" in cover
+        assert f"Pages de lettres : {8 * printed} (avec la page de garde : {8 * printed + 2})" in cover
+        for index, row in enumerate(rows):
+            assert (row.first_page, row.page_count) == (3 + index * printed, printed)
+            assert row.first_page % 2 == 1  # a recto
+            assert row.reference in pages[row.first_page - 1]["text"]
+            if shown.page_count == 1:
+                assert pages[row.first_page]["text"] == ""  # its blank verso
+        if shown.page_count == 1:
+            assert "Pages par lettre : 2 (dont 1 verso blanc)" in cover
+    # The blank pages are not part of a letter: its digest is the same, recto verso or not.
+    simplex = write_lot(tmp_path / "simplex.pdf", variant, LETTERS)
+    assert [row.sha256 for row in simplex] == [row.sha256 for row in write_lot(tmp_path / "d.pdf", variant, LETTERS,
+                                                                                duplex=True)]
