@@ -1,6 +1,7 @@
 """`notifier bench ...`: benchmarks, each against its baseline in the same run.
 
-    notifier bench letters --patients N [--workers 2] [--lot-size 5000] [--baseline-sample 200]
+    notifier bench letters --patients N [--workers 2] [--lot-size 5000] [--baseline-sample 200] [--database-url URL]
+    notifier bench import [--rows 750000] [--database-url URL] [--json]
 """
 
 import json
@@ -37,13 +38,15 @@ def bench_letters(patients, workers, lot_size, baseline_sample, database_url, ke
 
 @bench_group.command("import", cls=Command)
 @click.option("--rows", type=click.IntRange(1, 9_999_999), default=750_000, show_default=True)
+@click.option("--database-url", default=None,
+              help="Import into a temporary schema of this PostgreSQL server; default: a temporary SQLite file.")
 @click.option("--json", "as_json", is_flag=True)
-def bench_import(rows, as_json):
-    """The patient import (services.patients, a fresh SQLite app database) against plain csv + sqlite3 executemany
+def bench_import(rows, database_url, as_json):
+    """The patient import (services.patients, into a fresh app database) against plain csv + sqlite3 executemany
     of the same generated rows; prints rows/s, the ratio and each step's peak memory."""
     from notifier.commands.patients import run_import_benchmark
 
-    result = run_import_benchmark(rows, quiet=as_json)
+    result = run_import_benchmark(rows, quiet=as_json, database_url=database_url)
     if as_json:
         click.echo(json.dumps(result))
 

@@ -150,11 +150,13 @@ COMMANDS = [patients_group]
 
 # --- Benchmark -----------------------------------------------------------------------------------------------------
 
-def run_import_benchmark(rows: int, *, workdir: str | None = None, quiet: bool = False) -> dict[str, dict]:
+def run_import_benchmark(rows: int, *, workdir: str | None = None, quiet: bool = False,
+                         database_url: str | None = None) -> dict[str, dict]:
     """Generate `rows` messy patients (bench_import.make_patient_csv), then in the same run time, each in its own
     process: the baseline (plain `csv` + `sqlite3.executemany` of the raw rows into a fresh SQLite file) and the
-    real import (services.patients.import_file into a fresh SQLite app database). Peak memory is each child's own
-    (see _child); CPU seconds come from os.wait4. Prints and returns the figures."""
+    real import (services.patients.import_file into a fresh SQLite app database, or into a temporary schema of the
+    PostgreSQL server at `database_url`). Peak memory is each child's own (see _child); CPU seconds, from os.wait4,
+    are the whole child's, set-up included. Prints and returns the figures."""
     from notifier.domain.bench_import import make_patient_csv
 
     out = open(os.devnull, "w") if quiet else sys.stdout  # noqa: SIM115 - closed below when opened here
@@ -166,7 +168,8 @@ def run_import_benchmark(rows: int, *, workdir: str | None = None, quiet: bool =
         print(f"generated {rows:,} patients ({size_mib:.0f} MiB CSV) in {time.perf_counter() - started:.1f} s",
               file=out)
         step = [sys.executable, "-m", "notifier.commands.patients", "bench-step"]
-        results = {"baseline": _child([*step, "baseline", path, tmp]), "import": _child([*step, "import", path, tmp])}
+        results = {"baseline": _child([*step, "baseline", path, tmp]),
+                   "import": _child([*step, "import", path, tmp, database_url or ""])}
     for result in results.values():
         result["rows_per_second"] = result["rows"] / result["seconds"]
     baseline, real = results["baseline"], results["import"]
@@ -175,6 +178,7 @@ def run_import_benchmark(rows: int, *, workdir: str | None = None, quiet: bool =
           f"{baseline['rows_per_second']:>9,.0f} rows/s, peak RSS {baseline['peak_mib']:.0f} MiB, "
           f"CPU {baseline['child_cpu_seconds']:.1f} s", file=out)
     print(f"import    {real['rows']:>9,} rows in {real['seconds']:6.1f} s = {real['rows_per_second']:>9,.0f} rows/s, "
+          f"into {real['database']}, "
           f"peak RSS {real['peak_mib']:.0f} MiB, CPU {real['child_cpu_seconds']:.1f} s "
           f"({real['accepted']:,} accepted, {real['rejected']:,} rejected, {real['held']:,} held)", file=out)
     print(f"import / baseline: {ratio:.2f}x the baseline's time (target <= 2x); targets: >= 20,000 rows/s, "
@@ -226,15 +230,23 @@ def _bench_baseline(path: str) -> dict:
     return {"rows": result["rows"], "seconds": result["seconds"], "peak_mib": _peak_mib()}
 
 
-def _bench_step(path: str, workdir: str) -> dict:
-    """(child) The real import into a fresh SQLite app database; times the import only, not the app set-up."""
+def _bench_step(path: str, workdir: str, database_url: str = "") -> dict:
+    """(child) The real import into a fresh app database (a SQLite file, or a temporary PostgreSQL schema); times
+    the import only, not the app set-up."""
+    from notifier.jobs.bench import scratch_schema
+
+    url = database_url or f"sqlite:///{os.path.join(workdir, 'app.db')}"
+    with scratch_schema(url) as options:
+        return _bench_import(path, workdir, url, options)
+
+
+def _bench_import(path: str, workdir: str, url: str, options: dict) -> dict:
     from notifier import create_app
     from notifier.domain.bench_import import LETTER_DATE, TODAY
     from notifier.extensions import db
 
-    url = f"sqlite:///{os.path.join(workdir, 'app.db')}"
-    app = create_app({"DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "STORAGE_DIR": os.path.join(workdir, "storage")})
+    app = create_app({"DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options,
+                      "SECRET_KEY": "bench", "STORAGE_DIR": os.path.join(workdir, "storage")})
     with app.app_context():
         from notifier.models import Establishment, Organisation
         from notifier.services import patients
@@ -253,12 +265,15 @@ def _bench_step(path: str, workdir: str) -> dict:
         seconds = time.perf_counter() - started
         if imp.status != "done":
             raise SystemExit(f"import {imp.status}: {imp.error}")
-        return {"rows": imp.read, "accepted": imp.accepted, "rejected": imp.rejected, "held": imp.held,
-                "seconds": seconds, "peak_mib": _peak_mib()}
+        result = {"rows": imp.read, "accepted": imp.accepted, "rejected": imp.rejected, "held": imp.held,
+                  "seconds": seconds, "peak_mib": _peak_mib(), "database": db.engine.dialect.name}
+        db.session.remove()
+        db.engine.dispose()  # before the schema is dropped
+        return result
 
 
-if __name__ == "__main__":  # python -m notifier.commands.patients bench-step baseline|import FILE WORKDIR
-    if len(sys.argv) != 5 or sys.argv[1] != "bench-step" or sys.argv[2] not in ("baseline", "import"):
-        raise SystemExit("usage: python -m notifier.commands.patients bench-step baseline|import FILE WORKDIR")
-    _step, _path, _workdir = sys.argv[2:]
-    print(json.dumps(_bench_baseline(_path) if _step == "baseline" else _bench_step(_path, _workdir)))
+if __name__ == "__main__":  # python -m notifier.commands.patients bench-step baseline|import FILE WORKDIR [URL]
+    if len(sys.argv) not in (5, 6) or sys.argv[1] != "bench-step" or sys.argv[2] not in ("baseline", "import"):
+        raise SystemExit("usage: python -m notifier.commands.patients bench-step baseline|import FILE WORKDIR [URL]")
+    _step, _path, _workdir, *_url = sys.argv[2:]
+    print(json.dumps(_bench_baseline(_path) if _step == "baseline" else _bench_step(_path, _workdir, *_url)))

@@ -14,7 +14,9 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -51,8 +53,40 @@ def _patient_rows(breach_id: int, import_id: int, start: int, stop: int, total: 
     return rows
 
 
+@contextmanager
+def scratch_schema(url: str) -> Iterator[dict[str, Any]]:
+    """For a PostgreSQL URL, a temporary schema created now and dropped at the end; yields the engine options that
+    put it first on the search path ({} for SQLite, whose scratch database is a file)."""
+    if not url.startswith("postgresql"):
+        yield {}
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield {"connect_args": {"options": f"-csearch_path={schema}"}}
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
 def run(patients: int, *, workers: int = 2, lot_size: int = 5000, baseline_sample: int = 200,
         database_url: str | None = None, keep: bool = False) -> dict[str, Any]:
+    scratch = Path(tempfile.mkdtemp(prefix="notifier-bench-letters-"))
+    url = database_url or f"sqlite:///{scratch / 'bench.db'}"
+    with scratch_schema(url) as options:
+        try:
+            return _run(patients, workers=workers, lot_size=lot_size, baseline_sample=baseline_sample, url=url,
+                        options=options, scratch=scratch, keep=keep)
+        finally:
+            if not keep:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(patients: int, *, workers: int, lot_size: int, baseline_sample: int, url: str, options: dict[str, Any],
+         scratch: Path, keep: bool) -> dict[str, Any]:
     from notifier import create_app
     from notifier.extensions import db
     from notifier.jobs import run_job
@@ -61,22 +95,11 @@ def run(patients: int, *, workers: int = 2, lot_size: int = 5000, baseline_sampl
     from notifier.services.breaches import create_breach
     from notifier.services.users import add_user
 
-    scratch = Path(tempfile.mkdtemp(prefix="notifier-bench-letters-"))
-    schema = None
-    options: dict[str, Any] = {}
-    url = database_url or f"sqlite:///{scratch / 'bench.db'}"
-    if url.startswith("postgresql"):
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
     app = create_app({"DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options,
                       "STORAGE_DIR": str(scratch / "storage"), "SECRET_KEY": uuid.uuid4().hex,
                       "LETTER_WORKERS": workers})
     result: dict[str, Any] = {"patients": patients, "workers": workers, "lot_size": lot_size,
-                              "database": "postgresql" if schema else "sqlite"}
+                              "database": "postgresql" if options else "sqlite"}
     try:
         with app.app_context():
             db.create_all()
@@ -166,13 +189,6 @@ def run(patients: int, *, workers: int = 2, lot_size: int = 5000, baseline_sampl
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-        if schema:
-            engine = create_engine(url)
-            with engine.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
-        if not keep:
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _database_bytes(url: str, scratch: Path) -> int:
