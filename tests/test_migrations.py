@@ -36,10 +36,10 @@ def test_downgrade_one_step_then_upgrade_again(empty_app):
     upgrade()
     downgrade(revision="-1")
     engine = create_engine(url)
-    assert "duplex" not in {column["name"] for column in inspect(engine).get_columns("letter_job")}
+    assert "worker" not in {column["name"] for column in inspect(engine).get_columns("patient_import")}
     engine.dispose()
     upgrade()
     engine = create_engine(url)
     assert "breach" in inspect(engine).get_table_names()
-    assert "duplex" in {column["name"] for column in inspect(engine).get_columns("letter_job")}
+    assert "worker" in {column["name"] for column in inspect(engine).get_columns("patient_import")}
     engine.dispose()

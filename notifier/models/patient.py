@@ -52,6 +52,7 @@ class PatientImport(db.Model):
     rejected_file: Mapped[str | None] = mapped_column(String(255), nullable=True)  # under STORAGE_DIR
     error_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)  # "host:pid:start" of the importing process
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 

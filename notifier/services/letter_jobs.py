@@ -23,7 +23,6 @@ import logging
 import os
 import re
 import secrets
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -49,6 +48,7 @@ from notifier.extensions import db
 from notifier.models import Breach, Patient, User
 from notifier.models.letter import Letter, LetterChunk, LetterJob, LetterOutput, LetterTemplate
 from notifier.models.types import utcnow
+from notifier.processes import owner_alive, process_identity
 from notifier.services import audit
 from notifier.services.letters import (
     MAX_LETTERS_PER_BREACH,
@@ -89,36 +89,6 @@ class ChunkError(RuntimeError):
 
 
 # --- who runs a chunk ---------------------------------------------------------------------------------------------
-
-
-def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (/proc/PID/stat field 22), None when it is gone or a
-    zombie: with the pid it identifies a process even after the pid is reused."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stream:
-            fields = stream.read().rsplit(b")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    if fields[0] in (b"Z", b"X"):
-        return None
-    return fields[19].decode()
-
-
-def process_identity() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{_start_time(os.getpid()) or ''}"
-
-
-def owner_alive(worker: str | None) -> bool | None:
-    """True/False for a process of this machine; None when it runs elsewhere (a Celery worker on another host)."""
-    if not worker:
-        return False
-    parts = worker.rsplit(":", 2)
-    if len(parts) != 3 or not parts[1].isdigit():
-        return False
-    host, pid, started = parts
-    if host != socket.gethostname():
-        return None
-    return _start_time(int(pid)) == started and bool(started)
 
 
 def chunk_is_abandoned(chunk: LetterChunk, lease_seconds: int | None = None) -> bool:

@@ -59,6 +59,7 @@ from notifier.models import Breach, ImportMapping, Patient, PatientImport, User
 from notifier.models.letter import Letter, LetterJob
 from notifier.models.patient import PATIENT_ID_MAX_LENGTH
 from notifier.models.types import utcnow
+from notifier.processes import owner_alive, process_identity
 from notifier.services import audit
 
 BATCH_SIZE = 10_000  # rows per transaction: 5,000 spent twice as long in commits (WAL checkpoints) at 750,000
@@ -332,12 +333,13 @@ def cancel_import(imp: PatientImport, *, user: User | None) -> None:
 
 
 def fail_stale_imports(breach_id: int, *, now: datetime | None = None) -> int:
-    """Mark failed the imports left running by a process that died (no batch for STALE_AFTER), and drop the files
-    of uploads left waiting for their mapping for MAPPING_KEPT (patients' data is not kept for nothing)."""
+    """Mark failed the imports left running by a process that died: at once when that process was on this machine
+    (killed, crashed: processes.owner_alive), otherwise after STALE_AFTER without a batch. Drop the files of uploads
+    left waiting for their mapping for MAPPING_KEPT (patients' data is not kept for nothing)."""
     now = now or utcnow()
-    stale = list(db.session.scalars(select(PatientImport).where(
-        PatientImport.breach_id == breach_id, PatientImport.status == "running",
-        PatientImport.updated_at < now - STALE_AFTER)))
+    stale = [imp for imp in db.session.scalars(select(PatientImport).where(
+        PatientImport.breach_id == breach_id, PatientImport.status == "running"))
+        if imp.updated_at < now - STALE_AFTER or (imp.worker and owner_alive(imp.worker) is False)]
     for imp in stale:
         imp.status, imp.error_code, imp.finished_at = "failed", "interrupted", now
         imp.error = ("Import interrompu (arrêt du serveur ?) : les lots déjà enregistrés sont conservés ; "
@@ -438,6 +440,7 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
     normalisation_counts: Counter[str] = Counter()
     hold_counts: Counter[str] = Counter()
     filename = imp.filename
+    imp.worker = process_identity()  # a kill -9 of this process is then seen at once (fail_stale_imports)
     db.session.commit()  # the rows go through a connection of their own, one transaction per batch
     rejected_name, rejected_out = _new_storage_file(".csv")
     try:

@@ -80,6 +80,26 @@ def test_an_import_left_running_by_a_dead_process_ends_failed(files, breach, dpo
     assert (imp.status, imp.error_code) == ("failed", "interrupted")
 
 
+def test_an_import_whose_process_is_gone_ends_failed_at_once_one_whose_process_lives_does_not(files, breach, dpo,
+                                                                                               tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from notifier.processes import process_identity
+
+    path = files.write_csv(tmp_path / "p.csv", [files.person("940002")])
+    imp = patients.begin_import(breach, path, "p.csv", user=dpo, sha256="0" * 64)
+    patients.confirm_mapping(imp, imp.mapping, user=dpo)
+    imp.worker = process_identity()  # this test's own process: alive
+    assert patients.fail_stale_imports(breach.id) == 0 and imp.status == "running"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    imp.worker = f"{socket.gethostname()}:{gone.pid}:1"  # a process of this machine that has ended
+    assert patients.fail_stale_imports(breach.id) == 1
+    assert (imp.status, imp.error_code) == ("failed", "interrupted")
+
+
 def test_an_upload_left_waiting_for_its_columns_is_deleted_after_a_day(app, files, breach, dpo, tmp_path):
     from datetime import timedelta
 
