@@ -36,10 +36,10 @@ class Defaults:
     # Letter jobs: None = local process pool; a redis:// URL = Celery workers.
     CELERY_BROKER_URL: str | None = None
     LETTER_WORKERS = 2
-    # Print shops print bulk mail recto verso: the cover sheet and odd-length letters get a blank verso so that each
-    # letter starts on its own sheet (otherwise a letter's last page would carry the next patient's first page).
-    # False for recto-only printing.
-    LETTER_DUPLEX = True
+    # Lots for recto verso printing: the cover sheet and odd-length letters get a blank verso so that each letter
+    # starts on its own sheet (otherwise a letter's last page would carry the next patient's first page). Off by
+    # default: lots are laid out for recto-only printing, and every cover sheet says so to the print shop.
+    LETTER_DUPLEX = False
 
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = "memory://"

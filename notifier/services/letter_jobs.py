@@ -142,7 +142,7 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
     settings. Without `out_dir` (web), the lots go to a random folder under STORAGE_DIR/letters/. `duplex` (default:
     the LETTER_DUPLEX setting) lays the lots out for recto verso printing (stamping.write_lot)."""
     if duplex is None:
-        duplex = bool(current_app.config.get("LETTER_DUPLEX", True))
+        duplex = bool(current_app.config.get("LETTER_DUPLEX", False))
     if not 1 <= lot_size <= MAX_LOT_SIZE:
         raise GenerationRefused(f"Taille de lot entre 1 et {MAX_LOT_SIZE}.", f"Lot size between 1 and {MAX_LOT_SIZE}.")
     templates = current_templates(breach.id)

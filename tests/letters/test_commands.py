@@ -37,12 +37,12 @@ def test_generation_without_an_approved_template_exits_2_unless_draft(app, breac
     assert "IPP006\tdeceased" in status.stdout and "IPP010\tminor_without_representative" in status.stdout
 
 
-def test_simplex_lays_the_lots_out_for_recto_only_printing(app, breach, approved, helpers, tmp_path):
-    result = run(app, "letters", "generate", breach.id, "--out", tmp_path / "out", "--simplex", "--workers", "1")
+def test_duplex_lays_the_lots_out_for_recto_verso_printing(app, breach, approved, helpers, tmp_path):
+    result = run(app, "letters", "generate", breach.id, "--out", tmp_path / "out", "--duplex", "--workers", "1")
     assert result.exit_code == 0, result.output
-    assert LetterJob.query.one().duplex is False
+    assert LetterJob.query.one().duplex is True
     first_pages = [int(row["first_page"]) for row in helpers.read_manifest(tmp_path / "out" / "manifest.csv")]
-    assert first_pages == list(range(2, 2 + 2 * 10, 2))  # no blank verso after the cover sheet
+    assert first_pages == list(range(3, 3 + 2 * 10, 2))  # after the cover sheet and its blank verso
 
 
 def test_reprint_writes_the_letter_of_the_lot_and_track_applies_a_file_or_nothing(app, breach, approved, helpers,

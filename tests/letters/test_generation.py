@@ -140,11 +140,10 @@ def test_lots_are_sorted_by_postcode_behind_a_cover_sheet_with_one_page_count(ma
         cover = " ".join(lot.pages[1]["text"].split())
         assert f"Nombre de lettres : {len(rows)}" in cover
         assert f"Codes postaux : {min(codes)} à {max(codes)}" in cover
-        assert "Impression : recto verso, chaque lettre commence sur une nouvelle feuille" in cover
+        assert "Impression : recto seul" in cover  # LETTER_DUPLEX off, the default
         assert {row["page_count"] for row in rows} == {"2"}
-        # Recto verso (LETTER_DUPLEX, the default): the cover sheet has a blank verso, letters start on page 3.
-        assert lot.count == 2 + 2 * len(rows)
-        assert [int(row["first_page"]) for row in rows] == list(range(3, 3 + 2 * len(rows), 2))
+        assert lot.count == 1 + 2 * len(rows)
+        assert [int(row["first_page"]) for row in rows] == list(range(2, 2 + 2 * len(rows), 2))
 
 
 def test_a_letter_the_fast_path_refuses_is_rendered_by_weasyprint_in_its_own_place(mailing):
@@ -163,8 +162,7 @@ def test_draft_letters_carry_the_watermark_on_every_page_and_letters_as_sent_do_
     drafts, final = mailing.drafts, mailing.final
     lot = drafts.lots["lot-0001.pdf"]
     assert "PROJET : NE PAS POSTER" in " ".join(lot.pages[1]["text"].split())
-    assert lot.pages[2]["chars"] == []  # the cover sheet's blank verso
-    for number in range(3, lot.count + 1):
+    for number in range(2, lot.count + 1):
         assert "".join(c["text"] for c in lot.pages[number]["chars"] if c["size"] > WATERMARK_SIZE) == "PROJET"
     for row in final.manifest:
         assert not [c for c in letter_page(final, row)["chars"] if c["size"] > WATERMARK_SIZE]
@@ -227,8 +225,8 @@ def test_variants_split_patients_by_segment_and_language(app, breach, dpo, legal
     # The most specific variant first, each in its own lots, each in postcode order.
     assert by_lot == {"lot-0001.pdf": ["IPP005", "IPP003"],
                       "lot-0002.pdf": ["IPP009", "IPP002", "IPP008", "IPP001", "IPP007", "IPP004", "IPP012", "IPP011"]}
-    english = helpers.read_lot(out / "lot-0001.pdf", [3]).pages[3]["text"]  # after the cover sheet and its verso
-    french = helpers.read_lot(out / "lot-0002.pdf", [3]).pages[3]["text"]
+    english = helpers.read_lot(out / "lot-0001.pdf", [2]).pages[2]["text"]
+    french = helpers.read_lot(out / "lot-0002.pdf", [2]).pages[2]["text"]
     assert "What happened" in english and "Ce qui s'est passé" in french
     only = letter_jobs.start_job(breach, user=None, out_dir=tmp_path / "only", variant="ordonnances").job
     assert (only.total, [chunk.variant_index for chunk in only.chunks]) == (2, [0])
