@@ -246,7 +246,8 @@ def start(breach_id: int):
     try:
         started = letter_jobs.start_job(breach, user=current_user, draft=draft, variant=variant, lot_size=lot_size,
                                         storage_dir=current_app.config["STORAGE_DIR"],
-                                        only_new=request.form.get("only_new") == "y")
+                                        only_new=request.form.get("only_new") == "y",
+                                        duplex=request.form.get("duplex") == "y")
     except letter_jobs.GenerationRefused as error:
         db.session.rollback()
         flash(error.message(_lang()), "error")

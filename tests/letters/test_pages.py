@@ -186,3 +186,21 @@ def test_the_editor_lists_the_segments_present_and_no_empty_one(app, breach, dpo
     db.session.commit()
     page = login_as(dpo).get(f"/breaches/{breach.id}/letters/variants/standard").get_data(as_text=True)
     assert "Segments présents dans la liste importée\u00a0: prescriptions</p>" in page
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # a detached process on the test's database file
+def test_recto_verso_is_chosen_on_the_generation_form(app, breach, approved, login_as, legal, helpers):
+    client = login_as(legal)
+    form = client.get(f"/breaches/{breach.id}/letters").get_data(as_text=True)
+    assert re.search(r'<input type="checkbox" name="duplex" value="y">', form)  # off unless LETTER_DUPLEX
+    assert client.post(f"/breaches/{breach.id}/letters/jobs", data={"duplex": "y"}).status_code == 302
+    job = LetterJob.query.one()
+    assert job.duplex is True
+    for _ in range(600):  # bounded: the detached runner has 60 s
+        db.session.expire_all()
+        if db.session.get(LetterJob, job.id).status != "running":
+            break
+        time.sleep(0.1)
+    rows = helpers.read_manifest(f"{job.out_dir}/manifest.csv")
+    assert rows and rows[0]["first_page"] == "3"  # after the cover sheet and its blank verso
+    assert "impression recto verso" in client.get(f"/letters/jobs/{job.token}").get_data(as_text=True)
