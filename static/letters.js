@@ -28,6 +28,27 @@
       if (key in state && state[key] !== null) { el.textContent = state[key]; }
     });
   }
+  function updateLots(state) {
+    // The job page's table of lots: each lot's state, and its download link as soon as it is written.
+    var table = document.querySelector("table[data-lots]");
+    if (!table || !state.lot_states) { return; }
+    var labels = {};
+    try { labels = JSON.parse(table.dataset.lotLabels || "{}"); } catch (e) { labels = {}; }
+    state.lot_states.forEach(function (pair) {
+      var row = table.querySelector('tr[data-lot="' + pair[0] + '"]');
+      if (!row) { return; }
+      var cell = row.querySelector("[data-lot-state]");
+      if (cell) { cell.textContent = labels[pair[1]] || pair[1]; }
+      var name = row.querySelector("[data-lot-name]");
+      if (pair[1] === "done" && name && !name.querySelector("a")) {
+        var link = document.createElement("a");
+        link.href = name.dataset.href;
+        link.textContent = name.textContent;
+        name.textContent = "";
+        name.appendChild(link);
+      }
+    });
+  }
   function follow(box) {
     var url = box.dataset.statusUrl;
     var wasRunning = !box.dataset.finished;
@@ -37,6 +58,7 @@
         .then(function (state) {
           if (!state) { return; }
           update(box, state);
+          updateLots(state);
           if (state.finished) {
             if (wasRunning && !box.dataset.reloaded) { box.dataset.reloaded = "y"; window.location.reload(); }
             return;

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from notifier.extensions import db
 from notifier.models import Patient
-from notifier.models.letter import AUDIENCES, LETTER_STATUSES, LetterJob, LetterTemplate
+from notifier.models.letter import AUDIENCES, LETTER_STATUSES, LetterChunk, LetterJob, LetterTemplate
 from notifier.services import audit, letter_jobs, letters, patients
 from notifier.web import require
 from notifier.web.breaches import get_breach
@@ -272,7 +272,12 @@ def job(token: str):
 @bp.get("/letters/jobs/<token>/status.json")
 @require("letters.generate")
 def job_status(token: str):
-    state = letter_jobs.progress(_job(token))
+    found = _job(token)
+    state = letter_jobs.progress(found)
+    # Each lot's state, for the job page's table: a finished lot can be downloaded while the others are rendered.
+    state["lot_states"] = [[number, status] for number, status in db.session.execute(
+        select(LetterChunk.chunk_no, LetterChunk.status).where(LetterChunk.job_id == found.id)
+        .order_by(LetterChunk.chunk_no))]
     return jsonify(state)
 
 

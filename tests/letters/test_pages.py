@@ -129,6 +129,7 @@ def test_generation_runs_in_the_background_with_a_json_progress_and_token_downlo
         time.sleep(0.1)
     assert state["status"] == "done", state
     assert (state["done"], state["total"], state["lots"], state["held"]) == (10, 10, 2, 2)
+    assert state["lot_states"] == [[1, "done"], [2, "done"]]  # the page's table of lots follows them one by one
     with client.get(f"/letters/jobs/{job.token}/manifest.csv") as manifest:
         assert manifest.status_code == 200 and manifest.data.decode().startswith("reference,patient_id,lot,")
     with client.get(f"/letters/jobs/{job.token}/lots/2") as lot:
