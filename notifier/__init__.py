@@ -1,6 +1,8 @@
 """notifier: personal-data breach notification for French health establishments."""
 
+import logging
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -38,7 +40,38 @@ def create_app(config: dict | None = None) -> Flask:
     from notifier.web import register_web
 
     register_web(app)
+    _keep_query_strings_out_of_request_logs()
+    app.log_exception = _log_exception_safely(app)
     return app
+
+
+def _log_exception_safely(app: Flask):
+    """Flask logs an unhandled exception with its whole message: logs.log_failure keeps only its first line."""
+    from notifier.logs import log_failure
+
+    def log_exception(exc_info) -> None:
+        log_failure(app.logger, "Exception on %s [%s]", request.path, request.method, error=exc_info[1])
+
+    return log_exception
+
+
+class _NoQueryString(logging.Filter):
+    """The development server logs each request line; a query string may carry a patient's name (the patients
+    page's search), so it is cut: "GET /breaches/1/patients?…". gunicorn.conf.py does the same in production."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_QUERY.sub("?…", arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
+_QUERY = re.compile(r"\?[^\s\"]*")
+
+
+def _keep_query_strings_out_of_request_logs() -> None:
+    logger = logging.getLogger("werkzeug")
+    if not any(isinstance(existing, _NoQueryString) for existing in logger.filters):
+        logger.addFilter(_NoQueryString())
 
 
 def _fill_instance_defaults(app: Flask) -> None:
@@ -49,6 +82,9 @@ def _fill_instance_defaults(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     if app.config["DATABASE_URL"].startswith("sqlite"):
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    # Statement parameters are patients' names and addresses: never in an error message, a traceback or a log line.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"hide_parameters": True,
+                                               **(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})}
     if not app.config.get("STORAGE_DIR"):
         app.config["STORAGE_DIR"] = str(instance / "storage")
     Path(app.config["STORAGE_DIR"]).mkdir(parents=True, exist_ok=True)

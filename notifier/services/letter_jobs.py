@@ -45,6 +45,7 @@ from notifier.documents.stamping import (
     write_manifest,
 )
 from notifier.extensions import db
+from notifier.logs import log_failure, short_error
 from notifier.models import Breach, Patient, User
 from notifier.models.letter import Letter, LetterChunk, LetterJob, LetterOutput, LetterTemplate
 from notifier.models.types import utcnow
@@ -372,10 +373,9 @@ def run_chunk(job_id: int, chunk_no: int, *, redelivered: bool = False) -> str:
         outcome = _render_and_record(job_id, chunk.id, attempt)
     except Exception as error:
         db.session.rollback()
-        logger.exception("letter job %s, chunk %s failed", job_id, chunk_no)
+        log_failure(logger, "letter job %s, chunk %s failed", job_id, chunk_no, error=error)
         db.session.execute(update(LetterChunk).where(LetterChunk.id == chunk.id, LetterChunk.attempts == attempt)
-                           .values(status="failed", finished_at=utcnow(),
-                                   error=f"{type(error).__name__}: {error}"[:2000]))
+                           .values(status="failed", finished_at=utcnow(), error=short_error(error)))
         db.session.commit()
         finalize(job_id)
         return "failed"

@@ -55,6 +55,7 @@ from notifier.domain.patient_import import (
     write_rejected_csv,
 )
 from notifier.extensions import db
+from notifier.logs import short_error
 from notifier.models import Breach, ImportMapping, Patient, PatientImport, User
 from notifier.models.letter import Letter, LetterJob
 from notifier.models.patient import PATIENT_ID_MAX_LENGTH
@@ -459,7 +460,7 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
         if isinstance(error, ImportFileError):
             code, message = error.code, error.message(lang)
         else:
-            code, message = "internal", _short_error(error)
+            code, message = "internal", short_error(error)
             current_app.logger.error("patient import %s failed: %s", import_id, message)
         where = (f" (lot commençant ligne {progress.first_row_of_batch})" if progress.first_row_of_batch
                  and code not in ("malformed_csv",) else "")
@@ -623,13 +624,6 @@ def _cells_of(patient: dict[str, Any], mapping: dict[str, str]) -> dict[str, str
     return {header: text(patient.get(field)) for header, field in mapping.items() if field}
 
 
-def _short_error(error: Exception) -> str:
-    """Type and first line of an unexpected error: never the statement's parameters (patients' data)."""
-    original = getattr(error, "orig", None) or error
-    first_line = (str(original).strip().splitlines() or [""])[0]
-    return f"{type(original).__name__}: {first_line}"[:300]
-
-
 def _finish(import_id: int, progress: _Progress, normalisation_counts: Counter, hold_counts: Counter,
             rejected_name: str | None, *, status: str, user: User | None, error_code: str | None = None,
             error: str | None = None) -> PatientImport:
@@ -689,7 +683,7 @@ def start_in_background(app: Flask, import_id: int, *, lang: str = "fr") -> thre
             try:
                 process_import(import_id, lang=lang)
             except Exception as error:  # noqa: BLE001 - already recorded on the import when it got that far
-                app.logger.error("patient import %s: %s", import_id, _short_error(error))
+                app.logger.error("patient import %s: %s", import_id, short_error(error))
             finally:
                 _running.pop(import_id, None)
 

@@ -298,3 +298,21 @@ def test_recto_verso_pads_odd_length_letters_including_those_rendered_by_weasypr
         assert "BENALI" in pages[layouts[duplex]["IPP008"][0] - 1]  # the letter rendered by WeasyPrint
     assert {count for _, count in layouts[False].values()} == {3}
     assert {count for _, count in layouts[True].values()} == {4}
+
+
+def test_a_failed_lot_is_logged_and_shown_without_the_databases_detail(app, breach, approved, tmp_path,
+                                                                      monkeypatch, caplog):
+    import logging
+
+    message = "could not store the lot\nDETAIL: Failing row contains (1, ŒUVRARD, 35000)"
+
+    def fail(job_id, chunk_id, attempt):
+        raise RuntimeError(message)  # the traceback shows this line, not the message's second line
+
+    monkeypatch.setattr(letter_jobs, "_render_and_record", fail)
+    job = letter_jobs.start_job(breach, user=None, out_dir=tmp_path / "out", lot_size=20).job
+    with caplog.at_level(logging.ERROR):
+        assert letter_jobs.run_chunk(job.id, 1) == "failed"
+    assert "chunk 1 failed: RuntimeError: could not store the lot" in caplog.text
+    assert LetterChunk.query.one().error == "RuntimeError: could not store the lot"  # shown on the job page
+    assert "ŒUVRARD" not in caplog.text

@@ -116,3 +116,24 @@ def test_an_upload_left_waiting_for_its_columns_is_deleted_after_a_day(app, file
     patients.fail_stale_imports(breach.id, now=utcnow() + patients.MAPPING_KEPT + timedelta(seconds=1))
     assert (imp.status, imp.upload_file) == ("cancelled", None)
     assert not patients.storage_path(staged).exists()
+
+
+def test_a_failed_import_logs_neither_the_rows_nor_the_statement(files, breach, dpo, tmp_path, monkeypatch, caplog):
+    import logging
+
+    from sqlalchemy import text
+
+    name = "ZÉPHYRINE-SECRETNOM"
+
+    def failing_write(self, connection, rows):  # a real statement of the engine, with a patient's data bound to it
+        connection.execute(text("INSERT INTO no_such_table VALUES (:name, :address)"),
+                           {"name": name, "address": "12 RUE DES LILAS"})
+
+    monkeypatch.setattr(patients._BatchWriter, "write", failing_write)
+    path = files.write_csv(tmp_path / "p.csv", [files.person("950001", last=name),
+                                                 files.person("950002", last=name, born="31/02/1980")])
+    with caplog.at_level(logging.DEBUG):
+        imp = patients.import_file(breach, path, user=dpo)
+    assert (imp.status, imp.error_code) == ("failed", "internal")
+    assert "patient import" in caplog.text  # the failure is logged...
+    assert name not in caplog.text and "LILAS" not in caplog.text and name not in imp.error  # ...without the data
