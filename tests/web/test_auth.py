@@ -1,5 +1,8 @@
 """Logging in and out, lock-out after repeated failures, and what every response carries."""
 
+import pytest
+
+
 def test_pages_need_a_login(client):
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -55,6 +58,35 @@ def test_session_cookie_flags(app, client, dpo, password):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert app.config["SESSION_COOKIE_SECURE"] is False  # tests run over http; the default is True
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the session lives in the cookie, not the database
+def test_a_session_expires_after_inactivity_even_if_the_browser_keeps_the_cookie(app, client, dpo, password):
+    """The session cookie is re-signed at each request; the server refuses one signed longer ago than
+    PERMANENT_SESSION_LIFETIME (30 min by default), whatever the browser does with the cookie's expiry."""
+    import time
+    from datetime import timedelta
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=2)
+    client.post("/login", data={"email": dpo.email, "password": password})
+    assert client.get("/").status_code == 200
+    time.sleep(1.2)
+    assert client.get("/").status_code == 200  # activity keeps it alive...
+    time.sleep(1.2)
+    assert client.get("/").status_code == 200
+    kept = client.get_cookie("session").value
+    time.sleep(3.1)  # ...inactivity ends it, even with the cookie sent again as if the browser had kept it
+    client.set_cookie("session", kept)
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_inactivity_expiry_is_thirty_minutes_by_default():
+    from datetime import timedelta
+
+    from notifier.config import Defaults
+
+    assert Defaults.PERMANENT_SESSION_LIFETIME == timedelta(minutes=30) and Defaults.SESSION_REFRESH_EACH_REQUEST
 
 
 def test_secure_cookies_are_the_default():
