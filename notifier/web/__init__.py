@@ -27,7 +27,7 @@ def register_web(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(413, _too_large)
-    for code in (403, 404):
+    for code in (403, 404, 429, 500):
         app.register_error_handler(code, _error_page)
     app.context_processor(_template_helpers)
     app.add_template_filter(_instant, "instant")
@@ -129,8 +129,17 @@ def _too_large(error):
 
 
 def _error_page(error):
-    messages = {403: _("Vous n'avez pas accès à cette page."), 404: _("Page introuvable.")}
-    return render_template("error.html", code=error.code, message=messages[error.code]), error.code
+    messages = {
+        403: _("Vous n'avez pas accès à cette page."),
+        404: _("Page introuvable."),
+        # Login throttling (Flask-Limiter): the same page for every user, in their language.
+        429: _("Trop de tentatives depuis votre poste : réessayez dans une minute."),
+        # The error itself is in the log (notifier.logs); nothing of it is shown here.
+        500: _("Une erreur inattendue est survenue ; elle a été consignée. Ce que vous aviez enregistré avant est "
+               "conservé."),
+    }
+    code = getattr(error, "code", None) or 500
+    return render_template("error.html", code=code, message=messages[code]), code
 
 
 def _template_helpers():

@@ -28,6 +28,43 @@ def test_the_account_locks_after_five_failures(client, dpo, password):
     assert client.get("/").status_code == 302
 
 
+def test_login_attempts_are_throttled_per_address_with_a_message_in_french(tmp_path):
+    """An app of its own: the limiter counts in memory, and the shared test app has it off."""
+    from notifier import create_app
+    from notifier.extensions import db
+
+    url = f"sqlite:///{tmp_path / 'throttle.db'}"
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x",
+                      "STORAGE_DIR": str(tmp_path / "storage"), "SESSION_COOKIE_SECURE": False,
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True})
+    with app.app_context():
+        db.create_all()
+        client = app.test_client()
+        statuses = [client.post("/login", data={"email": f"guess{n}@example.org", "password": "wrong password!"})
+                    .status_code for n in range(11)]  # another account each time: the lock-out is not what stops it
+        assert statuses == [200] * 10 + [429]
+        page = client.post("/login", data={"email": "guess@example.org", "password": "x"}).get_data(as_text=True)
+        assert "Trop de tentatives depuis votre poste\u00a0: réessayez dans une minute." in page
+        assert client.get("/login").status_code == 200  # only the attempts are limited, not the page
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_an_unexpected_error_shows_a_page_that_says_nothing_of_it(app, client, dpo, password, monkeypatch):
+    from notifier.web import breaches
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("internal detail")
+
+    client.post("/login", data={"email": dpo.email, "password": password})
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error page, not the exception
+    monkeypatch.setattr(breaches, "render_template", broken)
+    response = client.get("/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Une erreur inattendue est survenue\u00a0; elle a été consignée." in page and "internal detail" not in page
+
+
 def test_login_only_redirects_to_local_pages(client, dpo, password):
     response = client.post("/login?next=https://evil.example/", data={"email": dpo.email, "password": password})
     assert response.headers["Location"] == "/"
