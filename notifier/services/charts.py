@@ -83,7 +83,7 @@ def _per_month_by_nature(breaches, lang) -> Chart:
         if total:
             parts.append(f'<text x="{middle}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{total}</text>')
         parts.append(f'<text x="{middle}" y="{baseline + 12}" font-size="9" text-anchor="middle">'
-                     f"{escape(_month_label(month, lang).split()[0])}</text>")
+                     f"{escape(_month_name(month, lang))}</text>")
         if index == 0 or month.endswith("-01"):  # the year under its first month only
             parts.append(f'<text x="{x}" y="{baseline + 24}" font-size="9">{month[:4]}</text>')
     parts.append(f'<line x1="26" y1="{baseline}" x2="{34 + len(months) * (bar + 6)}" y2="{baseline}" '
@@ -98,9 +98,14 @@ def _twelve_months_to(last: str) -> list[str]:
     return [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(serial - 11, serial + 1)]
 
 
+def _month_name(month: str, lang: str) -> str:
+    """"2026-10" -> "oct." / "Oct"."""
+    return MONTHS["en" if lang == "en" else "fr"][int(month[5:]) - 1]
+
+
 def _month_label(month: str, lang: str) -> str:
     """"2026-10" -> "oct. 2026" / "Oct 2026"."""
-    return f"{MONTHS['en' if lang == 'en' else 'fr'][int(month[5:]) - 1]} {month[:4]}"
+    return f"{_month_name(month, lang)} {month[:4]}"
 
 
 def _time_to_notify(breaches, lang) -> Chart:

@@ -275,6 +275,19 @@ def clean_folder(folder: Path, *, keep_lots: int) -> None:
         path.unlink(missing_ok=True)
 
 
+def remove_job_files(job: LetterJob) -> None:
+    """Delete what a job wrote (lots, manifest, temporaries: clean_folder's own names only, even in a folder chosen
+    on the command line), then the folder once empty. For the purge of a patient list: the lots hold its data."""
+    folder = Path(job.out_dir)
+    if not folder.is_dir():
+        return
+    clean_folder(folder, keep_lots=0)
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # not empty: the operator's own files stay
+
+
 def assign_numbers(breach: Breach) -> int:
     """Give every addressable patient without a letter its number, in postcode order, once and for all."""
     base = db.session.scalar(select(func.coalesce(func.max(Letter.serial), 0)).where(

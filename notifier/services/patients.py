@@ -61,7 +61,7 @@ from notifier.models.letter import Letter, LetterJob
 from notifier.models.patient import PATIENT_ID_MAX_LENGTH
 from notifier.models.types import utcnow
 from notifier.processes import owner_alive, process_identity
-from notifier.services import audit
+from notifier.services import audit, letter_jobs
 
 BATCH_SIZE = 10_000  # rows per transaction: 5,000 spent twice as long in commits (WAL checkpoints) at 750,000
 IMPORTS_DIR = "imports"  # under STORAGE_DIR: staged uploads and rejected-rows files, random names, mode 0600
@@ -124,18 +124,6 @@ def _new_storage_file(suffix: str) -> tuple[str, IO[bytes]]:
 def _remove(name: str | None) -> None:
     if name:
         storage_path(name).unlink(missing_ok=True)
-
-
-def _remove_job_files(job: LetterJob) -> None:
-    """Only the files a job wrote (its lots and manifest.csv), even when its folder was chosen on the command line;
-    the folder itself goes too once empty."""
-    folder = Path(job.out_dir)
-    for path in [folder / chunk.lot_name for chunk in job.chunks] + [folder / "manifest.csv"]:
-        path.unlink(missing_ok=True)
-    try:
-        folder.rmdir()
-    except OSError:
-        pass  # not empty (other files of the operator's) or already gone
 
 
 def stage_upload(stream: IO[bytes]) -> tuple[str, str]:
@@ -973,7 +961,7 @@ def forget_patients(breach_id: int) -> int:
     lots and manifests: names, addresses, IPP); keep the imports' counts, the letters' rows (reference, status), whose
     link to the patient is emptied, and the lots' SHA-256 as proof of what was printed. Not committed."""
     for job in db.session.scalars(select(LetterJob).where(LetterJob.breach_id == breach_id)):
-        _remove_job_files(job)
+        letter_jobs.remove_job_files(job)
     patient_ids = select(Patient.id).where(Patient.breach_id == breach_id)
     db.session.execute(update(Letter).where(Letter.patient_pk.in_(patient_ids)).values(patient_pk=None),
                        execution_options={"synchronize_session": False})
