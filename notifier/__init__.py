@@ -36,18 +36,37 @@ def create_app(config: dict | None = None) -> Flask:
         Path(__file__).parent / "translations"))
     limiter.init_app(app)
 
-    from notifier import models  # noqa: F401  (register the tables)
-    from notifier.web import register_web
-
-    register_web(app)
+    _register_features(app)
     _keep_query_strings_out_of_request_logs()
     app.log_exception = _log_exception_safely(app)
     return app
 
 
+def _register_features(app: Flask) -> None:
+    """Each feature's tables, blueprint(s) and commands, named here once (no discovery, no import side effects)."""
+    from notifier.accounts import admin_views
+    from notifier.accounts import views as auth
+    from notifier.audit import views as audit
+    from notifier.breaches import views as breaches
+    from notifier.cli import register_commands
+    from notifier.core import web
+    from notifier.letters import views as letters
+    from notifier.models import register_models
+    from notifier.patients import views as patients
+    from notifier.register import views as register
+    from notifier.reports import views as reports
+    from notifier.risk import views as risk
+
+    register_models()
+    web.install(app)
+    for feature in (auth, breaches, admin_views, risk, reports, register, patients, letters, audit):
+        app.register_blueprint(feature.bp)
+    register_commands(app)
+
+
 def _log_exception_safely(app: Flask):
     """Flask logs an unhandled exception with its whole message: logs.log_failure keeps only its first line."""
-    from notifier.logs import log_failure
+    from notifier.core.logs import log_failure
 
     def log_exception(exc_info) -> None:
         log_failure(app.logger, "Exception on %s [%s]", request.path, request.method, error=exc_info[1])

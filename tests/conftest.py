@@ -108,7 +108,7 @@ def app(backend, tmp_path):
 
 @pytest.fixture
 def organisation(app):
-    from notifier.models import Establishment, Organisation
+    from notifier.accounts.organisations import Establishment, Organisation
 
     organisation = Organisation(name="Groupe Hospitalier Test")
     db.session.add(organisation)
@@ -128,8 +128,8 @@ def establishment(organisation):
 
 
 def make_user(organisation, role: str, email: str | None = None):
-    from notifier.models import User
-    from notifier.services.users import add_user
+    from notifier.accounts.models import User
+    from notifier.accounts.services import add_user
 
     email = email or f"{role}@lilas.test"
     existing = User.query.filter_by(email=email).first()
@@ -175,7 +175,7 @@ def dpo_client(client, dpo):
 
 @pytest.fixture
 def breach(dpo, establishment):
-    from notifier.services.breaches import create_breach
+    from notifier.breaches.services import create_breach
 
     return create_breach(dpo, establishment)
 

@@ -8,7 +8,7 @@ Create Date: 2026-11-28 22:35:56.834193
 from alembic import op
 import sqlalchemy as sa
 
-import notifier.models.types
+import notifier.core.types
 
 
 # revision identifiers, used by Alembic.

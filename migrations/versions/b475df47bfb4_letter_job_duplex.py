@@ -8,7 +8,7 @@ Create Date: 2026-11-28 22:23:19.995912
 from alembic import op
 import sqlalchemy as sa
 
-import notifier.models.types
+import notifier.core.types
 
 
 # revision identifiers, used by Alembic.

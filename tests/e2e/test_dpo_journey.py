@@ -13,7 +13,7 @@ import pdfplumber
 import pytest
 from playwright.sync_api import Page, expect
 
-from notifier.domain.timefmt import format_datetime
+from notifier.core.formatting import format_datetime
 from notifier.extensions import db
 
 PASSWORD = "journey passphrase 2026"
@@ -23,8 +23,8 @@ TITLE = "Vol de la base patients et mise en vente"
 
 @pytest.fixture
 def people(live_app):
-    from notifier.models import Establishment, Organisation
-    from notifier.services.users import add_user
+    from notifier.accounts.organisations import Establishment, Organisation
+    from notifier.accounts.services import add_user
 
     with live_app.app_context():
         organisation = Organisation(name="Groupe Clinique Rhône-Saône")

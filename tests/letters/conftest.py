@@ -11,7 +11,7 @@ import pdfplumber
 import pytest
 
 from notifier.extensions import db
-from notifier.models import Patient, PatientImport
+from notifier.patients.models import Patient, PatientImport
 
 # (IPP, civility, first name, LAST NAME, address lines after the name, postcode, city, status, holds, segment)
 PEOPLE = [
@@ -79,7 +79,7 @@ def bulk_patients(breach, count, start=0, postcodes=("01000", "13001", "35000", 
 
 
 def make_template(breach, author, *, variant="standard", approver=None, **changes):
-    from notifier.services import letters
+    from notifier.letters import services as letters
 
     lang = changes.pop("lang", "fr")
     texts = letters.default_texts(breach, lang if lang in ("fr", "en") else "fr")
@@ -94,7 +94,7 @@ def make_template(breach, author, *, variant="standard", approver=None, **change
 
 def run_here(job_id: int) -> list[str]:
     """Run every chunk of a job in this process, in order (the same run_chunk the runners schedule)."""
-    from notifier.services import letter_jobs
+    from notifier.letters import jobs as letter_jobs
 
     return [letter_jobs.run_chunk(job_id, number) for number in letter_jobs.chunk_numbers(job_id, "pending")]
 

@@ -10,9 +10,9 @@ import pytest
 import redis
 
 from notifier.extensions import db
-from notifier.jobs import child_environment, run_job
-from notifier.models.letter import LetterChunk
-from notifier.services import letter_jobs
+from notifier.letters import jobs as letter_jobs
+from notifier.letters.models import LetterChunk
+from notifier.letters.runners import child_environment, run_job
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
@@ -41,7 +41,7 @@ def celery_worker(app, tmp_path):
     env = {**child_environment(app), "NOTIFIER_CELERY_BROKER_URL": url, "NOTIFIER_CELERY_QUEUE": queue}
     log = open(tmp_path / "celery.log", "wb")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "notifier.jobs.celery_app", "worker", "--pool", "prefork",
+        [sys.executable, "-m", "celery", "-A", "notifier.letters.runners.celery_app", "worker", "--pool", "prefork",
          "--concurrency", "2", "--queues", queue, "--without-gossip", "--without-mingle", "--without-heartbeat",
          "--loglevel", "WARNING"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:

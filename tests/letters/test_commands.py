@@ -2,7 +2,7 @@
 
 import pytest
 
-from notifier.models.letter import LetterJob
+from notifier.letters.models import LetterJob
 
 # The commands are thin wrappers over services tested on both databases: here, the contract, on SQLite.
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"])

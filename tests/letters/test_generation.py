@@ -12,15 +12,17 @@ from types import SimpleNamespace
 import pytest
 
 from notifier import create_app
+from notifier.accounts.organisations import Establishment, Organisation
+from notifier.accounts.services import add_user
+from notifier.breaches.services import create_breach
 from notifier.documents.letter import LetterBoxes
 from notifier.documents.preflight import unembedded_fonts
 from notifier.extensions import db
-from notifier.jobs import run_job
-from notifier.models import Establishment, Organisation, Patient
-from notifier.models.letter import Letter, LetterChunk
-from notifier.services import letter_jobs, letters
-from notifier.services.breaches import create_breach
-from notifier.services.users import add_user
+from notifier.letters import jobs as letter_jobs
+from notifier.letters import services as letters
+from notifier.letters.models import Letter, LetterChunk
+from notifier.letters.runners import run_job
+from notifier.patients.models import Patient
 
 MM = 72 / 25.4
 WINDOW = LetterBoxes().address  # La Poste window: 110 mm from the left, 55 mm from the top, 85 x 35 mm

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from notifier.extensions import db
-from notifier.models.letter import LetterJob, LetterTemplate
-from notifier.services import letter_jobs
+from notifier.letters import jobs as letter_jobs
+from notifier.letters.models import LetterJob, LetterTemplate
 
 
 def form_values(page: str) -> dict:
@@ -40,8 +40,8 @@ def test_viewers_and_admins_cannot_reach_letters_and_other_organisations_get_404
     for user in (viewer, admin):
         client = login_as(user)
         assert {status_of(client, url) for url in urls} == {403}
-    from notifier.models import Establishment, Organisation
-    from notifier.services.users import add_user
+    from notifier.accounts.organisations import Establishment, Organisation
+    from notifier.accounts.services import add_user
 
     other = Organisation(name="Autre groupe")
     db.session.add_all([other, Establishment(organisation=other, name="Autre clinique")])
@@ -165,7 +165,7 @@ def test_tracking_upload_applies_everything_or_lists_the_problems(app, breach, a
 
 def test_after_the_patient_list_is_purged_the_job_page_says_the_lots_are_gone(app, breach, approved, login_as, legal,
                                                                               tmp_path):
-    from notifier.services import patients
+    from notifier.patients import services as patients
 
     job = letter_jobs.start_job(breach, user=None, out_dir=tmp_path / "out", lot_size=20).job
     assert letter_jobs.run_chunk(job.id, 1) == "done" and letter_jobs.finalize(job.id) == "done"
@@ -181,7 +181,7 @@ def test_after_the_patient_list_is_purged_the_job_page_says_the_lots_are_gone(ap
 
 
 def test_the_editor_lists_the_segments_present_and_no_empty_one(app, breach, dpo, people, login_as):
-    from notifier.models import Patient
+    from notifier.patients.models import Patient
 
     Patient.query.filter_by(patient_id="IPP001").one().segment = ""  # an empty cell of the imported file
     db.session.commit()

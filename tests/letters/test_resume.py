@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from notifier.core.types import utcnow
 from notifier.extensions import db
-from notifier.jobs import child_environment, run_job
-from notifier.models.letter import LetterChunk, LetterJob, LetterOutput
-from notifier.models.types import utcnow
-from notifier.services import letter_jobs
+from notifier.letters import jobs as letter_jobs
+from notifier.letters.models import LetterChunk, LetterJob, LetterOutput
+from notifier.letters.runners import child_environment, run_job
 
 NOTIFIER = str(Path(sys.executable).with_name("notifier"))
 

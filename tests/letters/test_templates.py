@@ -4,10 +4,11 @@ from datetime import date
 
 import pytest
 
-from notifier.models.letter import LetterTemplate
-from notifier.services import letter_jobs, letters
-from notifier.services.letters import LetterError
-from notifier.services.users import add_user
+from notifier.accounts.services import add_user
+from notifier.letters import jobs as letter_jobs
+from notifier.letters import services as letters
+from notifier.letters.models import LetterTemplate
+from notifier.letters.services import LetterError
 
 
 def test_a_new_variant_is_prefilled_from_the_breach_record_and_the_examples(breach):

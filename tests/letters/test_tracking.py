@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 
 from notifier.extensions import db
-from notifier.models.letter import Letter, LetterEvent
-from notifier.services import letter_jobs, letters
+from notifier.letters import jobs as letter_jobs
+from notifier.letters import services as letters
+from notifier.letters.models import Letter, LetterEvent
 
 
 @pytest.fixture
@@ -89,9 +90,9 @@ def test_letters_generated_only_as_drafts_cannot_be_tracked(breach, dpo, helpers
 
 
 def test_counts_by_status_cover_the_organisations_breaches_only(breach, dpo, sent, organisation, establishment):
-    from notifier.models import Establishment, Organisation
-    from notifier.services.breaches import create_breach
-    from notifier.services.users import add_user
+    from notifier.accounts.organisations import Establishment, Organisation
+    from notifier.accounts.services import add_user
+    from notifier.breaches.services import create_breach
 
     letters.set_status(breach, sent[0]["reference"], "posted", user=dpo)
     db.session.commit()

@@ -57,8 +57,8 @@ def import_cli(runner, breach):
 @pytest.fixture
 def finished():
     """Wait for a background import of this process, then read it again from the database."""
-    from notifier.models import PatientImport
-    from notifier.services import patients
+    from notifier.patients import services as patients
+    from notifier.patients.models import PatientImport
 
     def wait(import_id):
         patients.wait_for(import_id, timeout=60)

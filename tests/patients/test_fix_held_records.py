@@ -5,9 +5,10 @@ import json
 
 import pytest
 
+from notifier.audit.models import AuditEntry
 from notifier.extensions import db
-from notifier.models import AuditEntry, Patient
-from notifier.services import patients
+from notifier.patients import services as patients
+from notifier.patients.models import Patient
 
 
 @pytest.fixture

@@ -4,8 +4,9 @@ when the file itself is unusable; --json prints read = accepted + rejected and t
 
 import json
 
+from notifier.audit.models import AuditEntry
 from notifier.extensions import db
-from notifier.models import AuditEntry, Patient, PatientImport
+from notifier.patients.models import Patient, PatientImport
 
 
 def counts(result) -> dict:
@@ -144,7 +145,7 @@ def test_the_import_is_audited_with_counts_only(files, import_cli, tmp_path):
 
 
 def test_a_saved_mapping_is_used_by_name(files, import_cli, app, breach, dpo, tmp_path):
-    from notifier.services import patients
+    from notifier.patients import services as patients
 
     patients.save_mapping(breach.organisation_id, "Export DxCare", {"Dossier": "patient_id", "Commentaire": ""},
                           user=dpo)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from notifier.domain.bench_import import make_patient_csv
+from notifier.bench.imports import make_patient_csv
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 120_000  # a few seconds of import: room to kill it between two batches of 10,000

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from notifier.extensions import db
-from notifier.models import Patient, PatientImport
-from notifier.services import patients
+from notifier.patients import services as patients
+from notifier.patients.models import Patient, PatientImport
 
 
 def stored_ids():
@@ -70,7 +70,7 @@ def test_a_second_import_cannot_start_while_one_is_running(files, breach, dpo, t
 def test_an_import_left_running_by_a_dead_process_ends_failed(files, breach, dpo, tmp_path):
     from datetime import timedelta
 
-    from notifier.models.types import utcnow
+    from notifier.core.types import utcnow
 
     path = files.write_csv(tmp_path / "p.csv", [files.person("940001")])
     imp = patients.begin_import(breach, path, "p.csv", user=dpo, sha256="0" * 64)
@@ -86,7 +86,7 @@ def test_an_import_whose_process_is_gone_ends_failed_at_once_one_whose_process_l
     import subprocess
     import sys
 
-    from notifier.processes import process_identity
+    from notifier.core.processes import process_identity
 
     path = files.write_csv(tmp_path / "p.csv", [files.person("940002")])
     imp = patients.begin_import(breach, path, "p.csv", user=dpo, sha256="0" * 64)
@@ -103,7 +103,7 @@ def test_an_import_whose_process_is_gone_ends_failed_at_once_one_whose_process_l
 def test_an_upload_left_waiting_for_its_columns_is_deleted_after_a_day(app, files, breach, dpo, tmp_path):
     from datetime import timedelta
 
-    from notifier.models.types import utcnow
+    from notifier.core.types import utcnow
 
     source = files.write_csv(tmp_path / "p.csv", [["1", "x"]], headers=["Dossier", "Nom"])
     with open(source, "rb") as handle:

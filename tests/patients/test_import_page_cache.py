@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from notifier.extensions import db
-from notifier.services import patients
+from notifier.patients import services as patients
 
 
 @pytest.fixture

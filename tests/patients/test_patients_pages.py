@@ -4,10 +4,12 @@ mappings), follow the import, download the rejected rows, search and page throug
 import io
 import re
 
+from notifier.accounts.organisations import Organisation
+from notifier.accounts.services import add_user
+from notifier.audit.models import AuditEntry
 from notifier.extensions import db
-from notifier.models import AuditEntry, ImportMapping, Organisation, Patient, PatientImport
-from notifier.services import patients
-from notifier.services.users import add_user
+from notifier.patients import services as patients
+from notifier.patients.models import ImportMapping, Patient, PatientImport
 
 DX_HEADERS = ["Dossier", "Nom", "Prénom", "Naissance", "Voie", "CP", "Ville", "Remarque"]
 

@@ -6,9 +6,12 @@ from datetime import timedelta
 
 import pytest
 
+from notifier.audit.models import AuditEntry
+from notifier.breaches import services as breaches
+from notifier.breaches.models import Breach
 from notifier.extensions import db
-from notifier.models import AuditEntry, Breach, Patient, PatientImport
-from notifier.services import breaches, patients
+from notifier.patients import services as patients
+from notifier.patients.models import Patient, PatientImport
 
 
 @pytest.fixture
@@ -48,7 +51,7 @@ def test_a_breach_within_its_retention_period_is_refused(app, runner, breach, dp
 
 
 def test_after_the_retention_period_the_list_goes_and_the_counts_stay(app, runner, breach, dpo, imported):
-    from notifier.models.letter import Letter
+    from notifier.letters.models import Letter
 
     patient = Patient.query.filter_by(patient_id="100001").one()
     db.session.add(Letter(breach_id=breach.id, patient_pk=patient.id, serial=1, number=1, status="posted"))
@@ -80,7 +83,7 @@ def test_the_retention_period_is_a_setting(app, runner, breach, dpo, imported):
 
 def test_the_letter_lots_and_manifests_go_too_their_fingerprints_stay(app, runner, breach, dpo, imported, tmp_path):
     """The lots print every patient's name and address, the manifest their IPP: they are patient data as well."""
-    from notifier.models.letter import LetterChunk, LetterJob
+    from notifier.letters.models import LetterChunk, LetterJob
 
     def job_in(folder, token):
         folder.mkdir()

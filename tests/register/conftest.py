@@ -16,7 +16,7 @@ IMPORT_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # the example's events ar
 @pytest.fixture
 def make_example(dpo, establishment):
     """``make_example(change)``: the example breach, imported after ``change(doc)`` edited its document."""
-    from notifier.services.breaches import import_document
+    from notifier.breaches.services import import_document
 
     def make(change=None):
         doc = copy.deepcopy(json.loads(EXAMPLE.read_text(encoding="utf-8")))

@@ -9,10 +9,10 @@ import openpyxl
 import pikepdf
 import pytest
 
+from notifier.accounts.organisations import Establishment
 from notifier.extensions import db
-from notifier.models import Establishment
-from notifier.services import register
-from notifier.services.register import Filters
+from notifier.register import services as register
+from notifier.register.services import Filters
 
 FORMULAS = {"title": '=HYPERLINK("http://evil.test","clic")', "measures": "+33 6 12 34 56 78 rappelé",
             "facts": "-2+3 fiches", "reasons": "@SUM(A1:A9)"}

@@ -3,9 +3,10 @@
 import html
 import re
 
+from notifier.accounts.organisations import Organisation
+from notifier.accounts.services import add_user
+from notifier.audit.models import AuditEntry
 from notifier.extensions import db
-from notifier.models import AuditEntry, Organisation
-from notifier.services.users import add_user
 
 
 def test_the_register_page_lists_every_breach_with_its_decision(two_breaches, viewer, login_as):

@@ -23,7 +23,7 @@ def example_document() -> dict:
 
 
 def import_example(user, change=None):
-    from notifier.services.breaches import import_document
+    from notifier.breaches.services import import_document
 
     doc = copy.deepcopy(example_document())
     if change:

@@ -1,8 +1,9 @@
 """The audit trail as PDF/A (letters/audit/trail.html, used by services/audit_export.py): every entry with its id,
 time, user, action, object and hash."""
 
-from notifier.models import AuditEntry
-from notifier.services import audit_export, reports
+from notifier.audit import export as audit_export
+from notifier.audit.models import AuditEntry
+from notifier.reports import services as reports
 
 
 def test_the_audit_trail_pdf_lists_every_entry_with_its_hash(example_breach, dpo, pdf):

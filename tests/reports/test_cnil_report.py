@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from notifier.domain import breach_form as form
-from notifier.domain.vocabulary import DATA_CATEGORIES, NATURES, PEOPLE_CATEGORIES
-from notifier.services import breaches, reports
+from notifier.breaches import services as breaches
+from notifier.breaches.rules import form
+from notifier.breaches.rules.vocabulary import DATA_CATEGORIES, NATURES, PEOPLE_CATEGORIES
+from notifier.reports import services as reports
 
 
 def generate(breach, user, **options):

@@ -5,8 +5,9 @@ import json
 
 import pytest
 
+from notifier.breaches import services as breaches
 from notifier.extensions import db
-from notifier.services import breaches, reports
+from notifier.reports import services as reports
 
 
 def test_the_ars_summary_has_what_the_signalement_form_asks(example_breach, dpo, pdf):

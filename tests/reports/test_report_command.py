@@ -5,7 +5,7 @@ import hashlib
 
 import pytest
 
-from notifier.models import ReportVersion
+from notifier.reports.models import ReportVersion
 
 
 def run(app, *args):

@@ -5,10 +5,13 @@ import hashlib
 import html
 import re
 
+from notifier.accounts.organisations import Organisation
+from notifier.accounts.services import add_user
+from notifier.audit.models import AuditEntry
+from notifier.breaches import services as breaches
 from notifier.extensions import db
-from notifier.models import AuditEntry, Organisation, ReportVersion
-from notifier.services import breaches, reports
-from notifier.services.users import add_user
+from notifier.reports import services as reports
+from notifier.reports.models import ReportVersion
 
 
 def generate_from_page(client, breach, **form):

@@ -20,7 +20,7 @@ def example_document() -> dict:
 @pytest.fixture
 def import_example(dpo, establishment):
     """``import_example(change=None)``: the example breach, imported after ``change(doc)`` edited its document."""
-    from notifier.services.breaches import import_document
+    from notifier.breaches.services import import_document
 
     def make(change=None):
         doc = copy.deepcopy(example_document())

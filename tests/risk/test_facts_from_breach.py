@@ -3,11 +3,11 @@ answers, and the DPO's answers winning over the wizard."""
 
 import pytest
 
-from notifier.domain.risk import assess, validate_facts
-from notifier.domain.risk_facts import facts_template
-from notifier.models import RiskAssessment
-from notifier.services import breaches
-from notifier.services import risk as service
+from notifier.breaches import services as breaches
+from notifier.risk import services as service
+from notifier.risk.models import RiskAssessment
+from notifier.risk.rules.engine import assess, validate_facts
+from notifier.risk.rules.facts import facts_template
 
 
 def save(breach, user, step, **values):
@@ -114,8 +114,8 @@ def test_the_dpo_only_facts_come_from_the_stored_answers(example_breach, dpo):
 
 
 def test_invalid_facts_store_nothing(example_breach, dpo):
-    from notifier.domain.risk_facts import RiskFactsError
     from notifier.extensions import db
+    from notifier.risk.rules.facts import RiskFactsError
 
     before = dict(example_breach.sections["risk_facts"])
     facts = service.facts_from_breach(example_breach)

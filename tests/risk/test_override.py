@@ -3,10 +3,10 @@ carried by the JSON document from one installation to another."""
 
 import pytest
 
+from notifier.audit.models import AuditEntry
+from notifier.breaches import services as breaches
 from notifier.extensions import db
-from notifier.models import AuditEntry
-from notifier.services import breaches
-from notifier.services import risk as service
+from notifier.risk import services as service
 
 WHY = "Instruction écrite de la CNIL du 27 octobre 2026 : avis public."
 

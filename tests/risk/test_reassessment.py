@@ -1,10 +1,10 @@
 """Re-assessment when the facts change in the wizard: a new assessment in the history, the breach saved once, and
 the DPO's earlier override kept but flagged when the computed verdict moved."""
 
+from notifier.audit.models import AuditEntry
+from notifier.breaches import services as breaches
 from notifier.extensions import db
-from notifier.models import AuditEntry
-from notifier.services import breaches
-from notifier.services import risk as service
+from notifier.risk import services as service
 
 
 def save(breach, user, step, **values):

@@ -4,8 +4,8 @@ refused input, the DPO's override, the history, and who may do what."""
 import re
 
 from notifier.extensions import db
-from notifier.models import RiskAssessment
-from notifier.services import risk as service
+from notifier.risk import services as service
+from notifier.risk.models import RiskAssessment
 
 
 def url(breach, suffix=""):
@@ -214,8 +214,8 @@ def test_a_viewer_sees_the_assessment_but_cannot_post(example_breach, viewer, lo
 
 
 def test_another_organisations_breach_is_not_found(example_breach, login_as, password):
-    from notifier.models import Organisation
-    from notifier.services.users import add_user
+    from notifier.accounts.organisations import Organisation
+    from notifier.accounts.services import add_user
 
     other = Organisation(name="Autre groupe")
     db.session.add(other)

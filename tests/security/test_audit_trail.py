@@ -2,9 +2,10 @@
 
 from sqlalchemy import text
 
+from notifier.audit import services as audit
+from notifier.audit.models import AuditEntry
+from notifier.breaches import services as breaches
 from notifier.extensions import db
-from notifier.models import AuditEntry
-from notifier.services import audit, breaches
 
 
 def make_history(dpo, establishment):
@@ -52,7 +53,7 @@ def test_the_trail_exports_as_csv_without_formulas(dpo, establishment, app):
     breach = make_history(dpo, establishment)
     breaches.save_step(breach, "notification", {"title": "=HYPERLINK(\"http://x\")", "notification_type": "initial"},
                        user=dpo, expected_version=breach.version)
-    from notifier.services import audit_export
+    from notifier.audit import export as audit_export
 
     data = audit_export.export("csv", breach_id=breach.id).decode("utf-8-sig")
     assert data.splitlines()[0].startswith("id;at;user_email;action")

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from notifier.services import breaches
+from notifier.breaches import services as breaches
 
 
 @pytest.fixture

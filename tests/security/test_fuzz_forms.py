@@ -5,7 +5,7 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notifier.domain.breach_form import STEPS
+from notifier.breaches.rules.form import STEPS
 from notifier.extensions import db
 
 # Text that a browser could send: any Unicode except surrogates, including markup, control characters and quotes.

@@ -18,8 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from werkzeug.serving import make_server
 
+from notifier.core.logs import log_failure
 from notifier.extensions import db
-from notifier.logs import log_failure
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "ZÉPHYRINE-SECRETNOM"

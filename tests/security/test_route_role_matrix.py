@@ -2,9 +2,9 @@
 
 import pytest
 
-from notifier.models.user import ROLES
+from notifier.accounts.models import ROLES
+from notifier.core.web import PUBLIC
 from notifier.permissions import role_can
-from notifier.web import PUBLIC
 
 SAMPLE_ARGUMENTS = {"code": "people", "lang": "fr", "filename": "app.css"}
 
@@ -61,8 +61,8 @@ def test_each_role_reaches_exactly_what_its_permissions_allow(app, breach, role,
 
 
 def test_another_organisations_breach_is_not_found(app, breach, login_as, password):
-    from notifier.models import Organisation
-    from notifier.services.users import add_user
+    from notifier.accounts.organisations import Organisation
+    from notifier.accounts.services import add_user
 
     other = Organisation(name="Autre groupe")
     from notifier.extensions import db

@@ -1,0 +1,42 @@
+"""Exports of the audit trail for legal and for a regulator: CSV (formula-safe) and PDF/A."""
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from notifier.audit.models import AuditEntry
+from notifier.core.spreadsheet import safe_cell
+from notifier.extensions import db
+
+COLUMNS = ("id", "at", "user_email", "action", "object_type", "object_id", "breach_id", "details", "previous_hash",
+           "entry_hash")
+
+
+def entries(breach_id: int | None = None, organisation_id: int | None = None):
+    query = select(AuditEntry).order_by(AuditEntry.id)
+    if breach_id is not None:
+        query = query.where(AuditEntry.breach_id == breach_id)
+    if organisation_id is not None:
+        query = query.where(AuditEntry.organisation_id == organisation_id)
+    return db.session.scalars(query).yield_per(1000)
+
+
+def export(fmt: str, *, breach_id: int | None = None, organisation_id: int | None = None) -> bytes:
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(COLUMNS)
+        for entry in entries(breach_id, organisation_id):
+            writer.writerow([safe_cell(v) for v in (entry.id, entry.at.isoformat(), entry.user_email, entry.action,
+                                                    entry.object_type, entry.object_id, entry.breach_id,
+                                                    entry.details, entry.previous_hash, entry.entry_hash)])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    if fmt == "pdf":
+        from notifier.documents.render import PDF_A3, PdfMetadata, render_pdf, render_template
+
+        html = render_template("audit/trail.html", entries=list(entries(breach_id, organisation_id)),
+                               breach_id=breach_id)
+        return render_pdf(html, pdf_variant=PDF_A3, lang="fr",
+                          metadata=PdfMetadata(title="Journal d'audit", subject="Audit trail (notifier)"))
+    raise ValueError(fmt)

@@ -1,0 +1,45 @@
+"""The audit trail, for legal and administrators: browse, check the chain, export."""
+
+from flask import Blueprint, Response, render_template, request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from notifier.audit import export as audit_export
+from notifier.audit import services as audit
+from notifier.audit.models import AuditEntry
+from notifier.breaches.views import get_breach
+from notifier.core.web import require
+from notifier.extensions import db
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+PAGE_SIZE = 100
+
+
+@bp.get("/")
+@require("audit.view")
+def index():
+    page = max(1, request.args.get("page", 1, type=int))
+    mine = AuditEntry.organisation_id == current_user.organisation_id
+    total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(mine))
+    entries = db.session.scalars(select(AuditEntry).where(mine).order_by(AuditEntry.id.desc())
+                                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template("audit/index.html", entries=entries, page=page, total=total, page_size=PAGE_SIZE,
+                           chain=audit.verify())
+
+
+@bp.get("/export.<fmt>")
+@require("audit.view")
+def export(fmt: str):
+    """The trail of one breach (?breach=ID) as CSV or PDF/A. The whole chain is exported only with a breach
+    filter or by an administrator, since other organisations' entries must not leak."""
+    breach_id = request.args.get("breach", type=int)
+    if fmt not in ("csv", "pdf"):
+        return Response("unknown format", status=404)
+    if breach_id is not None:
+        get_breach(breach_id)  # 404 unless the breach is the user's organisation's
+    data = audit_export.export(fmt, breach_id=breach_id, organisation_id=current_user.organisation_id)
+    audit.record("audit.export", user=current_user, breach_id=breach_id, details={"format": fmt})
+    db.session.commit()
+    name = f"audit-{breach_id or 'all'}.{fmt}"
+    mimetype = "text/csv" if fmt == "csv" else "application/pdf"
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})

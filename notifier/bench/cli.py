@@ -1,0 +1,54 @@
+"""`notifier bench ...`: benchmarks, each against its baseline in the same run.
+
+    notifier bench letters --patients N [--workers 2] [--lot-size 5000] [--baseline-sample 200] [--database-url URL]
+    notifier bench import [--rows 750000] [--database-url URL] [--json]
+"""
+
+import json
+
+import click
+
+from notifier.core.cli import Command, Group
+
+
+@click.group("bench", cls=Group)
+def bench_group():
+    """Benchmarks: letters/s (and import rows/s) with peak memory, against their baseline."""
+
+
+@bench_group.command("letters", cls=Command)
+@click.option("--patients", type=click.IntRange(1, 9_999_999), default=20_000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option("--lot-size", type=click.IntRange(1, 50_000), default=5000, show_default=True)
+@click.option("--baseline-sample", type=click.IntRange(0, 100_000), default=200, show_default=True,
+              help="Letters rendered the naive way (one WeasyPrint document each) for the comparison.")
+@click.option("--database-url", default=None,
+              help="A PostgreSQL server to use (in a temporary schema); default: a temporary SQLite file.")
+@click.option("--keep", is_flag=True, help="Keep the scratch folder (database, lots, manifest).")
+@click.option("--json", "as_json", is_flag=True)
+def bench_letters(patients, workers, lot_size, baseline_sample, database_url, keep, as_json):
+    """The real generation path end to end (patients in a scratch database -> job -> lots + manifest), then naive
+    per-letter WeasyPrint on the same template; prints letters/s, the ratio, bytes per letter and peak memory."""
+    from notifier.bench.letters import format_result, run
+
+    result = run(patients, workers=workers, lot_size=lot_size, baseline_sample=baseline_sample,
+                 database_url=database_url, keep=keep)
+    click.echo(json.dumps(result) if as_json else format_result(result))
+
+
+@bench_group.command("import", cls=Command)
+@click.option("--rows", type=click.IntRange(1, 9_999_999), default=750_000, show_default=True)
+@click.option("--database-url", default=None,
+              help="Import into a temporary schema of this PostgreSQL server; default: a temporary SQLite file.")
+@click.option("--json", "as_json", is_flag=True)
+def bench_import(rows, database_url, as_json):
+    """The patient import (services.patients, into a fresh app database) against plain csv + sqlite3 executemany
+    of the same generated rows; prints rows/s, the ratio and each step's peak memory."""
+    from notifier.patients.cli import run_import_benchmark
+
+    result = run_import_benchmark(rows, quiet=as_json, database_url=database_url)
+    if as_json:
+        click.echo(json.dumps(result))
+
+
+COMMANDS = [bench_group]

@@ -1,0 +1,168 @@
+"""Breaches: the dashboard of open breaches with their clocks, the step-by-step wizard, the breach page."""
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from notifier.accounts.organisations import Establishment
+from notifier.breaches import services as service
+from notifier.breaches.charts import dashboard_charts
+from notifier.breaches.models import Breach
+from notifier.breaches.rules import form
+from notifier.breaches.rules.deadlines import regulation_1182_71_deadline
+from notifier.breaches.rules.vocabulary import people_count_band
+from notifier.core.types import utcnow
+from notifier.core.web import require
+from notifier.extensions import db
+
+bp = Blueprint("breaches", __name__)
+
+
+def get_breach(breach_id: int) -> Breach:
+    """A breach of the user's own organisation, or 404: never reveal another organisation's breach."""
+    breach = db.session.get(Breach, breach_id)
+    if breach is None or breach.organisation_id != current_user.organisation_id:
+        abort(404)
+    return breach
+
+
+def establishments():
+    return db.session.scalars(
+        select(Establishment).where(Establishment.organisation_id == current_user.organisation_id)
+        .order_by(Establishment.name)
+    ).all()
+
+
+@bp.get("/")
+@require("breach.view")
+def dashboard():
+    now = utcnow()
+    open_breaches = service.open_breaches(current_user.organisation_id)
+    period = current_app.config["CNIL_PERIOD_HOURS"]
+    rows = [(b, service.clocks(b, period_hours=period, now=now)) for b in open_breaches]
+    charts = dashboard_charts(current_user.organisation_id, str(get_locale() or "fr"))
+    return render_template("breaches/dashboard.html", rows=rows, now=now, charts=charts)
+
+
+@bp.post("/breaches/new")
+@require("breach.edit")
+def create():
+    choices = establishments()
+    chosen = request.form.get("establishment_id", type=int)
+    establishment = next((e for e in choices if e.id == chosen), choices[0] if choices else None)
+    if establishment is None:
+        flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
+        return redirect(url_for("breaches.dashboard"))
+    breach = service.create_breach(current_user, establishment)
+    return redirect(url_for("breaches.step", breach_id=breach.id, code=form.STEPS[0].code))
+
+
+def _wizard_step(code: str) -> form.Step:
+    wizard_step = form.STEP_BY_CODE.get(code)
+    if wizard_step is None:
+        abort(404)
+    return wizard_step
+
+
+def _render_step(breach, wizard_step, values, errors, status=200, stale=False):
+    return render_template("breaches/step.html", breach=breach, step=wizard_step, steps=form.STEPS, values=values,
+                           errors=errors, establishments=establishments(), stale=stale), status
+
+
+@bp.get("/breaches/<int:breach_id>/steps/<code>")
+@require("breach.view")
+def step(breach_id: int, code: str):
+    breach = get_breach(breach_id)
+    wizard_step = _wizard_step(code)
+    return _render_step(breach, wizard_step, dict(breach.sections[code]), {})
+
+
+@bp.post("/breaches/<int:breach_id>/steps/<code>")
+@require("breach.edit")
+def save_step(breach_id: int, code: str):
+    """Save one step as a draft. Invalid input: the step is shown again with each error next to its field, and
+    nothing is stored for it; earlier steps stay as saved."""
+    breach = get_breach(breach_id)
+    wizard_step = _wizard_step(code)
+    raw = {f.name: (request.form.getlist(f.name) if f.kind == "multi" else request.form.get(f.name))
+           for f in wizard_step.fields}
+    chosen_establishment = None
+    if code == "notification":
+        chosen_id = request.form.get("establishment_id", type=int)
+        chosen_establishment = next((e for e in establishments() if e.id == chosen_id), None)
+    try:
+        result = service.save_step(
+            breach, code, raw, user=current_user, expected_version=request.form.get("version", type=int),
+            period_hours=current_app.config["CNIL_PERIOD_HOURS"], establishment=chosen_establishment,
+        )
+    except service.StaleBreachError:
+        db.session.rollback()
+        flash(_("Cette violation a été modifiée entre-temps (autre onglet ou autre utilisateur). Vos "
+                "saisies ci-dessous n'ont pas été enregistrées : vérifiez la version actuelle puis "
+                "enregistrez à nouveau."), "error")
+        return _render_step(get_breach(breach_id), wizard_step, raw, {}, 409, stale=True)
+    if not result.ok:
+        lang = str(get_locale() or "fr")
+        flash(_("Des champs sont invalides : rien n'a été enregistré pour cette étape, les étapes précédentes "
+                "restent enregistrées."), "error")
+        return _render_step(breach, wizard_step, raw, {n: e.message(lang) for n, e in result.errors.items()}, 422)
+    flash(_("Étape enregistrée."), "success")
+    index = form.STEPS.index(wizard_step)
+    following = request.form.get("go")
+    if following == "next" and index + 1 < len(form.STEPS):
+        return redirect(url_for("breaches.step", breach_id=breach.id, code=form.STEPS[index + 1].code))
+    if following == "previous" and index > 0:
+        return redirect(url_for("breaches.step", breach_id=breach.id, code=form.STEPS[index - 1].code))
+    if following == "next":
+        return redirect(url_for("breaches.show", breach_id=breach.id))
+    return redirect(url_for("breaches.step", breach_id=breach.id, code=code))
+
+
+@bp.get("/breaches/<int:breach_id>")
+@require("breach.view")
+def show(breach_id: int):
+    breach = get_breach(breach_id)
+    now = utcnow()
+    clocks = service.clocks(breach, period_hours=current_app.config["CNIL_PERIOD_HOURS"], now=now)
+    count = breach.sections["people"].get("people_count")
+    period = current_app.config["CNIL_PERIOD_HOURS"]
+    regulation_due = regulation_1182_71_deadline(breach.aware_at, period) if breach.aware_at else None
+    return render_template(
+        "breaches/show.html", breach=breach, clocks=clocks, now=now, steps=form.STEPS,
+        missing=form.missing_art_33_3(breach.sections), band=people_count_band(count) if count is not None else None,
+        fields=form.FIELD_BY_NAME, regulation_due=regulation_due,
+    )
+
+
+@bp.get("/breaches/<int:breach_id>/history")
+@require("breach.view")
+def history(breach_id: int):
+    breach = get_breach(breach_id)
+    return render_template("breaches/history.html", breach=breach, changes=service.history(breach),
+                           fields=form.FIELD_BY_NAME)
+
+
+@bp.post("/breaches/<int:breach_id>/close")
+@require("breach.edit")
+def close(breach_id: int):
+    breach = get_breach(breach_id)
+    service.close_breach(breach, current_user)
+    flash(_("Violation clôturée. Elle reste au registre."), "success")
+    return redirect(url_for("breaches.show", breach_id=breach.id))
+
+
+@bp.get("/breaches/<int:breach_id>/export.json")
+@require("breach.view")
+def export(breach_id: int):
+    breach = get_breach(breach_id)
+    body = json.dumps(service.export_document(breach), ensure_ascii=False, indent=2)
+    from notifier.audit import services as audit
+
+    audit.record("breach.export", user=current_user, obj=breach, details={"format": "json"})
+    db.session.commit()
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{breach.reference}.json"'})

@@ -1,1 +1,0 @@
-"""`notifier` sub-commands, one module per domain; each module lists its commands in COMMANDS."""

@@ -1,0 +1,165 @@
+"""What every web request goes through (access, headers, errors) and what every blueprint uses (`require`)."""
+
+from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from notifier.accounts.models import User
+from notifier.breaches.rules import vocabulary
+from notifier.core import formatting as timefmt
+from notifier.extensions import db, login_manager
+from notifier.permissions import role_can
+
+PUBLIC = "public"
+
+
+def install(app: Flask) -> None:
+    """What every request goes through: access, headers, error pages, template helpers."""
+    app.before_request(_refuse_nul_bytes)
+    app.before_request(_enforce_access)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(413, _too_large)
+    for code in (403, 404, 429, 500):
+        app.register_error_handler(code, _error_page)
+    app.context_processor(_template_helpers)
+    app.add_template_filter(_instant, "instant")
+    app.add_template_filter(_local_input, "local_input")
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user and user.active else None
+
+
+def _enforce_access():
+    """Deny by default: every endpoint declares a permission (``require``) or is explicitly public."""
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    view = current_app.view_functions[request.endpoint]
+    permission = getattr(view, "permission", None)
+    if permission == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    if permission is None or not role_can(current_user.role, permission):
+        abort(403)
+    g.user = current_user
+    return None
+
+
+def _refuse_nul_bytes():
+    """A NUL byte is never legitimate in a form field; PostgreSQL text cannot even store one. Refuse it early with
+    a clear page rather than failing deep inside a query."""
+    if request.method == "POST" and any("\x00" in value for value in request.form.values()):
+        return render_template("error.html", code=400, message=_(
+            "Le formulaire contient un caractère nul (\\0) : rien n'a été enregistré.")), 400
+    return None
+
+
+def require(permission: str):
+    """Declare the permission a view needs; checked for every request by _enforce_access."""
+
+    def decorate(view):
+        role_can("admin", permission)  # fails loudly at import time on a misspelt permission
+        view.permission = permission
+        return view
+
+    return decorate
+
+
+def public(view):
+    view.permission = PUBLIC
+    return view
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    if current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _csrf_error(error):
+    return render_template("error.html", code=400, message=_(
+        "Le formulaire a expiré ou ne vient pas de cette application (protection CSRF). Rechargez la page et "
+        "recommencez : rien n'a été enregistré.")), 400
+
+
+def _too_large(error):
+    limit_mib = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return render_template("error.html", code=413, message=_(
+        "Fichier trop volumineux : la limite est de %(limit)s Mio. Rien n'a été enregistré.", limit=limit_mib)), 413
+
+
+def _error_page(error):
+    messages = {
+        403: _("Vous n'avez pas accès à cette page."),
+        404: _("Page introuvable."),
+        # Login throttling (Flask-Limiter): the same page for every user, in their language.
+        429: _("Trop de tentatives depuis votre poste : réessayez dans une minute."),
+        # The error itself is in the log (notifier.core.logs); nothing of it is shown here.
+        500: _("Une erreur inattendue est survenue ; elle a été consignée. Ce que vous aviez enregistré avant est "
+               "conservé."),
+    }
+    code = getattr(error, "code", None) or 500
+    return render_template("error.html", code=code, message=messages[code]), code
+
+
+def _template_helpers():
+    lang = str(get_locale() or "fr")
+
+    def when(instant):
+        return timefmt.format_datetime(instant, lang) if instant else "—"
+
+    def choice_label(vocabulary_name, code):
+        return vocabulary.label(vocabulary.VOCABULARIES[vocabulary_name], code, lang)
+
+    def pick(pair):
+        return pair[1] if lang == "en" else pair[0]
+
+    # Punctuation written outside _(): French sets a no-break space before it, English none.
+    colon, semicolon = ("\u00a0:", "\u00a0;") if lang == "fr" else (":", ";")
+    return {"lang": lang, "colon": colon, "semicolon": semicolon, "when": when, "choice_label": choice_label,
+            "pick": pick, "can": _can,
+            "has_endpoint": lambda name: name in current_app.view_functions,
+            "duration": lambda td: timefmt.format_duration(td, lang), "session_lang": session.get("lang")}
+
+
+def _instant(value):
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if value else None
+
+
+def _local_input(value):
+    """A stored instant -> the value of a datetime-local input, in Paris time. Text typed by the user (shown back
+    after an error) is returned as it was typed."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if not value:
+        return ""
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if instant.tzinfo is None:
+        return value
+    return instant.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M")
+
+
+def _can(permission: str) -> bool:
+    return current_user.is_authenticated and role_can(current_user.role, permission)

@@ -1,0 +1,255 @@
+"""`notifier letters generate|status|reprint|track|notice`: patient letters from the command line, thin wrappers over
+services.letters and services.letter_jobs (the web pages call the same functions).
+
+    notifier letters generate BREACH_ID --out DIR [--variant NAME] [--lot-size N] [--workers N] [--draft]
+                                              [--new-only]
+    notifier letters status BREACH_ID [--held]
+    notifier letters reprint BREACH_ID PATIENT_ID --out FILE.pdf
+    notifier letters track BREACH_ID FILE.csv [--status S] [--date YYYY-MM-DD] [--dry-run]
+    notifier letters notice BREACH_ID --out FILE.pdf [--lang fr|en]
+
+Unusable input (unknown breach, no approved template without --draft, a tracking file with unknown references...):
+exit 2 and one `error:` line on standard error. A generation that fails while running: exit 1.
+"""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from notifier.core.cli import Command, Group, acting_user, fail
+from notifier.extensions import db
+
+
+def _breach(breach_id: int):
+    from notifier.breaches.models import Breach
+
+    breach = db.session.get(Breach, breach_id)
+    if breach is None:
+        fail(f"no breach {breach_id}")
+    return breach
+
+
+def _user(breach, email: str | None, permission: str):
+    """--user, else the breach organisation's only DPO, else nobody (recorded as the command line)."""
+    from notifier.accounts.models import User
+
+    if email:
+        user = acting_user(email)
+    else:
+        dpos = db.session.scalars(select(User).where(User.role == "dpo", User.active.is_(True),
+                                                     User.organisation_id == breach.organisation_id)).all()
+        user = dpos[0] if len(dpos) == 1 else None
+    if user is not None:
+        if user.organisation_id != breach.organisation_id:
+            fail(f"{user.email} does not belong to the organisation of breach {breach.id}")
+        if not user.can(permission):
+            fail(f"{user.email} ({user.role}) may not do this ({permission})")
+    return user
+
+
+@click.group("letters", cls=Group)
+def letters_group():
+    """Patient letters: generation in lots, status, reprints, tracking, public notice."""
+
+
+def _progress_printer():
+    shown = {"lots": -1}
+
+    def show(state):
+        if state["lots_done"] == shown["lots"] and not state["finished"]:
+            return
+        shown["lots"] = state["lots_done"]
+        parts = [f"lots {state['lots_done']}/{state['lots']}", f"{state['done']}/{state['total']} letters "
+                 f"({state['percent']} %)"]
+        if state["rate"]:
+            parts.append(f"{state['rate']:.0f} letters/s")
+        if state["seconds_left"] is not None:
+            parts.append(f"{state['seconds_left']} s left")
+        click.echo(" · ".join(parts))
+
+    return show
+
+
+@letters_group.command("generate", cls=Command)
+@click.argument("breach_id", type=int)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for lot-0001.pdf... and manifest.csv (created if needed).")
+@click.option("--variant", default=None, help="Only this variant's patients (default: every variant).")
+@click.option("--lot-size", type=click.IntRange(1, 50_000), default=5000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Local processes (default LETTER_WORKERS).")
+@click.option("--draft", is_flag=True, help="Watermarked drafts (PROJET), allowed before approval.")
+@click.option("--new-only", is_flag=True,
+              help="Only patients whose letter was never generated for real (late imports, released holds).")
+@click.option("--duplex/--simplex", default=None,
+              help="Lay the lots out for recto verso printing (blank versos), or recto only (default: LETTER_DUPLEX).")
+@click.option("--user", "email", default=None, help="Account recorded as author (default: the only DPO).")
+@with_appcontext
+def generate_command(breach_id, out_dir: Path, variant, lot_size, workers, draft, new_only, duplex, email):
+    """One letter per patient: DIR/lot-0001.pdf... and DIR/manifest.csv. Re-running after an interruption resumes
+    the same job (pending lots only) and rewrites the manifest complete."""
+    from notifier.letters import jobs as letter_jobs
+    from notifier.letters.models import LetterJob
+    from notifier.letters.runners import run_job
+
+    breach = _breach(breach_id)
+    user = _user(breach, email, "letters.generate")
+    if out_dir.exists() and not out_dir.is_dir():
+        fail(f"not a directory: {out_dir}")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(f"cannot create {out_dir}: {error.strerror}")
+    try:
+        started = letter_jobs.start_job(breach, user=user, out_dir=out_dir, draft=draft, variant=variant,
+                                        lot_size=lot_size, only_new=new_only, duplex=duplex)
+    except letter_jobs.GenerationRefused as error:
+        db.session.rollback()
+        fail(error.message("en"))
+    job_id, total, held, lots = started.job.id, started.job.total, started.job.held, len(started.job.chunks)
+    if started.resumed:
+        click.echo(f"resuming letter job {job_id}: {started.done_before}/{total} letters already done")
+    else:
+        click.echo(f"letter job {job_id}: {total} letters in {lots} lots{' (drafts: PROJET)' if draft else ''}")
+    if held:
+        click.echo(f"{held} patient(s) held for review or without postcode get no letter "
+                   f"(`notifier letters status {breach_id} --held` lists them)")
+    status = run_job(current_app._get_current_object(), job_id, workers=workers, on_progress=_progress_printer())
+    job = db.session.get(LetterJob, job_id)
+    if status != "done":
+        fail(f"letter job {job_id} {status}: {job.error or 'see notifier letters status'}", 1)
+    click.echo(f"wrote {lots} lot(s) and {Path(job.out_dir) / 'manifest.csv'}: {total} letters")
+
+
+@letters_group.command("status", cls=Command)
+@click.argument("breach_id", type=int)
+@click.option("--held", "show_held", is_flag=True, help="List the patients who get no letter, and why.")
+@with_appcontext
+def status_command(breach_id, show_held):
+    """The latest generation job's progress and the letters' statuses."""
+    from notifier.letters import jobs as letter_jobs
+    from notifier.letters import services as letters
+
+    breach = _breach(breach_id)
+    job = letter_jobs.latest_job(breach.id)
+    if job is None:
+        click.echo(f"{breach.reference}: no letter job yet")
+    else:
+        state = letter_jobs.progress(job)
+        line = (f"job {job.id} ({'draft' if job.draft else 'final'}): {state['status']} · {state['done']}/"
+                f"{state['total']} letters ({state['percent']} %) · lots {state['lots_done']}/{state['lots']}")
+        if state["rate"]:
+            line += f" · {state['rate']:.0f} letters/s"
+        if state["seconds_left"] is not None:
+            line += f" · {state['seconds_left']} s left"
+        click.echo(line)
+        click.echo(f"output: {job.out_dir}")
+        if state["error"]:
+            click.echo(f"error: {state['error']}")
+    counts = letters.breach_letter_counts(breach.id)
+    click.echo("letters: " + (", ".join(f"{status} {count}" for status, count in counts.items()) or "none generated"))
+    held = letters.held_count(breach.id)
+    click.echo(f"held or without postcode (no letter): {held}")
+    if show_held:
+        for patient in letters.held_patients(breach.id, limit=None):
+            reasons = ", ".join(patient.holds or []) or ("no postcode" if not patient.postcode else patient.status)
+            click.echo(f"  {patient.patient_id}\t{reasons}")
+
+
+@letters_group.command("reprint", cls=Command)
+@click.argument("breach_id", type=int)
+@click.argument("patient_id")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def reprint_command(breach_id, patient_id, out: Path):
+    """One patient's letter (by IPP) again, drawn exactly as in its lot; prints its manifest sha256 last."""
+    from notifier.audit import services as audit
+    from notifier.letters import services as letters
+
+    breach = _breach(breach_id)
+    if out.parent and not out.parent.is_dir():
+        fail(f"no such directory: {out.parent}")
+    try:
+        found = letters.reprint(breach, patient_id)
+    except letters.LetterError as error:
+        fail(error.message("en"))
+    try:
+        out.write_bytes(found.pdf)
+    except OSError as error:
+        fail(f"cannot write {out}: {error.strerror}")
+    audit.record("letters.reprint", obj=breach, details={"reference": found.reference, "via": "cli"})
+    db.session.commit()
+    click.echo(f"wrote {out}: {found.reference} ({found.lot} of job {found.job.id}"
+               f"{', draft' if found.job.draft else ''})")
+    if not found.matches_lot:
+        click.echo("note: the patient's address changed since the lot was generated: this reprint differs from it")
+    click.echo(found.sha256)
+
+
+@letters_group.command("track", cls=Command)
+@click.argument("breach_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--status", "default_status", type=click.Choice(["generated", "printed", "posted", "returned",
+                                                               "resent", "public_notice"]),
+              default="returned", show_default=True, help="For rows without a status column.")
+@click.option("--date", "default_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="For rows without a date (default: today).")
+@click.option("--dry-run", is_flag=True, help="Check the file, change nothing.")
+@click.option("--user", "email", default=None)
+@with_appcontext
+def track_command(breach_id, file: Path, default_status, default_date, dry_run, email):
+    """Statuses from the print shop or La Poste: a CSV with a `reference` column and optionally `status` and `date`.
+    All or nothing: any unknown reference or bad value is listed and nothing is applied (exit 2)."""
+    from notifier.letters import services as letters
+
+    breach = _breach(breach_id)
+    user = _user(breach, email, "letters.track")
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        fail(f"cannot read {file}: {error.strerror}")
+    try:
+        rows = letters.read_tracking_csv(data)
+        result = letters.apply_tracking(breach, rows, user=user, default_status=default_status,
+                                        default_date=default_date.date() if default_date else None,
+                                        source=f"cli:{file.name}", dry_run=dry_run)
+    except letters.LetterError as error:
+        db.session.rollback()
+        fail(error.message("en"))
+    if result.problems:
+        db.session.rollback()
+        for problem in result.problems[:1000]:
+            click.echo(problem.message("en"))
+        fail(f"{len(result.problems)} problem(s) in {file.name}: nothing was applied")
+    db.session.commit()
+    summary = ", ".join(f"{status} {count}" for status, count in sorted(result.by_status.items())) or "nothing"
+    click.echo(f"{'checked' if dry_run else 'updated'} {len(rows)} row(s): {summary}")
+
+
+@letters_group.command("notice", cls=Command, short_help="The public notice (GDPR art. 34(3)(c)) as a PDF.")
+@click.argument("breach_id", type=int)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@with_appcontext
+def notice_command(breach_id, out: Path, lang):
+    """The public notice of GDPR art. 34(3)(c) (PDF), from the letter's texts."""
+    from notifier.audit import services as audit
+    from notifier.letters import services as letters
+
+    breach = _breach(breach_id)
+    try:
+        pdf = letters.public_notice_pdf(breach, lang)
+    except letters.LetterError as error:
+        fail(error.message("en"))
+    try:
+        out.write_bytes(pdf)
+    except OSError as error:
+        fail(f"cannot write {out}: {error.strerror}")
+    audit.record("letters.public_notice_pdf", obj=breach, details={"lang": lang, "via": "cli"})
+    db.session.commit()
+    click.echo(f"wrote {out}")
+
+
+COMMANDS = [letters_group]

@@ -1,0 +1,191 @@
+"""Patient letters: template versions (four eyes), generation jobs in chunks, and each letter's fate.
+
+- ``LetterTemplate``: one immutable version of a letter variant of a breach. Editing creates the next version; an
+  approval belongs to one version, so any edit after approval needs a new approval.
+- ``Letter``: the letter owed to one patient of a breach (at most one per patient), with its stable reference number
+  and its tracking status (generated, printed, posted, returned, resent, public_notice).
+- ``LetterJob`` / ``LetterChunk``: a generation run for a breach; each chunk is one lot file, and its state lives
+  here so that a crash, a kill or a restart ends with exactly one letter per patient.
+- ``LetterOutput``: where a letter sits in a job's lots (the rows of manifest.csv).
+- ``LetterEvent``: the history of status changes (print shop, La Poste returns, re-sending, public notice).
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from notifier.accounts.models import User
+from notifier.core.types import UTCDateTime, utcnow
+from notifier.extensions import db
+
+# Who a variant writes to (domain notes, section 1): the patient, a minor's or protected adult's legal
+# representative (CSP L.1111-2), or a deceased patient's heirs (CSP L.1110-4 V).
+AUDIENCES = ("any", "patients", "representatives", "heirs")
+# A letter's fate, in the order it usually goes through them. "public_notice": replaced by the public communication
+# of GDPR art. 34(3)(c) when the letter cannot reach the person.
+LETTER_STATUSES = ("generated", "printed", "posted", "returned", "resent", "public_notice")
+JOB_STATUSES = ("running", "done", "failed", "superseded")
+CHUNK_STATUSES = ("pending", "running", "done", "failed")
+
+
+class LetterTemplate(db.Model):
+    """One version of one letter variant. Never updated after creation, except to record its approval once."""
+
+    __tablename__ = "letter_template"
+    __table_args__ = (UniqueConstraint("breach_id", "variant", "version", name="uq_letter_template_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    breach_id: Mapped[int] = mapped_column(ForeignKey("breach.id"), index=True)
+    variant: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column()
+    lang: Mapped[str] = mapped_column(String(5), default="fr")
+    audience: Mapped[str] = mapped_column(String(20), default="any")
+    # Patient.segment values this variant is for; empty: any segment.
+    segments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    retired: Mapped[bool] = mapped_column(default=False)
+    texts: Mapped[dict[str, str]] = mapped_column(JSON)
+    # The sender block (establishment name, address lines, phone, email), frozen with the version.
+    sender: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Where the address window is (mm from the sheet's top-left corner): {"left": 110, "top": 55}.
+    layout: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    letter_date: Mapped[date] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
+
+
+class Letter(db.Model):
+    """The letter owed to one patient of a breach. ``number`` is drawn once, when the patient first enters a
+    generation job, and never changes: the reference printed on the letter stays the same across re-runs and
+    reprints. ``status`` is None until a final (non-draft) job has generated the letter."""
+
+    __tablename__ = "letter"
+    __table_args__ = (
+        UniqueConstraint("breach_id", "number", name="uq_letter_breach_number"),
+        Index("ix_letter_breach_status", "breach_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    breach_id: Mapped[int] = mapped_column(ForeignKey("breach.id"))
+    # Kept when the patient list is purged after the retention period (the link is then emptied).
+    patient_pk: Mapped[int | None] = mapped_column(ForeignKey("patient.id", ondelete="SET NULL"), nullable=True,
+                                                   unique=True)
+    serial: Mapped[int] = mapped_column()
+    number: Mapped[int] = mapped_column()
+    status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    status_date: Mapped[date | None] = mapped_column(nullable=True)
+    generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LetterJob(db.Model):
+    """One generation run for a breach. ``variants`` freezes, in priority order, the template version used for each
+    variant; ``token`` names the job in download URLs (never its files' paths)."""
+
+    __tablename__ = "letter_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    breach_id: Mapped[int] = mapped_column(ForeignKey("breach.id"), index=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    out_dir: Mapped[str] = mapped_column(String(1000))
+    draft: Mapped[bool] = mapped_column(default=False)
+    variant_filter: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Only the patients whose letter was never generated for real (late imports, holds released since).
+    only_new: Mapped[bool] = mapped_column(default=False)
+    # Lots laid out for recto verso printing: blank versos so that no letter starts on the back of another one.
+    duplex: Mapped[bool] = mapped_column(default=False, server_default=false())
+    lot_size: Mapped[int] = mapped_column()
+    variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    total: Mapped[int] = mapped_column(default=0)
+    held: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The current run (a resumed job starts a new run): rate and time left are measured over it.
+    run_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    run_started_done: Mapped[int] = mapped_column(default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    created_by: Mapped[User | None] = relationship()
+    chunks: Mapped[list["LetterChunk"]] = relationship(order_by="LetterChunk.chunk_no", back_populates="job")
+
+
+class LetterChunk(db.Model):
+    """One lot of a job: the patients of one variant between two (postcode, patient row) keys, in that order.
+    ``worker`` is "host:pid:start-time" of the process running it, so a chunk left running by a dead process is
+    recognised and run again."""
+
+    __tablename__ = "letter_chunk"
+    __table_args__ = (UniqueConstraint("job_id", "chunk_no", name="uq_letter_chunk_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("letter_job.id"))
+    chunk_no: Mapped[int] = mapped_column()
+    variant_index: Mapped[int] = mapped_column()
+    first_postcode: Mapped[str] = mapped_column(String(20))
+    first_pk: Mapped[int] = mapped_column()
+    last_postcode: Mapped[str] = mapped_column(String(20))
+    last_pk: Mapped[int] = mapped_column()
+    expected: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    naive: Mapped[int] = mapped_column(default=0)
+    size: Mapped[int | None] = mapped_column(nullable=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    job: Mapped[LetterJob] = relationship(back_populates="chunks")
+
+    @property
+    def lot_name(self) -> str:
+        return f"lot-{self.chunk_no:04d}.pdf"
+
+
+class LetterOutput(db.Model):
+    """A letter in a job's lot: a row of manifest.csv. One per letter and job (no duplicate, whatever the crashes)."""
+
+    __tablename__ = "letter_output"
+    __table_args__ = (
+        UniqueConstraint("job_id", "letter_id", name="uq_letter_output_letter"),
+        Index("ix_letter_output_position", "job_id", "chunk_no", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("letter_job.id"))
+    chunk_no: Mapped[int] = mapped_column()
+    position: Mapped[int] = mapped_column()
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("letter_template.id"))
+    first_page: Mapped[int] = mapped_column()
+    page_count: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(String(64))
+    naive: Mapped[bool] = mapped_column(default=False)
+
+
+class LetterEvent(db.Model):
+    """A status change of a letter: who recorded it, from which source (web, CSV file, command line)."""
+
+    __tablename__ = "letter_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    status_date: Mapped[date] = mapped_column()
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    source: Mapped[str] = mapped_column(String(100), default="")

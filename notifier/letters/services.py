@@ -1,0 +1,856 @@
+"""Patient letters (GDPR art. 34): template versions and their approval, references, previews and reprints, tracking
+each letter's fate, held patients, and the public notice of art. 34(3)(c).
+
+The generation job (chunks, lots, manifest) is in services/letter_jobs.py; the rendering engine in documents/.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import string
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, false, func, not_, select, true, update
+
+from notifier.accounts.models import User
+from notifier.audit import services as audit
+from notifier.breaches.models import Breach
+from notifier.core.types import utcnow
+from notifier.documents.letter import (
+    EXAMPLE_TEXTS,
+    OPTIONAL_TEXT_KEYS,
+    REQUIRED_TEXT_KEYS,
+    Box,
+    Establishment,
+    LetterBoxes,
+    LetterContent,
+    LetterFields,
+    missing_required_texts,
+    render_letter_naive,
+)
+from notifier.documents.render import render_pdf, render_template
+from notifier.documents.stamping import (
+    MAX_ADDRESS_LINES,
+    PreparedVariant,
+    UnstampableLetter,
+    letter_unstampable_characters,
+    prepare_variant,
+    render_single_letter,
+)
+from notifier.extensions import db
+from notifier.letters.models import (
+    AUDIENCES,
+    LETTER_STATUSES,
+    Letter,
+    LetterEvent,
+    LetterJob,
+    LetterOutput,
+    LetterTemplate,
+)
+from notifier.patients.models import Patient
+
+Text = tuple[str, str]  # (French, English)
+LANGUAGES = ("fr", "en")
+TEXT_KEYS = (*REQUIRED_TEXT_KEYS, *OPTIONAL_TEXT_KEYS)
+TEXT_LIMIT = 5000  # characters per block: a letter is read on paper, two pages at most
+VARIANT_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+DEFAULT_VARIANT = "standard"
+# La Poste window envelopes (domain notes, section 4): about 110 mm from the left and 55 mm from the top.
+DEFAULT_WINDOW = {"left": 110.0, "top": 55.0}
+
+TEXT_LABELS: dict[str, Text] = {
+    "nature": ("Nature de la violation (ce qui s'est passé)", "Nature of the breach (what happened)"),
+    "consequences": ("Conséquences probables pour la personne", "Likely consequences for the person"),
+    "measures": ("Mesures prises ou envisagées", "Measures taken or proposed"),
+    "advice": ("Conseils concrets pour se protéger", "Concrete advice to protect oneself"),
+    "dpo_contact": ("Coordonnées du délégué à la protection des données", "Data Protection Officer's contact"),
+    "introduction": ("Introduction (facultative)", "Introduction (optional)"),
+    "closing": ("Formule de politesse (facultative)", "Closing (optional)"),
+    "signatory": ("Signataire (facultatif)", "Signatory (optional)"),
+}
+# The source of each required block: GDPR art. 34(2) refers to art. 33(3)(b), (c), (d).
+TEXT_SOURCES = {
+    "nature": "RGPD art. 34(2)", "dpo_contact": "RGPD art. 34(2) et 33(3)(b)",
+    "consequences": "RGPD art. 34(2) et 33(3)(c)", "measures": "RGPD art. 34(2) et 33(3)(d)",
+    "advice": "CNIL, décision Free Mobile (janvier 2026)",
+}
+AUDIENCE_LABELS: dict[str, Text] = {
+    "any": ("Tous les destinataires", "Every addressee"),
+    "patients": ("Les patients eux-mêmes", "The patients themselves"),
+    "representatives": ("Représentants légaux (mineurs, majeurs protégés)",
+                        "Legal representatives (minors, protected adults)"),
+    "heirs": ("Ayants droit de patients décédés", "Heirs of deceased patients"),
+}
+STATUS_LABELS: dict[str, Text] = {
+    "generated": ("Généré", "Generated"),
+    "printed": ("Imprimé", "Printed"),
+    "posted": ("Posté", "Posted"),
+    "returned": ("Revenu (NPAI)", "Returned (not at this address)"),
+    "resent": ("Renvoyé", "Re-sent"),
+    "public_notice": ("Remplacé par l'avis public", "Replaced by the public notice"),
+}
+# What the print shop or La Poste may write in a `status` column, compared without case, accents or punctuation.
+STATUS_ALIASES: dict[str, str] = {
+    **{code: code for code in LETTER_STATUSES},
+    "genere": "generated", "imprime": "printed", "print": "printed", "poste": "posted", "envoye": "posted",
+    "depose": "posted", "sent": "posted", "mailed": "posted", "npai": "returned", "retour": "returned",
+    "retourne": "returned", "revenu": "returned", "return": "returned", "renvoye": "resent", "reexpedie": "resent",
+    "resend": "resent", "reenvoye": "resent", "avispublic": "public_notice", "publicnotice": "public_notice",
+    "communicationpublique": "public_notice",
+}
+
+
+class LetterError(ValueError):
+    """A request that cannot be met; one line in French and in English (the CLI prints the English one)."""
+
+    def __init__(self, fr: str, en: str):
+        super().__init__(en)
+        self.fr, self.en = fr, en
+
+    def message(self, lang: str = "fr") -> str:
+        return self.en if lang == "en" else self.fr
+
+
+def pick(pair: Text, lang: str) -> str:
+    return pair[1] if lang == "en" else pair[0]
+
+
+# --- references ---------------------------------------------------------------------------------------------------
+
+# A letter's number is its serial (1, 2, 3... in postcode order when first drawn) through an affine permutation of
+# 0..9,999,999: unique and stable, but consecutive letters do not carry consecutive numbers.
+NUMBER_MODULUS = 10_000_000
+NUMBER_FACTOR = 3_861_169  # coprime with 10^7, so the permutation is a bijection
+NUMBER_OFFSET = 2_718_281
+MAX_LETTERS_PER_BREACH = NUMBER_MODULUS - 1
+_ALPHANUMERIC = string.digits + string.ascii_uppercase
+
+
+def letter_number(serial: int) -> int:
+    return (serial * NUMBER_FACTOR + NUMBER_OFFSET) % NUMBER_MODULUS
+
+
+def check_character(text: str) -> str:
+    """ISO/IEC 7064 MOD 37,36 check character over the letters and digits of `text`: catches any single wrong
+    character and any swap of two adjacent ones when a reference is typed from a returned envelope."""
+    product = 36
+    for char in text.upper():
+        if char not in _ALPHANUMERIC:
+            continue
+        total = (product + _ALPHANUMERIC.index(char)) % 36 or 36
+        product = (total * 2) % 37
+    return _ALPHANUMERIC[(37 - product) % 36]
+
+
+def letter_reference(breach_reference: str, number: int) -> str:
+    """`{breach.reference}-{number:07d}-{check}`, e.g. VIO-2026-0001-6579450-K."""
+    body = f"{breach_reference}-{number:07d}"
+    return f"{body}-{check_character(body)}"
+
+
+def parse_reference(breach_reference: str, text: str) -> int | None:
+    """The letter number of a reference of this breach, or None (another breach, malformed, wrong check)."""
+    text = "".join(text.split()).upper()
+    prefix = breach_reference.upper() + "-"
+    if not text.startswith(prefix):
+        return None
+    rest = text[len(prefix):]
+    match = re.fullmatch(r"(\d{7})-([0-9A-Z])", rest)
+    if not match:
+        return None
+    number = int(match.group(1))
+    return number if letter_reference(breach_reference, number).upper() == text else None
+
+
+# --- templates ----------------------------------------------------------------------------------------------------
+
+
+def versions(breach_id: int, variant: str | None = None) -> list[LetterTemplate]:
+    query = select(LetterTemplate).where(LetterTemplate.breach_id == breach_id)
+    if variant is not None:
+        query = query.where(LetterTemplate.variant == variant)
+    return list(db.session.scalars(query.order_by(LetterTemplate.variant, LetterTemplate.version.desc())))
+
+
+def current_templates(breach_id: int, *, include_retired: bool = False) -> list[LetterTemplate]:
+    """The latest version of each variant, in priority order (see `priority`)."""
+    latest: dict[str, LetterTemplate] = {}
+    for template in versions(breach_id):
+        latest.setdefault(template.variant, template)
+    found = [t for t in latest.values() if include_retired or not t.retired]
+    return sorted(found, key=priority)
+
+
+def current_template(breach_id: int, variant: str) -> LetterTemplate | None:
+    return db.session.scalar(select(LetterTemplate).where(
+        LetterTemplate.breach_id == breach_id, LetterTemplate.variant == variant)
+        .order_by(LetterTemplate.version.desc()).limit(1))
+
+
+def priority(template: LetterTemplate) -> tuple:
+    """Which variant a patient gets when several match: the most specific one. An addressee rule (representatives,
+    heirs) weighs more than a segment list; a variant with neither is the default for everyone else. Overlaps of
+    equal specificity are refused when a version is saved (`_conflicts`)."""
+    specificity = (2 if template.audience != "any" else 0) + (1 if template.segments else 0)
+    return (-specificity, template.variant)
+
+
+def is_current(template: LetterTemplate) -> bool:
+    latest = current_template(template.breach_id, template.variant)
+    return latest is not None and latest.id == template.id
+
+
+def default_texts(breach: Breach, lang: str = "fr") -> dict[str, str]:
+    """Starting texts for a new variant: what the breach record says (GDPR art. 33(3) answers), else the examples."""
+    examples = EXAMPLE_TEXTS.get(lang, EXAMPLE_TEXTS["fr"])
+    sections = breach.sections or {}
+
+    def answer(section: str, name: str) -> str:
+        value = (sections.get(section) or {}).get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    measures = "\n\n".join(part for part in (answer("measures", "measures_taken"),
+                                             answer("measures", "measures_planned")) if part)
+    contacts = sections.get("contacts") or {}
+    contact_parts = [str(contacts.get(key) or "").strip() for key in ("contact_name", "contact_role")]
+    establishment = breach.establishment
+    contact_parts.append(establishment.address if establishment else "")
+    contact_parts += [str(contacts.get(key) or "").strip() for key in ("contact_email", "contact_phone")]
+    contact = ", ".join(part for part in contact_parts if part)
+    return {
+        "nature": answer("nature", "nature_details") or examples["nature"],
+        "consequences": answer("consequences", "consequences_details") or examples["consequences"],
+        "measures": measures or examples["measures"],
+        "advice": examples["advice"],
+        "dpo_contact": f"{contact}." if contact and not contact.endswith(".") else contact or examples["dpo_contact"],
+        "introduction": "", "closing": "", "signatory": "",
+    }
+
+
+def default_sender(breach: Breach) -> dict[str, Any]:
+    establishment = breach.establishment
+    lines = [part.strip() for part in (establishment.address or "").split(",") if part.strip()]
+    return {"name": establishment.name, "address_lines": lines[:4], "phone": establishment.dpo_phone or "",
+            "email": establishment.dpo_email or ""}
+
+
+def default_layout(config: dict | None = None) -> dict[str, float]:
+    config = config or {}
+    return {"left": float(config.get("LETTER_WINDOW_LEFT_MM", DEFAULT_WINDOW["left"])),
+            "top": float(config.get("LETTER_WINDOW_TOP_MM", DEFAULT_WINDOW["top"]))}
+
+
+def boxes_for(layout: dict[str, Any] | None) -> LetterBoxes:
+    layout = layout or {}
+    default = LetterBoxes()
+    left = float(layout.get("left", default.address.left))
+    top = float(layout.get("top", default.address.top))
+    if (left, top) == (default.address.left, default.address.top):
+        return default
+    return LetterBoxes(address=Box(left=left, top=top, width=default.address.width, height=default.address.height))
+
+
+def letter_content(template: LetterTemplate) -> LetterContent:
+    sender = template.sender or {}
+    return LetterContent(
+        establishment=Establishment(sender.get("name", ""), tuple(sender.get("address_lines") or ()),
+                                    phone=sender.get("phone", ""), email=sender.get("email", "")),
+        letter_date=template.letter_date, texts=dict(template.texts), lang=template.lang,
+        boxes=boxes_for(template.layout))
+
+
+def template_problems(template: LetterTemplate) -> list[str]:
+    """The art. 34(2) blocks still blank (codes of REQUIRED_TEXT_KEYS)."""
+    return missing_required_texts(template.texts)
+
+
+@dataclass
+class TemplateDraft:
+    """What the DPO submits for a variant; `save_template` turns it into the next version."""
+
+    lang: str = "fr"
+    audience: str = "any"
+    segments: list[str] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    sender: dict[str, Any] = field(default_factory=dict)
+    layout: dict[str, Any] = field(default_factory=dict)
+    letter_date: date | None = None
+    retired: bool = False
+
+
+def _clean_text(value: Any) -> str:
+    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(char for char in text if char in "\n\t" or unicodedata.category(char) != "Cc").strip()
+
+
+def parse_segments(text: str | Iterable[str]) -> list[str]:
+    items = text.split(",") if isinstance(text, str) else list(text)
+    found: list[str] = []
+    for item in items:
+        item = " ".join(str(item).split())
+        if item and item not in found:
+            found.append(item[:60])
+    return found
+
+
+def save_template(breach: Breach, user: User | None, variant: str, draft: TemplateDraft,
+                  *, config: dict | None = None) -> LetterTemplate:
+    """Record the next version of a variant (versions are immutable: an edit never touches an approved row).
+    Returns the current version unchanged when nothing differs from it, so a no-op save keeps its approval."""
+    variant = (variant or "").strip().lower()
+    if not VARIANT_NAME.fullmatch(variant):
+        raise LetterError("Nom de variante invalide\u00a0: lettres minuscules, chiffres et tirets (40 au plus).",
+                          "Invalid variant name: lower-case letters, digits and hyphens (40 at most).")
+    if draft.lang not in LANGUAGES:
+        raise LetterError("Langue inconnue\u00a0: fr ou en.", "Unknown language: fr or en.")
+    if draft.audience not in AUDIENCES:
+        raise LetterError("Destinataires inconnus.", "Unknown addressees.")
+    texts = {key: _clean_text(draft.texts.get(key)) for key in TEXT_KEYS}
+    too_long = [key for key, value in texts.items() if len(value) > TEXT_LIMIT]
+    if too_long:
+        raise LetterError(f"Texte trop long ({TEXT_LIMIT} caractères au plus)\u00a0: {', '.join(too_long)}.",
+                          f"Text too long ({TEXT_LIMIT} characters at most): {', '.join(too_long)}.")
+    sender_source = draft.sender or default_sender(breach)
+    sender = {
+        "name": _clean_text(sender_source.get("name"))[:200],
+        "address_lines": [line for line in (_clean_text(x)[:80] for x in sender_source.get("address_lines") or [])
+                          if line][:5],
+        "phone": _clean_text(sender_source.get("phone"))[:50],
+        "email": _clean_text(sender_source.get("email"))[:200],
+    }
+    if not sender["name"]:
+        raise LetterError("L'expéditeur (nom de l'établissement) est obligatoire.",
+                          "The sender (establishment name) is required.")
+    layout = {**default_layout(config), **{k: float(v) for k, v in (draft.layout or {}).items()
+                                          if k in ("left", "top") and v not in (None, "")}}
+    problems = boxes_for(layout).problems()
+    if problems:
+        raise LetterError("Position de la fenêtre impossible\u00a0: " + "; ".join(problems) + ".",
+                          "Impossible window position: " + "; ".join(problems) + ".")
+    segments = parse_segments(draft.segments)
+    letter_date = draft.letter_date or date.today()
+    current = current_template(breach.id, variant)
+    values = {"lang": draft.lang, "audience": draft.audience, "segments": segments, "texts": texts, "sender": sender,
+              "layout": layout, "letter_date": letter_date, "retired": bool(draft.retired)}
+    if current is not None and all(getattr(current, key) == value for key, value in values.items()):
+        return current
+    if not draft.retired:
+        conflict = _conflicts(breach.id, variant, draft.audience, segments)
+        if conflict:
+            raise LetterError(
+                f"Cette variante couvrirait les mêmes patients que la variante «\u00a0{conflict}\u00a0» (mêmes "
+                "destinataires et segments communs, ou deux variantes par défaut)\u00a0: un patient ne reçoit qu'une "
+                "lettre.",
+                f"This variant would cover the same patients as variant \"{conflict}\" (same addressees and shared "
+                "segments, or two default variants): a patient receives one letter only.")
+    template = LetterTemplate(
+        organisation_id=breach.organisation_id, breach_id=breach.id, variant=variant,
+        version=(current.version + 1) if current else 1, created_by_id=user.id if user else None, **values)
+    db.session.add(template)
+    db.session.flush()
+    audit.record("letters.template_save", user=user, obj=template, breach_id=breach.id,
+                 organisation_id=breach.organisation_id,
+                 details={"variant": variant, "version": template.version, "lang": template.lang,
+                          "audience": template.audience, "segments": segments, "retired": template.retired,
+                          "missing": template_problems(template),
+                          "voided_approval_of": current.version if current and current.approved else None})
+    return template
+
+
+def _conflicts(breach_id: int, variant: str, audience: str, segments: list[str]) -> str | None:
+    for other in current_templates(breach_id):
+        if other.variant == variant or other.audience != audience:
+            continue
+        if (not other.segments and not segments) or set(other.segments) & set(segments):
+            return other.variant
+    return None
+
+
+def approve_template(template: LetterTemplate, user: User) -> LetterTemplate:
+    """Four eyes: a legal user approves one version; never its own author; only the current, complete version."""
+    if not user.can("letters.approve"):
+        raise LetterError("Seul un juriste peut approuver un modèle de courrier.",
+                          "Only a legal user may approve a letter template.")
+    if user.organisation_id != template.organisation_id:
+        raise LetterError("Modèle d'une autre organisation.", "Template of another organisation.")
+    if template.created_by_id is not None and template.created_by_id == user.id:
+        raise LetterError("L'approbateur doit être une autre personne que l'auteur de cette version.",
+                          "The approver must be someone other than the author of this version.")
+    if template.approved:
+        raise LetterError("Cette version est déjà approuvée.", "This version is already approved.")
+    if not is_current(template):
+        raise LetterError("Une version plus récente existe\u00a0: c'est elle qu'il faut approuver.",
+                          "A newer version exists: approve that one.")
+    if template.retired:
+        raise LetterError("Cette variante est retirée.", "This variant is retired.")
+    missing = template_problems(template)
+    if missing:
+        raise LetterError("Éléments de l'article 34(2) manquants\u00a0: " + ", ".join(missing) + ".",
+                          "Missing art. 34(2) elements: " + ", ".join(missing) + ".")
+    template.approved_by_id = user.id
+    template.approved_at = utcnow()
+    audit.record("letters.template_approve", user=user, obj=template, breach_id=template.breach_id,
+                 details={"variant": template.variant, "version": template.version})
+    return template
+
+
+_prepared: OrderedDict[str, PreparedVariant] = OrderedDict()
+
+
+def _content_key(template: LetterTemplate) -> str:
+    """What the rendering depends on. Row ids alone are not enough: a process may serve several databases."""
+    content = json.dumps([template.variant, template.version, template.lang, template.texts, template.sender,
+                          template.layout, template.letter_date.isoformat()], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def prepared_variant(template: LetterTemplate) -> PreparedVariant:
+    """The template rendered once for stamping, cached per process (a version never changes)."""
+    key = _content_key(template)
+    found = _prepared.get(key)
+    if found is None:
+        found = prepare_variant(letter_content(template), name=f"{template.variant}-v{template.version}")
+        _prepared[key] = found
+        while len(_prepared) > 8:
+            _prepared.popitem(last=False)
+    return found
+
+
+# --- who gets which variant ---------------------------------------------------------------------------------------
+
+
+def audience_condition(audience: str):
+    """SQL condition on Patient for an addressee rule. The importer decided who receives each letter: a minor's or a
+    protected adult's legal representative (``addressee == "guardian"``, CSP L.1111-2), else the patient; a deceased
+    patient's letter goes to the heirs (CSP L.1110-4 V) once a person released it."""
+    deceased = Patient.deceased.is_(True)
+    representative = and_(not_(deceased), Patient.addressee == "guardian")
+    if audience == "heirs":
+        return deceased
+    if audience == "representatives":
+        return representative
+    if audience == "patients":
+        return and_(not_(deceased), Patient.addressee != "guardian")
+    return true()
+
+
+def variant_condition(spec: dict[str, Any]):
+    condition = audience_condition(spec["audience"])
+    if spec["segments"]:
+        condition = and_(condition, Patient.segment.in_(spec["segments"]))
+    return condition
+
+
+def variant_index_expression(specs: Sequence[dict[str, Any]]):
+    """The index of the variant a patient gets (the first matching one in priority order), NULL when none."""
+    if not specs:
+        return case((false(), 0), else_=None)
+    return case(*[(variant_condition(spec), index) for index, spec in enumerate(specs)], else_=None)
+
+
+def template_spec(template: LetterTemplate) -> dict[str, Any]:
+    return {"variant": template.variant, "template_id": template.id, "version": template.version,
+            "audience": template.audience, "segments": list(template.segments),
+            "letter_date": template.letter_date.isoformat(), "lang": template.lang}
+
+
+def addressable():
+    """Ready patients with a postcode: the others (held for review, or without a postcode) get no letter."""
+    return and_(Patient.status == "ready", Patient.postcode.is_not(None), Patient.postcode != "")
+
+
+# --- the per-patient fields ---------------------------------------------------------------------------------------
+
+SALUTATIONS = {
+    "fr": {"mme": "Madame,", "m": "Monsieur,", None: "Madame, Monsieur,"},
+    "en": {"mme": "Dear Madam,", "m": "Dear Sir,", None: "Dear Sir or Madam,"},
+}
+
+
+def salutation_for(lang: str, audience: str, salutation: str | None, civility: str | None, deceased: bool) -> str:
+    """The import's salutation for French letters; for heirs and for English letters, one from the civility."""
+    table = SALUTATIONS.get(lang, SALUTATIONS["fr"])
+    if deceased or audience in ("heirs", "representatives"):
+        return table[None] if (deceased or not salutation or lang != "fr") else salutation
+    if lang == "fr" and salutation:
+        return salutation
+    return table.get((civility or "").strip().lower() or None, table[None])
+
+
+def letter_fields(breach_reference: str, number: int, patient: Any, *, lang: str, audience: str) -> LetterFields:
+    return LetterFields(
+        reference=letter_reference(breach_reference, number), patient_id=patient.patient_id,
+        postcode=patient.postcode or "", address_lines=tuple(patient.address_lines or ()),
+        salutation=salutation_for(lang, audience, patient.salutation, patient.civility, bool(patient.deceased)))
+
+
+def needs_naive_rendering(fields: LetterFields) -> bool:
+    """The fast path cannot draw this letter (characters, or too many address lines): WeasyPrint renders it."""
+    lines = [line for line in fields.address_lines if (line or "").strip()]
+    return bool(letter_unstampable_characters(fields)) or not lines or len(lines) > MAX_ADDRESS_LINES
+
+
+def render_one(template: LetterTemplate, fields: LetterFields, *, draft: bool) -> tuple[bytes, bool]:
+    """One letter as the lots draw it: (PDF, rendered by WeasyPrint rather than stamped)."""
+    if not needs_naive_rendering(fields):
+        try:
+            return render_single_letter(prepared_variant(template), fields, draft=draft), False
+        except UnstampableLetter:
+            pass
+    return render_letter_naive(letter_content(template), fields, draft=draft), True
+
+
+# --- previews and reprints ----------------------------------------------------------------------------------------
+
+SAMPLE_PATIENT = {
+    "fr": ("Madame Exemple MODELE", "12 RUE DE LA PAIX", "75002 PARIS"),
+    "en": ("Madame Exemple MODELE", "12 RUE DE LA PAIX", "75002 PARIS"),
+}
+
+
+@dataclass
+class _Sample:
+    patient_id: str = "EXEMPLE"
+    postcode: str = "75002"
+    address_lines: tuple[str, ...] = SAMPLE_PATIENT["fr"]
+    salutation: str | None = "Madame,"
+    civility: str | None = "mme"
+    deceased: bool = False
+
+
+def find_patient(breach_id: int, patient_id: str) -> Patient | None:
+    return db.session.scalar(select(Patient).where(Patient.breach_id == breach_id,
+                                                   Patient.patient_id == patient_id.strip()))
+
+
+def preview(template: LetterTemplate, breach: Breach, patient_id: str | None = None) -> tuple[bytes, str]:
+    """One patient's letter from this version (draft watermark until approved), or a sample addressee. Returns the
+    PDF and the IPP shown (or "EXEMPLE")."""
+    patient: Any = None
+    if patient_id:
+        patient = find_patient(breach.id, patient_id)
+        if patient is None:
+            raise LetterError("Aucun patient avec cet IPP dans cette violation.", "No patient with this IPP here.")
+    else:
+        spec = template_spec(template)
+        patient = db.session.scalar(select(Patient).where(Patient.breach_id == breach.id, addressable(),
+                                                          variant_condition(spec))
+                                    .order_by(Patient.postcode, Patient.id).limit(1))
+    patient = patient or _Sample()
+    number = 0
+    if isinstance(patient, Patient):
+        number = db.session.scalar(select(Letter.number).where(Letter.patient_pk == patient.id)) or 0
+    fields = letter_fields(breach.reference, number, patient, lang=template.lang, audience=template.audience)
+    pdf, _ = render_one(template, fields, draft=not template.approved)
+    return pdf, patient.patient_id
+
+
+@dataclass
+class Reprint:
+    pdf: bytes
+    reference: str
+    sha256: str
+    matches_lot: bool  # False when the patient's address changed since the lot was generated
+    job: LetterJob
+    lot: str
+
+
+def reprint(breach: Breach, patient_id: str) -> Reprint:
+    """A patient's letter again, exactly as in the lot of the latest final job (else the latest draft job)."""
+    from notifier.letters.jobs import output_digest
+
+    patient = find_patient(breach.id, patient_id)
+    letter = patient and db.session.scalar(select(Letter).where(Letter.patient_pk == patient.id))
+    found = letter and db.session.execute(
+        select(LetterOutput, LetterJob).join(LetterJob, LetterJob.id == LetterOutput.job_id)
+        .where(LetterOutput.letter_id == letter.id)
+        .order_by(LetterJob.draft.asc(), LetterJob.id.desc()).limit(1)).first()
+    if not found:
+        raise LetterError(f"Aucun courrier généré pour le patient {patient_id} dans cette violation.",
+                          f"No letter generated for patient {patient_id} in this breach.")
+    output, job = found
+    template = db.session.get(LetterTemplate, output.template_id)
+    fields = letter_fields(breach.reference, letter.number, patient, lang=template.lang, audience=template.audience)
+    pdf, naive = render_one(template, fields, draft=job.draft)
+    digest = output_digest(template, fields, pdf, naive=naive, draft=job.draft)
+    return Reprint(pdf=pdf, reference=fields.reference, sha256=digest, matches_lot=digest == output.sha256, job=job,
+                   lot=f"lot-{output.chunk_no:04d}.pdf")
+
+
+# --- held patients ------------------------------------------------------------------------------------------------
+
+
+def held_patients(breach_id: int, *, limit: int | None = 200, offset: int = 0) -> list[Patient]:
+    """Patients who get no letter: held for a person's decision (minor, deceased, abroad...) or without postcode."""
+    query = (select(Patient).where(Patient.breach_id == breach_id, not_(addressable()))
+             .order_by(Patient.last_name, Patient.id).offset(offset))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def held_count(breach_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Patient).where(
+        Patient.breach_id == breach_id, not_(addressable()))) or 0
+
+
+# --- tracking -----------------------------------------------------------------------------------------------------
+
+
+def letter_counts_by_status(organisation_id: int) -> dict[str, int]:
+    """Generated letters of the organisation by status, in the order of a letter's life (dashboard chart)."""
+    rows = db.session.execute(
+        select(Letter.status, func.count()).join(Breach, Breach.id == Letter.breach_id)
+        .where(Breach.organisation_id == organisation_id, Letter.status.is_not(None)).group_by(Letter.status))
+    found = dict(rows.all())
+    return {status: found[status] for status in LETTER_STATUSES if status in found}
+
+
+def breach_letter_counts(breach_id: int) -> dict[str, int]:
+    rows = db.session.execute(select(Letter.status, func.count()).where(
+        Letter.breach_id == breach_id, Letter.status.is_not(None)).group_by(Letter.status))
+    found = dict(rows.all())
+    return {status: found[status] for status in LETTER_STATUSES if status in found}
+
+
+def _key(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text or "")
+    return "".join(char for char in text.lower() if char.isalnum())
+
+
+def parse_status(text: str) -> str | None:
+    return STATUS_ALIASES.get(_key(text))
+
+
+def parse_date(text: str) -> date | None:
+    text = (text or "").strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class TrackingProblem:
+    line: int
+    reference: str
+    code: str  # unknown_reference | malformed_reference | not_generated | unknown_status | bad_date
+    value: str = ""
+
+    def message(self, lang: str = "fr") -> str:
+        labels = {
+            "unknown_reference": ("référence inconnue dans cette violation", "unknown reference in this breach"),
+            "malformed_reference": ("référence mal formée ou d'une autre violation",
+                                    "malformed reference or from another breach"),
+            "not_generated": ("courrier pas encore généré (seulement en projet)",
+                              "letter not generated yet (draft only)"),
+            "unknown_status": ("statut inconnu", "unknown status"),
+            "bad_date": ("date illisible (AAAA-MM-JJ ou JJ/MM/AAAA)", "unreadable date (YYYY-MM-DD or DD/MM/YYYY)"),
+        }
+        label = pick(labels[self.code], lang)
+        where = f"ligne {self.line}" if lang != "en" else f"line {self.line}"
+        if lang == "en":
+            shown = f' "{self.value}"' if self.value else ""
+            return f"{where}: {self.reference or '-'}: {label}{shown}"
+        shown = f" «\u00a0{self.value}\u00a0»" if self.value else ""
+        return f"{where}\u00a0: {self.reference or '—'}\u00a0: {label}{shown}"
+
+
+@dataclass
+class TrackingResult:
+    rows: int
+    updated: int
+    by_status: dict[str, int]
+    problems: list[TrackingProblem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class TrackingFileError(LetterError):
+    pass
+
+
+HEADER_ALIASES = {
+    "reference": ("reference", "ref", "references", "referencecourrier", "referencelettre", "letterreference"),
+    "status": ("status", "statut", "etat", "state"),
+    "date": ("date", "datestatut", "statusdate", "datedepot", "dateretour"),
+}
+
+
+def read_tracking_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a tracking file as (line number, {"reference", "status", "date"}). UTF-8 (with or without BOM) or
+    Windows-1252; `;`, `,` or tab separated; the header names a `reference` column."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise TrackingFileError("Fichier illisible (binaire ?).", "Unreadable file (binary?).")
+    first = text.split("\n", 1)[0]
+    separator = max((";", ",", "\t"), key=first.count) if any(sep in first for sep in ";,\t") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise TrackingFileError("Fichier vide.", "Empty file.") from None
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        key = _key(name)
+        for canonical, aliases in HEADER_ALIASES.items():
+            if key in aliases and canonical not in columns:
+                columns[canonical] = index
+    if "reference" not in columns:
+        raise TrackingFileError("Colonne «\u00a0reference\u00a0» absente de la première ligne.",
+                                "No \"reference\" column on the first line.")
+    rows = []
+    for line_number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        rows.append((line_number, {name: (cells[index].strip() if index < len(cells) else "")
+                                   for name, index in columns.items()}))
+    return rows
+
+
+def apply_tracking(breach: Breach, rows: Sequence[tuple[int, dict[str, str]]], *, user: User | None,
+                   default_status: str = "returned", default_date: date | None = None, source: str = "csv",
+                   dry_run: bool = False) -> TrackingResult:
+    """Apply status updates from references: everything or nothing. Unknown references, bad statuses or dates are
+    all reported and nothing is changed; otherwise each letter gets its new status and an event, in one transaction.
+    A reference may appear twice (returned, then re-sent): rows are applied in file order."""
+    if default_status not in LETTER_STATUSES:
+        raise LetterError("Statut inconnu.", "Unknown status.")
+    default_date = default_date or date.today()
+    problems: list[TrackingProblem] = []
+    parsed: list[tuple[int, str, str, date]] = []
+    for line, row in rows:
+        reference = row.get("reference", "")
+        number = parse_reference(breach.reference, reference)
+        if number is None:
+            problems.append(TrackingProblem(line, reference, "malformed_reference"))
+            continue
+        status = parse_status(row["status"]) if row.get("status") else default_status
+        if status is None:
+            problems.append(TrackingProblem(line, reference, "unknown_status", row.get("status", "")))
+            continue
+        when = parse_date(row["date"]) if row.get("date") else default_date
+        if when is None:
+            problems.append(TrackingProblem(line, reference, "bad_date", row.get("date", "")))
+            continue
+        parsed.append((line, reference, status, when))
+    numbers = sorted({letter_number_of(breach.reference, reference) for _, reference, _, _ in parsed})
+    letters: dict[int, tuple[int, str | None]] = {}
+    for start in range(0, len(numbers), 900):
+        batch = numbers[start:start + 900]
+        for letter_id, number, status in db.session.execute(
+                select(Letter.id, Letter.number, Letter.status).where(
+                    Letter.breach_id == breach.id, Letter.number.in_(batch))):
+            letters[number] = (letter_id, status)
+    updates: dict[int, tuple[str, date]] = {}
+    events: list[dict[str, Any]] = []
+    by_status: dict[str, int] = {}
+    for line, reference, status, when in parsed:
+        found = letters.get(letter_number_of(breach.reference, reference))
+        if found is None:
+            problems.append(TrackingProblem(line, reference, "unknown_reference"))
+            continue
+        letter_id, current = found
+        if current is None:
+            problems.append(TrackingProblem(line, reference, "not_generated"))
+            continue
+        updates[letter_id] = (status, when)
+        by_status[status] = by_status.get(status, 0) + 1
+        events.append({"letter_id": letter_id, "status": status, "status_date": when, "recorded_at": utcnow(),
+                       "recorded_by_id": user.id if user else None, "source": source[:100]})
+    problems.sort(key=lambda problem: problem.line)
+    result = TrackingResult(rows=len(rows), updated=len(updates) if not problems else 0, by_status=by_status,
+                            problems=problems)
+    if problems or dry_run or not updates:
+        return result
+    items = list(updates.items())
+    for start in range(0, len(items), 1000):
+        db.session.execute(update(Letter), [{"id": letter_id, "status": status, "status_date": when}
+                                            for letter_id, (status, when) in items[start:start + 1000]])
+    for start in range(0, len(events), 5000):
+        db.session.execute(LetterEvent.__table__.insert(), events[start:start + 5000])
+    audit.record("letters.track", user=user, obj=breach,
+                 details={"source": source[:100], "rows": len(rows), "updated": len(updates), "by_status": by_status})
+    return result
+
+
+def letter_number_of(breach_reference: str, reference: str) -> int:
+    number = parse_reference(breach_reference, reference)
+    assert number is not None
+    return number
+
+
+def find_letter(breach: Breach, reference: str) -> Letter | None:
+    number = parse_reference(breach.reference, reference)
+    if number is None:
+        return None
+    return db.session.scalar(select(Letter).where(Letter.breach_id == breach.id, Letter.number == number))
+
+
+def set_status(breach: Breach, reference: str, status: str, *, user: User | None, when: date | None = None,
+               source: str = "web") -> TrackingResult:
+    """One letter's status (the same rules as a one-row file)."""
+    return apply_tracking(breach, [(1, {"reference": reference, "status": status,
+                                        "date": (when or date.today()).isoformat()})],
+                          user=user, source=source)
+
+
+def replace_returned_by_notice(breach: Breach, *, user: User | None, when: date | None = None) -> int:
+    """GDPR art. 34(3)(c): letters that came back (NPAI) are replaced by the public notice."""
+    when = when or date.today()
+    ids = list(db.session.scalars(select(Letter.id).where(Letter.breach_id == breach.id,
+                                                          Letter.status == "returned")))
+    if not ids:
+        return 0
+    for start in range(0, len(ids), 1000):
+        batch = ids[start:start + 1000]
+        db.session.execute(update(Letter).where(Letter.id.in_(batch)).values(status="public_notice",
+                                                                              status_date=when))
+        db.session.execute(LetterEvent.__table__.insert(), [
+            {"letter_id": letter_id, "status": "public_notice", "status_date": when, "recorded_at": utcnow(),
+             "recorded_by_id": user.id if user else None, "source": "public_notice"} for letter_id in batch])
+    audit.record("letters.public_notice", user=user, obj=breach, details={"letters": len(ids)})
+    return len(ids)
+
+
+# --- the public notice (art. 34(3)(c)) ----------------------------------------------------------------------------
+
+
+def public_notice_pdf(breach: Breach, lang: str = "fr") -> bytes:
+    """GDPR art. 34(3)(c): where letters would take disproportionate effort or cannot reach people, a public
+    communication informs them in an equally effective manner. Built from the default variant's texts (the latest
+    version; marked PROJET until approved), so that it says what the letters say."""
+    templates = current_templates(breach.id)
+    if not templates:
+        raise LetterError("Aucun modèle de courrier\u00a0: rédigez d'abord le courrier.",
+                          "No letter template: write the letter first.")
+    template = next((t for t in reversed(templates) if t.lang == lang), templates[-1])
+    missing = template_problems(template)
+    if missing:
+        raise LetterError("Éléments de l'article 34(2) manquants\u00a0: " + ", ".join(missing) + ".",
+                          "Missing art. 34(2) elements: " + ", ".join(missing) + ".")
+    from notifier.documents.letter import format_letter_date, strings
+
+    returned = db.session.scalar(select(func.count()).select_from(Letter).where(
+        Letter.breach_id == breach.id, Letter.status.in_(("returned", "public_notice")))) or 0
+    html = render_template(
+        "public_notice/notice.html", lang=template.lang, s=strings(template.lang), texts=template.texts,
+        sender=template.sender, breach_reference=breach.reference, draft=not template.approved,
+        date_text=format_letter_date(date.today(), template.lang), unreachable=returned)
+    return render_pdf(html, lang=template.lang, stylesheets=("base.css", "public_notice/notice.css"))

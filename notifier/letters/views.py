@@ -1,0 +1,423 @@
+"""Patient letters in the browser: variants and their versions, four-eyes approval, previews, the generation job
+with its progress bar, downloads of lots and manifest, reprints, tracking and the public notice.
+
+Every view declares its permission. A breach is reached through get_breach (404 for another organisation), a job
+through its random token and its organisation: lot files are served from the path recorded in the database, never
+from a path in the URL."""
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from notifier.audit import services as audit
+from notifier.breaches.views import get_breach
+from notifier.core.web import require
+from notifier.extensions import db
+from notifier.letters import jobs as letter_jobs
+from notifier.letters import services as letters
+from notifier.letters.models import AUDIENCES, LETTER_STATUSES, LetterChunk, LetterJob, LetterTemplate
+from notifier.patients import services as patients
+from notifier.patients.models import Patient
+
+bp = Blueprint("letters", __name__)
+
+
+def _lang() -> str:
+    return str(get_locale() or "fr")
+
+
+def _template(breach, template_id: int) -> LetterTemplate:
+    template = db.session.get(LetterTemplate, template_id)
+    if template is None or template.breach_id != breach.id:
+        abort(404)
+    return template
+
+
+def _job(token: str) -> LetterJob:
+    job = letter_jobs.job_by_token(token, current_user.organisation_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+def _back(breach, anchor: str | None = None):
+    return redirect(url_for("letters.index", breach_id=breach.id, _anchor=anchor))
+
+
+@bp.app_context_processor
+def _letter_helpers():
+    def letters_panel(breach):
+        return {
+            "counts": letters.breach_letter_counts(breach.id),
+            "templates": letters.current_templates(breach.id),
+            "job": letter_jobs.latest_job(breach.id),
+            "held": letters.held_count(breach.id),
+        }
+
+    return {"letters_panel": letters_panel, "letter_job_progress": letter_jobs.progress,
+            "letter_status_labels": letters.STATUS_LABELS,
+            "audience_labels": letters.AUDIENCE_LABELS}
+
+
+@bp.get("/breaches/<int:breach_id>/letters")
+@require("letters.track")
+def index(breach_id: int):
+    breach = get_breach(breach_id)
+    templates = letters.current_templates(breach.id, include_retired=True)
+    jobs = db.session.scalars(select(LetterJob).where(LetterJob.breach_id == breach.id)
+                              .order_by(LetterJob.id.desc()).limit(10)).all()
+    return render_template(
+        "letters/index.html", breach=breach, templates=templates,
+        problems={t.id: letters.template_problems(t) for t in templates}, jobs=jobs,
+        progress={job.id: letter_jobs.progress(job) for job in jobs}, counts=letters.breach_letter_counts(breach.id),
+        held=letters.held_count(breach.id), statuses=LETTER_STATUSES, today=date.today().isoformat(),
+        approved_any=any(t.approved and not t.retired for t in templates))
+
+
+# --- variants and versions ----------------------------------------------------------------------------------------
+
+
+@bp.post("/breaches/<int:breach_id>/letters/variants")
+@require("letters.edit")
+def new_variant(breach_id: int):
+    breach = get_breach(breach_id)
+    name = (request.form.get("variant") or "").strip().lower()
+    if not letters.VARIANT_NAME.fullmatch(name):
+        flash(_("Nom de variante invalide\u00a0: lettres minuscules, chiffres et tirets (40 au plus)."), "error")
+        return _back(breach, "variants-title")
+    return redirect(url_for("letters.edit", breach_id=breach.id, variant=name))
+
+
+def _form_values(breach, current: LetterTemplate | None) -> dict:
+    if current is not None:
+        return {"lang": current.lang, "audience": current.audience, "segments": ", ".join(current.segments),
+                "texts": dict(current.texts), "sender": dict(current.sender), "layout": dict(current.layout),
+                "letter_date": current.letter_date.isoformat(), "retired": current.retired}
+    lang = request.args.get("lang") if request.args.get("lang") in letters.LANGUAGES else "fr"
+    return {"lang": lang, "audience": "any", "segments": "", "texts": letters.default_texts(breach, lang),
+            "sender": letters.default_sender(breach), "layout": letters.default_layout(current_app.config),
+            "letter_date": date.today().isoformat(), "retired": False}
+
+
+def _submitted() -> dict:
+    form = request.form
+    return {
+        "lang": form.get("lang", "fr"), "audience": form.get("audience", "any"), "segments": form.get("segments", ""),
+        "texts": {key: form.get(f"text_{key}", "") for key in letters.TEXT_KEYS},
+        "sender": {"name": form.get("sender_name", ""),
+                   "address_lines": form.get("sender_address", "").splitlines(),
+                   "phone": form.get("sender_phone", ""), "email": form.get("sender_email", "")},
+        "layout": {"left": form.get("window_left", ""), "top": form.get("window_top", "")},
+        "letter_date": form.get("letter_date", ""), "retired": form.get("retired") == "y",
+    }
+
+
+def _render_edit(breach, variant, current, values, status=200):
+    segments = db.session.scalars(select(Patient.segment).where(
+        Patient.breach_id == breach.id, Patient.segment.is_not(None), Patient.segment != "")
+        .distinct().order_by(Patient.segment).limit(50)).all()
+    return render_template("letters/edit.html", breach=breach, variant=variant, current=current, values=values,
+                           text_keys=letters.TEXT_KEYS, required=letters.REQUIRED_TEXT_KEYS,
+                           labels=letters.TEXT_LABELS, sources=letters.TEXT_SOURCES, audiences=AUDIENCES,
+                           known_segments=segments,
+                           missing=letters.missing_required_texts(values["texts"])), status
+
+
+@bp.get("/breaches/<int:breach_id>/letters/variants/<variant>")
+@require("letters.edit")
+def edit(breach_id: int, variant: str):
+    breach = get_breach(breach_id)
+    if not letters.VARIANT_NAME.fullmatch(variant):
+        abort(404)
+    current = letters.current_template(breach.id, variant)
+    return _render_edit(breach, variant, current, _form_values(breach, current))
+
+
+@bp.post("/breaches/<int:breach_id>/letters/variants/<variant>")
+@require("letters.edit")
+def save(breach_id: int, variant: str):
+    breach = get_breach(breach_id)
+    if not letters.VARIANT_NAME.fullmatch(variant):
+        abort(404)
+    current = letters.current_template(breach.id, variant)
+    values = _submitted()
+    try:
+        letter_date = date.fromisoformat(values["letter_date"]) if values["letter_date"] else None
+    except ValueError:
+        flash(_("Date du courrier invalide."), "error")
+        return _render_edit(breach, variant, current, values, 400)
+    try:
+        layout = {key: float(value.replace(",", ".")) for key, value in values["layout"].items() if value.strip()}
+    except ValueError:
+        flash(_("Position de la fenêtre\u00a0: des nombres en millimètres."), "error")
+        return _render_edit(breach, variant, current, values, 400)
+    draft = letters.TemplateDraft(lang=values["lang"], audience=values["audience"], segments=values["segments"],
+                                  texts=values["texts"], sender=values["sender"], layout=layout,
+                                  letter_date=letter_date, retired=values["retired"])
+    try:
+        template = letters.save_template(breach, current_user, variant, draft, config=current_app.config)
+    except letters.LetterError as error:
+        db.session.rollback()
+        flash(error.message(_lang()), "error")
+        return _render_edit(breach, variant, current, values, 400)
+    db.session.commit()
+    if current is not None and template.id == current.id:
+        flash(_("Aucune modification\u00a0: la version %(n)s reste en vigueur.", n=template.version), "success")
+    else:
+        missing = letters.template_problems(template)
+        if missing:
+            flash(_("Version %(n)s enregistrée, incomplète\u00a0: elle ne pourra être ni approuvée ni utilisée "
+                    "tant que les éléments de l'article 34(2) manquent.", n=template.version), "warning")
+        else:
+            flash(_("Version %(n)s enregistrée. Elle doit être approuvée par un juriste (autre que vous) avant "
+                    "l'envoi ; en attendant, seuls des projets filigranés peuvent être générés.",
+                    n=template.version), "success")
+    return _back(breach, "variants-title")
+
+
+@bp.get("/breaches/<int:breach_id>/letters/templates/<int:template_id>")
+@require("letters.generate")
+def show_template(breach_id: int, template_id: int):
+    breach = get_breach(breach_id)
+    template = _template(breach, template_id)
+    return render_template("letters/template.html", breach=breach, template=template,
+                           history=letters.versions(breach.id, template.variant),
+                           problems=letters.template_problems(template), current=letters.is_current(template),
+                           text_keys=letters.TEXT_KEYS, labels=letters.TEXT_LABELS)
+
+
+@bp.post("/breaches/<int:breach_id>/letters/templates/<int:template_id>/approve")
+@require("letters.approve")
+def approve(breach_id: int, template_id: int):
+    breach = get_breach(breach_id)
+    template = _template(breach, template_id)
+    try:
+        letters.approve_template(template, current_user)
+    except letters.LetterError as error:
+        db.session.rollback()
+        flash(error.message(_lang()), "error")
+        return redirect(url_for("letters.show_template", breach_id=breach.id, template_id=template.id))
+    db.session.commit()
+    flash(_("Version %(n)s de la variante «\u00a0%(v)s\u00a0» approuvée.", n=template.version, v=template.variant),
+          "success")
+    return _back(breach, "variants-title")
+
+
+@bp.get("/breaches/<int:breach_id>/letters/templates/<int:template_id>/preview.pdf")
+@require("letters.generate")
+def preview(breach_id: int, template_id: int):
+    breach = get_breach(breach_id)
+    template = _template(breach, template_id)
+    try:
+        pdf, shown = letters.preview(template, breach, request.args.get("patient") or None)
+    except letters.LetterError as error:
+        return render_template("error.html", code=404, message=error.message(_lang())), 404
+    audit.record("letters.preview", user=current_user, obj=template, breach_id=breach.id,
+                 details={"variant": template.variant, "version": template.version, "sample": shown == "EXEMPLE"})
+    db.session.commit()
+    disposition = "attachment" if request.args.get("download") else "inline"
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'{disposition}; filename="apercu-{template.variant}-v{template.version}.pdf"'})
+
+
+# --- generation ---------------------------------------------------------------------------------------------------
+
+
+@bp.post("/breaches/<int:breach_id>/letters/jobs")
+@require("letters.generate")
+def start(breach_id: int):
+    breach = get_breach(breach_id)
+    draft = request.form.get("draft") == "y"
+    variant = request.form.get("variant") or None
+    lot_size = request.form.get("lot_size", type=int) or letter_jobs.DEFAULT_LOT_SIZE
+    try:
+        started = letter_jobs.start_job(breach, user=current_user, draft=draft, variant=variant, lot_size=lot_size,
+                                        storage_dir=current_app.config["STORAGE_DIR"],
+                                        only_new=request.form.get("only_new") == "y",
+                                        duplex=request.form.get("duplex") == "y")
+    except letter_jobs.GenerationRefused as error:
+        db.session.rollback()
+        flash(error.message(_lang()), "error")
+        return _back(breach, "generate-title")
+    from notifier.letters.runners import launch_in_background
+
+    token = started.job.token
+    launch_in_background(current_app._get_current_object(), started.job.id)
+    flash(_("Génération reprise.") if started.resumed else _("Génération lancée."), "success")
+    return redirect(url_for("letters.job", token=token))
+
+
+@bp.get("/letters/jobs/<token>")
+@require("letters.generate")
+def job(token: str):
+    found = _job(token)
+    breach = get_breach(found.breach_id)
+    return render_template("letters/job.html", breach=breach, job=found, state=letter_jobs.progress(found),
+                           chunks=found.chunks, files_purged_at=patients.purged_at(breach.id))
+
+
+@bp.get("/letters/jobs/<token>/status.json")
+@require("letters.generate")
+def job_status(token: str):
+    found = _job(token)
+    state = letter_jobs.progress(found)
+    # Each lot's state, for the job page's table: a finished lot can be downloaded while the others are rendered.
+    state["lot_states"] = [[number, status] for number, status in db.session.execute(
+        select(LetterChunk.chunk_no, LetterChunk.status).where(LetterChunk.job_id == found.id)
+        .order_by(LetterChunk.chunk_no))]
+    return jsonify(state)
+
+
+@bp.get("/letters/jobs/<token>/lots/<int:number>")
+@require("letters.generate")
+def lot(token: str, number: int):
+    found = _job(token)
+    path = letter_jobs.lot_path(found, number)
+    if path is None:
+        abort(404)
+    audit.record("letters.lot_download", user=current_user, obj=found, breach_id=found.breach_id,
+                 details={"job": found.id, "lot": number})
+    db.session.commit()
+    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"lot-{number:04d}.pdf",
+                     max_age=0)
+
+
+@bp.get("/letters/jobs/<token>/manifest.csv")
+@require("letters.generate")
+def manifest(token: str):
+    from pathlib import Path
+
+    found = _job(token)
+    path = Path(found.out_dir) / "manifest.csv"
+    if found.status != "done" or not path.is_file():
+        abort(404)
+    audit.record("letters.manifest_download", user=current_user, obj=found, breach_id=found.breach_id,
+                 details={"job": found.id})
+    db.session.commit()
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name="manifest.csv", max_age=0)
+
+
+@bp.post("/breaches/<int:breach_id>/letters/reprint")
+@require("letters.generate")
+def reprint(breach_id: int):
+    breach = get_breach(breach_id)
+    patient_id = (request.form.get("patient_id") or "").strip()
+    try:
+        found = letters.reprint(breach, patient_id)
+    except letters.LetterError as error:
+        flash(error.message(_lang()), "error")
+        return _back(breach, "reprint-title")
+    audit.record("letters.reprint", user=current_user, obj=breach,
+                 details={"reference": found.reference, "via": "web"})
+    db.session.commit()
+    return Response(found.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{found.reference}.pdf"', "X-Letter-SHA256": found.sha256})
+
+
+# --- tracking -----------------------------------------------------------------------------------------------------
+
+
+@bp.post("/breaches/<int:breach_id>/letters/track")
+@require("letters.track")
+def track(breach_id: int):
+    breach = get_breach(breach_id)
+    upload = request.files.get("file")
+    default_status = request.form.get("status") or "returned"
+    if default_status not in LETTER_STATUSES:
+        abort(400)
+    try:
+        default_date = date.fromisoformat(request.form.get("date") or date.today().isoformat())
+    except ValueError:
+        flash(_("Date invalide."), "error")
+        return _back(breach, "tracking-title")
+    if upload is None or not upload.filename:
+        flash(_("Choisissez un fichier CSV."), "error")
+        return _back(breach, "tracking-title")
+    try:
+        rows = letters.read_tracking_csv(upload.read())
+        result = letters.apply_tracking(breach, rows, user=current_user, default_status=default_status,
+                                        default_date=default_date, source=f"web:{upload.filename[:80]}")
+    except letters.LetterError as error:
+        db.session.rollback()
+        flash(error.message(_lang()), "error")
+        return _back(breach, "tracking-title")
+    if result.problems:
+        db.session.rollback()
+        return render_template("letters/tracking_problems.html", breach=breach, result=result,
+                               filename=upload.filename, lang=_lang()), 400
+    db.session.commit()
+    flash(_("%(n)s courrier(s) mis à jour.", n=result.updated), "success")
+    return _back(breach, "tracking-title")
+
+
+@bp.post("/breaches/<int:breach_id>/letters/status")
+@require("letters.track")
+def set_status(breach_id: int):
+    breach = get_breach(breach_id)
+    status = request.form.get("status", "")
+    if status not in LETTER_STATUSES:
+        abort(400)
+    try:
+        when = date.fromisoformat(request.form.get("date") or date.today().isoformat())
+    except ValueError:
+        flash(_("Date invalide."), "error")
+        return _back(breach, "tracking-title")
+    result = letters.set_status(breach, request.form.get("reference", ""), status, user=current_user, when=when)
+    if result.problems:
+        db.session.rollback()
+        flash(result.problems[0].message(_lang()), "error")
+    else:
+        db.session.commit()
+        flash(_("Statut enregistré."), "success")
+    return _back(breach, "tracking-title")
+
+
+@bp.get("/breaches/<int:breach_id>/letters/held")
+@require("patients.view")
+def held(breach_id: int):
+    breach = get_breach(breach_id)
+    page = max(request.args.get("page", 1, type=int), 1)
+    return render_template("letters/held.html", breach=breach, page=page, total=letters.held_count(breach.id),
+                           patients=letters.held_patients(breach.id, limit=200, offset=(page - 1) * 200))
+
+
+@bp.get("/breaches/<int:breach_id>/letters/public-notice.pdf")
+@require("letters.generate")
+def public_notice(breach_id: int):
+    breach = get_breach(breach_id)
+    lang = request.args.get("lang") if request.args.get("lang") in letters.LANGUAGES else "fr"
+    try:
+        pdf = letters.public_notice_pdf(breach, lang)
+    except letters.LetterError as error:
+        flash(error.message(_lang()), "error")
+        return _back(breach, "notice-title")
+    audit.record("letters.public_notice_pdf", user=current_user, obj=breach, details={"lang": lang, "via": "web"})
+    db.session.commit()
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="avis-public-{breach.reference}.pdf"'})
+
+
+@bp.post("/breaches/<int:breach_id>/letters/public-notice/replace")
+@require("letters.track")
+def replace_by_notice(breach_id: int):
+    breach = get_breach(breach_id)
+    count = letters.replace_returned_by_notice(breach, user=current_user)
+    db.session.commit()
+    flash(_("%(n)s courrier(s) revenu(s) remplacé(s) par l'avis public.", n=count), "success")
+    return _back(breach, "notice-title")

@@ -1,0 +1,626 @@
+"""Importing the affected patients: from the cells of a CSV/XLSX file to patients ready to store and to write to.
+
+    patient_file = open_patient_file(upload, "patients.csv", saved_mapping=...)   # ImportFileError if unusable
+    patient_file.headers, patient_file.detected_mapping                           # shown for the user to confirm
+    for row in patient_file.rows(mapping, today=..., letter_date=..., seen_ids=already_imported):
+        row.accepted -> row.patient (dict ready to store) | row.original + row.errors (rejected)
+    write_rejected_csv(out, patient_file.headers, rejected_rows)                  # to fix and import again
+
+Each accepted patient carries its NF Z10-011 address block (`address_lines`), every change made to the file's text
+(`normalisations`), and the reasons its letter is held for a person to review instead of mailed (`holds`).
+Rules and choices are in docs/patient-import.md. No Flask import: the service, the CLI and the tests use it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from itertools import starmap
+from operator import itemgetter
+from typing import IO, NamedTuple
+
+from notifier.core.spreadsheet import FORMULA_TRIGGERS, safe_cell
+from notifier.patients.rules.addresses import (
+    ADDRESS_NORMALISATIONS,
+    ADDRESS_PROBLEMS,
+    FieldProblem,
+    Normalisation,
+    format_address,
+    without_accents,
+)
+from notifier.patients.rules.files import FileFormat, ImportFileError, Source, inspect_file, iter_records
+
+__all__ = [
+    "FIELDS", "HOLDS", "NORMALISATIONS", "REQUIRED_FIELDS", "ROW_ERRORS", "AcceptedRow", "ImportFileError",
+    "MappingResult", "Normalisation", "PatientFile", "RejectedRow", "RowError", "describe_error",
+    "detect_mapping", "open_patient_file", "read_date", "write_rejected_csv",
+]
+
+RowError = FieldProblem  # (field, code, value): code is a key of ROW_ERRORS
+
+# Canonical fields, in the order of the NF Z10-011 block where they belong to it.
+FIELDS: dict[str, tuple[str, str]] = {
+    "patient_id": ("IPP (identifiant patient)", "Patient ID (IPP)"),
+    "civility": ("Civilité", "Civility"),
+    "first_name": ("Prénom", "First name"),
+    "last_name": ("Nom", "Last name"),
+    "birth_date": ("Date de naissance", "Birth date"),
+    "address_line2": ("Complément d'adresse (ligne 2)", "Address complement (line 2)"),
+    "address_line3": ("Bâtiment, résidence (ligne 3)", "Building, residence (line 3)"),
+    "street": ("Numéro et voie (ligne 4)", "Number and street (line 4)"),
+    "address_line5": ("Lieu-dit, BP (ligne 5)", "Locality, PO box (line 5)"),
+    "postcode": ("Code postal", "Postcode"),
+    "city": ("Ville", "City"),
+    "country": ("Pays", "Country"),
+    "email": ("Courriel", "Email"),
+    "deceased": ("Décédé", "Deceased"),
+    "guardian_name": ("Représentant légal", "Legal representative"),
+    "segment": ("Segment", "Segment"),
+    "protected_adult": ("Majeur protégé", "Protected adult"),
+    "confidential_care": ("Soins confidentiels (CSP L.1111-5)", "Confidential care (CSP L.1111-5)"),
+}
+_ROW_FIELDS = tuple(FIELDS)
+_ERROR_FIELDS = {**FIELDS, "address": ("Adresse", "Address")}  # errors about the block or the row as a whole
+
+# Without these columns no letter can be addressed. The birth date is required because whether the patient is a
+# minor decides who receives the letter (CSP L.1111-2, L.1111-5). "street" stands for "street or address_line5":
+# NF Z10-011 accepts a lieu-dit or a BP instead of a street.
+REQUIRED_FIELDS = ("patient_id", "last_name", "birth_date", "street", "postcode", "city")
+
+# Usual headers of hospital exports and spreadsheets, French and English; compared by `header_key` (case, accents,
+# spaces, punctuation, parentheses and small words ignored). When several headers of a file mean the same field,
+# the one listed first wins (the usage name before the birth name) and the others are left unmapped.
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "patient_id": ("IPP", "N° IPP", "No IPP", "Num IPP", "Numéro IPP", "Identifiant permanent du patient",
+                   "PatientID", "Patient ID", "Identifiant patient", "Numéro patient", "N° patient", "NIP", "ID"),
+    "civility": ("Civilité", "Civ", "Civility", "Titre", "Title", "Salutation"),
+    "first_name": ("Prénom", "Prénoms", "Prénom usuel", "First name", "Firstname", "Given name", "Forename"),
+    "last_name": ("Nom d'usage", "Nom usuel", "Nom utilisé", "Nom marital", "Nom", "Nom de famille", "Last name",
+                  "Lastname", "Surname", "Family name", "Name", "Nom de naissance", "Nom de jeune fille",
+                  "Birth name"),
+    "birth_date": ("Date de naissance", "DDN", "Né le", "Née le", "Né(e) le", "Naissance", "Birth date",
+                   "Birthdate", "Date of birth", "DOB"),
+    "address_line2": ("Complément d'adresse", "Complément adresse", "Complément", "Adresse complément", "Adresse 2",
+                      "Adresse ligne 2", "Ligne 2", "L2", "Appartement", "Address line 2", "Address 2"),
+    "address_line3": ("Bâtiment / Résidence", "Bâtiment", "Résidence", "Immeuble", "Entrée bâtiment",
+                      "Adresse ligne 3", "Ligne 3", "L3", "Building"),
+    "street": ("N° et voie", "No et voie", "Numéro et voie", "Numéro et libellé de voie", "N° et libellé de voie",
+               "Adresse", "Voie", "Rue", "Adresse 1", "Adresse ligne 1", "Adresse ligne 4", "Ligne 4", "L4",
+               "Street", "Street address", "Address", "Address line 1", "Address 1"),
+    "address_line5": ("Lieu-dit / BP", "Lieu-dit", "Lieudit", "BP", "Boîte postale", "Lieu-dit ou boîte postale",
+                      "Mention spéciale de distribution", "Adresse ligne 5", "Ligne 5", "L5", "PO box"),
+    "postcode": ("Code postal", "CP", "C.P.", "Code post", "Postcode", "Postal code", "Zip", "Zip code", "Zipcode"),
+    "city": ("Ville", "Commune", "Localité", "Bureau distributeur", "Libellé commune", "Ville / Commune", "City",
+             "Town"),
+    "country": ("Pays", "Country", "Code pays", "Pays de résidence"),
+    "email": ("Courriel", "Email", "E-mail", "Mail", "Adresse mail", "Adresse email", "Adresse e-mail",
+              "Adresse électronique", "Mél"),
+    "deceased": ("Décédé", "Décédé(e)", "Décédée", "Décès", "Date de décès", "Deceased", "Dead", "Date of death"),
+    "guardian_name": ("Représentant légal", "Représentante légale", "Représentants légaux", "Responsable légal",
+                      "Nom du représentant légal", "Titulaire de l'autorité parentale", "Tuteur", "Tutrice",
+                      "Tuteur / Curateur", "Curateur", "Legal representative", "Legal guardian", "Guardian"),
+    "segment": ("Segment", "Groupe", "Group", "Catégorie", "Category"),
+    "protected_adult": ("Majeur protégé", "Majeure protégée", "Mesure de protection", "Sous tutelle", "Tutelle",
+                        "Protected adult"),
+    "confidential_care": ("Soins confidentiels", "Secret des soins", "Confidentiel", "Secret", "Secret parents",
+                          "L.1111-5", "Confidential care", "Confidential"),
+}
+
+_PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+_SMALL_WORDS = frozenset({"du", "de", "des", "d", "la", "le", "les", "l", "patient", "patiente", "the", "of"})
+
+
+def header_key(header: str) -> str:
+    """'N° IPP' -> 'nipp', 'Date de naissance (JJ/MM/AAAA)' -> 'datenaissance', 'DateNaissance' -> same."""
+    text = without_accents(_PARENTHESES.sub(" ", header) if "(" in header or "[" in header else header).lower()
+    words = [word for word in _NOT_ALNUM.split(text) if word and word not in _SMALL_WORDS]
+    if not words:  # "(IPP)" alone, or a header made only of small words: keep what there is
+        words = [word for word in _NOT_ALNUM.split(without_accents(header).lower()) if word]
+    return "".join(words)
+
+
+def _alias_index() -> dict[str, tuple[str, int]]:
+    index: dict[str, tuple[str, int]] = {}
+    for field, aliases in HEADER_ALIASES.items():
+        for rank, alias in enumerate(aliases):
+            key = header_key(alias)
+            if index.get(key, (field,))[0] != field:
+                raise ValueError(f"header alias {alias!r} means both {index[key][0]} and {field}")
+            index.setdefault(key, (field, -rank))
+    return index
+
+
+_ALIASES = _alias_index()
+
+
+class MappingResult(NamedTuple):
+    mapping: dict[str, str]  # header of the file -> canonical field
+    unmapped_headers: list[str]
+    missing_required: list[str]  # canonical fields of REQUIRED_FIELDS that no column gives
+
+
+def missing_fields(mapping: dict[str, str]) -> list[str]:
+    given = set(mapping.values())
+    if "address_line5" in given:
+        given.add("street")  # a lieu-dit or BP can replace the street (NF Z10-011)
+    return [field for field in REQUIRED_FIELDS if field not in given]
+
+
+def detect_mapping(headers: Iterable[str], saved: dict[str, str] | None = None) -> MappingResult:
+    """Recognise the columns from their headers. A saved mapping (the user's earlier choice for this kind of file)
+    overrides detection for the headers it names; a saved empty value means "ignore this column"."""
+    headers = list(headers)
+    saved = {header: field for header, field in (saved or {}).items()
+             if header in headers and (not field or field in FIELDS)}  # a stale saved choice is ignored
+    best: dict[str, tuple[int, str]] = {}
+    for header in headers:
+        if header in saved:
+            continue
+        hit = _ALIASES.get(header_key(header))
+        if hit and (hit[0] not in best or hit[1] > best[hit[0]][0]):
+            best[hit[0]] = (hit[1], header)
+    chosen = {header: field for field, (_rank, header) in best.items()}
+    for header, field in saved.items():
+        if field:
+            chosen = {h: f for h, f in chosen.items() if f != field}
+            chosen[header] = field
+    mapping = {header: chosen[header] for header in headers if header in chosen}
+    unmapped = [header for header in headers if header not in mapping]
+    return MappingResult(mapping, unmapped, missing_fields(mapping))
+
+
+def check_mapping(headers: Iterable[str], mapping: dict[str, str]) -> dict[str, str]:
+    """The mapping without its ignored columns; ImportFileError if it names an unknown header or field, gives a
+    field twice or misses a required one."""
+    headers = set(headers)
+    used = {header: field for header, field in mapping.items() if field}
+    unknown = [repr(header) for header in used if header not in headers]
+    unknown += [repr(field) for field in used.values() if field not in _ROW_FIELDS]
+    twice = sorted({field for field in used.values() if list(used.values()).count(field) > 1})
+    if unknown or twice:
+        raise ImportFileError("invalid_mapping", ", ".join(unknown + twice))
+    missing = missing_fields(used)
+    if missing:
+        raise ImportFileError("missing_columns", ", ".join(FIELDS[field][0] for field in missing))
+    return used
+
+
+# --- What can be wrong with a row, what is changed, why a letter is held --------------------------------------------
+
+ROW_ERRORS: dict[str, tuple[str, str]] = {
+    "patient_id_missing": ("IPP manquant", "Patient ID (IPP) missing"),
+    "patient_id_duplicate": ("IPP en double dans le fichier", "Patient ID (IPP) repeated in the file"),
+    "patient_id_already_imported": (
+        "IPP déjà importé pour cette violation",
+        "Patient ID (IPP) already imported for this breach",
+    ),
+    "last_name_missing": ("Nom manquant", "Last name missing"),
+    "birth_date_missing": (
+        "Date de naissance manquante : elle décide si le courrier va au patient ou à son représentant légal",
+        "Birth date missing: it decides whether the letter goes to the patient or to their legal representative",
+    ),
+    "date_format": ("Date illisible : JJ/MM/AAAA ou AAAA-MM-JJ attendu", "Unreadable date: DD/MM/YYYY or YYYY-MM-DD "
+                    "expected"),
+    "date_two_digit_year": (
+        "Année sur deux chiffres refusée (19xx ou 20xx ?) : JJ/MM/AAAA attendu",
+        "Two-digit year refused (19xx or 20xx?): DD/MM/YYYY expected",
+    ),
+    "date_impossible": ("Date impossible : ce jour n'existe pas", "Impossible date: no such day"),
+    "birth_date_future": ("Date de naissance dans le futur", "Birth date in the future"),
+    "birth_date_implausible": ("Date de naissance antérieure à 1890", "Birth date before 1890"),
+    "yes_no_invalid": (
+        "Valeur oui/non illisible : oui, non, O, N, 1, 0, x, vrai, faux attendu",
+        "Unreadable yes/no value: oui, non, O, N, 1, 0, x, vrai, faux, yes, no expected",
+    ),
+    "invalid_characters": (
+        "Caractères illisibles : encodage du fichier ou caractère de contrôle",
+        "Unreadable characters: file encoding or control character",
+    ),
+    "too_many_fields": (
+        "Plus de valeurs que de colonnes : séparateur dans une valeur sans guillemets ?",
+        "More values than columns: a separator inside an unquoted value?",
+    ),
+    **ADDRESS_PROBLEMS,
+}
+
+NORMALISATIONS: dict[str, tuple[str, str]] = {
+    "whitespace": ("Espaces superflus ou invisibles supprimés", "Extra or invisible whitespace removed"),
+    "formula_guard_removed": (
+        "Apostrophe de protection contre les formules retirée (fichier des rejets réimporté)",
+        "Formula-protection apostrophe removed (re-imported rejected-rows file)",
+    ),
+    "civility_code": ("Civilité reconnue", "Civility recognised"),
+    "civility_unknown_dropped": (
+        "Civilité non reconnue : omise sur le courrier",
+        "Unrecognised civility: left out of the letter",
+    ),
+    "yes_no": ("Valeur oui/non interprétée", "Yes/no value interpreted"),
+    "death_date_means_deceased": ("Date de décès : patient décédé", "Date of death: patient deceased"),
+    "email_lower_case": ("Courriel en minuscules", "Email in lower case"),
+    "email_invalid_dropped": ("Courriel invalide : non conservé", "Invalid email: not kept"),
+    **ADDRESS_NORMALISATIONS,
+}
+
+# A held letter waits for a person's decision instead of being mailed. (French, English, source)
+HOLDS: dict[str, tuple[str, str, str]] = {
+    "minor_without_representative": (
+        "Patient mineur à la date du courrier, sans représentant légal connu",
+        "Patient under 18 on the letter date, with no known legal representative",
+        "CSP L.1111-2; code civil art. 371-1 (autorité parentale)",
+    ),
+    "minor_confidential_care": (
+        "Mineur ayant demandé le secret de ses soins envers ses parents : ne jamais écrire aux parents "
+        "automatiquement",
+        "Minor who asked that their care stay secret from their parents: never write to the parents automatically",
+        "CSP L.1111-5",
+    ),
+    "deceased": (
+        "Patient décédé : courrier aux ayants droit ou mise en attente, jamais au défunt",
+        "Deceased patient: letter to the heirs or held, never to the deceased",
+        "CSP L.1110-4 V (ayants droit)",
+    ),
+    "protected_adult_without_guardian": (
+        "Majeur protégé sans tuteur ni curateur connu",
+        "Protected adult with no known guardian",
+        "CSP L.1111-2; code civil art. 425 et suivants",
+    ),
+    "address_abroad": (
+        "Adresse à l'étranger : format et affranchissement à vérifier, hors lots de courrier en nombre",
+        "Address abroad: check format and postage, outside bulk-mail lots",
+        "NF Z10-011 (7e ligne : pays); La Poste, courrier international",
+    ),
+}
+
+
+def describe_error(error: RowError, lang: str = "fr") -> str:
+    """'Code postal français invalide : 5 chiffres attendus (Code postal : « 7500 »)'."""
+    french, english = ROW_ERRORS[error.code]
+    if not error.value:
+        return french if lang != "en" else english
+    field_fr, field_en = _ERROR_FIELDS[error.field]
+    if lang == "en":
+        return f'{english} ({field_en}: "{error.value}")'
+    return f"{french} ({field_fr} : « {error.value} »)"
+
+
+class AcceptedRow(NamedTuple):
+    row_number: int
+    patient: dict  # canonical fields + minor, addressee, address_lines, normalisations, holds
+    accepted = True
+
+
+class RejectedRow(NamedTuple):
+    row_number: int
+    original: dict[str, str]  # the cells as read, keyed by the file's headers, for the rejected-rows file
+    errors: list[RowError]
+    accepted = False
+
+    def messages(self, lang: str = "fr") -> list[str]:
+        return [describe_error(error, lang) for error in self.errors]
+
+
+RowResult = AcceptedRow | RejectedRow
+
+
+# --- Reading values --------------------------------------------------------------------------------------------------
+
+_DAY_FIRST = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
+_ISO = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T]00:00(?::00)?)?")  # 2nd form: XLSX/SQL exports
+_SHORT_YEAR = re.compile(r"[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2}")
+OLDEST_BIRTH_DATE = date(1890, 1, 1)
+
+
+def read_date(text: str) -> date | str:
+    """DD/MM/YYYY, D/M/YYYY (or with - or .) and YYYY-MM-DD; otherwise the code of a ROW_ERRORS entry.
+    Two-digit years are refused rather than guessed: 01/02/24 could be 1924 or 2024."""
+    match = _DAY_FIRST.fullmatch(text)
+    if match:
+        day, month, year = match.groups()
+    else:
+        match = _ISO.fullmatch(text)
+        if not match:
+            return "date_two_digit_year" if _SHORT_YEAR.fullmatch(text) else "date_format"
+        year, month, day = match.groups()
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return "date_impossible"
+
+
+_date_cache: dict[str, date | str] = {}
+
+
+def _cached_date(text: str) -> date | str:
+    found = _date_cache.get(text)
+    if found is None:
+        found = read_date(text)
+        if len(_date_cache) < 100_000:  # about 36,500 birthdays a century: the cache fills with real dates
+            _date_cache[text] = found
+    return found
+
+
+def _with_spellings(words: dict[str, object]) -> dict[str, object]:
+    """Each word as typed in lower case, upper case and capitalised, for a lookup without lower() per cell."""
+    table = {}
+    for word, value in words.items():
+        for spelling in (word, word.upper(), word.capitalize(), word.title()):
+            table[spelling] = value
+    return table
+
+
+# "Mademoiselle" is no longer used by the administration (circulaire du Premier ministre du 21 février 2012).
+_CIVILITY_WORDS = {"m": "m", "m.": "m", "mr": "m", "mr.": "m", "monsieur": "m", "mme": "mme", "mme.": "mme",
+                   "madame": "mme", "mlle": "mme", "mlle.": "mme", "melle": "mme", "mademoiselle": "mme",
+                   "mrs": "mme", "mrs.": "mme", "ms": "mme", "ms.": "mme", "miss": "mme"}
+_CIVILITIES = _with_spellings(_CIVILITY_WORDS)
+_YES_NO_WORDS = {"oui": True, "o": True, "1": True, "x": True, "vrai": True, "true": True, "yes": True, "y": True,
+                 "non": False, "n": False, "0": False, "faux": False, "false": False, "no": False}
+_YES_NO = _with_spellings(_YES_NO_WORDS)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+# UTF-8 read as Windows-1252 ("HÃ©lÃ¨ne", "lâ€™Ã‰glise"): part of a file saved twice, or a mixed file.
+_MOJIBAKE = (r"Ã[\u00a0-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e"
+             r"\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]|Â[\u00a0-\u00bf]|â€|â‚¬")
+# Characters that need the careful, slower cleaning: tabs, line breaks, no-break and zero-width spaces, control
+# characters, U+FFFD (undecodable bytes).
+_SPECIAL = re.compile(r"[\x00-\x1d\x1f\x7f-\xa0\u1680\u2000-\u200f\u2028-\u202f\u205f\u2060\u3000\ufeff\ufffd]")
+_JOIN = "\x1e"  # the cells of a row are checked at once, joined by a character that _SPECIAL finds in a cell
+
+
+def _needs_cleaning(joined: str, joins: int) -> bool:
+    """True when some cell has leading, trailing or repeated spaces, a special character, a formula-guard
+    apostrophe or possible mojibake. Substring tests first: this runs on every row."""
+    return ("  " in joined or "\x1e " in joined or " \x1e" in joined or "\x1e'" in joined
+            or joined[:1] in (" ", "'") or joined[-1:] == " " or "Ã" in joined or "Â" in joined or "â€" in joined
+            or joined.count(_JOIN) != joins or _SPECIAL.search(joined) is not None)
+
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_UNREADABLE = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f\ufffd]|" + _MOJIBAKE)
+
+
+def _years_before(day: date, years: int) -> date:
+    """The same day `years` earlier; 29 February becomes the 28th (the person is still a minor on that day)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+MAJORITY_AGE = 18  # code civil art. 414
+
+
+class _RowChecker:
+    """Checks the rows of one import: the mapping is resolved once into a tuple getter."""
+
+    def __init__(self, headers: tuple[str, ...], mapping: dict[str, str], *, today: date, letter_date: date,
+                 seen_ids: set[str] | None):
+        mapping = check_mapping(headers, mapping)
+        self.headers = headers
+        self.width = len(headers)
+        position = {field: headers.index(header) for header, field in mapping.items()}
+        # An unmapped field reads the empty cell appended after the last column.
+        self.pick = itemgetter(*(position.get(field, self.width) for field in _ROW_FIELDS))
+        self.today = today
+        self.majority_cutoff = _years_before(letter_date, MAJORITY_AGE)  # born after it: a minor on letter_date
+        self.previous_ids = seen_ids if seen_ids is not None else frozenset()
+        self.file_ids: set[str] = set()
+
+    def check(self, row_number: int, cells: list[str]) -> RowResult:
+        errors: list[RowError] = []
+        changes: list[Normalisation] = []
+        width = self.width
+        if len(cells) != width:
+            if len(cells) > width:
+                extra = [cell for cell in cells[width:] if cell.strip()]
+                if extra:
+                    errors.append(RowError("address", "too_many_fields", " | ".join(extra)))
+                del cells[width:]
+            else:
+                cells.extend([""] * (width - len(cells)))
+        cells.append("")
+        values = self.pick(cells)
+        if _needs_cleaning(_JOIN.join(values), len(values) - 1):
+            values = _clean(values, errors, changes)
+        (patient_id, civility, first_name, last_name, birth, line2, line3, street, line5, postcode, city, country,
+         email, deceased, guardian, segment, protected, confidential) = values
+
+        if not patient_id:
+            errors.append(RowError("patient_id", "patient_id_missing", ""))
+        elif patient_id in self.previous_ids:
+            errors.append(RowError("patient_id", "patient_id_already_imported", patient_id))
+        elif patient_id in self.file_ids:
+            errors.append(RowError("patient_id", "patient_id_duplicate", patient_id))
+        else:
+            self.file_ids.add(patient_id)
+        if not last_name:
+            errors.append(RowError("last_name", "last_name_missing", ""))
+
+        if civility:
+            code = _CIVILITIES.get(civility) or _CIVILITIES.get(without_accents(civility).lower().replace(" ", ""))
+            if code is None:
+                changes.append(Normalisation("civility", civility, "", "civility_unknown_dropped"))
+                code = ""
+            elif code != civility:
+                changes.append(Normalisation("civility", civility, code, "civility_code"))
+            civility = code
+
+        born = None
+        if not birth:
+            errors.append(RowError("birth_date", "birth_date_missing", ""))
+        else:
+            found = _date_cache.get(birth) or _cached_date(birth)
+            if type(found) is str:
+                errors.append(RowError("birth_date", found, birth))
+            elif found > self.today:
+                errors.append(RowError("birth_date", "birth_date_future", birth))
+            elif found < OLDEST_BIRTH_DATE:
+                errors.append(RowError("birth_date", "birth_date_implausible", birth))
+            else:
+                born = found
+
+        is_deceased = _yes_no("deceased", deceased, errors, changes, self.today) if deceased else False
+        is_protected = _yes_no("protected_adult", protected, errors, changes) if protected else False
+        is_confidential = _yes_no("confidential_care", confidential, errors, changes) if confidential else False
+
+        if email:
+            lower = email.lower()
+            if _EMAIL.fullmatch(lower) is None:
+                changes.append(Normalisation("email", email, "", "email_invalid_dropped"))
+                lower = ""
+            elif lower != email:
+                changes.append(Normalisation("email", email, lower, "email_lower_case"))
+            email = lower
+
+        # CSP L.1111-2: a minor's letter goes to the holders of parental authority, a protected adult's to the
+        # guardian; CSP L.1111-5: never to the parents when the minor asked for secrecy (then it is held, addressed
+        # to the minor, so that releasing it without thought cannot reach the parents).
+        minor = born is not None and born > self.majority_cutoff
+        holds = []
+        representative = ""
+        if is_deceased:
+            holds.append("deceased")
+        if minor:
+            if is_confidential:
+                holds.append("minor_confidential_care")
+            elif guardian:
+                representative = guardian
+            else:
+                holds.append("minor_without_representative")
+        elif is_protected:
+            if guardian:
+                representative = guardian
+            else:
+                holds.append("protected_adult_without_guardian")
+
+        address = format_address(
+            civility=civility, first_name=first_name, last_name=last_name, address_line2=line2,
+            address_line3=line3, street=street, address_line5=line5, postcode=postcode, city=city, country=country,
+            guardian_name=representative,
+        )
+        if address.problems:
+            errors.extend(address.problems)
+        if errors:
+            return RejectedRow(row_number, dict(zip(self.headers, cells[:-1], strict=True)), errors)
+        if address.normalisations:
+            changes.extend(address.normalisations)
+        if address.abroad:
+            holds.append("address_abroad")
+        return AcceptedRow(row_number, {
+            "patient_id": patient_id, "civility": civility, "first_name": first_name, "last_name": last_name,
+            "birth_date": born, "address_line2": line2, "address_line3": line3, "street": street,
+            "address_line5": line5, "postcode": address.postcode, "city": city, "country": country,
+            "email": email, "deceased": is_deceased, "guardian_name": guardian, "segment": segment,
+            "protected_adult": is_protected, "confidential_care": is_confidential, "minor": minor,
+            "addressee": "guardian" if representative else "patient", "address_lines": address.lines,
+            "normalisations": changes, "holds": holds,
+        })
+
+
+def _clean(values: tuple[str, ...], errors: list, changes: list) -> tuple[str, ...]:
+    """Whitespace collapsed, invisible characters and the formula-guard apostrophe removed, each change recorded;
+    undecodable bytes and control characters make the row rejected."""
+    cleaned = []
+    for field, value in zip(_ROW_FIELDS, values, strict=True):
+        if value:
+            text = value
+            if text[0] == "'" and text[1:2] and text[1] in FORMULA_TRIGGERS:
+                text = text[1:]
+                changes.append(Normalisation(field, value, text, "formula_guard_removed"))
+            collapsed = " ".join(text.translate(_INVISIBLE).split())
+            if collapsed != text:
+                changes.append(Normalisation(field, text, collapsed, "whitespace"))
+            if _UNREADABLE.search(collapsed):
+                errors.append(RowError(field, "invalid_characters", value))
+            value = collapsed
+        cleaned.append(value)
+    return tuple(cleaned)
+
+
+def _yes_no(field: str, text: str, errors: list, changes: list, today: date | None = None) -> bool:
+    """oui/non, O/N, 1/0, x, vrai/faux, true/false, yes/no; a date of death (when `today` is given) means yes."""
+    answer = _YES_NO.get(text)
+    if answer is None:
+        answer = _YES_NO.get(text.lower())
+    if answer is not None:
+        shown = "oui" if answer else "non"
+        if text != shown:
+            changes.append(Normalisation(field, text, shown, "yes_no"))
+        return answer
+    if today is not None:
+        death = _cached_date(text)
+        if type(death) is date and death <= today:
+            changes.append(Normalisation(field, text, "oui", "death_date_means_deceased"))
+            return True
+    errors.append(RowError(field, "yes_no_invalid", text))
+    return False
+
+
+# --- The file --------------------------------------------------------------------------------------------------------
+
+class PatientFile:
+    """An opened patient list: its format, its headers, the detected mapping, and its rows on demand.
+
+    The source is read again at each `rows()` call (a path is reopened, a file object rewound)."""
+
+    def __init__(self, source: Source, file_format: FileFormat, detected_mapping: MappingResult):
+        self._source = source
+        self.format = file_format
+        self.detected_mapping = detected_mapping
+
+    kind = property(lambda self: self.format.kind)
+    headers = property(lambda self: self.format.headers)
+    encoding = property(lambda self: self.format.encoding)
+    separator = property(lambda self: self.format.separator)
+
+    def rows(self, mapping: dict[str, str], *, today: date, letter_date: date,
+             seen_ids: set[str] | None = None) -> Iterator[RowResult]:
+        """Every data row, accepted or rejected, in file order. The mapping is checked now (ImportFileError);
+        a file damaged further on (an unclosed quote) raises ImportFileError during iteration.
+
+        `today` dates the birth-date check, `letter_date` decides who is a minor; `seen_ids` holds the patient IDs
+        already imported for this breach (not modified)."""
+        checker = _RowChecker(self.headers, mapping, today=today, letter_date=letter_date, seen_ids=seen_ids)
+        return starmap(checker.check, iter_records(self._source, self.format))
+
+
+def open_patient_file(source: Source, filename: str | None = None, *,
+                      saved_mapping: dict[str, str] | None = None) -> PatientFile:
+    """Open a CSV or XLSX patient list (a path, or a seekable binary file object with its upload `filename`).
+
+    ImportFileError when it is not a CSV/XLSX file, its encoding is unknown, or no column is recognised (neither
+    from its headers nor from `saved_mapping`)."""
+    file_format = inspect_file(source, filename)
+    detected = detect_mapping(file_format.headers, saved_mapping)
+    if not detected.mapping:
+        raise ImportFileError("no_known_columns")
+    return PatientFile(source, file_format, detected)
+
+
+# --- The rejected rows, to fix in a spreadsheet and import again -----------------------------------------------------
+
+ERRORS_COLUMN = "erreurs"
+
+
+def write_rejected_csv(fileobj: IO[bytes], headers: Iterable[str], rejected_rows: Iterable[RejectedRow], *,
+                       lang: str = "fr") -> int:
+    """Write the rejected rows as a UTF-8 (with BOM, for Excel) ";" CSV: the original columns with the original
+    values, then `erreurs`. Cells a spreadsheet would run as a formula get a leading apostrophe (OWASP CSV
+    injection); the importer removes it again. Returns the number of rows written."""
+    headers = [header for header in headers if header != ERRORS_COLUMN]  # a rejected file imported again
+    text = io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline="")
+    try:
+        writer = csv.writer(text, delimiter=";")
+        writer.writerow([safe_cell(header) for header in headers] + [ERRORS_COLUMN])
+        count = 0
+        for row in rejected_rows:
+            line = ("ligne" if lang != "en" else "line") + f" {row.row_number} : " + " ; ".join(row.messages(lang))
+            writer.writerow([safe_cell(row.original.get(header, "")) for header in headers] + [safe_cell(line)])
+            count += 1
+    finally:
+        text.detach()
+    return count

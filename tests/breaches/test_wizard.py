@@ -1,0 +1,107 @@
+"""The wizard in the browser's shoes: each step saves, errors show next to the field, nothing is lost."""
+
+from notifier.breaches.rules.form import STEPS
+from notifier.extensions import db
+
+
+def test_the_dashboard_offers_to_declare_a_breach(dpo_client):
+    page = dpo_client.get("/").get_data(as_text=True)
+    assert "Déclarer une violation" in page
+
+
+def test_declaring_a_breach_opens_the_first_step(dpo_client):
+    response = dpo_client.post("/breaches/new", data={})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/steps/notification")
+
+
+def test_every_step_renders_its_fields_with_labels(dpo_client, breach):
+    for step in STEPS:
+        page = dpo_client.get(f"/breaches/{breach.id}/steps/{step.code}").get_data(as_text=True)
+        for field in step.fields:
+            assert f'name="{field.name}"' in page, (step.code, field.name)
+        assert step.title[0] in page
+
+
+def test_next_saves_and_moves_on(dpo_client, breach):
+    response = dpo_client.post(f"/breaches/{breach.id}/steps/people", data={
+        "people_categories": ["patients"], "people_count": "758912", "version": breach.version, "go": "next"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/steps/data")
+    db.session.refresh(breach)
+    assert breach.sections["people"]["people_count"] == 758912
+
+
+def test_a_failed_validation_shows_the_error_and_keeps_earlier_steps(dpo_client, breach):
+    dpo_client.post(f"/breaches/{breach.id}/steps/people", data={
+        "people_count": "42", "version": breach.version, "go": "next"})
+    db.session.refresh(breach)
+    response = dpo_client.post(f"/breaches/{breach.id}/steps/dates", data={
+        "aware_at": "2026-02-31T10:00", "discovery_circumstances": "Alerte de l'hébergeur",
+        "version": breach.version, "go": "next"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="aware_at-error"' in page and "Date et heure invalides" in page
+    assert "Alerte de l&#39;hébergeur" in page  # what was typed is shown back
+    db.session.refresh(breach)
+    assert breach.sections["people"]["people_count"] == 42
+    assert breach.sections["dates"]["discovery_circumstances"] is None
+
+
+def test_errors_are_in_english_when_chosen(dpo_client, breach):
+    dpo_client.post("/lang/en", data={"next": "/"})
+    response = dpo_client.post(f"/breaches/{breach.id}/steps/people", data={
+        "people_count": "many", "version": breach.version})
+    assert "A whole positive number is expected" in response.get_data(as_text=True)
+
+
+def test_a_second_tab_with_an_old_version_is_told_not_overwritten(dpo_client, breach):
+    old = breach.version
+    dpo_client.post(f"/breaches/{breach.id}/steps/people", data={"people_count": "10", "version": old})
+    response = dpo_client.post(f"/breaches/{breach.id}/steps/people", data={"people_count": "99", "version": old})
+    assert response.status_code == 409
+    assert "modifiée entre-temps" in response.get_data(as_text=True)
+    db.session.refresh(breach)
+    assert breach.sections["people"]["people_count"] == 10
+
+
+def test_script_in_a_field_is_shown_as_text(dpo_client, breach):
+    dpo_client.post(f"/breaches/{breach.id}/steps/notification", data={
+        "title": "<script>alert(1)</script>", "notification_type": "initial", "version": breach.version})
+    page = dpo_client.get(f"/breaches/{breach.id}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_the_breach_page_shows_the_deadline_in_paris_time(dpo_client, breach):
+    dpo_client.post(f"/breaches/{breach.id}/steps/dates", data={
+        "aware_at": "2026-10-23T14:20", "version": breach.version})
+    page = dpo_client.get(f"/breaches/{breach.id}").get_data(as_text=True)
+    assert "26 octobre 2026 à 13\u00a0h\u00a020" in page
+
+
+def test_a_late_notification_requires_reasons(dpo_client, breach):
+    dpo_client.post(f"/breaches/{breach.id}/steps/dates", data={
+        "aware_at": "2026-10-23T14:20", "version": breach.version})
+    db.session.refresh(breach)
+    response = dpo_client.post(f"/breaches/{breach.id}/steps/cnil_submission", data={
+        "cnil_sent_at": "2026-10-27T10:00", "cnil_reference": "X1", "version": breach.version})
+    assert response.status_code == 422
+    assert "motifs du retard" in response.get_data(as_text=True)
+
+
+def test_the_history_lists_who_changed_what(dpo_client, breach, dpo):
+    dpo_client.post(f"/breaches/{breach.id}/steps/people", data={"people_count": "7", "version": breach.version})
+    page = dpo_client.get(f"/breaches/{breach.id}/history").get_data(as_text=True)
+    assert dpo.email in page and "Nombre de personnes concernées" in page and ">7<" in page
+
+
+def test_a_viewer_can_read_but_not_save(login_as, viewer, breach):
+    client = login_as(viewer)
+    assert client.get(f"/breaches/{breach.id}/steps/people").status_code == 200
+    response = client.post(f"/breaches/{breach.id}/steps/people", data={"people_count": "1", "version": 1})
+    assert response.status_code == 403
+
+
+def test_json_export_downloads_the_document(dpo_client, breach):
+    response = dpo_client.get(f"/breaches/{breach.id}/export.json")
+    assert response.status_code == 200 and response.json["format"] == "notifier-breach"
