@@ -1,7 +1,9 @@
 """Administration: accounts and the organisation's establishments."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -19,22 +21,22 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 class UserForm(FlaskForm):
-    email = EmailField("Courriel", validators=[DataRequired(), Email(), Length(max=254)])
-    name = StringField("Nom", validators=[Optional(), Length(max=200)])
-    role = SelectField("Rôle", choices=list(ROLES))
+    email = EmailField(_l("Courriel"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Nom"), validators=[Optional(), Length(max=200)])
+    role = SelectField(_l("Rôle"), choices=list(ROLES))
 
 
 class EstablishmentForm(FlaskForm):
-    name = StringField("Nom", validators=[DataRequired(), Length(max=200)])
-    siren = StringField("SIREN", validators=[Optional(), Regexp(r"^\d{9}$", message="9 chiffres")])
-    finess = StringField("FINESS", validators=[Optional(), Regexp(r"^[0-9A-Z]{9}$", message="9 caractères")])
-    address = StringField("Adresse", validators=[Optional(), Length(max=500)])
-    dpo_name = StringField("DPO", validators=[Optional(), Length(max=200)])
-    dpo_email = EmailField("Courriel du DPO", validators=[Optional(), Email(), Length(max=200)])
-    dpo_phone = StringField("Téléphone du DPO", validators=[Optional(), Length(max=50)])
-    legal_representative = StringField("Représentant légal", validators=[Optional(), Length(max=200)])
-    legal_representative_title = StringField("Qualité", validators=[Optional(), Length(max=200)])
-    nis2_in_scope = BooleanField("Entité dans le champ de NIS2")
+    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
+    siren = StringField(_l("SIREN"), validators=[Optional(), Regexp(r"^\d{9}$", message=_l("9 chiffres"))])
+    finess = StringField(_l("FINESS"), validators=[Optional(), Regexp(r"^[0-9A-Z]{9}$", message=_l("9 caractères"))])
+    address = StringField(_l("Adresse"), validators=[Optional(), Length(max=500)])
+    dpo_name = StringField(_l("DPO"), validators=[Optional(), Length(max=200)])
+    dpo_email = EmailField(_l("Courriel du DPO"), validators=[Optional(), Email(), Length(max=200)])
+    dpo_phone = StringField(_l("Téléphone du DPO"), validators=[Optional(), Length(max=50)])
+    legal_representative = StringField(_l("Représentant légal"), validators=[Optional(), Length(max=200)])
+    legal_representative_title = StringField(_l("Qualité"), validators=[Optional(), Length(max=200)])
+    nis2_in_scope = BooleanField(_l("Entité dans le champ de NIS2"))
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -46,9 +48,9 @@ def user_list():
         try:
             users.add_user(form.email.data, form.role.data, password, organisation=current_user.organisation,
                            name=form.name.data or "", by=current_user)
-        except ValueError as error:
+        except users.AccountError as error:
             db.session.rollback()
-            flash(str(error), "error")
+            flash(error.message(str(get_locale() or "fr")), "error")
         else:
             # Shown once, never stored in clear: the admin hands it over and the user changes it.
             flash(_("Compte créé. Mot de passe initial (affiché une seule fois) : %(password)s",

@@ -1,4 +1,5 @@
-"""`notifier user add|password` and `notifier demo`: accounts from the command line."""
+"""`notifier user add|password` and `notifier demo`: accounts from the command line. Messages in the language of
+``cli_language()`` (NOTIFIER_LANG, else the locale); the password line keeps its place for scripts."""
 
 import sys
 
@@ -7,7 +8,10 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from notifier.core.cli import acting_user, fail
+from notifier.core.i18n import N_, cli_language, translate
 from notifier.extensions import db
+
+SHOWN_ONCE = N_("mot de passe (affiché une seule fois)\u00a0: %(password)s")
 
 # --- users ----------------------------------------------------------------------------------------------------
 
@@ -34,13 +38,15 @@ def user_add(email, role, name, organisation_name):
     generated = password is None
     if generated:
         password = users.generate_password()
+    lang = cli_language()
     try:
         users.add_user(email, role, password, organisation=organisation, name=name)
-    except ValueError as error:
-        fail(str(error))
-    click.echo(f"created {email.strip().lower()} ({role})")
+    except users.AccountError as error:
+        fail(error.message(lang))
+    click.echo(translate(N_("compte créé\u00a0: %(email)s (%(role)s)"), lang,
+                         email=email.strip().lower(), role=role))
     if generated:
-        click.echo(f"password (shown once): {password}")
+        click.echo(translate(SHOWN_ONCE, lang, password=password))
 
 
 @user_group.command("password")
@@ -57,7 +63,7 @@ def user_password(email):
     user.failed_logins, user.locked_until = 0, None
     audit.record("user.password_reset", obj=user, organisation_id=user.organisation_id)
     db.session.commit()
-    click.echo(f"password (shown once): {password}")
+    click.echo(translate(SHOWN_ONCE, cli_language(), password=password))
 
 
 def _organisation(name: str | None):
@@ -75,8 +81,10 @@ def _organisation(name: str | None):
     if len(organisations) == 1:
         return organisations[0]
     if not organisations:
-        fail("no organisation yet: give --organisation NAME (or run `notifier demo`)")
-    fail("several organisations: say which with --organisation NAME")
+        fail(translate(N_("aucune organisation pour l'instant\u00a0: donnez --organisation NOM (ou lancez "
+                          "`notifier demo`)"),
+                       cli_language()))
+    fail(translate(N_("plusieurs organisations\u00a0: précisez laquelle avec --organisation NOM"), cli_language()))
 
 
 # --- demo -----------------------------------------------------------------------------------------------------
@@ -92,9 +100,11 @@ def demo_command():
     from notifier.accounts.models import User
     from notifier.accounts.organisations import Establishment, Organisation
 
+    lang = cli_language()
     if db.session.scalar(select(User).where(User.email == DEMO_EMAIL)):
-        click.echo(f"demo DPO account: {DEMO_EMAIL} (password shown at creation; "
-                   f"`notifier user password {DEMO_EMAIL}` sets a new one)")
+        click.echo(translate(N_("compte DPO de démonstration\u00a0: %(email)s (mot de passe affiché à sa "
+                            "création\u00a0; `notifier user password %(email)s` en donne un nouveau)"), lang,
+                             email=DEMO_EMAIL))
         return
     organisation = db.session.scalar(select(Organisation).where(Organisation.name == "Groupe Clinique Démo"))
     if organisation is None:
@@ -116,8 +126,8 @@ def demo_command():
         db.session.flush()
     password = users.generate_password()
     users.add_user(DEMO_EMAIL, "dpo", password, organisation=organisation, name="Claire Martin (démo)")
-    click.echo(f"demo DPO account: {DEMO_EMAIL}")
-    click.echo(f"password (shown once): {password}")
+    click.echo(translate(N_("compte DPO de démonstration\u00a0: %(email)s"), lang, email=DEMO_EMAIL))
+    click.echo(translate(SHOWN_ONCE, lang, password=password))
 
 
 COMMANDS = [user_group, demo_command]

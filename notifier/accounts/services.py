@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from notifier.accounts.models import User
 from notifier.accounts.organisations import Organisation
 from notifier.audit import services as audit
+from notifier.core.i18n import N_, SOURCE_LANGUAGE, translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
 
@@ -19,15 +20,28 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 
 
-class PasswordPolicyError(ValueError):
+class AccountError(ValueError):
+    """An account change refused: ``message(lang)`` says why in the user's language (French in ``str()``)."""
+
+    def __init__(self, message: str, **params: object):
+        super().__init__(translate(message, SOURCE_LANGUAGE, **params))
+        self.msgid = message
+        self.params = params
+
+    def message(self, lang: str) -> str:
+        return translate(self.msgid, lang, **self.params)
+
+
+class PasswordPolicyError(AccountError):
     pass
 
 
 def check_password_policy(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise PasswordPolicyError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise PasswordPolicyError(N_("le mot de passe doit compter au moins %(min)s caractères"),
+                                  min=MIN_PASSWORD_LENGTH)
     if len(set(password)) < 5:
-        raise PasswordPolicyError("the password is too repetitive")
+        raise PasswordPolicyError(N_("le mot de passe est trop répétitif"))
 
 
 def generate_password() -> str:
@@ -39,12 +53,13 @@ def add_user(email: str, role: str, password: str, *, organisation: Organisation
     from notifier.accounts.models import ROLES
 
     if role not in ROLES:
-        raise ValueError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+        raise AccountError(N_("rôle inconnu %(role)s (au choix\u00a0: %(roles)s)"),
+                           role=repr(role), roles=", ".join(ROLES))
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
-        raise ValueError("invalid e-mail address")
+        raise AccountError(N_("adresse électronique invalide"))
     if db.session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise ValueError(f"an account {email} already exists")
+        raise AccountError(N_("le compte %(email)s existe déjà"), email=email)
     check_password_policy(password)
     user = User(email=email, role=role, name=name, organisation=organisation)
     user.set_password(password)

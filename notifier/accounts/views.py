@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
@@ -16,8 +17,8 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Courriel", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Mot de passe", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Courriel"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Mot de passe"), validators=[DataRequired(), Length(max=200)])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -53,7 +54,7 @@ def _finish_login(user, target: str):
 
 
 class CodeForm(FlaskForm):
-    code = StringField("Code", validators=[DataRequired(), Length(min=6, max=8)])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(min=6, max=8)])
 
 
 @bp.route("/login/totp", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from notifier.breaches.models import Breach
 from notifier.breaches.rules import vocabulary
+from notifier.core.i18n import N_, translate
 from notifier.extensions import db
 from notifier.letters.services import STATUS_LABELS, letter_counts_by_status
 
@@ -38,8 +39,8 @@ def _month(instant: datetime) -> str:
     return instant.astimezone(PARIS).strftime("%Y-%m")
 
 
-MONTHS = {"fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
-          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
+MONTHS = (N_("janv."), N_("févr."), N_("mars"), N_("avr."), N_("mai"), N_("juin"), N_("juil."), N_("août"),
+          N_("sept."), N_("oct."), N_("nov."), N_("déc."))
 NATURE_ORDER = ("confidentiality", "integrity", "availability", "none")
 
 
@@ -60,9 +61,9 @@ def _per_month_by_nature(breaches, lang) -> Chart:
     height = baseline + 30
     bar = max(8, min(40, 300 // max(1, len(months)) - 6))
     top = max(1, *(sum(counts[m].values()) for m in months))
-    title = "Violations par mois et par nature" if lang == "fr" else "Breaches per month by nature"
+    title = translate(N_("Violations par mois et par nature"), lang)
     names = {n: vocabulary.label(vocabulary.NATURES, n, lang) if n != "none" else
-             ("Nature non renseignée" if lang == "fr" else "Nature not given") for n in NATURE_ORDER}
+             translate(N_("Nature non renseignée"), lang) for n in NATURE_ORDER}
     colon = "\u00a0: " if lang == "fr" else ": "
     parts = [f'<rect x="0" y="{4 + 14 * i}" width="10" height="10" fill="{COLOURS[n]}"/>'
              f'<text x="14" y="{13 + 14 * i}" font-size="10">{escape(names[n])}</text>' for i, n in enumerate(shown)]
@@ -100,7 +101,7 @@ def _twelve_months_to(last: str) -> list[str]:
 
 def _month_name(month: str, lang: str) -> str:
     """"2026-10" -> "oct." / "Oct"."""
-    return MONTHS["en" if lang == "en" else "fr"][int(month[5:]) - 1]
+    return translate(MONTHS[int(month[5:]) - 1], lang)
 
 
 def _month_label(month: str, lang: str) -> str:
@@ -113,8 +114,7 @@ def _time_to_notify(breaches, lang) -> Chart:
     done = sorted(
         ((b.reference, (b.cnil_sent_at - b.aware_at).total_seconds() / 3600) for b in breaches
          if b.aware_at and b.cnil_sent_at), key=lambda item: item[0])[-15:]
-    title = "Délai entre prise de connaissance et notification (h)" if lang == "fr" else \
-        "Hours from awareness to notification"
+    title = translate(N_("Délai entre prise de connaissance et notification (h)"), lang)
     width, height = 360, 40 + 18 * max(1, len(done))
     longest = max([72.0, *(hours for _, hours in done)])
     scale = (width - 140) / longest
@@ -129,7 +129,7 @@ def _time_to_notify(breaches, lang) -> Chart:
                      f"<title>{escape(reference)} : {hours:.0f} h</title></rect>")
     if not done:
         parts.append('<text x="110" y="34" font-size="11">'
-                     + ("Aucune notification envoyée" if lang == "fr" else "No notification sent yet") + "</text>")
+                     + escape(translate(N_("Aucune notification envoyée"), lang)) + "</text>")
     return Chart(title, _svg(width, height, title, "".join(parts)))
 
 
@@ -137,13 +137,13 @@ def _letters_by_status(organisation_id: int, lang: str) -> Chart | None:
     counts = letter_counts_by_status(organisation_id)
     if not counts:
         return None
-    title = "Courriers par statut" if lang == "fr" else "Letters by status"
+    title = translate(N_("Courriers par statut"), lang)
     width, height = 440, 30 + 20 * len(counts)
     top = max(counts.values())
     parts = []
     for index, (status, n) in enumerate(counts.items()):  # in the order of a letter's life
         y = 10 + index * 20
-        label = escape(STATUS_LABELS[status][0 if lang == "fr" else 1])
+        label = escape(_status_label(STATUS_LABELS[status], lang))
         colon = "\u00a0: " if lang == "fr" else ": "
         bar = max(1, 200 * n / top)
         parts.append(f'<text x="0" y="{y + 11}" font-size="10">{label}</text>'
@@ -151,6 +151,14 @@ def _letters_by_status(organisation_id: int, lang: str) -> Chart | None:
                      f"<title>{label}{colon}{n}</title></rect>"
                      f'<text x="{175 + bar:.1f}" y="{y + 11}" font-size="10">{n}</text>')
     return Chart(title, _svg(width, height, title, "".join(parts)))
+
+
+def _status_label(label, lang: str) -> str:
+    """A letter status label of notifier.letters.services: a French msgid; a (French, English) pair is still read
+    while that module moves to the catalog."""
+    if isinstance(label, tuple):
+        return label[1] if lang == "en" else label[0]
+    return translate(label, lang)
 
 
 def _svg(width: int, height: int, title: str, body: str) -> str:

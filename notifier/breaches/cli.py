@@ -1,7 +1,8 @@
 """`notifier deadline`: the CNIL, Regulation 1182/71, ARS and NIS2 deadlines for an awareness time.
 
 A calculator over notifier.breaches.rules.deadlines; it needs no application, database or configuration. The contract
-(options, JSON keys, exit status) is documented in docs/deadlines.md."""
+(options, JSON keys, exit status) is documented in docs/deadlines.md. Messages are in the language of
+``cli_language()``; the `error:` prefix, the exit status, the JSON keys and the id on the last line never change."""
 
 import json
 import sys
@@ -14,6 +15,7 @@ from flask.cli import with_appcontext
 from notifier.breaches.rules import deadlines
 from notifier.core.cli import acting_user, fail
 from notifier.core.formatting import format_datetime
+from notifier.core.i18n import N_, cli_language, translate
 from notifier.extensions import db
 
 
@@ -34,11 +36,12 @@ def _fail(message: str):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
 def deadline_command(aware: str, tz: str, period_hours: int, nis2: bool, as_json: bool):
     """Deadlines that start when the establishment becomes aware of a breach."""
+    lang = cli_language()
     try:
         zone = deadlines.zone(tz)
         parsed = deadlines.parse_local_timestamp(aware, zone)
     except deadlines.DeadlineInputError as error:
-        _fail(str(error))
+        _fail(error.message(lang))
     # `now` only decides statuses, which this command does not print: the awareness time keeps the output stable.
     clocks = {c.code: c for c in deadlines.compute_clocks(parsed.instant, period_hours=period_hours,
                                                           nis2_in_scope=nis2, now=parsed.instant, tz=zone)}
@@ -63,24 +66,27 @@ def deadline_command(aware: str, tz: str, period_hours: int, nis2: bool, as_json
                 "final_report": local(clocks["nis2_final_report"].due),
             } if nis2 else None,
             "ambiguous_local_time": parsed.ambiguous,
-            "note": parsed.note,
+            "note": parsed.note.text(lang) if parsed.note else None,
         }
         click.echo(json.dumps(result, ensure_ascii=False))
         return
 
-    def line(label: str, instant: datetime, extra: str = "") -> None:
-        click.echo(f"{label:<36} {local(instant):<26} {format_datetime(instant, 'fr', zone.key)}{extra}")
+    def line(label: str, instant: datetime, extra: str = "", **params) -> None:
+        label = translate(label, lang, **params)
+        click.echo(f"{label:<36} {local(instant):<26} {format_datetime(instant, lang, zone.key)}"
+                   f"{' ' + translate(extra, lang) if extra else ''}")
 
-    line("Prise de connaissance / awareness", parsed.instant)
-    line(f"CNIL ({period_hours} h, RGPD art. 33(1))", clocks["cnil"].due)
-    line("Règlement 1182/71 (note)", regulation_due, " — indicatif, pas l'échéance / a note, not the deadline")
-    click.echo(f"{'ARS / CERT Santé':<36} sans délai / without delay (CSP L.1111-8-2)")
+    line(N_("Prise de connaissance"), parsed.instant)
+    line(N_("CNIL (%(hours)s h, RGPD art. 33(1))"), clocks["cnil"].due, hours=period_hours)
+    line(N_("Règlement 1182/71 (note)"), regulation_due,
+         N_("— indicatif, pas l'échéance"))
+    click.echo(f"{'ARS / CERT Santé':<36} " + translate(N_("sans délai (CSP L.1111-8-2)"), lang))
     if nis2:
-        line("NIS2 alerte précoce / early warning", clocks["nis2_early_warning"].due)
-        line("NIS2 notification", clocks["nis2_notification"].due)
-        line("NIS2 rapport final / final report", clocks["nis2_final_report"].due)
+        line(N_("NIS2 alerte précoce"), clocks["nis2_early_warning"].due)
+        line(N_("NIS2 notification"), clocks["nis2_notification"].due)
+        line(N_("NIS2 rapport final"), clocks["nis2_final_report"].due)
     if parsed.note:
-        click.echo(f"note: {parsed.note}")
+        click.echo(translate(N_("remarque\u00a0: %(note)s"), lang, note=parsed.note.text(lang)))
 
 
 # --- breaches -------------------------------------------------------------------------------------------------
@@ -99,21 +105,25 @@ def breach_import(file: Path, email):
     from notifier.breaches import services as breaches
     from notifier.breaches.rules.form import BreachDocumentError
 
+    lang = cli_language()
     try:
         doc = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
-        fail(f"cannot read {file}: {error}")
+        fail(translate(N_("impossible de lire %(file)s\u00a0: %(error)s"), lang, file=file, error=error))
     except json.JSONDecodeError as error:
-        fail(f"{file} is not JSON: line {error.lineno} column {error.colno}: {error.msg}")
+        fail(translate(N_("%(file)s n'est pas du JSON\u00a0: ligne %(line)s, colonne %(column)s\u00a0: %(error)s"),
+                       lang,
+                       file=file, line=error.lineno, column=error.colno, error=error.msg))
     user = acting_user(email)
     try:
-        breach = breaches.import_document(doc, user)
+        breach = breaches.import_document(doc, user, lang=lang)
     except BreachDocumentError as error:
         db.session.rollback()
         for path, message in error.problems:
             click.echo(f"{path}: {message}", err=True)
-        fail(f"{len(error.problems)} problem(s): nothing was created")
-    click.echo(f"created breach {breach.reference}")
+        fail(translate(N_("%(count)s problème(s)\u00a0: rien n'a été créé"), lang,
+                       count=len(error.problems)))
+    click.echo(translate(N_("violation créée\u00a0: %(reference)s"), lang, reference=breach.reference))
     click.echo(breach.id)
 
 
@@ -129,7 +139,7 @@ def breach_export(breach_id: int, out: Path | None):
 
     breach = db.session.get(Breach, breach_id)
     if breach is None:
-        fail(f"no breach {breach_id}")
+        fail(translate(N_("aucune violation n° %(id)s"), cli_language(), id=breach_id))
     body = json.dumps(breaches.export_document(breach), ensure_ascii=False, indent=2)
     audit.record("breach.export", obj=breach, details={"format": "json", "via": "cli"})
     db.session.commit()

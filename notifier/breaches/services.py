@@ -18,6 +18,7 @@ from notifier.audit import services as audit
 from notifier.breaches.models import Breach, BreachChange
 from notifier.breaches.rules import form
 from notifier.breaches.rules.deadlines import Clock, compute_clocks
+from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
 from notifier.risk import services as risk
@@ -212,15 +213,16 @@ def export_document(breach: Breach) -> dict[str, Any]:
     return doc
 
 
-def import_document(doc: Any, user: User, *, now: datetime | None = None) -> Breach:
-    """Create a breach from a document: all of it or nothing. Raises BreachDocumentError."""
-    sections = form.read_document(doc, now=now or utcnow())
+def import_document(doc: Any, user: User, *, now: datetime | None = None, lang: str = "en") -> Breach:
+    """Create a breach from a document: all of it or nothing. Raises BreachDocumentError, its messages in
+    ``lang``."""
+    sections = form.read_document(doc, now=now or utcnow(), lang=lang)
     given = doc["establishment"]
     establishment = _find_establishment(user.organisation_id, given)
     if establishment is None:
-        raise form.BreachDocumentError([(
-            "establishment", f"no establishment named {given['name']!r} (or with this SIREN/FINESS) in your "
-                             "organisation: an administrator must create it first")])
+        raise form.BreachDocumentError([("establishment", translate(
+            N_("aucun établissement nommé %(name)s (ni avec ce SIREN ou ce FINESS) dans votre organisation\u00a0: "
+               "un administrateur doit d'abord le créer"), lang, name=repr(given["name"])))])
     created = utcnow()
     breach = Breach(
         organisation_id=user.organisation_id, establishment=establishment, sections=form.empty_sections(),

@@ -43,3 +43,18 @@ def translate_plural(singular: str, plural: str, count: int, lang: str, **params
 
 def normalise_language(lang: str | None) -> str:
     return lang if lang in LANGUAGES else SOURCE_LANGUAGE
+
+
+def cli_language() -> str:
+    """The language of command-line messages: NOTIFIER_LANG, else the locale variables LC_ALL, LC_MESSAGES and
+    LANG in the order POSIX reads them (``fr*`` -> French, ``en*`` -> English), else French, the source language."""
+    import os
+
+    explicit = (os.environ.get("NOTIFIER_LANG") or "").strip().lower()
+    if explicit[:2] in LANGUAGES:
+        return explicit[:2]
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = (os.environ.get(name) or "").strip().lower()
+        if value:  # the first variable set decides, as for any POSIX program
+            return value[:2] if value[:2] in LANGUAGES else SOURCE_LANGUAGE
+    return SOURCE_LANGUAGE

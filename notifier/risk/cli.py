@@ -1,11 +1,14 @@
 """`notifier assess FILE.json`: the risk verdict for a facts document, without application, database or
-configuration. The contract (fields, JSON keys, exit status) is documented in docs/risk-method.md."""
+configuration. The contract (fields, JSON keys, exit status) is documented in docs/risk-method.md. Messages and
+reasons are in the language of --lang, else of ``cli_language()``; the `error:` prefix, the field paths, the JSON
+keys and the exit status never change."""
 
 import json
 import sys
 
 import click
 
+from notifier.core.i18n import LANGUAGES, N_, cli_language, translate
 from notifier.risk.rules import engine as risk
 
 
@@ -14,7 +17,10 @@ def _fail(message: str):
     sys.exit(2)
 
 
-def _read(path: str) -> object:
+def _read(path: str, lang: str) -> object:
+    def say(message: str, **params) -> str:
+        return translate(message, lang, path=path, **params)
+
     try:
         if path == "-":
             text = sys.stdin.read()
@@ -22,25 +28,29 @@ def _read(path: str) -> object:
             with open(path, encoding="utf-8") as handle:
                 text = handle.read()
     except (OSError, UnicodeDecodeError) as error:
-        _fail(f"{path}: cannot read the file: {getattr(error, 'strerror', None) or error}")
+        _fail(say(N_("%(path)s\u00a0: impossible de lire le fichier\u00a0: %(error)s"),
+                  error=getattr(error, "strerror", None) or error))
     try:
-        return json.loads(text, parse_constant=lambda name: _fail(f"{path}: invalid JSON: {name} is not a number"))
+        return json.loads(text, parse_constant=lambda name: _fail(say(
+            N_("%(path)s\u00a0: JSON invalide\u00a0: %(name)s n'est pas un nombre"), name=name)))
     except json.JSONDecodeError as error:
-        _fail(f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}")
+        _fail(say(N_("%(path)s\u00a0: JSON invalide à la ligne %(line)s, colonne %(column)s\u00a0: %(error)s"),
+                  line=error.lineno, column=error.colno, error=error.msg))
     except RecursionError:
-        _fail(f"{path}: invalid JSON: nested too deeply")
+        _fail(say(N_("%(path)s\u00a0: JSON invalide\u00a0: imbrication trop profonde")))
 
 
 @click.command("assess")
 @click.argument("file", metavar="FILE.json")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
-@click.option("--lang", type=click.Choice(risk.LANGUAGES), default="en", show_default=True,
-              help="Language of the reasons.")
-def assess_command(file: str, as_json: bool, lang: str):
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+              help="Language of the messages and reasons (default: NOTIFIER_LANG, else the locale, else fr).")
+def assess_command(file: str, as_json: bool, lang: str | None):
     """Assess the risk of a breach from a facts document (ENISA 2013, GDPR art. 33 and 34); '-' reads stdin."""
-    document = _read(file)
+    lang = lang or cli_language()
+    document = _read(file, lang)
     try:
-        facts = risk.validate_facts(document)
+        facts = risk.validate_facts(document, lang)
     except risk.RiskFactsError as error:
         for path, message in error.problems:
             click.echo(f"error: {path}: {message}", err=True)
@@ -53,33 +63,32 @@ def assess_command(file: str, as_json: bool, lang: str):
 
 
 def _print_summary(assessment: risk.Assessment, lang: str) -> None:
-    index = 0 if lang == "fr" else 1
-    yes, no = ("oui", "non") if lang == "fr" else ("yes", "no")
+    yes, no = translate(N_("oui"), lang), translate(N_("non"), lang)
     labels = {
-        "severity": ("Gravité (ENISA 2013)", "Severity (ENISA 2013)"),
-        "risk": ("Niveau de risque", "Risk level"),
-        "register": ("Registre (art. 33(5))", "Register (art. 33(5))"),
-        "notify": ("Notifier la CNIL (art. 33)", "Notify the CNIL (art. 33)"),
-        "inform": ("Informer chaque personne (art. 34)", "Tell each person (art. 34)"),
-        "public": ("Communication publique (art. 34(3)(c))", "Public communication (art. 34(3)(c))"),
-        "exceptions": ("Exceptions de l'art. 34(3)", "Art. 34(3) exceptions"),
-        "reasons": ("Motifs", "Reasons"),
+        "severity": N_("Gravité (ENISA 2013)"),
+        "risk": N_("Niveau de risque"),
+        "register": N_("Registre (art. 33(5))"),
+        "notify": N_("Notifier la CNIL (art. 33)"),
+        "inform": N_("Informer chaque personne (art. 34)"),
+        "public": N_("Communication publique (art. 34(3)(c))"),
+        "exceptions": N_("Exceptions de l'art. 34(3)"),
+        "reasons": N_("Motifs"),
     }
 
     def line(key: str, value: str) -> None:
-        click.echo(f"{labels[key][index] + ':':<40} {value}")
+        click.echo(f"{translate(labels[key], lang) + ':':<40} {value}")
 
     score = f"{assessment.severity_score:g}"
     line("severity", f"{score.replace('.', ',') if lang == 'fr' else score} "
-                     f"({risk.SEVERITIES[assessment.severity][index]})")
-    line("risk", risk.RISK_LEVELS[assessment.risk_level][index])
+                     f"({translate(risk.SEVERITIES[assessment.severity], lang)})")
+    line("risk", translate(risk.RISK_LEVELS[assessment.risk_level], lang))
     line("register", yes)
     line("notify", yes if assessment.notify_authority else no)
     line("inform", yes if assessment.inform_subjects else no)
     if assessment.public_communication_required:
         line("public", yes)
     line("exceptions", ", ".join(assessment.exceptions) or "-")
-    click.echo(labels["reasons"][index] + ":")
+    click.echo(translate(labels["reasons"], lang) + ":")
     for reason in assessment.reasons:
         click.echo(f"  - {reason.text(lang)}")
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from notifier.accounts.models import User
 from notifier.audit import services as audit
 from notifier.breaches.models import Breach
+from notifier.core.i18n import LANGUAGES, N_, translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
 from notifier.permissions import role_can
@@ -36,8 +37,6 @@ from notifier.risk.rules.facts import (
     facts_to_document,
     validate_facts,
 )
-
-Text = tuple[str, str]
 
 # The wizard sections whose changes may change the facts (services.breaches.save_step calls the hook for these).
 FACT_SECTIONS = ("people", "data", "nature", "origin", "consequences", "information")
@@ -209,44 +208,35 @@ MAX_PEOPLE = 10**10
 MAX_REASON = 2000
 _COUNT_RE = re.compile(r"^\d[\d\s\u00a0\u202f.]*$")
 
-MESSAGES: dict[str, Text] = {
-    "choose_one": ("Choisissez une valeur dans la liste", "Choose a value from the list"),
-    "unknown_choice": ("Choix inconnu\u00a0: {value}", "Unknown choice: {value}"),
-    "at_least_one_type": ("Cochez au moins un type de données", "Tick at least one type of data"),
-    "whole_number": ("Nombre entier positif ou nul attendu (par exemple 758\u00a0912)",
-                     "A whole number, zero or more, is expected (e.g. 758,912)"),
-    "too_large": ("Nombre trop grand", "Number too large"),
-    "hours": ("Nombre d'heures positif attendu (par exemple 36 ou 1,5), ou rien si la durée est inconnue",
-              "A positive number of hours is expected (e.g. 36 or 1.5), or nothing when the duration is unknown"),
-    "adjustment": ("Ajustement attendu\u00a0: −1, 0 ou +1", "Adjustment expected: −1, 0 or +1"),
-    "reason_required": ("Justification écrite obligatoire quand le DPC est ajusté (ENISA 2013, facteurs de contexte)",
-                        "A written reason is required when the DPC is adjusted (ENISA 2013, context factors)"),
-    "too_long": ("{max} caractères au plus", "At most {max} characters"),
-    "refused": ("Valeur refusée\u00a0: {detail}", "Value refused: {detail}"),
+MESSAGES: dict[str, str] = {
+    "choose_one": N_("Choisissez une valeur dans la liste"),
+    "unknown_choice": N_("Choix inconnu\u00a0: %(value)s"),
+    "at_least_one_type": N_("Cochez au moins un type de données"),
+    "whole_number": N_("Nombre entier positif ou nul attendu (par exemple 758\u00a0912)"),
+    "too_large": N_("Nombre trop grand"),
+    "hours": N_("Nombre d'heures positif attendu (par exemple 36 ou 1,5), ou rien si la durée est inconnue"),
+    "adjustment": N_("Ajustement attendu\u00a0: −1, 0 ou +1"),
+    "reason_required": N_("Justification écrite obligatoire quand le DPC est ajusté "
+                          "(ENISA 2013, facteurs de contexte)"),
+    "too_long": N_("%(max)s caractères au plus"),
+    "refused": N_("Valeur refusée\u00a0: %(detail)s"),
     # the override
-    "justification_required": (
-        "Justification écrite obligatoire ({min} caractères au moins)\u00a0: dites pourquoi vous vous écartez du "
-        "verdict calculé. Rien n'a été enregistré.",
-        "A written justification is required (at least {min} characters): say why you depart from the computed "
-        "verdict. Nothing was saved."),
-    "justification_too_long": ("Justification trop longue ({max} caractères au plus). Rien n'a été enregistré.",
-                               "Justification too long (at most {max} characters). Nothing was saved."),
-    "nothing_chosen": ("Choisissez au moins un verdict à modifier. Rien n'a été enregistré.",
-                       "Choose at least one verdict to change. Nothing was saved."),
-    "not_latest": ("Une nouvelle évaluation a été faite entre-temps\u00a0: relisez-la avant de la modifier. Rien n'a "
-                   "été enregistré.", "A new assessment was made in the meantime: read it before overriding it. "
-                   "Nothing was saved."),
-    "no_assessment": ("Aucune évaluation à modifier\u00a0: évaluez d'abord le risque.",
-                      "No assessment to override: assess the risk first."),
-    "bad_verdict": ("Verdict inconnu\u00a0: {value}", "Unknown verdict: {value}"),
+    "justification_required": N_("Justification écrite obligatoire (%(min)s caractères au moins)\u00a0: dites "
+                                 "pourquoi vous vous écartez du "
+        "verdict calculé. Rien n'a été enregistré."),
+    "justification_too_long": N_("Justification trop longue (%(max)s caractères au plus). Rien n'a été enregistré."),
+    "nothing_chosen": N_("Choisissez au moins un verdict à modifier. Rien n'a été enregistré."),
+    "not_latest": N_("Une nouvelle évaluation a été faite entre-temps\u00a0: relisez-la avant de la modifier. Rien n'a "
+                   "été enregistré."),
+    "no_assessment": N_("Aucune évaluation à modifier\u00a0: évaluez d'abord le risque."),
+    "bad_verdict": N_("Verdict inconnu\u00a0: %(value)s"),
 }
 OVERRIDE_MIN_JUSTIFICATION = 20
 OVERRIDE_MAX_JUSTIFICATION = 10000
 
 
 def message(code: str, lang: str = "fr", **params: Any) -> str:
-    fr, en = MESSAGES[code]
-    return (en if lang == "en" else fr).format(**params)
+    return translate(MESSAGES[code], lang, **params)
 
 
 class FactsFormError(ValueError):
@@ -579,27 +569,29 @@ def _latest_override_record(breach: Breach) -> RiskAssessment | None:
     ).first()
 
 
-_YES_NO: dict[bool, Text] = {True: ("oui", "yes"), False: ("non", "no")}
+_YES_NO = {True: N_("oui"), False: N_("non")}
+_OVERRIDDEN = {
+    "notify_authority": N_("notification à la CNIL\u00a0: %(verdict)s"),
+    "inform_subjects": N_("information des personnes\u00a0: %(verdict)s"),
+}
 
 
 def _override_reason(override: Mapping[str, Any]) -> engine.Reason:
-    parts_fr, parts_en = [], []
-    if override["notify_authority"] is not None:
-        parts_fr.append(f"notification à la CNIL\u00a0: {_YES_NO[override['notify_authority']][0]}")
-        parts_en.append(f"notification to the CNIL: {_YES_NO[override['notify_authority']][1]}")
-    if override["inform_subjects"] is not None:
-        parts_fr.append(f"information des personnes\u00a0: {_YES_NO[override['inform_subjects']][0]}")
-        parts_en.append(f"information of the people: {_YES_NO[override['inform_subjects']][1]}")
-    by = override["by"] or "?"
-    fr = (f"Décision du délégué à la protection des données ({by}), qui s'écarte du verdict calculé\u00a0: "
-          f"{' ; '.join(parts_fr)}. Justification\u00a0: «\u00a0{override['justification']}\u00a0»")
-    en = (f"Decision of the data protection officer ({by}), departing from the computed verdict: "
-          f"{'; '.join(parts_en)}. Justification: \"{override['justification']}\"")
-    if override["to_review"]:
-        fr += (" À revoir\u00a0: le verdict calculé a changé depuis cette décision, prise sur une évaluation "
-               "antérieure.")
-        en += " To review: the computed verdict has changed since this decision, made on an earlier assessment."
-    return engine.Reason("dpo_override", fr, en)
+    """The DPO's decision as one more reason, after the computed ones (docs/risk-method.md section 8)."""
+    chosen = [key for key in _OVERRIDDEN if override[key] is not None]
+
+    def parts(lang: str) -> str:
+        separator = translate(N_("\u00a0; "), lang)
+        return separator.join(translate(_OVERRIDDEN[key], lang, verdict=translate(_YES_NO[override[key]], lang))
+                              for key in chosen)
+
+    text = (N_("Décision du délégué à la protection des données (%(by)s), qui s'écarte du verdict calculé\u00a0: "
+               "%(parts)s. Justification\u00a0: «\u00a0%(justification)s\u00a0»") if not override["to_review"] else
+            N_("Décision du délégué à la protection des données (%(by)s), qui s'écarte du verdict calculé\u00a0: "
+               "%(parts)s. Justification\u00a0: «\u00a0%(justification)s\u00a0» À revoir\u00a0: le verdict "
+               "calculé a changé depuis cette décision, prise sur une évaluation antérieure."))
+    return engine.Reason("dpo_override", text, (("by", override["by"] or "?"), ("parts", parts),
+                                                ("justification", override["justification"])))
 
 
 def decision(breach: Breach) -> dict[str, Any] | None:
@@ -638,7 +630,9 @@ def decision(breach: Breach) -> dict[str, Any] | None:
         for key in ("notify_authority", "inform_subjects"):
             if override_info[key] is not None:
                 effective[key] = override_info[key]
-    reasons = [engine.Reason(r["code"], r["fr"], r["en"]) for r in latest.result.get("reasons_i18n", [])]
+    reasons: list[engine.Reason | engine.StoredReason] = [
+        engine.StoredReason(r["code"], {lang: r[lang] for lang in LANGUAGES if lang in r})
+        for r in latest.result.get("reasons_i18n", [])]
     if override_info:
         reasons.append(_override_reason(override_info))
 
@@ -653,5 +647,5 @@ def decision(breach: Breach) -> dict[str, Any] | None:
         "to_review": bool(override_info and override_info["to_review"]),
         "assessment": latest,
         "reasons": reasons_of,
-        "reasons_i18n": [{"code": r.code, "fr": r.fr, "en": r.en} for r in reasons],
+        "reasons_i18n": [{"code": r.code, **r.texts()} for r in reasons],
     }

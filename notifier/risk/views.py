@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from notifier.breaches.rules import form
 from notifier.breaches.views import get_breach
+from notifier.core.i18n import N_
 from notifier.core.web import require
 from notifier.extensions import db
 from notifier.risk import services as risk
@@ -16,9 +17,9 @@ from notifier.risk.rules.facts import CHOICES, RiskFactsError
 
 bp = Blueprint("risk", __name__)
 
-TRIGGERS = {"manual": ("Évaluation par le DPO", "Assessment by the DPO"),
-            "facts_changed": ("Faits modifiés dans la fiche", "Facts changed in the record"),
-            "import": ("Import JSON", "JSON import")}
+TRIGGERS = {"manual": N_("Évaluation par le DPO"),
+            "facts_changed": N_("Faits modifiés dans la fiche"),
+            "import": N_("Import JSON")}
 
 
 def _lang() -> str:
@@ -36,7 +37,7 @@ def _risk_helpers():
     return {"risk_decision": risk.decision, "risk_number": _number, "risk_choices": CHOICES,
             "risk_labels": {"severity": engine.SEVERITIES, "risk_level": engine.RISK_LEVELS,
                             "dpc_category": engine.DPC_CATEGORIES, "exceptions": engine.EXCEPTIONS,
-                            "rules": {code: (rule.label_fr, rule.label_en) for code, rule in engine.RULES.items()},
+                            "rules": {code: rule.label for code, rule in engine.RULES.items()},
                             "triggers": TRIGGERS}}
 
 

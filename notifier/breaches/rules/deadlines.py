@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from notifier.core.i18n import N_, SOURCE_LANGUAGE, translate
+
 DEFAULT_TIMEZONE = "Europe/Paris"
 
 CNIL_PERIOD_HOURS = 72
@@ -26,7 +28,30 @@ STATUSES = ("pending", "overdue", "done_on_time", "done_late")
 
 
 class DeadlineInputError(ValueError):
-    """A time the user gave that cannot be turned into one instant; the message is one line, fit to show."""
+    """A time the user gave that cannot be turned into one instant; the message is one line, fit to show:
+    ``message(lang)``, French in ``str()``. (A wrong call from code, such as a naive datetime, says so in English.)"""
+
+    def __init__(self, message: str, **params: object):
+        super().__init__(translate(message, SOURCE_LANGUAGE, **params))
+        self.msgid = message
+        self.params = params
+
+    def message(self, lang: str) -> str:
+        return translate(self.msgid, lang, **self.params)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A remark on how a typed time was read: a French msgid and its parameters, ``text(lang)`` to show it."""
+
+    msgid: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def text(self, lang: str) -> str:
+        return translate(self.msgid, lang, **dict(self.params))
+
+    def __str__(self) -> str:
+        return self.text(SOURCE_LANGUAGE)
 
 
 @dataclass(frozen=True)
@@ -35,14 +60,14 @@ class ParsedTime:
     """UTC-aware."""
     ambiguous: bool = False
     """The local time occurs twice (autumn fold); the earlier instant was taken."""
-    note: str | None = None
+    note: Note | None = None
 
 
 @dataclass(frozen=True)
 class Clock:
     code: str
-    label_fr: str
-    label_en: str
+    label: str
+    """French msgid of the catalog: ``translate(clock.label, lang)``."""
     due: datetime
     """UTC-aware. For an immediate clock, the awareness time itself."""
     done_at: datetime | None
@@ -55,6 +80,7 @@ class Clock:
     immediate: bool
     """True for "sans délai" duties: no hour count, the UI shows a reminder instead of a countdown."""
     source: str
+    """The text that sets the deadline, a French msgid like ``label``."""
 
 
 # --- instants and zones -------------------------------------------------------------------------------------------
@@ -65,7 +91,7 @@ def zone(tz: str | ZoneInfo) -> ZoneInfo:
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise DeadlineInputError(f"unknown time zone: {tz}") from None
+        raise DeadlineInputError(N_("fuseau horaire inconnu\u00a0: %(zone)s"), zone=str(tz)) from None
 
 
 def _utc(instant: datetime, what: str = "instant") -> datetime:
@@ -115,14 +141,17 @@ def local_to_utc(naive: datetime, tz: str | ZoneInfo = DEFAULT_TIMEZONE) -> Pars
     if first.astimezone(UTC).astimezone(tzinfo).replace(tzinfo=None) != naive:
         before, after = _transition(naive, tzinfo)
         raise DeadlineInputError(
-            f"{_wall(naive)} does not exist in {tzinfo.key} (clocks jump from {before} to {after})")
+            N_("%(time)s n'existe pas en %(zone)s (les horloges passent de %(before)s à %(after)s)"),
+            time=_wall(naive), zone=tzinfo.key, before=before, after=after)
     second = naive.replace(tzinfo=tzinfo, fold=1)
     if first.utcoffset() == second.utcoffset():
         return ParsedTime(first.astimezone(UTC))
     before, after = _transition(naive, tzinfo)
     earlier = min(first, second, key=lambda d: d.astimezone(UTC))
-    note = (f"{_wall(naive)} occurs twice in {tzinfo.key} (clocks go back from {before} to {after}); "
-            f"the earlier one was taken: {earlier.isoformat(timespec='minutes')}")
+    note = Note(N_("%(time)s existe deux fois en %(zone)s (les horloges reculent de %(before)s à %(after)s)\u00a0; "
+                   "la plus ancienne a été retenue\u00a0: %(taken)s"),
+                (("time", _wall(naive)), ("zone", tzinfo.key), ("before", before), ("after", after),
+                 ("taken", earlier.isoformat(timespec="minutes"))))
     return ParsedTime(earlier.astimezone(UTC), ambiguous=True, note=note)
 
 
@@ -136,7 +165,9 @@ def parse_local_timestamp(text: str, tz: str | ZoneInfo = DEFAULT_TIMEZONE) -> P
     cleaned = " ".join(text.split())
     tzinfo = zone(tz)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4}", cleaned):
-        raise DeadlineInputError(f"{cleaned} has no time of day: give the hour too, e.g. {cleaned} 14:20")
+        raise DeadlineInputError(N_("%(text)s n'a pas d'heure\u00a0: donnez aussi l'heure, par exemple %(text)s "
+                                    "14:20"),
+                                 text=cleaned)
     try:
         if _DAY_FIRST.fullmatch(cleaned):
             parsed = datetime.strptime(cleaned, "%d/%m/%Y %H:%M:%S" if cleaned.count(":") == 2 else "%d/%m/%Y %H:%M")
@@ -146,8 +177,9 @@ def parse_local_timestamp(text: str, tz: str | ZoneInfo = DEFAULT_TIMEZONE) -> P
             raise ValueError(cleaned)
     except ValueError:
         raise DeadlineInputError(
-            f"not a date and time: {text.strip()[:60]!r} (expected e.g. 2026-10-23 14:20 or 23/10/2026 14:20)"
-        ) from None
+            N_("date et heure illisibles\u00a0: %(text)s (attendu par exemple 2026-10-23 14:20 ou 23/10/2026 "
+               "14:20)"),
+            text=repr(text.strip()[:60])) from None
     return local_to_utc(parsed, tzinfo)
 
 
@@ -213,11 +245,11 @@ def _status(due: datetime, done_at: datetime | None, now: datetime, *, immediate
     return {"status": "pending", "remaining": due - now, "lateness": None}
 
 
-def _clock(code: str, label_fr: str, label_en: str, due: datetime, done_at: datetime | None, now: datetime,
-           source: str, *, immediate: bool = False) -> Clock:
+def _clock(code: str, label: str, due: datetime, done_at: datetime | None, now: datetime, source: str, *,
+           immediate: bool = False) -> Clock:
     done = _utc(done_at, f"{code} done_at") if done_at is not None else None
-    return Clock(code=code, label_fr=label_fr, label_en=label_en, due=due, done_at=done, immediate=immediate,
-                 source=source, **_status(due, done, now, immediate=immediate))
+    return Clock(code=code, label=label, due=due, done_at=done, immediate=immediate, source=source,
+                 **_status(due, done, now, immediate=immediate))
 
 
 def compute_clocks(aware_at: datetime, *, period_hours: float = CNIL_PERIOD_HOURS, nis2_in_scope: bool,
@@ -231,11 +263,11 @@ def compute_clocks(aware_at: datetime, *, period_hours: float = CNIL_PERIOD_HOUR
     aware = _utc(aware_at, "aware_at")
     now = _utc(now, "now")
     clocks = [
-        _clock("cnil", "Notification à la CNIL", "Notification to the CNIL", cnil_deadline(aware, period_hours),
-               cnil_sent_at, now, "RGPD / GDPR art. 33(1)"),
+        _clock("cnil", N_("Notification à la CNIL"), cnil_deadline(aware, period_hours),
+               cnil_sent_at, now, N_("RGPD art. 33(1)")),
         # CSP art. L.1111-8-2 and décret 2016-1214: serious incidents are reported "sans délai", no hour count.
-        _clock("ars_cert_sante", "Signalement à l'ARS / CERT Santé", "Report to the ARS / CERT Santé", aware,
-               ars_reported_at, now, "Code de la santé publique art. L.1111-8-2 ; décret n° 2016-1214",
+        _clock("ars_cert_sante", N_("Signalement à l'ARS / CERT Santé"), aware,
+               ars_reported_at, now, N_("Code de la santé publique art. L.1111-8-2\u00a0; décret n° 2016-1214"),
                immediate=True),
     ]
     if nis2_in_scope:
@@ -245,12 +277,13 @@ def compute_clocks(aware_at: datetime, *, period_hours: float = CNIL_PERIOD_HOUR
         final_report_due = add_one_month(_utc(nis2_notification_sent_at) if nis2_notification_sent_at
                                          else notification_due, tz)
         clocks += [
-            _clock("nis2_early_warning", "NIS2\u00a0: alerte précoce", "NIS2: early warning",
+            _clock("nis2_early_warning", N_("NIS2\u00a0: alerte précoce"),
                    aware + timedelta(hours=NIS2_EARLY_WARNING_HOURS), nis2_early_warning_sent_at, now,
-                   "Directive (UE) 2022/2555 (NIS2) art. 23(4)(a)"),
-            _clock("nis2_notification", "NIS2\u00a0: notification d'incident", "NIS2: incident notification",
-                   notification_due, nis2_notification_sent_at, now, "Directive (UE) 2022/2555 (NIS2) art. 23(4)(b)"),
-            _clock("nis2_final_report", "NIS2\u00a0: rapport final", "NIS2: final report", final_report_due,
-                   nis2_final_report_sent_at, now, "Directive (UE) 2022/2555 (NIS2) art. 23(4)(d)"),
+                   N_("Directive (UE) 2022/2555 (NIS2) art. 23(4)(a)")),
+            _clock("nis2_notification", N_("NIS2\u00a0: notification d'incident"),
+                   notification_due, nis2_notification_sent_at, now,
+                   N_("Directive (UE) 2022/2555 (NIS2) art. 23(4)(b)")),
+            _clock("nis2_final_report", N_("NIS2\u00a0: rapport final"), final_report_due,
+                   nis2_final_report_sent_at, now, N_("Directive (UE) 2022/2555 (NIS2) art. 23(4)(d)")),
         ]
     return clocks

@@ -15,22 +15,23 @@ from zoneinfo import ZoneInfo
 
 from notifier.breaches.rules import vocabulary as vocab
 from notifier.breaches.rules.deadlines import DeadlineInputError, local_to_utc
+from notifier.core.i18n import N_, translate
 
 FORMAT_NAME = "notifier-breach"
 FORMAT_VERSION = 1
 PARIS = ZoneInfo("Europe/Paris")
 
-Text = tuple[str, str]  # (French, English)
-
-
 @dataclass(frozen=True)
 class Field:
+    """A field of the wizard. ``label``, ``help`` and a step's ``title`` and ``source`` are French msgids of the
+    catalog, translated where they are shown (``translate(field.label, lang)``, or ``_()`` in a template)."""
+
     name: str
     kind: str  # text | textarea | choice | multi | bool | int | datetime | date
-    label: Text
+    label: str
     choices: str | None = None  # a key of vocabulary.VOCABULARIES
     max_length: int = 200
-    help: Text | None = None
+    help: str | None = None
 
     @property
     def options(self) -> vocab.Choices:
@@ -40,126 +41,137 @@ class Field:
 @dataclass(frozen=True)
 class Step:
     code: str
-    title: Text
+    title: str
     fields: tuple[Field, ...]
     source: str  # where the section comes from in the CNIL form / the law
 
 
-def _t(name, label_fr, label_en, max_length=200, help=None):
-    return Field(name, "text", (label_fr, label_en), max_length=max_length, help=help)
+def _t(name, label, max_length=200, help=None):
+    return Field(name, "text", label, max_length=max_length, help=help)
 
 
-def _area(name, label_fr, label_en, help=None):
-    return Field(name, "textarea", (label_fr, label_en), max_length=10000, help=help)
+def _area(name, label, help=None):
+    return Field(name, "textarea", label, max_length=10000, help=help)
 
 
-def _when(name, label_fr, label_en):
-    return Field(name, "datetime", (label_fr, label_en))
+def _when(name, label):
+    return Field(name, "datetime", label)
 
 
-def _yes(name, label_fr, label_en):
-    return Field(name, "bool", (label_fr, label_en))
+def _yes(name, label):
+    return Field(name, "bool", label)
 
 
 STEPS: tuple[Step, ...] = (
-    Step("notification", ("Type de notification", "Notification type"), (
-        Field("notification_type", "choice", ("Type de notification", "Notification type"), "notification_types"),
-        _t("title", "Intitulé interne de la violation", "Internal name of the breach"),
-        _t("cnil_previous_reference", "Référence CNIL de la notification initiale (si complémentaire)",
-           "CNIL reference of the initial notification (if complementary)", 100),
-    ), "GDPR art. 33(4); CNIL form, section 'Type de notification'"),
-    Step("contacts", ("Contact et représentant légal", "Contact person and legal representative"), (
-        _t("contact_name", "Personne à contacter (DPO)", "Contact person (DPO)"),
-        _t("contact_role", "Fonction", "Role"),
-        _t("contact_email", "Courriel", "E-mail"),
-        _t("contact_phone", "Téléphone", "Telephone", 50),
-        _t("legal_rep_name", "Représentant légal", "Legal representative"),
-        _t("legal_rep_role", "Qualité du représentant légal", "Legal representative's title"),
-    ), "GDPR art. 33(3)(b); CNIL form, sections 'Contact' and 'Représentant légal'"),
-    Step("dates", ("Dates et circonstances", "Dates and circumstances"), (
-        _when("started_at", "Début de la violation", "Start of the breach"),
-        _yes("started_unknown", "Début inconnu pour l'instant", "Start unknown for now"),
-        _when("discovered_at", "Découverte de la violation", "Discovery of the breach"),
-        _yes("discovered_unknown", "Découverte inconnue pour l'instant", "Discovery unknown for now"),
-        _when("aware_at", "Prise de connaissance (point de départ des 72 h)", "Awareness (start of the 72 hours)"),
-        _yes("aware_unknown", "Prise de connaissance inconnue pour l'instant", "Awareness unknown for now"),
-        _yes("ongoing", "La violation est toujours en cours", "The breach is still ongoing"),
-        _when("ended_at", "Fin de la violation", "End of the breach"),
-        _area("discovery_circumstances", "Circonstances de la découverte", "Circumstances of discovery"),
-    ), "GDPR art. 33(1); EDPB Guidelines 9/2022 on awareness; CNIL form, section 'Dates'"),
-    Step("nature", ("Nature de la violation", "Nature of the breach"), (
-        Field("natures", "multi", ("Nature", "Nature"), "natures"),
-        Field("confidentiality_subtypes", "multi", ("Confidentialité : précisez", "Confidentiality: details"),
+    Step("notification", N_("Type de notification"), (
+        Field("notification_type", "choice", N_("Type de notification"), "notification_types"),
+        _t("title", N_("Intitulé interne de la violation")),
+        _t("cnil_previous_reference", N_("Référence CNIL de la notification initiale (si complémentaire)"), 100),
+    ),
+        N_("RGPD art. 33(4)\u00a0; formulaire CNIL, rubrique «\u00a0Type de notification\u00a0»")),
+    Step("contacts", N_("Contact et représentant légal"), (
+        _t("contact_name", N_("Personne à contacter (DPO)")),
+        _t("contact_role", N_("Fonction")),
+        _t("contact_email", N_("Courriel")),
+        _t("contact_phone", N_("Téléphone"), 50),
+        _t("legal_rep_name", N_("Représentant légal")),
+        _t("legal_rep_role", N_("Qualité du représentant légal")),
+    ),
+        N_("RGPD art. 33(3)(b)\u00a0; formulaire CNIL, rubriques «\u00a0Contact\u00a0» et «\u00a0Représentant "
+           "légal\u00a0»")),
+    Step("dates", N_("Dates et circonstances"), (
+        _when("started_at", N_("Début de la violation")),
+        _yes("started_unknown", N_("Début inconnu pour l'instant")),
+        _when("discovered_at", N_("Découverte de la violation")),
+        _yes("discovered_unknown", N_("Découverte inconnue pour l'instant")),
+        _when("aware_at", N_("Prise de connaissance (point de départ des 72 h)")),
+        _yes("aware_unknown", N_("Prise de connaissance inconnue pour l'instant")),
+        _yes("ongoing", N_("La violation est toujours en cours")),
+        _when("ended_at", N_("Fin de la violation")),
+        _area("discovery_circumstances", N_("Circonstances de la découverte")),
+    ),
+        N_("RGPD art. 33(1)\u00a0; lignes directrices 9/2022 du CEPD sur la prise de connaissance\u00a0; "
+           "formulaire CNIL, rubrique «\u00a0Dates\u00a0»")),
+    Step("nature", N_("Nature de la violation"), (
+        Field("natures", "multi", N_("Nature"), "natures"),
+        Field("confidentiality_subtypes", "multi", N_("Confidentialité : précisez"),
               "confidentiality_subtypes"),
-        Field("integrity_subtypes", "multi", ("Intégrité : précisez", "Integrity: details"), "integrity_subtypes"),
-        Field("availability_subtypes", "multi", ("Disponibilité : précisez", "Availability: details"),
+        Field("integrity_subtypes", "multi", N_("Intégrité : précisez"), "integrity_subtypes"),
+        Field("availability_subtypes", "multi", N_("Disponibilité : précisez"),
               "availability_subtypes"),
-        _area("nature_details", "Description de la violation", "Description of the breach"),
-    ), "GDPR art. 33(3)(a); CNIL form, section 'Nature'"),
-    Step("origin", ("Origine et cause", "Origin and cause"), (
-        Field("origins", "multi", ("Origine de l'incident", "Origin of the incident"), "origins"),
-        Field("cause", "choice", ("Cause de l'incident", "Cause of the incident"), "causes"),
-        _area("origin_details", "Précisions sur l'origine", "Details of the origin"),
-    ), "CNIL form, sections 'Origine' and 'Cause'"),
-    Step("systems", ("Systèmes et sous-traitants", "Systems and processors"), (
-        _area("systems", "Systèmes, logiciels et supports concernés", "Systems, software and media involved"),
-        _yes("processors_involved", "Un sous-traitant est concerné", "A processor is involved"),
-        _area("processors", "Sous-traitants (nom, rôle, date de leur alerte)",
-              "Processors (name, role, when they informed you)"),
-    ), "GDPR art. 33(2); EDPB common template, 'systems and processors'"),
-    Step("people", ("Personnes concernées", "People concerned"), (
-        Field("people_categories", "multi", ("Catégories de personnes", "Categories of people"), "people_categories"),
-        Field("people_count", "int", ("Nombre de personnes concernées", "Number of people concerned")),
-        _yes("people_count_approximate", "Ce nombre est approximatif", "This number is approximate"),
-    ), "GDPR art. 33(3)(a); CNIL form, section 'Personnes concernées'"),
-    Step("data", ("Données concernées", "Data concerned"), (
-        Field("data_categories", "multi", ("Catégories de données", "Categories of data"), "data_categories"),
-        Field("records_count", "int", ("Nombre approximatif d'enregistrements", "Approximate number of records")),
-        _yes("records_count_approximate", "Ce nombre est approximatif", "This number is approximate"),
-        _area("data_details", "Précisions sur les données", "Details of the data"),
-    ), "GDPR art. 33(3)(a), art. 9(1); CNIL form, section 'Données'"),
-    Step("consequences", ("Conséquences probables", "Likely consequences"), (
-        Field("consequences", "multi", ("Conséquences pour les personnes", "Consequences for the people"),
+        _area("nature_details", N_("Description de la violation")),
+    ),
+        N_("RGPD art. 33(3)(a)\u00a0; formulaire CNIL, rubrique «\u00a0Nature\u00a0»")),
+    Step("origin", N_("Origine et cause"), (
+        Field("origins", "multi", N_("Origine de l'incident"), "origins"),
+        Field("cause", "choice", N_("Cause de l'incident"), "causes"),
+        _area("origin_details", N_("Précisions sur l'origine")),
+    ),
+        N_("Formulaire CNIL, rubriques «\u00a0Origine\u00a0» et «\u00a0Cause\u00a0»")),
+    Step("systems", N_("Systèmes et sous-traitants"), (
+        _area("systems", N_("Systèmes, logiciels et supports concernés")),
+        _yes("processors_involved", N_("Un sous-traitant est concerné")),
+        _area("processors", N_("Sous-traitants (nom, rôle, date de leur alerte)")),
+    ),
+        N_("RGPD art. 33(2)\u00a0; modèle commun du CEPD, «\u00a0systèmes et sous-traitants\u00a0»")),
+    Step("people", N_("Personnes concernées"), (
+        Field("people_categories", "multi", N_("Catégories de personnes"), "people_categories"),
+        Field("people_count", "int", N_("Nombre de personnes concernées")),
+        _yes("people_count_approximate", N_("Ce nombre est approximatif")),
+    ),
+        N_("RGPD art. 33(3)(a)\u00a0; formulaire CNIL, rubrique «\u00a0Personnes concernées\u00a0»")),
+    Step("data", N_("Données concernées"), (
+        Field("data_categories", "multi", N_("Catégories de données"), "data_categories"),
+        Field("records_count", "int", N_("Nombre approximatif d'enregistrements")),
+        _yes("records_count_approximate", N_("Ce nombre est approximatif")),
+        _area("data_details", N_("Précisions sur les données")),
+    ),
+        N_("RGPD art. 33(3)(a) et art. 9(1)\u00a0; formulaire CNIL, rubrique «\u00a0Données\u00a0»")),
+    Step("consequences", N_("Conséquences probables"), (
+        Field("consequences", "multi", N_("Conséquences pour les personnes"),
               "consequences"),
-        _area("consequences_details", "Description des conséquences probables", "Description of likely consequences"),
-        Field("severity", "choice", ("Gravité estimée", "Estimated severity"), "severity_levels"),
-    ), "GDPR art. 33(3)(c); CNIL form, section 'Conséquences'"),
-    Step("measures", ("Mesures", "Measures"), (
-        _area("measures_taken", "Mesures prises pour remédier à la violation et en atténuer les effets",
-              "Measures taken to address the breach and mitigate its effects"),
-        _area("measures_planned", "Mesures envisagées", "Measures planned"),
-    ), "GDPR art. 33(3)(d); CNIL form, section 'Mesures'"),
-    Step("information", ("Information des personnes", "Information of the people"), (
-        Field("information_status", "choice", ("Information des personnes", "Information of the people"),
+        _area("consequences_details", N_("Description des conséquences probables")),
+        Field("severity", "choice", N_("Gravité estimée"), "severity_levels"),
+    ),
+        N_("RGPD art. 33(3)(c)\u00a0; formulaire CNIL, rubrique «\u00a0Conséquences\u00a0»")),
+    Step("measures", N_("Mesures"), (
+        _area("measures_taken", N_("Mesures prises pour remédier à la violation et en atténuer les effets")),
+        _area("measures_planned", N_("Mesures envisagées")),
+    ),
+        N_("RGPD art. 33(3)(d)\u00a0; formulaire CNIL, rubrique «\u00a0Mesures\u00a0»")),
+    Step("information", N_("Information des personnes"), (
+        Field("information_status", "choice", N_("Information des personnes"),
               "information_statuses"),
-        Field("information_date", "date", ("Date de l'information", "Date of the information")),
-        Field("information_channels", "multi", ("Moyens utilisés", "Channels"), "information_channels"),
-        _area("information_content", "Contenu de l'information", "Content of the information"),
+        Field("information_date", "date", N_("Date de l'information")),
+        Field("information_channels", "multi", N_("Moyens utilisés"), "information_channels"),
+        _area("information_content", N_("Contenu de l'information")),
         Field("art_34_3_exception", "choice",
-              ("Exception de l'article 34(3) invoquée", "Art. 34(3) exception relied on"), "art_34_3_exceptions"),
-        _area("information_justification", "Justification (si les personnes ne sont pas informées)",
-              "Justification (if the people are not informed)"),
-    ), "GDPR art. 34; CNIL form, section 'Information des personnes'"),
-    Step("other_bodies", ("Autres organismes", "Other bodies"), (
-        _yes("ars_reported", "Incident signalé à l'ARS / CERT Santé", "Incident reported to the ARS / CERT Santé"),
-        _when("ars_reported_at", "Date du signalement ARS", "ARS report date"),
-        _t("ars_reference", "Référence du signalement", "Report reference", 100),
-        _yes("police_complaint", "Plainte déposée", "Police complaint filed"),
-        _when("police_complaint_at", "Date de la plainte", "Complaint date"),
-        _t("police_reference", "Référence de la plainte", "Complaint reference", 100),
-        _area("other_authorities", "Autres autorités informées", "Other authorities informed"),
-        _yes("cross_border", "Traitement transfrontalier", "Cross-border processing"),
-        _t("cross_border_countries", "États membres concernés", "Member states concerned"),
-        _when("nis2_early_warning_sent_at", "NIS2 : alerte précoce envoyée le", "NIS2: early warning sent on"),
-        _when("nis2_notification_sent_at", "NIS2 : notification envoyée le", "NIS2: notification sent on"),
-        _when("nis2_final_report_sent_at", "NIS2 : rapport final envoyé le", "NIS2: final report sent on"),
-    ), "CSP L.1111-8-2 and décret 2016-1214 (ARS); directive 2022/2555 art. 23 (NIS2); GDPR art. 56 (cross-border)"),
-    Step("cnil_submission", ("Envoi à la CNIL", "Filing with the CNIL"), (
-        _when("cnil_sent_at", "Notification envoyée à la CNIL le", "Notification sent to the CNIL on"),
-        _t("cnil_reference", "Numéro d'accusé de réception de la CNIL", "CNIL acknowledgement number", 100),
-        _area("delay_reasons", "Motifs du retard (obligatoire au-delà de 72 h)",
-              "Reasons for the delay (required after 72 hours)"),
-    ), "GDPR art. 33(1): a notification made after 72 hours is accompanied by the reasons for the delay"),
+              N_("Exception de l'article 34(3) invoquée"), "art_34_3_exceptions"),
+        _area("information_justification", N_("Justification (si les personnes ne sont pas informées)")),
+    ),
+        N_("RGPD art. 34\u00a0; formulaire CNIL, rubrique «\u00a0Information des personnes\u00a0»")),
+    Step("other_bodies", N_("Autres organismes"), (
+        _yes("ars_reported", N_("Incident signalé à l'ARS / CERT Santé")),
+        _when("ars_reported_at", N_("Date du signalement ARS")),
+        _t("ars_reference", N_("Référence du signalement"), 100),
+        _yes("police_complaint", N_("Plainte déposée")),
+        _when("police_complaint_at", N_("Date de la plainte")),
+        _t("police_reference", N_("Référence de la plainte"), 100),
+        _area("other_authorities", N_("Autres autorités informées")),
+        _yes("cross_border", N_("Traitement transfrontalier")),
+        _t("cross_border_countries", N_("États membres concernés")),
+        _when("nis2_early_warning_sent_at", N_("NIS2 : alerte précoce envoyée le")),
+        _when("nis2_notification_sent_at", N_("NIS2 : notification envoyée le")),
+        _when("nis2_final_report_sent_at", N_("NIS2 : rapport final envoyé le")),
+    ),
+        N_("CSP L.1111-8-2 et décret 2016-1214 (ARS)\u00a0; directive 2022/2555 art. 23 (NIS2)\u00a0; RGPD art. 56 "
+           "(traitement transfrontalier)")),
+    Step("cnil_submission", N_("Envoi à la CNIL"), (
+        _when("cnil_sent_at", N_("Notification envoyée à la CNIL le")),
+        _t("cnil_reference", N_("Numéro d'accusé de réception de la CNIL"), 100),
+        _area("delay_reasons", N_("Motifs du retard (obligatoire au-delà de 72 h)")),
+    ),
+        N_("RGPD art. 33(1)\u00a0: une notification faite après 72 heures est accompagnée des motifs du retard")),
 )
 
 STEP_BY_CODE = {step.code: step for step in STEPS}
@@ -168,28 +180,24 @@ FIELD_BY_NAME = {field.name: field for step in STEPS for field in step.fields}
 _INT_RE = re.compile(r"^\s*\d[\d\s\u00a0\u202f.]*$")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-MESSAGES: dict[str, Text] = {
-    "unknown_choice": ("Choix inconnu : {value}", "Unknown choice: {value}"),
-    "too_long": ("{max} caractères au plus", "At most {max} characters"),
-    "not_a_number": ("Nombre entier positif attendu", "A whole positive number is expected"),
-    "too_large": ("Nombre trop grand", "Number too large"),
-    "not_a_datetime": ("Date et heure invalides (JJ/MM/AAAA HH:MM)", "Invalid date and time (DD/MM/YYYY HH:MM)"),
-    "not_a_date": ("Date invalide (JJ/MM/AAAA)", "Invalid date (DD/MM/YYYY)"),
-    "nonexistent_time": ("Cette heure n'existe pas (passage à l'heure d'été) : {value}",
-                         "This time does not exist (clocks go forward): {value}"),
-    "in_future": ("Cette date est dans le futur", "This date is in the future"),
-    "before_start": ("Antérieure au début de la violation", "Earlier than the start of the breach"),
-    "before_discovery": ("Antérieure à la découverte", "Earlier than the discovery"),
-    "unknown_and_given": ("Cochez « inconnue » ou donnez la date, pas les deux",
-                          "Tick 'unknown' or give the date, not both"),
-    "delay_reasons_required": (
-        "Notification tardive ({late}) : l'article 33(1) du RGPD exige les motifs du retard",
-        "Late notification ({late}): GDPR art. 33(1) requires the reasons for the delay",
-    ),
-    "not_text": ("Texte attendu", "Text expected"),
-    "not_bool": ("Oui ou non attendu", "Yes or no expected"),
-    "not_list": ("Liste de choix attendue", "A list of choices is expected"),
-    "control_chars": ("Caractères de contrôle interdits", "Control characters are not allowed"),
+MESSAGES: dict[str, str] = {
+    "unknown_choice": N_("Choix inconnu : %(value)s"),
+    "too_long": N_("%(max)s caractères au plus"),
+    "not_a_number": N_("Nombre entier positif attendu"),
+    "too_large": N_("Nombre trop grand"),
+    "not_a_datetime": N_("Date et heure invalides (JJ/MM/AAAA HH:MM)"),
+    "not_a_date": N_("Date invalide (JJ/MM/AAAA)"),
+    "nonexistent_time": N_("Cette heure n'existe pas (passage à l'heure d'été) : %(value)s"),
+    "in_future": N_("Cette date est dans le futur"),
+    "before_start": N_("Antérieure au début de la violation"),
+    "before_discovery": N_("Antérieure à la découverte"),
+    "unknown_and_given": N_("Cochez « inconnue » ou donnez la date, pas les deux"),
+    "delay_reasons_required": N_("Notification tardive (%(late)s) : "
+                                 "l'article 33(1) du RGPD exige les motifs du retard"),
+    "not_text": N_("Texte attendu"),
+    "not_bool": N_("Oui ou non attendu"),
+    "not_list": N_("Liste de choix attendue"),
+    "control_chars": N_("Caractères de contrôle interdits"),
 }
 
 MAX_COUNT = 10**10
@@ -202,8 +210,7 @@ class FieldError(ValueError):
         self.params = params
 
     def message(self, lang: str = "fr") -> str:
-        fr, en = MESSAGES[self.code]
-        return (en if lang == "en" else fr).format(**self.params)
+        return translate(MESSAGES[self.code], lang, **self.params)
 
 
 # --- one value ----------------------------------------------------------------------------------------------------
@@ -377,23 +384,22 @@ def empty_sections() -> dict[str, dict[str, Any]]:
 
 # GDPR art. 33(3): the minimum content of a notification, as (element, label, requirements): every requirement
 # must be met, and a requirement is met by any one of its fields.
-ART_33_3_ELEMENTS: tuple[tuple[str, Text, tuple[tuple[str, ...], ...]], ...] = (
-    ("33.3.a_nature", ("Nature de la violation", "Nature of the breach"), (("natures",),)),
-    ("33.3.a_people", ("Catégories et nombre approximatif de personnes",
-                       "Categories and approximate number of people"), (("people_categories",), ("people_count",))),
-    ("33.3.a_records", ("Catégories et nombre approximatif d'enregistrements",
-                        "Categories and approximate number of records"), (("data_categories",), ("records_count",))),
-    ("33.3.b_contact", ("Nom et coordonnées du DPO ou d'un point de contact",
-                        "Name and contact details of the DPO or contact point"),
+ART_33_3_ELEMENTS: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
+    ("33.3.a_nature", N_("Nature de la violation"), (("natures",),)),
+    ("33.3.a_people", N_("Catégories et nombre approximatif de personnes"), (("people_categories",),
+                                                                             ("people_count",))),
+    ("33.3.a_records", N_("Catégories et nombre approximatif d'enregistrements"), (("data_categories",),
+                                                                                   ("records_count",))),
+    ("33.3.b_contact", N_("Nom et coordonnées du DPO ou d'un point de contact"),
      (("contact_name",), ("contact_email", "contact_phone"))),
-    ("33.3.c_consequences", ("Conséquences probables", "Likely consequences"),
+    ("33.3.c_consequences", N_("Conséquences probables"),
      (("consequences", "consequences_details"),)),
-    ("33.3.d_measures", ("Mesures prises ou envisagées", "Measures taken or proposed"),
+    ("33.3.d_measures", N_("Mesures prises ou envisagées"),
      (("measures_taken", "measures_planned"),)),
 )
 
 
-def missing_art_33_3(sections: dict[str, dict[str, Any]]) -> list[tuple[str, Text]]:
+def missing_art_33_3(sections: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
     """The art. 33(3) elements not yet answered."""
     flat = {name: value for section in sections.values() if isinstance(section, dict)
             for name, value in section.items()}
@@ -412,7 +418,7 @@ def json_schema() -> dict[str, Any]:
     notifier/schemas/breach.schema.json; a test keeps the two identical."""
 
     def field_schema(field: Field) -> dict[str, Any]:
-        title = {"title": field.label[1]}
+        title = {"title": translate(field.label, "en")}
         if field.kind in ("text", "textarea"):
             return {**title, "type": ["string", "null"], "maxLength": field.max_length}
         if field.kind == "choice":
@@ -433,8 +439,8 @@ def json_schema() -> dict[str, Any]:
     sections = {
         step.code: {
             "type": "object",
-            "title": step.title[1],
-            "description": step.source,
+            "title": translate(step.title, "en"),
+            "description": translate(step.source, "en"),
             "additionalProperties": False,
             "properties": {field.name: field_schema(field) for field in step.fields},
         }
@@ -485,9 +491,10 @@ class BreachDocumentError(ValueError):
         self.problems = problems
 
 
-def read_document(doc: Any, *, now: datetime) -> dict[str, Any]:
+def read_document(doc: Any, *, now: datetime, lang: str = "en") -> dict[str, Any]:
     """Validate a breach document and return its sections in stored form. Raises BreachDocumentError listing
-    every problem (JSON Schema first, then the same field and step rules as the wizard)."""
+    every problem (JSON Schema first, then the same field and step rules as the wizard, their messages in
+    ``lang``; the JSON Schema validator's own messages are in English)."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(json_schema())
@@ -503,12 +510,12 @@ def read_document(doc: Any, *, now: datetime) -> dict[str, Any]:
             try:
                 sections[code][name] = check_json_value(FIELD_BY_NAME[name], value)
             except FieldError as error:
-                problems.append((f"sections/{code}/{name}", error.message("en")))
+                problems.append((f"sections/{code}/{name}", error.message(lang)))
     if not problems:
         aware = _instant(sections["dates"]["aware_at"])
         for step in STEPS:
             for name, error in check_step(step, sections[step.code], now=now, aware_at=aware).items():
-                problems.append((f"sections/{step.code}/{name}", error.message("en")))
+                problems.append((f"sections/{step.code}/{name}", error.message(lang)))
     if doc.get("risk_facts") is not None:
         from notifier.risk.rules.facts import RiskFactsError, validate_facts
 

@@ -1,5 +1,6 @@
 """The risk assessment of a breach: the ENISA severity score, then the decisions of GDPR art. 33 (notify the CNIL)
-and art. 34 (tell the people), each with a sentence citing its source, in French and in English.
+and art. 34 (tell the people), each with a sentence citing its source: a French msgid of the catalog with its
+parameters, shown in French or English by ``Reason.text(lang)``.
 
 Method: ENISA, "Recommendations for a methodology of the assessment of severity of personal data breaches",
 working document v1.0, December 2013: SE = DPC x EI + CB. The rules added on top of the score, and why, are listed in
@@ -7,9 +8,11 @@ RULES and explained for a lawyer in docs/risk-method.md, with the 18 worked exam
 The DPO may override any verdict with a written justification; the application stores the override, not this module.
 """
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from notifier.breaches.rules import vocabulary
+from notifier.core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, translate
 from notifier.risk.rules.facts import (
     AVAILABILITY,
     CHOICES,
@@ -34,16 +37,14 @@ __all__ = [
     "validate_facts",
 ]
 
-LANGUAGES = ("fr", "en")
-
 # --- ENISA 2013: the three criteria -------------------------------------------------------------------------------
 
 DPC_CATEGORIES: Choices = {
     # ENISA 2013, "Data processing context", basic scores 1 to 4 (Annex 1).
-    "simple": ("Données simples", "Simple data"),
-    "behavioural": ("Données comportementales", "Behavioural data"),
-    "financial": ("Données financières", "Financial data"),
-    "sensitive": ("Données sensibles", "Sensitive data"),
+    "simple": N_("Données simples"),
+    "behavioural": N_("Données comportementales"),
+    "financial": N_("Données financières"),
+    "sensitive": N_("Données sensibles"),
 }
 DPC_BASE_SCORE = {"simple": 1, "behavioural": 2, "financial": 3, "sensitive": 4}
 
@@ -90,17 +91,17 @@ MALICIOUS_POINTS = 0.5
 
 SEVERITIES: Choices = {
     # ENISA 2013: SE < 2 low, 2 <= SE < 3 medium, 3 <= SE < 4 high, SE >= 4 very high.
-    "low": ("Faible", "Low"),
-    "medium": ("Moyenne", "Medium"),
-    "high": ("Élevée", "High"),
-    "very_high": ("Très élevée", "Very high"),
+    "low": N_("Faible"),
+    "medium": N_("Moyenne"),
+    "high": N_("Élevée"),
+    "very_high": N_("Très élevée"),
 }
 
 RISK_LEVELS: Choices = {
     # The three levels the GDPR decides on: art. 33(1) "unlikely to result in a risk", art. 34(1) "high risk".
-    "unlikely": ("Risque improbable", "Risk unlikely"),
-    "risk": ("Risque", "Risk"),
-    "high": ("Risque élevé", "High risk"),
+    "unlikely": N_("Risque improbable"),
+    "risk": N_("Risque"),
+    "high": N_("Risque élevé"),
 }
 RISK_LEVEL_OF_SEVERITY = {"low": "unlikely", "medium": "risk", "high": "high", "very_high": "high"}
 """ENISA 2013's reading of its levels: low, the people are not affected or meet a few inconveniences; medium,
@@ -120,71 +121,96 @@ VULNERABLE_CATEGORIES = ("minors", "vulnerable")
 
 @dataclass(frozen=True)
 class Rule:
-    label_fr: str
-    label_en: str
+    label: str
+    """French msgid."""
     source: str
 
 
 RULES: dict[str, Rule] = {
     "no_substantial_insight": Rule(
-        "DPC ramené à 1 : les données ne révèlent rien de substantiel", "DPC lowered to 1: the data reveal nothing "
-        "substantial", "ENISA 2013, Annex 1 (e.g. 'had general blood tests' scores 1 among sensitive data)"),
+        N_("DPC ramené à 1 : les données ne révèlent rien de substantiel"),
+        "ENISA 2013, Annex 1 (e.g. 'had general blood tests' scores 1 among sensitive data)"),
     "vulnerable_people": Rule(
-        "DPC +1 : mineurs ou personnes vulnérables", "DPC +1: minors or vulnerable people",
+        N_("DPC +1 : mineurs ou personnes vulnérables"),
         "EDPB Guidelines 9/2022, section IV.B 'special characteristics of the individual'; ENISA 2013, DPC "
         "contextual factors"),
     "large_volume": Rule(
-        "DPC +1 : plus de 5 000 personnes", "DPC +1: more than 5,000 people",
+        N_("DPC +1 : plus de 5 000 personnes"),
         "EDPB Guidelines 9/2022, section IV.B 'number of affected individuals'; ENISA 2013 (number of individuals, "
         "left out of the formula, to weigh afterwards); EDPB Guidelines 01/2021 case 11"),
     "dpo_adjustment": Rule(
-        "DPC ajusté par le DPO, avec sa justification", "DPC adjusted by the DPO, with a written reason",
+        N_("DPC ajusté par le DPO, avec sa justification"),
         "ENISA 2013, DPC contextual factors (volume, controller, individuals, invalidity, public availability)"),
     "confidentiality_unintelligible": Rule(
-        "Confidentialité neutralisée : données inintelligibles", "Confidentiality neutralised: unintelligible data",
+        N_("Confidentialité neutralisée : données inintelligibles"),
         "GDPR art. 34(3)(a); EDPB Guidelines 9/2022 (encrypted data, key not compromised); ENISA 2013 (EI is "
         "identification by whoever holds the data)"),
     "confidentiality_trusted_recipient": Rule(
-        "Confidentialité neutralisée : destinataire de confiance qui a supprimé les données",
-        "Confidentiality neutralised: trusted recipient who deleted the data",
+        N_("Confidentialité neutralisée : destinataire de confiance qui a supprimé les données"),
         "EDPB Guidelines 9/2022, section IV.B (a trusted recipient 'may eradicate the severity of the "
         "consequences'); EDPB Guidelines 01/2021 case 9"),
     "ei_negligible": Rule(
-        "EI négligeable : personne d'autre ne peut exploiter les données",
-        "EI negligible: nobody else can make use of the data",
+        N_("EI négligeable : personne d'autre ne peut exploiter les données"),
         "ENISA 2013, EI: identification by the party who has access to the data"),
     "prolonged_unavailability": Rule(
-        "Indisponibilité prolongée : au moins un risque", "Prolonged unavailability: at least a risk",
+        N_("Indisponibilité prolongée : au moins un risque"),
         "EDPB Guidelines 01/2021 case 2; EDPB Guidelines 9/2022 (availability breaches)"),
     "care_disrupted": Rule(
-        "Soins perturbés : risque élevé", "Care disrupted: high risk",
+        N_("Soins perturbés : risque élevé"),
         "EDPB Guidelines 01/2021 case 3; EDPB Guidelines 9/2022 (hospital example of an availability breach)"),
     "discovered_by_authority": Rule(
-        "Violation découverte par la CNIL : pas de notification", "Breach discovered by the CNIL: no notification",
+        N_("Violation découverte par la CNIL : pas de notification"),
         "Conseil d'État, 22 July 2022, n°449694; GDPR art. 33(5)"),
-    "art_34_3_b": Rule(EXCEPTIONS["34.3.b"][0], EXCEPTIONS["34.3.b"][1], "GDPR art. 34(3)(b)"),
-    "art_34_3_c": Rule(EXCEPTIONS["34.3.c"][0], EXCEPTIONS["34.3.c"][1], "GDPR art. 34(3)(c)"),
+    "art_34_3_b": Rule(EXCEPTIONS["34.3.b"], "GDPR art. 34(3)(b)"),
+    "art_34_3_c": Rule(EXCEPTIONS["34.3.c"], "GDPR art. 34(3)(c)"),
 }
 
 
 # --- the result ---------------------------------------------------------------------------------------------------
 
+Shown = str | int | float | Callable[[str], str]
+"""A reason's parameter: shown as is, or, for a function of the language, as what it returns for it (a label in
+that language, a number written the French or the English way)."""
+
+
 @dataclass(frozen=True)
 class Reason:
+    """One sentence of the verdict: a French msgid with ``%(name)s`` placeholders, translated when shown."""
+
     code: str
-    fr: str
-    en: str
+    message: str
+    params: tuple[tuple[str, Shown], ...] = ()
 
     def text(self, lang: str) -> str:
-        return self.fr if lang == "fr" else self.en
+        values = {name: value(lang) if callable(value) else value for name, value in self.params}
+        return translate(self.message, lang, **values)
+
+    def texts(self) -> dict[str, str]:
+        """The sentence in every language, as assessments store it (``reasons_i18n``)."""
+        return {lang: self.text(lang) for lang in LANGUAGES}
+
+
+@dataclass(frozen=True)
+class StoredReason:
+    """A reason read back from a stored assessment (``reasons_i18n``): its sentence in each language, as written
+    when it was assessed."""
+
+    code: str
+    sentences: Mapping[str, str]
+
+    def text(self, lang: str) -> str:
+        return self.sentences.get(lang) or self.sentences[SOURCE_LANGUAGE]
+
+    def texts(self) -> dict[str, str]:
+        return {lang: self.text(lang) for lang in LANGUAGES}
 
 
 @dataclass(frozen=True)
 class Adjustment:
     code: str
     points: int
-    label_fr: str
-    label_en: str
+    label: str
+    """French msgid."""
 
 
 @dataclass(frozen=True)
@@ -213,8 +239,8 @@ class CbTerm:
     code: str
     level: str
     points: float
-    label_fr: str
-    label_en: str
+    label: str
+    """French msgid."""
 
 
 @dataclass(frozen=True)
@@ -252,23 +278,27 @@ class Assessment:
             "public_communication_required": self.public_communication_required,
             "exceptions": list(self.exceptions),
             "reasons": [reason.text(lang) for reason in self.reasons],
-            "reasons_i18n": [{"code": r.code, "fr": r.fr, "en": r.en} for r in self.reasons],
+            "reasons_i18n": [{"code": r.code, **r.texts()} for r in self.reasons],
             "rules_applied": list(self.rules_applied),
             "parts": {
                 "dpc": {
                     "value": self.dpc.value, "base": self.dpc.base, "data_type": self.dpc.data_type,
                     "category": self.dpc.category, "capped": self.dpc.capped,
-                    "adjustments": [{"code": a.code, "points": a.points, "label_fr": a.label_fr,
-                                     "label_en": a.label_en} for a in self.dpc.adjustments],
+                    "adjustments": [{"code": a.code, "points": a.points, **_labels(a.label)}
+                                    for a in self.dpc.adjustments],
                 },
                 "ei": {"level": self.ei.level, "applied_level": self.ei.applied_level, "value": self.ei.value},
-                "cb": [{"code": t.code, "level": t.level, "points": t.points, "label_fr": t.label_fr,
-                        "label_en": t.label_en} for t in self.cb],
+                "cb": [{"code": t.code, "level": t.level, "points": t.points, **_labels(t.label)} for t in self.cb],
                 "dpc_x_ei": self.dpc.value * self.ei.value,
                 "cb_total": sum(t.points for t in self.cb),
             },
             "lang": lang,
         }
+
+
+def _labels(label: str) -> dict[str, str]:
+    """A label in every language, under the JSON keys of docs/risk-method.md (label_ + the language code)."""
+    return {f"label_{lang}": translate(label, lang) for lang in LANGUAGES}
 
 
 def severity_band(score: float) -> str:
@@ -292,6 +322,24 @@ def _count(value: int, lang: str) -> str:
     return text.replace(",", "\u202f") if lang == "fr" else text
 
 
+def _number(value: float) -> Callable[[str], str]:
+    return lambda lang: _n(value, lang)
+
+
+def _label(label: str, shape: Callable[[str], str] = str.lower) -> Callable[[str], str]:
+    """A label of a choice list, translated when the reason is shown, then shaped (lower case by default)."""
+    return lambda lang: shape(translate(label, lang))
+
+
+def _level(text: str) -> str:
+    """An ease-of-identification label without its explanation, in lower case ("Limitée : possible..." -> "limitée")."""
+    return text.split(":")[0].strip().lower()
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 class _Notes:
     """The reasons and rule codes of one assessment, in the order they were reached."""
 
@@ -299,12 +347,12 @@ class _Notes:
         self.reasons: list[Reason] = []
         self.rules: list[str] = []
 
-    def say(self, code: str, fr: str, en: str) -> None:
-        self.reasons.append(Reason(code, fr, en))
+    def say(self, code: str, message: str, **params: Shown) -> None:
+        self.reasons.append(Reason(code, message, tuple(params.items())))
 
-    def rule(self, code: str, fr: str, en: str) -> None:
+    def rule(self, code: str, message: str, **params: Shown) -> None:
         self.rules.append(code)
-        self.say(code, fr, en)
+        self.say(code, message, **params)
 
 
 # --- the assessment -----------------------------------------------------------------------------------------------
@@ -323,12 +371,11 @@ def assess(facts: RiskFacts, lang: str = "en") -> Assessment:
     risk_level = RISK_LEVEL_OF_SEVERITY[severity]
     notes.reasons.insert(0, Reason(
         "enisa_score",
-        f"Gravité ENISA (2013) : SE = DPC {dpc.value} × EI {_n(ei.value, 'fr')} + CB "
-        f"{_n(sum(t.points for t in cb), 'fr')} = {_n(score, 'fr')}, niveau "
-        f"« {SEVERITIES[severity][0].lower()} », lu comme « {RISK_LEVELS[risk_level][0].lower()} ».",
-        f"ENISA (2013) severity: SE = DPC {dpc.value} × EI {_n(ei.value, 'en')} + CB "
-        f"{_n(sum(t.points for t in cb), 'en')} = {_n(score, 'en')}, level '{SEVERITIES[severity][1].lower()}', "
-        f"read as '{RISK_LEVELS[risk_level][1].lower()}'.",
+        N_("Gravité ENISA (2013)\u00a0: SE = DPC %(dpc)s × EI %(ei)s + CB %(cb)s = %(score)s, niveau "
+           "«\u00a0%(severity)s\u00a0», lu comme «\u00a0%(risk)s\u00a0»."),
+        (("dpc", dpc.value), ("ei", _number(ei.value)), ("cb", _number(sum(t.points for t in cb))),
+         ("score", _number(score)), ("severity", _label(SEVERITIES[severity])),
+         ("risk", _label(RISK_LEVELS[risk_level]))),
     ))
 
     risk_level = _apply_floors(facts, risk_level, notes)
@@ -351,89 +398,75 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
     base = DPC_BASE_SCORE[category]
     notes.say(
         "dpc_base",
-        f"DPC {base} : la donnée la plus sensible est « {DATA_TYPES[data_type][0]} » "
-        f"({DPC_CATEGORIES[category][0].lower()}, ENISA 2013, annexe 1).",
-        f"DPC {base}: the most sensitive data type is '{DATA_TYPES[data_type][1]}' "
-        f"({DPC_CATEGORIES[category][1].lower()}, ENISA 2013, Annex 1).",
+        N_("DPC %(base)s\u00a0: la donnée la plus sensible est «\u00a0%(data_type)s\u00a0» (%(category)s, ENISA "
+           "2013, annexe 1)."),
+        base=base, data_type=_label(DATA_TYPES[data_type], str), category=_label(DPC_CATEGORIES[category]),
     )
     adjustments: list[Adjustment] = []
     value = base
     if facts.no_substantial_insight and base > 1:
-        adjustments.append(Adjustment("no_substantial_insight", 1 - base, *_rule_labels("no_substantial_insight")))
+        adjustments.append(Adjustment("no_substantial_insight", 1 - base, RULES["no_substantial_insight"].label))
         value = 1
         notes.rule(
             "no_substantial_insight",
-            "DPC ramené à 1 : les données ne révèlent rien de substantiel sur leur catégorie (ENISA 2013, annexe 1 : "
-            "« a fait une prise de sang de routine » vaut 1 parmi les données de santé).",
-            "DPC lowered to 1: the data reveal nothing substantial about their category (ENISA 2013, Annex 1: "
-            "'had general blood tests' scores 1 among health data).",
+            N_("DPC ramené à 1 : les données ne révèlent rien de substantiel sur leur catégorie (ENISA 2013, annexe "
+               "1 : "
+            "« a fait une prise de sang de routine » vaut 1 parmi les données de santé)."),
         )
     vulnerable = [code for code in VULNERABLE_CATEGORIES if code in facts.people_categories]
     if vulnerable:
-        adjustments.append(Adjustment("vulnerable_people", 1, *_rule_labels("vulnerable_people")))
+        adjustments.append(Adjustment("vulnerable_people", 1, RULES["vulnerable_people"].label))
         value += 1
-        names_fr = ", ".join(PEOPLE_CATEGORIES[c][0].lower() for c in vulnerable)
-        names_en = ", ".join(PEOPLE_CATEGORIES[c][1].lower() for c in vulnerable)
         notes.rule(
             "vulnerable_people",
-            f"DPC +1 : la violation touche des personnes vulnérables ({names_fr}) ; lignes directrices 9/2022 du "
-            "CEPD, section IV.B, « caractéristiques particulières de la personne ».",
-            f"DPC +1: the breach affects vulnerable people ({names_en}); EDPB Guidelines 9/2022, section IV.B, "
-            "'special characteristics of the individual'.",
+            N_("DPC +1\u00a0: la violation touche des personnes vulnérables (%(names)s)\u00a0; lignes directrices "
+               "9/2022 du CEPD, section IV.B, «\u00a0caractéristiques particulières de la personne\u00a0»."),
+            names=lambda lang: ", ".join(translate(PEOPLE_CATEGORIES[c], lang).lower() for c in vulnerable),
         )
     if vocabulary.people_count_band(facts.people_count) == LARGE_VOLUME_BAND:
-        adjustments.append(Adjustment("large_volume", 1, *_rule_labels("large_volume")))
+        adjustments.append(Adjustment("large_volume", 1, RULES["large_volume"].label))
         value += 1
         notes.rule(
             "large_volume",
-            f"DPC +1 : {_count(facts.people_count, 'fr')} personnes, au-delà de 5 000 (tranche la plus haute du "
-            "formulaire de la CNIL) ; lignes directrices 9/2022 du CEPD, section IV.B, « nombre de personnes "
-            "concernées » ; lignes directrices 01/2021, cas 11.",
-            f"DPC +1: {_count(facts.people_count, 'en')} people, more than 5,000 (the CNIL form's highest band); "
-            "EDPB Guidelines 9/2022, section IV.B, 'number of affected individuals'; EDPB Guidelines 01/2021, "
-            "case 11.",
+            N_("DPC +1\u00a0: %(count)s personnes, au-delà de 5 000 (tranche la plus haute du formulaire de la "
+               "CNIL)\u00a0; lignes directrices 9/2022 du CEPD, section IV.B, «\u00a0nombre de personnes "
+               "concernées\u00a0»\u00a0; lignes directrices 01/2021, cas 11."),
+            count=lambda lang: _count(facts.people_count, lang),
         )
     if facts.dpc_adjustment:
-        adjustments.append(Adjustment("dpo_adjustment", facts.dpc_adjustment, *_rule_labels("dpo_adjustment")))
+        adjustments.append(Adjustment("dpo_adjustment", facts.dpc_adjustment, RULES["dpo_adjustment"].label))
         value += facts.dpc_adjustment
         notes.rule(
             "dpo_adjustment",
-            f"DPC {facts.dpc_adjustment:+d} par le délégué à la protection des données (facteurs de contexte, "
-            f"ENISA 2013) : {facts.dpc_adjustment_reason}",
-            f"DPC {facts.dpc_adjustment:+d} by the data protection officer (context factors, ENISA 2013): "
-            f"{facts.dpc_adjustment_reason}",
+            N_("DPC %(points)s par le délégué à la protection des données (facteurs de contexte, ENISA "
+               "2013)\u00a0: %(reason)s"),
+            points=f"{facts.dpc_adjustment:+d}", reason=facts.dpc_adjustment_reason,
         )
     capped = not 1 <= value <= 4
     if capped:
         value = min(4, max(1, value))
         notes.say(
             "dpc_capped",
-            f"Le DPC reste dans l'échelle de 1 à 4 de la méthode ENISA : {value}.",
-            f"The DPC stays within the ENISA scale of 1 to 4: {value}.",
+            N_("Le DPC reste dans l'échelle de 1 à 4 de la méthode ENISA\u00a0: %(value)s."),
+            value=value,
         )
     if "credentials" in facts.data_types:
         notes.say(
             "credentials",
-            "Identifiants : la méthode ENISA les classe dans la catégorie des données auxquelles ils donnent accès ; "
-            "ajoutez ces données aux types de données si ce n'est pas fait.",
-            "Credentials: the ENISA method scores them in the category of the data they give access to; add that "
-            "data to the data types if it is not listed.",
+            N_("Identifiants : la méthode ENISA les classe dans la catégorie des données auxquelles ils donnent "
+               "accès ; "
+            "ajoutez ces données aux types de données si ce n'est pas fait."),
         )
     if "patients" in facts.people_categories and category != "sensitive":
         notes.say(
             "patients_health",
-            "Les données recueillies lors de l'inscription ou de la prise en charge en vue de soins sont des données "
+            N_("Les données recueillies lors de l'inscription ou de la prise en charge en vue de soins sont des "
+               "données "
             "de santé (RGPD, considérant 35) : si ces données de patients en proviennent, ajoutez « données de "
-            "santé ».",
-            "Data collected when registering for or receiving care are health data (GDPR recital 35): if these "
-            "patients' data come from their care, add 'health data'.",
+            "santé »."),
         )
     return DpcPart(value=value, base=base, data_type=data_type, category=category, adjustments=tuple(adjustments),
                    capped=capped)
-
-
-def _rule_labels(code: str) -> tuple[str, str]:
-    return RULES[code].label_fr, RULES[code].label_en
 
 
 def _confidentiality_neutralised_by(facts: RiskFacts) -> str | None:
@@ -461,20 +494,16 @@ def _ease_of_identification(facts: RiskFacts, neutralised_by: str | None, notes:
         applied = "negligible"
         notes.rule(
             "ei_negligible",
-            f"EI négligeable (0,25) au lieu de « {IDENTIFIABILITY[facts.identifiability][0].split(' :')[0].lower()} » :"
-            " les données sont inexploitables par quiconque les détient hors de l'établissement, qui n'a rien perdu "
-            "d'autre (ENISA 2013 : l'EI mesure l'identification par celui qui accède aux données).",
-            f"EI negligible (0.25) instead of '{IDENTIFIABILITY[facts.identifiability][1].split(':')[0].lower()}': "
-            "whoever holds the data outside the establishment cannot use them, and the establishment lost nothing "
-            "else (ENISA 2013: EI measures identification by the party who has access to the data).",
+            N_("EI négligeable (0,25) au lieu de «\u00a0%(level)s\u00a0»\u00a0: les données sont inexploitables "
+               "par quiconque les détient hors de l'établissement, qui n'a rien perdu d'autre (ENISA 2013\u00a0: "
+               "l'EI mesure l'identification par celui qui accède aux données)."),
+            level=_label(IDENTIFIABILITY[facts.identifiability], _level),
         )
     else:
         notes.say(
             "ei",
-            f"EI {_n(EI_SCORE[applied], 'fr')} : facilité d'identification "
-            f"« {IDENTIFIABILITY[applied][0].split(' :')[0].lower()} » (ENISA 2013, annexe 2).",
-            f"EI {_n(EI_SCORE[applied], 'en')}: ease of identification "
-            f"'{IDENTIFIABILITY[applied][1].split(':')[0].lower()}' (ENISA 2013, Annex 2).",
+            N_("EI %(value)s\u00a0: facilité d'identification «\u00a0%(level)s\u00a0» (ENISA 2013, annexe 2)."),
+            value=_number(EI_SCORE[applied]), level=_label(IDENTIFIABILITY[applied], _level),
         )
     return EiPart(level=facts.identifiability, applied_level=applied, value=EI_SCORE[applied])
 
@@ -483,56 +512,47 @@ def _circumstances(facts: RiskFacts, neutralised_by: str | None, notes: _Notes) 
     """ENISA 2013, CB: loss of confidentiality, integrity, availability and malicious intent, added."""
     confidentiality_points = CONFIDENTIALITY_POINTS[facts.confidentiality]
     if neutralised_by and facts.confidentiality != "none":
-        stated_fr = _n(confidentiality_points, "fr")
-        stated_en = _n(confidentiality_points, "en")
+        stated = _number(confidentiality_points)
         confidentiality_points = 0.0
         if neutralised_by == "unintelligible":
             notes.rule(
                 "confidentiality_unintelligible",
-                f"Confidentialité : les données étaient inintelligibles pour qui n'est pas autorisé (chiffrement ou "
-                f"hachage à l'état de l'art, clé ou sel non compromis, art. 34(3)(a) du RGPD) ; la circonstance "
-                f"compte 0 au lieu de {stated_fr}.",
-                f"Confidentiality: the data were unintelligible to anyone not authorised (state-of-the-art "
-                f"encryption or hashing, key or salt not compromised, GDPR art. 34(3)(a)); the circumstance counts 0 "
-                f"instead of {stated_en}.",
+                N_("Confidentialité\u00a0: les données étaient inintelligibles pour qui n'est pas autorisé "
+                   "(chiffrement ou hachage à l'état de l'art, clé ou sel non compromis, art. 34(3)(a) du "
+                   "RGPD)\u00a0; la circonstance compte 0 au lieu de %(stated)s."),
+                stated=stated,
             )
         else:
             notes.rule(
                 "confidentiality_trusted_recipient",
-                f"Confidentialité : le destinataire, connu, tenu à la confidentialité, a confirmé la suppression "
-                f"(lignes directrices 9/2022 du CEPD, section IV.B ; lignes directrices 01/2021, cas 9) ; la "
-                f"circonstance compte 0 au lieu de {stated_fr}.",
-                f"Confidentiality: the recipient, known and bound by confidentiality, confirmed the deletion (EDPB "
-                f"Guidelines 9/2022, section IV.B; EDPB Guidelines 01/2021, case 9); the circumstance counts 0 "
-                f"instead of {stated_en}.",
+                N_("Confidentialité\u00a0: le destinataire, connu, tenu à la confidentialité, a confirmé la "
+                   "suppression (lignes directrices 9/2022 du CEPD, section IV.B\u00a0; lignes directrices "
+                   "01/2021, cas 9)\u00a0; la circonstance compte 0 au lieu de %(stated)s."),
+                stated=stated,
             )
     if facts.recipient_trusted and facts.confidentiality == "unknown_recipients":
         notes.say(
             "trusted_recipient_not_applicable",
-            "Un destinataire de confiance ne répond pas d'un nombre inconnu de destinataires : la confidentialité "
-            "reste comptée.",
-            "A trusted recipient cannot answer for an unknown number of recipients: the loss of confidentiality "
-            "still counts.",
+            N_("Un destinataire de confiance ne répond pas d'un nombre inconnu de destinataires : la confidentialité "
+            "reste comptée."),
         )
     terms = [
         CbTerm("confidentiality", facts.confidentiality, confidentiality_points,
-               *CONFIDENTIALITY[facts.confidentiality]),
-        CbTerm("integrity", facts.integrity, INTEGRITY_POINTS[facts.integrity], *INTEGRITY[facts.integrity]),
+               CONFIDENTIALITY[facts.confidentiality]),
+        CbTerm("integrity", facts.integrity, INTEGRITY_POINTS[facts.integrity], INTEGRITY[facts.integrity]),
         CbTerm("availability", facts.availability, AVAILABILITY_POINTS[facts.availability],
-               *AVAILABILITY[facts.availability]),
+               AVAILABILITY[facts.availability]),
     ]
     if facts.malicious:
-        terms.append(CbTerm("malicious", "yes", MALICIOUS_POINTS, "Intention malveillante", "Malicious intent"))
+        terms.append(CbTerm("malicious", "yes", MALICIOUS_POINTS, N_("Intention malveillante")))
     counted = [t for t in terms if t.points]
-    notes.say(
-        "cb",
-        "CB " + _n(sum(t.points for t in terms), "fr") + (
-            " : " + ", ".join(f"{t.label_fr[0].lower()}{t.label_fr[1:]} +{_n(t.points, 'fr')}" for t in counted)
-            if counted else " : aucune circonstance aggravante") + " (ENISA 2013).",
-        "CB " + _n(sum(t.points for t in terms), "en") + (
-            ": " + ", ".join(f"{t.label_en[0].lower()}{t.label_en[1:]} +{_n(t.points, 'en')}" for t in counted)
-            if counted else ": no aggravating circumstance") + " (ENISA 2013).",
-    )
+    total = _number(sum(t.points for t in terms))
+    if counted:
+        notes.say("cb", N_("CB %(total)s\u00a0: %(terms)s (ENISA 2013)."),
+                  total=total, terms=lambda lang: ", ".join(
+                      f"{_lower_first(translate(t.label, lang))} +{_n(t.points, lang)}" for t in counted))
+    else:
+        notes.say("cb", N_("CB %(total)s\u00a0: aucune circonstance aggravante (ENISA 2013)."), total=total)
     return tuple(terms)
 
 
@@ -560,28 +580,27 @@ def _apply_floors(facts: RiskFacts, risk_level: str, notes: _Notes) -> str:
     if hours >= PROLONGED_UNAVAILABILITY_HOURS:
         risk_level = _raise_to(risk_level, "risk")
         if facts.availability == "permanent":
-            how_fr, how_en = "définitivement", "permanently"
+            how = _label(N_("définitivement"), str)
         elif hours == float("inf"):
-            how_fr, how_en = "pour une durée inconnue", "for an unknown time"
+            how = _label(N_("pour une durée inconnue"), str)
         else:
-            how_fr, how_en = f"pendant {_n(hours, 'fr')} h", f"for {_n(hours, 'en')} h"
+            how = lambda lang: translate(N_("pendant %(hours)s h"), lang,  # noqa: E731
+                                         hours=_n(hours, lang))
         notes.rule(
             "prolonged_unavailability",
-            f"Les données ont été indisponibles {how_fr}, au-delà de 24 h : une perte de disponibilité prolongée "
-            "présente un risque même sans divulgation (lignes directrices 01/2021 du CEPD, cas 2 ; lignes "
-            "directrices 9/2022) ; au moins un risque.",
-            f"The data were unavailable {how_en}, beyond 24 h: a prolonged loss of availability is a risk even "
-            "without disclosure (EDPB Guidelines 01/2021, case 2; EDPB Guidelines 9/2022); at least a risk.",
+            N_("Les données ont été indisponibles %(how)s, au-delà de 24 h\u00a0: une perte de disponibilité "
+               "prolongée présente un risque même sans divulgation (lignes directrices 01/2021 du CEPD, cas "
+               "2\u00a0; lignes directrices 9/2022)\u00a0; au moins un risque."),
+            how=how,
         )
     if facts.care_disrupted:
         risk_level = _raise_to(risk_level, "high")
         notes.rule(
             "care_disrupted",
-            "Des soins ont été annulés, reportés ou dégradés : l'indisponibilité des données médicales met en jeu la "
+            N_("Des soins ont été annulés, reportés ou dégradés : l'indisponibilité des données médicales met en jeu "
+               "la "
             "santé des patients, un risque élevé (lignes directrices 01/2021 du CEPD, cas 3 ; lignes directrices "
-            "9/2022, exemple de l'hôpital).",
-            "Care was cancelled, postponed or degraded: medical data out of reach endangers the patients' health, a "
-            "high risk (EDPB Guidelines 01/2021, case 3; EDPB Guidelines 9/2022, hospital example).",
+            "9/2022, exemple de l'hôpital)."),
         )
     return risk_level
 
@@ -590,35 +609,27 @@ def _notification(facts: RiskFacts, risk_level: str, notes: _Notes) -> bool:
     """GDPR art. 33(1): notify unless the breach is unlikely to result in a risk; art. 33(5): always register."""
     notes.say(
         "register",
-        "Toute violation est consignée dans le registre interne, notifiée ou non (art. 33(5) du RGPD).",
-        "Every breach is recorded in the internal register, notified or not (GDPR art. 33(5)).",
+        N_("Toute violation est consignée dans le registre interne, notifiée ou non (art. 33(5) du RGPD)."),
     )
     if risk_level == "unlikely":
         notes.say(
             "no_notification",
-            "La violation n'est pas susceptible d'engendrer un risque pour les droits et libertés des personnes : "
-            "pas de notification à la CNIL (art. 33(1) du RGPD).",
-            "The breach is unlikely to result in a risk to people's rights and freedoms: no notification to the "
-            "CNIL (GDPR art. 33(1)).",
+            N_("La violation n'est pas susceptible d'engendrer un risque pour les droits et libertés des personnes : "
+            "pas de notification à la CNIL (art. 33(1) du RGPD)."),
         )
         return False
     if facts.discovered_by_authority:
         notes.rule(
             "discovered_by_authority",
-            "La CNIL a elle-même découvert la violation et l'a signalée à l'établissement : la notification de "
+            N_("La CNIL a elle-même découvert la violation et l'a signalée à l'établissement : la notification de "
             "l'article 33 n'est pas due (Conseil d'État, 22 juillet 2022, n° 449694) ; la violation reste inscrite "
-            "au registre (art. 33(5)).",
-            "The CNIL itself discovered the breach and reported it to the establishment: the art. 33 notification "
-            "is not owed (Conseil d'État, 22 July 2022, n°449694); the breach is still recorded in the register "
-            "(art. 33(5)).",
+            "au registre (art. 33(5))."),
         )
         return False
     notes.say(
         "notify_authority",
-        "La violation est susceptible d'engendrer un risque pour les droits et libertés des personnes : la notifier "
-        "à la CNIL dans les 72 heures après en avoir pris connaissance (art. 33(1) du RGPD).",
-        "The breach is likely to result in a risk to people's rights and freedoms: notify the CNIL within 72 hours "
-        "of becoming aware of it (GDPR art. 33(1)).",
+        N_("La violation est susceptible d'engendrer un risque pour les droits et libertés des personnes : la notifier "
+        "à la CNIL dans les 72 heures après en avoir pris connaissance (art. 33(1) du RGPD)."),
     )
     return True
 
@@ -641,43 +652,35 @@ def _communication(facts: RiskFacts, risk_level: str, exceptions: tuple[str, ...
     if risk_level != "high":
         notes.say(
             "no_communication",
-            "Le risque n'est pas élevé : l'information individuelle des personnes n'est pas obligatoire "
-            "(art. 34(1) du RGPD) ; elle reste possible.",
-            "The risk is not high: telling each person is not required (GDPR art. 34(1)); it remains possible.",
+            N_("Le risque n'est pas élevé : l'information individuelle des personnes n'est pas obligatoire "
+            "(art. 34(1) du RGPD) ; elle reste possible."),
         )
         return False, False
     if facts.risk_neutralised:
         notes.rule(
             "art_34_3_b",
-            "Risque élevé, mais les mesures prises ensuite rendent sa réalisation improbable : l'information des "
-            "personnes n'est pas requise (art. 34(3)(b) du RGPD) ; la CNIL peut en juger autrement (art. 34(4)).",
-            "High risk, but the measures taken since make it no longer likely to materialise: telling the people is "
-            "not required (GDPR art. 34(3)(b)); the CNIL may decide otherwise (art. 34(4)).",
+            N_("Risque élevé, mais les mesures prises ensuite rendent sa réalisation improbable : l'information des "
+            "personnes n'est pas requise (art. 34(3)(b) du RGPD) ; la CNIL peut en juger autrement (art. 34(4))."),
         )
         return False, False
     if facts.disproportionate_effort:
         notes.rule(
             "art_34_3_c",
-            "Risque élevé, mais informer chaque personne exigerait des efforts disproportionnés : une communication "
-            "publique, ou une mesure aussi efficace, remplace les courriers individuels (art. 34(3)(c) du RGPD).",
-            "High risk, but telling each person would involve disproportionate effort: a public communication, or "
-            "an equally effective measure, replaces the individual letters (GDPR art. 34(3)(c)).",
+            N_("Risque élevé, mais informer chaque personne exigerait des efforts disproportionnés : une communication "
+            "publique, ou une mesure aussi efficace, remplace les courriers individuels (art. 34(3)(c) du RGPD)."),
         )
         return False, True
     if "34.3.a" in exceptions:
         # Encryption already took the confidentiality out of the score: what is still high comes from elsewhere.
         notes.say(
             "art_34_3_a_not_enough",
-            "L'exception de l'art. 34(3)(a) ne couvre que la confidentialité : le risque élevé qui subsiste vient de "
-            "l'intégrité, de la disponibilité ou des soins.",
-            "The art. 34(3)(a) exception only covers confidentiality: the high risk that remains comes from "
-            "integrity, availability or care.",
+            N_("L'exception de l'art. 34(3)(a) ne couvre que la confidentialité : le risque élevé qui subsiste vient "
+               "de "
+            "l'intégrité, de la disponibilité ou des soins."),
         )
     notes.say(
         "inform_subjects",
-        "Risque élevé : informer chaque personne dans les meilleurs délais (art. 34(1) du RGPD), en termes clairs "
-        "et simples, avec le contenu de l'art. 34(2).",
-        "High risk: tell each person without undue delay (GDPR art. 34(1)), in clear and plain language, with the "
-        "content of art. 34(2).",
+        N_("Risque élevé : informer chaque personne dans les meilleurs délais (art. 34(1) du RGPD), en termes clairs "
+        "et simples, avec le contenu de l'art. 34(2)."),
     )
     return True, False

@@ -10,6 +10,7 @@ from typing import Any
 
 from notifier.breaches.rules import vocabulary
 from notifier.breaches.rules.vocabulary import Choices
+from notifier.core.i18n import N_, translate
 
 # The data types of the facts document: the CNIL form's data categories plus the three kinds of data the ENISA
 # method scores apart (credentials, means of payment, behavioural data). Most sensitive last within each group.
@@ -18,11 +19,11 @@ DATA_TYPES: Choices = {
     "civil_status": _CNIL["civil_status"],
     "contact": _CNIL["contact"],
     "identification": _CNIL["identification"],
-    "credentials": ("Identifiants et mots de passe", "Credentials (logins, passwords)"),
-    "behavioural": ("Données comportementales (habitudes, préférences)", "Behavioural data (habits, preferences)"),
+    "credentials": N_("Identifiants et mots de passe"),
+    "behavioural": N_("Données comportementales (habitudes, préférences)"),
     "location": _CNIL["location"],
     "financial": _CNIL["financial"],
-    "payment": ("Moyens de paiement (carte bancaire, RIB)", "Means of payment (card, bank details)"),
+    "payment": N_("Moyens de paiement (carte bancaire, RIB)"),
     "official_documents": _CNIL["official_documents"],
     "nir": _CNIL["nir"],
     "offences": _CNIL["offences"],
@@ -38,42 +39,34 @@ DATA_TYPES: Choices = {
 
 IDENTIFIABILITY: Choices = {
     # ENISA 2013, "Ease of identification", Annex 2.
-    "negligible": ("Négligeable : très difficile de relier les données à une personne",
-                   "Negligible: extremely difficult to match the data to a person"),
-    "limited": ("Limitée : possible, mais avec difficulté", "Limited: possible but with difficulty"),
-    "significant": ("Importante : relativement facile", "Significant: relatively easy"),
-    "maximum": ("Maximale : identification directe (nom et date de naissance ou adresse)",
-                "Maximum: direct identification (name with birth date or address)"),
+    "negligible": N_("Négligeable : très difficile de relier les données à une personne"),
+    "limited": N_("Limitée : possible, mais avec difficulté"),
+    "significant": N_("Importante : relativement facile"),
+    "maximum": N_("Maximale : identification directe (nom et date de naissance ou adresse)"),
 }
 
 CONFIDENTIALITY: Choices = {
     # ENISA 2013, "Circumstances of breach", loss of confidentiality.
-    "none": ("Aucune perte de confidentialité", "No loss of confidentiality"),
-    "exposed": ("Données exposées, sans preuve d'utilisation illicite",
-                "Data exposed, no evidence of unlawful processing"),
-    "known_recipients": ("Données communiquées à des destinataires connus",
-                         "Data disclosed to a known number of recipients"),
-    "unknown_recipients": ("Données communiquées à un nombre inconnu de destinataires (ou publiées)",
-                           "Data disclosed to an unknown number of recipients (or published)"),
+    "none": N_("Aucune perte de confidentialité"),
+    "exposed": N_("Données exposées, sans preuve d'utilisation illicite"),
+    "known_recipients": N_("Données communiquées à des destinataires connus"),
+    "unknown_recipients": N_("Données communiquées à un nombre inconnu de destinataires (ou publiées)"),
 }
 
 INTEGRITY: Choices = {
     # ENISA 2013, "Circumstances of breach", loss of integrity.
-    "none": ("Aucune perte d'intégrité", "No loss of integrity"),
-    "altered_no_misuse": ("Données modifiées, sans preuve d'utilisation illicite",
-                          "Data altered, no evidence of unlawful use"),
-    "recoverable": ("Données modifiées et peut-être utilisées, mais récupérables",
-                    "Data altered and possibly misused, but recoverable"),
-    "not_recoverable": ("Données modifiées et peut-être utilisées, non récupérables",
-                        "Data altered and possibly misused, not recoverable"),
+    "none": N_("Aucune perte d'intégrité"),
+    "altered_no_misuse": N_("Données modifiées, sans preuve d'utilisation illicite"),
+    "recoverable": N_("Données modifiées et peut-être utilisées, mais récupérables"),
+    "not_recoverable": N_("Données modifiées et peut-être utilisées, non récupérables"),
 }
 
 AVAILABILITY: Choices = {
     # ENISA 2013, "Circumstances of breach", loss of availability.
-    "none": ("Aucune perte de disponibilité", "No loss of availability"),
-    "recovered_easily": ("Données rétablies sans difficulté", "Data recovered without difficulty"),
-    "temporary": ("Indisponibilité temporaire", "Temporary unavailability"),
-    "permanent": ("Perte définitive (données non récupérables)", "Permanent loss (data cannot be recovered)"),
+    "none": N_("Aucune perte de disponibilité"),
+    "recovered_easily": N_("Données rétablies sans difficulté"),
+    "temporary": N_("Indisponibilité temporaire"),
+    "permanent": N_("Perte définitive (données non récupérables)"),
 }
 
 PEOPLE_CATEGORIES: Choices = {
@@ -193,7 +186,7 @@ def facts_to_document(facts: RiskFacts) -> dict[str, Any]:
     }
 
 
-def _type_name(value: Any) -> str:
+def _json_type(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -209,27 +202,42 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def validate_facts(doc: Any) -> RiskFacts:
-    """Check a facts document and return its facts, or raise RiskFactsError listing every problem."""
+TYPE_NAMES = {"null": N_("null"), "boolean": N_("un booléen"), "number": N_("un nombre"), "string": N_("une chaîne"),
+              "list": N_("une liste"), "object": N_("un objet")}
+
+
+def validate_facts(doc: Any, lang: str = "en") -> RiskFacts:
+    """Check a facts document and return its facts, or raise RiskFactsError listing every problem, its messages
+    in ``lang``."""
+
+    def _type_name(value: Any) -> str:
+        name = _json_type(value)
+        return translate(TYPE_NAMES[name], lang) if name in TYPE_NAMES else name
+
+    def say(message: str, **params: Any) -> str:
+        return translate(message, lang, **params)
+
     if not isinstance(doc, dict):
-        raise RiskFactsError([("(document)", f"must be a JSON object, not {_type_name(doc)}")])
+        raise RiskFactsError([("(document)", say(N_("doit être un objet JSON, pas %(type)s"), type=_type_name(doc)))])
     problems: list[tuple[str, str]] = []
 
     for key in doc:
         if key not in REQUIRED_FIELDS and key not in OPTIONAL_FIELDS and not str(key).startswith(EXTENSION_PREFIX):
-            problems.append((str(key), f"unknown field (custom fields must start with '{EXTENSION_PREFIX}')"))
+            problems.append((str(key), say(N_("champ inconnu (un champ propre doit commencer par "
+                                              "«\u00a0%(prefix)s\u00a0»)"), prefix=EXTENSION_PREFIX)))
     for key in REQUIRED_FIELDS:
         if key not in doc:
-            problems.append((key, "required field missing"))
+            problems.append((key, say(N_("champ obligatoire absent"))))
 
     def choice(key: str) -> str:
         value = doc.get(key)
         if key not in doc:
             return ""
         if not isinstance(value, str):
-            problems.append((key, f"must be a string, not {_type_name(value)}"))
+            problems.append((key, say(N_("doit être une chaîne, pas %(type)s"), type=_type_name(value))))
         elif value not in CHOICES[key]:
-            problems.append((key, f"unknown code {value!r} (one of: {', '.join(CHOICES[key])})"))
+            problems.append((key, say(N_("code inconnu %(code)s (au choix\u00a0: %(codes)s)"), code=repr(value),
+                                      codes=', '.join(CHOICES[key]))))
         return value if isinstance(value, str) else ""
 
     def code_list(key: str) -> tuple[str, ...]:
@@ -237,14 +245,15 @@ def validate_facts(doc: Any) -> RiskFacts:
         if key not in doc:
             return ()
         if not isinstance(value, list):
-            problems.append((key, f"must be a list, not {_type_name(value)}"))
+            problems.append((key, say(N_("doit être une liste, pas %(type)s"), type=_type_name(value))))
             return ()
         codes: list[str] = []
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                problems.append((f"{key}[{index}]", f"must be a string, not {_type_name(item)}"))
+                problems.append((f"{key}[{index}]", say(N_("doit être une chaîne, pas %(type)s"),
+                                                        type=_type_name(item))))
             elif item not in CHOICES[key]:
-                problems.append((f"{key}[{index}]", f"unknown code {item!r}"))
+                problems.append((f"{key}[{index}]", say(N_("code inconnu %(code)s"), code=repr(item))))
             elif item not in codes:
                 codes.append(item)
         return tuple(codes)
@@ -252,13 +261,13 @@ def validate_facts(doc: Any) -> RiskFacts:
     def boolean(key: str) -> bool:
         value = doc.get(key, False)
         if not isinstance(value, bool):
-            problems.append((key, f"must be true or false, not {_type_name(value)}"))
+            problems.append((key, say(N_("doit valoir true ou false, pas %(type)s"), type=_type_name(value))))
             return False
         return value
 
     data_types = code_list("data_types")
     if "data_types" in doc and isinstance(doc["data_types"], list) and not doc["data_types"]:
-        problems.append(("data_types", "must list at least one data type"))
+        problems.append(("data_types", say(N_("doit citer au moins un type de données"))))
     identifiability = choice("identifiability")
     confidentiality = choice("confidentiality")
     integrity = choice("integrity")
@@ -268,34 +277,38 @@ def validate_facts(doc: Any) -> RiskFacts:
 
     people_count = doc.get("people_count", 0)
     if isinstance(people_count, bool) or not isinstance(people_count, int):
-        problems.append(("people_count", f"must be a whole number, not {_type_name(people_count)}"))
+        problems.append(("people_count", say(N_("doit être un nombre entier, pas %(type)s"),
+                                             type=_type_name(people_count))))
         people_count = 0
     elif people_count < 0:
-        problems.append(("people_count", "must not be negative"))
+        problems.append(("people_count", say(N_("ne doit pas être négatif"))))
 
     hours = doc.get("availability_hours")
     if hours is not None:
         if isinstance(hours, bool) or not isinstance(hours, int | float):
-            problems.append(("availability_hours", f"must be a number of hours or null, not {_type_name(hours)}"))
+            problems.append(("availability_hours", say(N_("doit être un nombre d'heures ou null, pas %(type)s"),
+                                                       type=_type_name(hours))))
             hours = None
         elif not math.isfinite(hours) or hours < 0:
-            problems.append(("availability_hours", "must be a finite number of hours, zero or more"))
+            problems.append(("availability_hours", say(N_("doit être un nombre d'heures fini, positif ou nul"))))
             hours = None
         else:
             hours = float(hours)
 
     adjustment = doc.get("dpc_adjustment", 0)
     if isinstance(adjustment, bool) or not isinstance(adjustment, int) or adjustment not in (-1, 0, 1):
-        problems.append(("dpc_adjustment", f"must be -1, 0 or 1, not {adjustment!r}"))
+        problems.append(("dpc_adjustment", say(N_("doit valoir -1, 0 ou 1, pas %(value)s"), value=repr(adjustment))))
         adjustment = 0
     reason = doc.get("dpc_adjustment_reason", "")
     if reason is None:
         reason = ""
     if not isinstance(reason, str):
-        problems.append(("dpc_adjustment_reason", f"must be a string, not {_type_name(reason)}"))
+        problems.append(("dpc_adjustment_reason", say(N_("doit être une chaîne, pas %(type)s"),
+                                                      type=_type_name(reason))))
         reason = ""
     elif adjustment != 0 and not reason.strip():
-        problems.append(("dpc_adjustment_reason", "required when dpc_adjustment is not 0: say why, in writing"))
+        problems.append(("dpc_adjustment_reason", say(N_("obligatoire quand dpc_adjustment n'est pas 0\u00a0: dites "
+                                                         "pourquoi, par écrit"))))
 
     if problems:
         raise RiskFactsError(problems)
