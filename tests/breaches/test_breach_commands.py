@@ -8,6 +8,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests read the English messages (NOTIFIER_LANG=en); French is the default (tests/core/test_i18n.py)."""
+    monkeypatch.setenv("NOTIFIER_LANG", "en")
+
+
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
@@ -36,6 +42,33 @@ def test_user_add_generates_and_prints_a_password_once(runner, organisation, mon
 def test_user_add_refuses_a_short_password(runner, organisation):
     result = runner.invoke(args=["user", "add", "x@lilas.test", "--role", "dpo"], input="short\n")
     assert result.exit_code == 2 and "at least 12 characters" in result.output
+
+
+@pytest.fixture
+def french_locale(monkeypatch):
+    """No NOTIFIER_LANG and a locale that names no language: the messages are French, the source language."""
+    monkeypatch.delenv("NOTIFIER_LANG", raising=False)
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+def test_account_and_import_messages_are_french_without_a_language_setting(runner, organisation, dpo,
+                                                                           establishment, tmp_path, french_locale):
+    result = runner.invoke(args=["user", "add", "f@lilas.test", "--role", "viewer"], input="")
+    assert result.exit_code == 0, result.output
+    assert "compte créé\u00a0: f@lilas.test (viewer)" in result.output
+    assert "mot de passe (affiché une seule fois)\u00a0: " in result.output
+    result = runner.invoke(args=["user", "add", "g@lilas.test", "--role", "dpo"], input="short\n")
+    assert result.exit_code == 2 and "error: le mot de passe doit compter au moins 12 caractères" in result.output
+    doc = json.loads((ROOT / "docs/examples/breach.json").read_text(encoding="utf-8"))
+    doc["establishment"] = {"name": establishment.name, "siren": None, "finess": establishment.finess}
+    source = tmp_path / "breach.json"
+    source.write_text(json.dumps(doc), encoding="utf-8")
+    result = runner.invoke(args=["breach", "import", str(source), "--user", dpo.email])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[-2].startswith("violation créée\u00a0: VIO-") and lines[-1].isdigit()
 
 
 def test_import_prints_the_id_last_and_export_round_trips(runner, dpo, establishment, tmp_path):

@@ -2,9 +2,16 @@
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from notifier.breaches.cli import deadline_command
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests read the English messages (NOTIFIER_LANG=en); French is the default (tests/core/test_i18n.py)."""
+    monkeypatch.setenv("NOTIFIER_LANG", "en")
 
 
 def run(*args):
@@ -53,7 +60,8 @@ def test_json_fold_is_resolved_earlier_and_noted():
     assert "occurs twice" in data["note"]
 
 
-def test_human_summary():
+def test_human_summary(monkeypatch):
+    monkeypatch.setenv("NOTIFIER_LANG", "fr")
     result = run("--aware", "2026-10-23 14:20")
     assert result.exit_code == 0
     assert "2026-10-26T13:20:00+01:00" in result.output
@@ -88,6 +96,30 @@ def test_unknown_time_zone_exits_2_with_one_line():
     result = run("--aware", "2026-10-23 14:20", "--tz", "Europe/Atlantis")
     assert result.exit_code == 2
     assert result.stderr == "error: unknown time zone: Europe/Atlantis\n"
+
+
+@pytest.fixture
+def french_locale(monkeypatch):
+    """No NOTIFIER_LANG and a locale that names no language: the messages are French, the source language."""
+    monkeypatch.delenv("NOTIFIER_LANG", raising=False)
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+def test_messages_are_french_without_a_language_setting(french_locale):
+    result = run("--aware", "2026-10-23 14:20", "--tz", "Europe/Atlantis")
+    assert (result.exit_code, result.stderr) == (2, "error: fuseau horaire inconnu\u00a0: Europe/Atlantis\n")
+    result = run("--aware", "2026-10-25 02:30")
+    assert "remarque\u00a0: 2026-10-25 02:30 existe deux fois en Europe/Paris" in result.output
+    assert "Prise de connaissance" in result.output and "NIS2 rapport final" in result.output
+    assert "awareness" not in result.output.lower() and "final report" not in result.output
+
+
+def test_summary_is_english_when_asked():
+    result = run("--aware", "2026-10-23 14:20")
+    assert "Awareness" in result.output and "26 October 2026" in result.output and "without delay" in result.output
+    assert "sans délai" not in result.output
 
 
 def test_period_must_be_positive():

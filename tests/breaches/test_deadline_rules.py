@@ -18,6 +18,7 @@ from notifier.breaches.rules.deadlines import (
     parse_local_timestamp,
     regulation_1182_71_deadline,
 )
+from notifier.core.i18n import translate
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -164,7 +165,7 @@ def test_clocks_in_order_with_labels_and_sources():
     clocks = compute_clocks(AWARE, nis2_in_scope=True, now=AWARE)
     assert [c.code for c in clocks] == ["cnil", "ars_cert_sante", "nis2_early_warning", "nis2_notification",
                                         "nis2_final_report"]
-    assert all(c.label_fr and c.label_en and c.source for c in clocks)
+    assert all(c.label and c.source and translate(c.label, "en") != c.label for c in clocks)
     assert "33(1)" in clocks[0].source
     assert "L.1111-8-2" in clocks[1].source
     assert "23(4)(d)" in clocks[4].source
@@ -271,24 +272,30 @@ def test_seconds_are_kept():
 @pytest.mark.parametrize("text", ["hello", "", "2026-13-01 10:00", "32/10/2026 14:20", "2026-10-23 25:00",
                                   "10/23/2026 14:20", "14:20"])
 def test_invalid_text_is_refused(text):
-    with pytest.raises(DeadlineInputError, match="not a date and time"):
+    with pytest.raises(DeadlineInputError, match="date et heure illisibles") as error:
         parse_local_timestamp(text)
+    assert "not a date and time" in error.value.message("en")
 
 
 def test_date_without_time_is_refused_with_a_hint():
-    with pytest.raises(DeadlineInputError, match="no time of day"):
+    with pytest.raises(DeadlineInputError, match="n'a pas d'heure") as error:
         parse_local_timestamp("2026-10-23")
+    assert "no time of day" in error.value.message("en")
 
 
 def test_unknown_time_zone_is_refused():
-    with pytest.raises(DeadlineInputError, match="unknown time zone: Mars/Base"):
+    with pytest.raises(DeadlineInputError, match="fuseau horaire inconnu\u00a0: Mars/Base") as error:
         parse_local_timestamp("2026-10-23 14:20", "Mars/Base")
+    assert "unknown time zone: Mars/Base" in error.value.message("en")
 
 
 def test_time_in_the_spring_forward_gap_is_refused():
     with pytest.raises(DeadlineInputError) as error:
         parse_local_timestamp("2026-03-29 02:30")
-    assert str(error.value) == "2026-03-29 02:30 does not exist in Europe/Paris (clocks jump from 02:00 to 03:00)"
+    assert error.value.message("en") == ("2026-03-29 02:30 does not exist in Europe/Paris (clocks jump from 02:00 "
+                                         "to 03:00)")
+    assert str(error.value) == ("2026-03-29 02:30 n'existe pas en Europe/Paris (les horloges passent de 02:00 à "
+                                "03:00)")
 
 
 def test_times_around_the_gap_are_accepted():
@@ -300,7 +307,9 @@ def test_time_in_the_autumn_fold_takes_the_earlier_instant_and_says_so():
     parsed = parse_local_timestamp("2026-10-25 02:30")
     assert parsed.instant == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST, not 02:30 CET
     assert parsed.ambiguous
-    assert "occurs twice" in parsed.note and "from 03:00 to 02:00" in parsed.note and "earlier" in parsed.note
+    note = parsed.note.text("en")
+    assert "occurs twice" in note and "from 03:00 to 02:00" in note and "earlier" in note
+    assert "existe deux fois" in str(parsed.note) and "de 03:00 à 02:00" in str(parsed.note)
 
 
 def test_time_in_the_fold_with_an_offset_is_not_ambiguous():
@@ -311,12 +320,15 @@ def test_time_in_the_fold_with_an_offset_is_not_ambiguous():
 def test_local_to_utc_applies_the_same_policy_for_web_forms():
     assert local_to_utc(datetime(2026, 10, 23, 14, 20)).instant == datetime(2026, 10, 23, 12, 20, tzinfo=UTC)
     assert local_to_utc(datetime(2026, 10, 25, 2, 30), "Europe/Paris").ambiguous
-    with pytest.raises(DeadlineInputError, match="does not exist"):
+    with pytest.raises(DeadlineInputError) as error:
         local_to_utc(datetime(2026, 3, 29, 2, 30), PARIS)
+    assert "does not exist" in error.value.message("en")
 
 
 def test_gap_message_names_the_jump_of_another_zone():
-    with pytest.raises(DeadlineInputError, match=r"clocks jump from 02:00 to 03:00"):
+    with pytest.raises(DeadlineInputError) as error:
         local_to_utc(datetime(2026, 3, 8, 2, 15), "America/New_York")
-    with pytest.raises(DeadlineInputError, match=r"clocks jump from 02:00 to 02:30"):
+    assert "clocks jump from 02:00 to 03:00" in error.value.message("en")
+    with pytest.raises(DeadlineInputError) as error:
         local_to_utc(datetime(2026, 10, 4, 2, 10), "Australia/Lord_Howe")
+    assert "clocks jump from 02:00 to 02:30" in error.value.message("en")

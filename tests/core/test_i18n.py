@@ -5,8 +5,10 @@ must say the same as the .po, and switching the language to English must change 
 fails, run pybabel extract + update (see the failure message), translate the new entries and compile.
 """
 
+import re
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
@@ -14,7 +16,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "notifier" / "translations" / "en" / "LC_MESSAGES"
-KEYWORDS = {**DEFAULT_KEYWORDS, "_": None, "gettext": None, "lazy_gettext": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_": None, "gettext": None, "lazy_gettext": None, "N_": None}
 
 
 def _source_msgids() -> dict[str, str]:
@@ -92,3 +94,56 @@ def test_pages_are_in_english_when_chosen(dpo_client):
     assert "Log out" in page
     assert "Tableau de bord" not in page
     assert "Se déconnecter" not in page
+
+
+# --- one translation path -----------------------------------------------------------------------------------------
+
+SECOND_SYSTEM = re.compile(r"label_fr|label_en|def pick\(|Text = tuple\[str, str\]")
+# The half of issue 11 done in another branch (reports, register, letters, patients, audit, documents) and the
+# template helper core/web.py keeps for their templates: left when this test was written, strict so that it must be
+# un-marked once they are gone.
+NOT_YET_CONVERTED = ("notifier/reports/", "notifier/register/", "notifier/letters/", "notifier/patients/",
+                     "notifier/audit/", "notifier/documents/", "notifier/core/web.py")
+
+
+def _second_system() -> list[str]:
+    return [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+            for path in sorted((ROOT / "notifier").rglob("*.py"))
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if SECOND_SYSTEM.search(line)]
+
+
+def test_breaches_risk_and_accounts_speak_only_through_the_catalog():
+    offenders = [line for line in _second_system() if not line.startswith(NOT_YET_CONVERTED)]
+    assert not offenders, "(fr, en) pairs beside the catalog: use N_() and translate()\n" + "\n".join(offenders)
+
+
+@pytest.mark.xfail(strict=True, reason="reports, register, letters (services) and core/web.py's pick() still carry "
+                                       "(fr, en) pairs; they move to the catalog in the other half of issue 11")
+def test_no_python_file_carries_french_english_pairs():
+    offenders = _second_system()
+    assert not offenders, "(fr, en) pairs beside the catalog: use N_() and translate()\n" + "\n".join(offenders)
+
+
+# --- the language of commands -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("environment", "expected"), [
+    ({}, "fr"),
+    ({"LANG": "C.UTF-8"}, "fr"),
+    ({"LANG": "en_GB.UTF-8"}, "en"),
+    ({"LANG": "fr_FR.UTF-8"}, "fr"),
+    ({"LANG": "de_DE.UTF-8"}, "fr"),
+    ({"LC_MESSAGES": "en_US.UTF-8", "LANG": "fr_FR.UTF-8"}, "en"),
+    ({"LC_ALL": "fr_FR.UTF-8", "LC_MESSAGES": "en_US.UTF-8"}, "fr"),
+    ({"NOTIFIER_LANG": "en", "LC_ALL": "fr_FR.UTF-8"}, "en"),
+    ({"NOTIFIER_LANG": "fr", "LANG": "en_US.UTF-8"}, "fr"),
+    ({"NOTIFIER_LANG": "", "LANG": "en_US.UTF-8"}, "en"),
+])
+def test_command_language_comes_from_notifier_lang_then_the_locale_then_french(monkeypatch, environment, expected):
+    from notifier.core.i18n import cli_language
+
+    for name in ("NOTIFIER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert cli_language() == expected

@@ -3,10 +3,17 @@
 import json
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from notifier.risk.cli import assess_command
 from notifier.risk.rules.engine import facts_template
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """These tests read the English messages (NOTIFIER_LANG=en); French is the default (tests/core/test_i18n.py)."""
+    monkeypatch.setenv("NOTIFIER_LANG", "en")
 
 STOLEN_LAPTOP = {
     # EDPB Guidelines 01/2021, case 11: an unencrypted laptop with 100,000 customers' identities is stolen.
@@ -62,6 +69,32 @@ def test_readable_summary(tmp_path):
     assert "Severity (ENISA 2013):" in result.stdout and "3 (High)" in result.stdout
     assert "Notify the CNIL (art. 33):" in result.stdout and "Tell each person (art. 34):" in result.stdout
     assert "GDPR art. 34(1)" in result.stdout
+
+
+@pytest.fixture
+def french_locale(monkeypatch):
+    """No NOTIFIER_LANG and a locale that names no language: the messages are French, the source language."""
+    monkeypatch.delenv("NOTIFIER_LANG", raising=False)
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
+def test_summary_and_errors_are_french_without_a_language_setting(tmp_path, french_locale):
+    result = run(write(tmp_path, STOLEN_LAPTOP))
+    assert result.exit_code == 0
+    assert "Gravité (ENISA 2013):" in result.stdout and "3 (Élevée)" in result.stdout
+    assert "Informer chaque personne (art. 34):" in result.stdout and "art. 34(1) du RGPD" in result.stdout
+    assert "Severity" not in result.stdout and "GDPR" not in result.stdout
+    facts = {**STOLEN_LAPTOP, "data_types": ["civil_status", "contact", "helth"]}
+    result = run(write(tmp_path, facts))
+    assert (result.exit_code, result.stderr) == (2, "error: data_types[2]: code inconnu 'helth'\n")
+
+
+def test_lang_option_wins_over_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("NOTIFIER_LANG", "fr")
+    data = json.loads(run(write(tmp_path, STOLEN_LAPTOP), "--json", "--lang", "en").stdout)
+    assert data["lang"] == "en" and any("GDPR" in reason for reason in data["reasons"])
 
 
 def test_reads_standard_input():

@@ -124,7 +124,7 @@ def test_every_rule_applied_is_documented_and_explained(facts):
     codes = [reason.code for reason in assessment.reasons]
     for rule in assessment.rules_applied:
         assert rule in risk.RULES and rule in codes
-    assert all(reason.fr and reason.en for reason in assessment.reasons)
+    assert all(reason.text("fr") and reason.text("en") for reason in assessment.reasons)
 
 
 @given(any_facts())

@@ -93,7 +93,7 @@ STEPS: tuple[Step, ...] = (
         N_("RGPD art. 33(1)\u00a0; lignes directrices 9/2022 du CEPD sur la prise de connaissance\u00a0; "
            "formulaire CNIL, rubrique «\u00a0Dates\u00a0»")),
     Step("nature", N_("Nature de la violation"), (
-        Field("natures", "multi", N_("Nature"), "natures"),
+        Field("natures", "multi", N_("Nature de l'atteinte"), "natures"),
         Field("confidentiality_subtypes", "multi", N_("Confidentialité : précisez"),
               "confidentiality_subtypes"),
         Field("integrity_subtypes", "multi", N_("Intégrité : précisez"), "integrity_subtypes"),

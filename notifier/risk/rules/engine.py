@@ -332,7 +332,7 @@ def _label(label: str, shape: Callable[[str], str] = str.lower) -> Callable[[str
 
 
 def _level(text: str) -> str:
-    """An ease-of-identification label without its explanation, in lower case ("Limitée : possible..." -> "limitée")."""
+    """An ease-of-identification label without its explanation, in lower case (the part before the colon)."""
     return text.split(":")[0].strip().lower()
 
 
