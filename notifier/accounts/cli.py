@@ -103,7 +103,7 @@ def demo_command():
     lang = cli_language()
     if db.session.scalar(select(User).where(User.email == DEMO_EMAIL)):
         click.echo(translate(N_("compte DPO de démonstration\u00a0: %(email)s (mot de passe affiché à sa "
-                            "création\u00a0; `notifier user password %(email)s` en donne un nouveau)"), lang,
+                                "création\u00a0; `notifier user password %(email)s` en donne un nouveau)"), lang,
                              email=DEMO_EMAIL))
         return
     organisation = db.session.scalar(select(Organisation).where(Organisation.name == "Groupe Clinique Démo"))

@@ -223,11 +223,11 @@ MESSAGES: dict[str, str] = {
     # the override
     "justification_required": N_("Justification écrite obligatoire (%(min)s caractères au moins)\u00a0: dites "
                                  "pourquoi vous vous écartez du "
-        "verdict calculé. Rien n'a été enregistré."),
+                                 "verdict calculé. Rien n'a été enregistré."),
     "justification_too_long": N_("Justification trop longue (%(max)s caractères au plus). Rien n'a été enregistré."),
     "nothing_chosen": N_("Choisissez au moins un verdict à modifier. Rien n'a été enregistré."),
     "not_latest": N_("Une nouvelle évaluation a été faite entre-temps\u00a0: relisez-la avant de la modifier. Rien n'a "
-                   "été enregistré."),
+                     "été enregistré."),
     "no_assessment": N_("Aucune évaluation à modifier\u00a0: évaluez d'abord le risque."),
     "bad_verdict": N_("Verdict inconnu\u00a0: %(value)s"),
 }

@@ -411,7 +411,7 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
             "no_substantial_insight",
             N_("DPC ramené à 1 : les données ne révèlent rien de substantiel sur leur catégorie (ENISA 2013, annexe "
                "1 : "
-            "« a fait une prise de sang de routine » vaut 1 parmi les données de santé)."),
+               "« a fait une prise de sang de routine » vaut 1 parmi les données de santé)."),
         )
     vulnerable = [code for code in VULNERABLE_CATEGORIES if code in facts.people_categories]
     if vulnerable:
@@ -455,15 +455,15 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
             "credentials",
             N_("Identifiants : la méthode ENISA les classe dans la catégorie des données auxquelles ils donnent "
                "accès ; "
-            "ajoutez ces données aux types de données si ce n'est pas fait."),
+               "ajoutez ces données aux types de données si ce n'est pas fait."),
         )
     if "patients" in facts.people_categories and category != "sensitive":
         notes.say(
             "patients_health",
             N_("Les données recueillies lors de l'inscription ou de la prise en charge en vue de soins sont des "
                "données "
-            "de santé (RGPD, considérant 35) : si ces données de patients en proviennent, ajoutez « données de "
-            "santé »."),
+               "de santé (RGPD, considérant 35) : si ces données de patients en proviennent, ajoutez « données de "
+               "santé »."),
         )
     return DpcPart(value=value, base=base, data_type=data_type, category=category, adjustments=tuple(adjustments),
                    capped=capped)
@@ -534,7 +534,7 @@ def _circumstances(facts: RiskFacts, neutralised_by: str | None, notes: _Notes) 
         notes.say(
             "trusted_recipient_not_applicable",
             N_("Un destinataire de confiance ne répond pas d'un nombre inconnu de destinataires : la confidentialité "
-            "reste comptée."),
+               "reste comptée."),
         )
     terms = [
         CbTerm("confidentiality", facts.confidentiality, confidentiality_points,
@@ -599,8 +599,8 @@ def _apply_floors(facts: RiskFacts, risk_level: str, notes: _Notes) -> str:
             "care_disrupted",
             N_("Des soins ont été annulés, reportés ou dégradés : l'indisponibilité des données médicales met en jeu "
                "la "
-            "santé des patients, un risque élevé (lignes directrices 01/2021 du CEPD, cas 3 ; lignes directrices "
-            "9/2022, exemple de l'hôpital)."),
+               "santé des patients, un risque élevé (lignes directrices 01/2021 du CEPD, cas 3 ; lignes directrices "
+               "9/2022, exemple de l'hôpital)."),
         )
     return risk_level
 
@@ -615,21 +615,21 @@ def _notification(facts: RiskFacts, risk_level: str, notes: _Notes) -> bool:
         notes.say(
             "no_notification",
             N_("La violation n'est pas susceptible d'engendrer un risque pour les droits et libertés des personnes : "
-            "pas de notification à la CNIL (art. 33(1) du RGPD)."),
+               "pas de notification à la CNIL (art. 33(1) du RGPD)."),
         )
         return False
     if facts.discovered_by_authority:
         notes.rule(
             "discovered_by_authority",
             N_("La CNIL a elle-même découvert la violation et l'a signalée à l'établissement : la notification de "
-            "l'article 33 n'est pas due (Conseil d'État, 22 juillet 2022, n° 449694) ; la violation reste inscrite "
-            "au registre (art. 33(5))."),
+               "l'article 33 n'est pas due (Conseil d'État, 22 juillet 2022, n° 449694) ; la violation reste inscrite "
+               "au registre (art. 33(5))."),
         )
         return False
     notes.say(
         "notify_authority",
         N_("La violation est susceptible d'engendrer un risque pour les droits et libertés des personnes : la notifier "
-        "à la CNIL dans les 72 heures après en avoir pris connaissance (art. 33(1) du RGPD)."),
+           "à la CNIL dans les 72 heures après en avoir pris connaissance (art. 33(1) du RGPD)."),
     )
     return True
 
@@ -653,21 +653,21 @@ def _communication(facts: RiskFacts, risk_level: str, exceptions: tuple[str, ...
         notes.say(
             "no_communication",
             N_("Le risque n'est pas élevé : l'information individuelle des personnes n'est pas obligatoire "
-            "(art. 34(1) du RGPD) ; elle reste possible."),
+               "(art. 34(1) du RGPD) ; elle reste possible."),
         )
         return False, False
     if facts.risk_neutralised:
         notes.rule(
             "art_34_3_b",
             N_("Risque élevé, mais les mesures prises ensuite rendent sa réalisation improbable : l'information des "
-            "personnes n'est pas requise (art. 34(3)(b) du RGPD) ; la CNIL peut en juger autrement (art. 34(4))."),
+               "personnes n'est pas requise (art. 34(3)(b) du RGPD) ; la CNIL peut en juger autrement (art. 34(4))."),
         )
         return False, False
     if facts.disproportionate_effort:
         notes.rule(
             "art_34_3_c",
             N_("Risque élevé, mais informer chaque personne exigerait des efforts disproportionnés : une communication "
-            "publique, ou une mesure aussi efficace, remplace les courriers individuels (art. 34(3)(c) du RGPD)."),
+               "publique, ou une mesure aussi efficace, remplace les courriers individuels (art. 34(3)(c) du RGPD)."),
         )
         return False, True
     if "34.3.a" in exceptions:
@@ -676,11 +676,11 @@ def _communication(facts: RiskFacts, risk_level: str, exceptions: tuple[str, ...
             "art_34_3_a_not_enough",
             N_("L'exception de l'art. 34(3)(a) ne couvre que la confidentialité : le risque élevé qui subsiste vient "
                "de "
-            "l'intégrité, de la disponibilité ou des soins."),
+               "l'intégrité, de la disponibilité ou des soins."),
         )
     notes.say(
         "inform_subjects",
         N_("Risque élevé : informer chaque personne dans les meilleurs délais (art. 34(1) du RGPD), en termes clairs "
-        "et simples, avec le contenu de l'art. 34(2)."),
+           "et simples, avec le contenu de l'art. 34(2)."),
     )
     return True, False
