@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from notifier.accounts.models import User
 from notifier.accounts.organisations import Organisation
+from notifier.accounts.roles import Role
 from notifier.audit import services as audit
 from notifier.core.types import utcnow
 from notifier.extensions import db
@@ -36,10 +37,8 @@ def generate_password() -> str:
 
 def add_user(email: str, role: str, password: str, *, organisation: Organisation, name: str = "",
              by: User | None = None) -> User:
-    from notifier.accounts.models import ROLES
-
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r} (one of {', '.join(ROLES)})")
+    if role not in list(Role):
+        raise ValueError(f"unknown role {role!r} (one of {', '.join(Role)})")
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise ValueError("invalid e-mail address")

@@ -19,6 +19,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from notifier.accounts.roles import Role
 from notifier.core.cli import Command, Group, acting_user, fail
 from notifier.extensions import db
 
@@ -39,7 +40,7 @@ def _user(breach, email: str | None, permission: str):
     if email:
         user = acting_user(email)
     else:
-        dpos = db.session.scalars(select(User).where(User.role == "dpo", User.active.is_(True),
+        dpos = db.session.scalars(select(User).where(User.role == Role.DPO, User.active.is_(True),
                                                      User.organisation_id == breach.organisation_id)).all()
         user = dpos[0] if len(dpos) == 1 else None
     if user is not None:
