@@ -10,6 +10,7 @@ from notifier.breaches.states import BreachStatus
 from notifier.core.types import UTCDateTime, one_of, utcnow
 from notifier.extensions import db
 
+
 class Breach(db.Model):
     """One personal-data breach: the art. 33(5) register entry and, when owed, the CNIL notification.
 
