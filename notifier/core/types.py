@@ -40,4 +40,5 @@ def one_of(table: str, column: str, states: Iterable[StrEnum]) -> CheckConstrain
     The models' __table_args__ and the migrations both call this, so create_all and `db upgrade` agree. A NULL
     passes (SQL: NULL IN (...) is not false): nullability is the column's own business."""
     values = ", ".join(f"'{state.value}'" for state in states)
-    return CheckConstraint(f"{column} IN ({values})", name=f"ck_{table}_{column}")
+    # The column quoted: "trigger" is a keyword of SQLite.
+    return CheckConstraint(f'"{column}" IN ({values})', name=f"ck_{table}_{column}")
