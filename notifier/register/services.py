@@ -64,7 +64,6 @@ COLUMNS: tuple[tuple[str, Text], ...] = (
     ("closed_at", ("Clôturée le", "Closed on")),
 )
 COLUMN_CODES = tuple(code for code, _ in COLUMNS)
-NUMERIC_COLUMNS = frozenset({"people_count", "records_count"})
 
 
 class RegisterError(ValueError):

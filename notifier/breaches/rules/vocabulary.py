@@ -114,10 +114,6 @@ DATA_CATEGORIES: Choices = {
     "sex_life": ("Vie sexuelle ou orientation sexuelle", "Sex life or sexual orientation"),
     "other": ("Autre", "Other"),
 }
-# GDPR art. 9(1) and art. 10: the categories that weigh most in the risk assessment.
-SPECIAL_CATEGORIES = frozenset(
-    {"health", "genetic", "biometric", "racial_ethnic", "political", "religious", "trade_union", "sex_life"}
-)
 
 CONSEQUENCES: Choices = {
     "loss_of_control": ("Perte de contrôle sur leurs données", "Loss of control over their data"),
