@@ -23,6 +23,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from notifier.accounts.roles import Role
 from notifier.core.cli import Command, Group, acting_user, fail
 from notifier.patients.states import ImportStatus
 
@@ -258,7 +259,7 @@ def _bench_import(path: str, workdir: str, url: str, options: dict) -> dict:
         establishment = Establishment(organisation=organisation, name="Bench")
         db.session.add_all([organisation, establishment])
         db.session.commit()
-        user = add_user("dpo@bench.invalid", "dpo", "bench passphrase 2026", organisation=organisation)
+        user = add_user("dpo@bench.invalid", Role.DPO, "bench passphrase 2026", organisation=organisation)
         breach = create_breach(user, establishment)
         started = time.perf_counter()
         imp = patients.import_file(breach, path, user=user, today=TODAY, letter_date=LETTER_DATE)

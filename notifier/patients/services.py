@@ -42,6 +42,7 @@ from sqlalchemy import Text, cast, delete, func, insert, select, tuple_, update
 from notifier.accounts.models import User
 from notifier.audit import services as audit
 from notifier.breaches.models import Breach
+from notifier.breaches.states import BreachStatus
 from notifier.core.logs import short_error
 from notifier.core.processes import owner_alive, process_identity
 from notifier.core.types import utcnow
@@ -937,7 +938,7 @@ def retention_end(breach: Breach, retention_days: int) -> datetime | None:
 
 def check_purge(breach: Breach, *, retention_days: int, now: datetime | None = None) -> None:
     """PurgeRefused unless the breach is closed and its retention period is over."""
-    if breach.status != "closed" or breach.closed_at is None:
+    if breach.status != BreachStatus.CLOSED or breach.closed_at is None:
         raise PurgeRefused("not_closed")
     until = retention_end(breach, retention_days)
     if (now or utcnow()) < until:
