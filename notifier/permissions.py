@@ -3,25 +3,27 @@
 The four roles come from the people who use the tool on the day of a breach: the DPO records and runs the breach,
 legal staff review, approve (four eyes) and export, viewers only read, admins manage accounts and establishments."""
 
+from notifier.accounts.roles import Role
+
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "breach.view": frozenset({"dpo", "legal", "viewer", "admin"}),
-    "breach.edit": frozenset({"dpo"}),
-    "risk.assess": frozenset({"dpo"}),
-    "report.generate": frozenset({"dpo", "legal"}),
-    "patients.view": frozenset({"dpo", "legal"}),
-    "patients.import": frozenset({"dpo"}),
-    "patients.fix": frozenset({"dpo"}),
-    "letters.edit": frozenset({"dpo"}),
+    "breach.view": frozenset({Role.DPO, Role.LEGAL, Role.VIEWER, Role.ADMIN}),
+    "breach.edit": frozenset({Role.DPO}),
+    "risk.assess": frozenset({Role.DPO}),
+    "report.generate": frozenset({Role.DPO, Role.LEGAL}),
+    "patients.view": frozenset({Role.DPO, Role.LEGAL}),
+    "patients.import": frozenset({Role.DPO}),
+    "patients.fix": frozenset({Role.DPO}),
+    "letters.edit": frozenset({Role.DPO}),
     # Four eyes: only legal approves a letter template, and never its own author (checked in the service).
-    "letters.approve": frozenset({"legal"}),
-    "letters.generate": frozenset({"dpo", "legal"}),
-    "letters.track": frozenset({"dpo", "legal"}),
-    "register.view": frozenset({"dpo", "legal", "viewer", "admin"}),
-    "register.export": frozenset({"dpo", "legal"}),
-    "audit.view": frozenset({"legal", "admin"}),
-    "admin.manage": frozenset({"admin"}),
+    "letters.approve": frozenset({Role.LEGAL}),
+    "letters.generate": frozenset({Role.DPO, Role.LEGAL}),
+    "letters.track": frozenset({Role.DPO, Role.LEGAL}),
+    "register.view": frozenset({Role.DPO, Role.LEGAL, Role.VIEWER, Role.ADMIN}),
+    "register.export": frozenset({Role.DPO, Role.LEGAL}),
+    "audit.view": frozenset({Role.LEGAL, Role.ADMIN}),
+    "admin.manage": frozenset({Role.ADMIN}),
     # Own account: the second factor is offered to the roles that handle patient data and approvals.
-    "account.manage": frozenset({"dpo", "legal", "viewer", "admin"}),
+    "account.manage": frozenset({Role.DPO, Role.LEGAL, Role.VIEWER, Role.ADMIN}),
 }
 
 

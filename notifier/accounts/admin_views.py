@@ -11,8 +11,9 @@ from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from notifier.accounts import services as users
-from notifier.accounts.models import ROLES, User
+from notifier.accounts.models import User
 from notifier.accounts.organisations import Establishment
+from notifier.accounts.roles import Role
 from notifier.audit import services as audit
 from notifier.core.web import require
 from notifier.extensions import db
@@ -23,7 +24,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 class UserForm(FlaskForm):
     email = EmailField(_l("Courriel"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("Nom"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("Rôle"), choices=list(ROLES))
+    role = SelectField(_l("Rôle"), choices=[role.value for role in Role])
 
 
 class EstablishmentForm(FlaskForm):

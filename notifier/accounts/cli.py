@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from notifier.accounts.roles import Role
 from notifier.core.cli import acting_user, fail
 from notifier.core.i18n import N_, cli_language, translate
 from notifier.extensions import db
@@ -22,7 +23,7 @@ def user_group():
 
 @user_group.command("add")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["dpo", "legal", "viewer", "admin"]), required=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
 @click.option("--name", default="")
 @click.option("--organisation", "organisation_name", default=None, help="Name; default: the only organisation.")
 @with_appcontext
@@ -125,7 +126,7 @@ def demo_command():
         ))
         db.session.flush()
     password = users.generate_password()
-    users.add_user(DEMO_EMAIL, "dpo", password, organisation=organisation, name="Claire Martin (démo)")
+    users.add_user(DEMO_EMAIL, Role.DPO, password, organisation=organisation, name="Claire Martin (démo)")
     click.echo(translate(N_("compte DPO de démonstration\u00a0: %(email)s"), lang, email=DEMO_EMAIL))
     click.echo(translate(SHOWN_ONCE, lang, password=password))
 

@@ -7,14 +7,16 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notifier.accounts.organisations import Organisation
-from notifier.core.types import UTCDateTime, utcnow
+from notifier.accounts.roles import Role
+from notifier.core.types import UTCDateTime, one_of, utcnow
 from notifier.extensions import db
 
-ROLES = ("dpo", "legal", "viewer", "admin")
 _hasher = PasswordHasher()
 
 
 class User(UserMixin, db.Model):
+    __table_args__ = (one_of("user", "role", Role),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from notifier.accounts.models import User
 from notifier.accounts.organisations import Organisation
+from notifier.accounts.roles import Role
 from notifier.audit import services as audit
 from notifier.core.i18n import N_, SOURCE_LANGUAGE, translate
 from notifier.core.types import utcnow
@@ -50,11 +51,9 @@ def generate_password() -> str:
 
 def add_user(email: str, role: str, password: str, *, organisation: Organisation, name: str = "",
              by: User | None = None) -> User:
-    from notifier.accounts.models import ROLES
-
-    if role not in ROLES:
+    if role not in list(Role):
         raise AccountError(N_("rôle inconnu %(role)s (au choix\u00a0: %(roles)s)"),
-                           role=repr(role), roles=", ".join(ROLES))
+                           role=repr(role), roles=", ".join(Role))
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise AccountError(N_("adresse électronique invalide"))

@@ -23,8 +23,11 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from notifier.accounts.roles import Role
 from notifier.bench.documents import synthetic_patient
 from notifier.documents.letter import EXAMPLE_TEXTS, LetterContent, LetterFields, render_letter_naive
+from notifier.letters.states import Audience, JobStatus
+from notifier.patients.states import ImportStatus, PatientStatus
 
 
 def _mib(kib: int) -> float:
@@ -47,7 +50,8 @@ def _patient_rows(breach_id: int, import_id: int, start: int, stop: int, total: 
             "patient_id": fields.patient_id, "civility": civility, "first_name": " ".join(name[1:-1]),
             "last_name": name[-1], "birth_date": date(1950 + index % 50, 1 + index % 12, 1 + index % 28),
             "address_lines": list(fields.address_lines), "postcode": fields.postcode,
-            "city": fields.address_lines[-1][6:], "status": "ready", "holds": [], "salutation": fields.salutation,
+            "city": fields.address_lines[-1][6:], "status": PatientStatus.READY, "holds": [],
+            "salutation": fields.salutation,
             "deceased": False, "protected_adult": False, "confidential_care": False, "normalisations": [],
         })
     return rows
@@ -112,10 +116,10 @@ def _run(patients: int, *, workers: int, lot_size: int, baseline_sample: int, ur
             db.session.add_all([organisation, establishment])
             db.session.commit()
             password = uuid.uuid4().hex
-            dpo = add_user("dpo@bench.example", "dpo", password, organisation=organisation)
-            legal = add_user("legal@bench.example", "legal", password, organisation=organisation)
+            dpo = add_user("dpo@bench.example", Role.DPO, password, organisation=organisation)
+            legal = add_user("legal@bench.example", Role.LEGAL, password, organisation=organisation)
             breach = create_breach(dpo, establishment)
-            upload = PatientImport(breach_id=breach.id, filename="bench.csv", sha256="0" * 64, status="done",
+            upload = PatientImport(breach_id=breach.id, filename="bench.csv", sha256="0" * 64, status=ImportStatus.DONE,
                                    read=patients, accepted=patients)
             db.session.add(upload)
             db.session.commit()
@@ -143,7 +147,7 @@ def _run(patients: int, *, workers: int, lot_size: int, baseline_sample: int, ur
             planned = time.perf_counter()
             status = run_job(app, job_id, workers=workers)
             fast_seconds = time.perf_counter() - job_started
-            if status != "done":
+            if status != JobStatus.DONE:
                 raise RuntimeError(f"the benchmark job ended {status}")
             children_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             lot_bytes = sum(path.stat().st_size for path in out.glob("lot-*.pdf"))
@@ -159,7 +163,7 @@ def _run(patients: int, *, workers: int, lot_size: int, baseline_sample: int, ur
                     db.select(Patient.patient_id, Patient.postcode, Patient.address_lines, Patient.salutation,
                               Patient.civility, Patient.deceased).where(Patient.breach_id == breach_id)
                     .order_by(Patient.postcode, Patient.id).limit(sample)).all()
-                fields = [letters.letter_fields("BENCH", index, row, lang="fr", audience="any")
+                fields = [letters.letter_fields("BENCH", index, row, lang="fr", audience=Audience.ANY)
                           for index, row in enumerate(chosen)]
                 step = -(-sample // workers)
                 started = time.perf_counter()

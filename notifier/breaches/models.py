@@ -6,10 +6,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notifier.accounts.models import User
 from notifier.accounts.organisations import Establishment
-from notifier.core.types import UTCDateTime, utcnow
+from notifier.breaches.states import BreachStatus
+from notifier.core.types import UTCDateTime, one_of, utcnow
 from notifier.extensions import db
-
-BREACH_STATUSES = ("draft", "open", "closed")
 
 
 class Breach(db.Model):
@@ -22,7 +21,7 @@ class Breach(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     establishment_id: Mapped[int] = mapped_column(ForeignKey("establishment.id"), index=True)
     reference: Mapped[str] = mapped_column(String(50), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    status: Mapped[str] = mapped_column(String(20), default=BreachStatus.DRAFT)
     sections: Mapped[dict[str, Any]] = mapped_column(JSON)
     title: Mapped[str] = mapped_column(String(200), default="")
     aware_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
@@ -37,6 +36,7 @@ class Breach(db.Model):
     establishment: Mapped[Establishment] = relationship()
     created_by: Mapped[User] = relationship()
 
+    __table_args__ = (one_of("breach", "status", BreachStatus),)
     __mapper_args__ = {"version_id_col": version}
 
 

@@ -18,6 +18,7 @@ from notifier.audit import services as audit
 from notifier.breaches.models import Breach, BreachChange
 from notifier.breaches.rules import form
 from notifier.breaches.rules.deadlines import Clock, compute_clocks
+from notifier.breaches.states import BreachStatus
 from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
@@ -61,7 +62,7 @@ def create_breach(user: User, establishment: Establishment) -> Breach:
     now = utcnow()
     breach = Breach(
         organisation_id=user.organisation_id, establishment=establishment, sections=sections,
-        reference=next_reference(user.organisation_id, now.year), created_by=user, status="draft",
+        reference=next_reference(user.organisation_id, now.year), created_by=user, status=BreachStatus.DRAFT,
     )
     db.session.add(breach)
     db.session.flush()
@@ -103,8 +104,8 @@ def save_step(breach: Breach, step_code: str, raw_values: dict[str, Any], *, use
         breach.establishment = establishment
         changed.append("establishment")
     if changed:
-        if breach.status == "draft" and step_code != "notification":
-            breach.status = "open"
+        if breach.status == BreachStatus.DRAFT and step_code != "notification":
+            breach.status = BreachStatus.OPEN
         if step_code in risk.FACT_SECTIONS:  # before the flush below: the breach's version moves once
             risk.reassess_after_change(breach, user, changed)
         audit.record("breach.update", user=user, obj=breach, details={"section": step_code, "fields": changed})
@@ -143,7 +144,7 @@ def _apply(breach: Breach, new_sections: dict[str, dict[str, Any]], user: User |
 
 
 def close_breach(breach: Breach, user: User) -> None:
-    breach.status = "closed"
+    breach.status = BreachStatus.CLOSED
     breach.closed_at = utcnow()
     audit.record("breach.close", user=user, obj=breach)
     db.session.commit()
@@ -178,7 +179,7 @@ def urgency_key(breach: Breach, now: datetime) -> tuple:
 def open_breaches(organisation_id: int) -> list[Breach]:
     now = utcnow()
     breaches = db.session.scalars(
-        select(Breach).where(Breach.organisation_id == organisation_id, Breach.status != "closed")
+        select(Breach).where(Breach.organisation_id == organisation_id, Breach.status != BreachStatus.CLOSED)
     ).all()
     return sorted(breaches, key=lambda b: urgency_key(b, now))
 
@@ -227,7 +228,7 @@ def import_document(doc: Any, user: User, *, now: datetime | None = None, lang: 
     breach = Breach(
         organisation_id=user.organisation_id, establishment=establishment, sections=form.empty_sections(),
         reference=next_reference(user.organisation_id, created.year), created_by=user,
-        status="open" if doc.get("status") in (None, "draft") else doc["status"],
+        status=BreachStatus.OPEN if doc.get("status") in (None, BreachStatus.DRAFT) else doc["status"],
     )
     db.session.add(breach)
     db.session.flush()

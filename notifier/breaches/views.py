@@ -13,13 +13,17 @@ from notifier.breaches import services as service
 from notifier.breaches.charts import dashboard_charts
 from notifier.breaches.models import Breach
 from notifier.breaches.rules import form
-from notifier.breaches.rules.deadlines import regulation_1182_71_deadline
+from notifier.breaches.rules.deadlines import ClockStatus, regulation_1182_71_deadline
 from notifier.breaches.rules.vocabulary import people_count_band
+from notifier.breaches.states import BreachStatus
 from notifier.core.types import utcnow
 from notifier.core.web import require
 from notifier.extensions import db
 
 bp = Blueprint("breaches", __name__)
+# Templates compare states with the enum, never with a bare string.
+bp.add_app_template_global(BreachStatus, "BreachStatus")
+bp.add_app_template_global(ClockStatus, "ClockStatus")
 
 
 def get_breach(breach_id: int) -> Breach:

@@ -6,6 +6,7 @@ import sys
 import click
 from sqlalchemy import select
 
+from notifier.accounts.roles import Role
 from notifier.extensions import db
 
 
@@ -24,7 +25,7 @@ def acting_user(email: str | None):
         if user is None:
             fail(f"no account {email}")
         return user
-    dpos = db.session.scalars(select(User).where(User.role == "dpo", User.active.is_(True))).all()
+    dpos = db.session.scalars(select(User).where(User.role == Role.DPO, User.active.is_(True))).all()
     if len(dpos) != 1:
         fail("several or no DPO accounts: say which with --user EMAIL")
     return dpos[0]

@@ -1,8 +1,10 @@
 """Column types shared by the models."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime
+from sqlalchemy import CheckConstraint, DateTime
 from sqlalchemy.types import TypeDecorator
 
 
@@ -31,3 +33,12 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def one_of(table: str, column: str, states: Iterable[StrEnum]) -> CheckConstraint:
+    """CHECK (column IN (...)) built from a state enum, named ck_<table>_<column> so that a migration can drop it.
+    The models' __table_args__ and the migrations both call this, so create_all and `db upgrade` agree. A NULL
+    passes (SQL: NULL IN (...) is not false): nullability is the column's own business."""
+    values = ", ".join(f"'{state.value}'" for state in states)
+    # The column quoted: "trigger" is a keyword of SQLite.
+    return CheckConstraint(f'"{column}" IN ({values})', name=f"ck_{table}_{column}")

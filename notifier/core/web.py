@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from notifier.accounts.models import User
+from notifier.accounts.roles import Role
 from notifier.breaches.rules import vocabulary
 from notifier.core import formatting as timefmt
 from notifier.extensions import db, login_manager
@@ -64,7 +65,7 @@ def require(permission: str):
     """Declare the permission a view needs; checked for every request by _enforce_access."""
 
     def decorate(view):
-        role_can("admin", permission)  # fails loudly at import time on a misspelt permission
+        role_can(Role.ADMIN, permission)  # fails loudly at import time on a misspelt permission
         view.permission = permission
         return view
 

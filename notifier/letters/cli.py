@@ -19,8 +19,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from notifier.accounts.roles import Role
 from notifier.core.cli import Command, Group, acting_user, fail
 from notifier.extensions import db
+from notifier.letters.states import JobStatus, LetterStatus
 
 
 def _breach(breach_id: int):
@@ -39,7 +41,7 @@ def _user(breach, email: str | None, permission: str):
     if email:
         user = acting_user(email)
     else:
-        dpos = db.session.scalars(select(User).where(User.role == "dpo", User.active.is_(True),
+        dpos = db.session.scalars(select(User).where(User.role == Role.DPO, User.active.is_(True),
                                                      User.organisation_id == breach.organisation_id)).all()
         user = dpos[0] if len(dpos) == 1 else None
     if user is not None:
@@ -118,7 +120,7 @@ def generate_command(breach_id, out_dir: Path, variant, lot_size, workers, draft
                    f"(`notifier letters status {breach_id} --held` lists them)")
     status = run_job(current_app._get_current_object(), job_id, workers=workers, on_progress=_progress_printer())
     job = db.session.get(LetterJob, job_id)
-    if status != "done":
+    if status != JobStatus.DONE:
         fail(f"letter job {job_id} {status}: {job.error or 'see notifier letters status'}", 1)
     click.echo(f"wrote {lots} lot(s) and {Path(job.out_dir) / 'manifest.csv'}: {total} letters")
 
@@ -191,9 +193,8 @@ def reprint_command(breach_id, patient_id, out: Path):
 @letters_group.command("track", cls=Command)
 @click.argument("breach_id", type=int)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--status", "default_status", type=click.Choice(["generated", "printed", "posted", "returned",
-                                                               "resent", "public_notice"]),
-              default="returned", show_default=True, help="For rows without a status column.")
+@click.option("--status", "default_status", type=click.Choice([status.value for status in LetterStatus]),
+              default=LetterStatus.RETURNED.value, show_default=True, help="For rows without a status column.")
 @click.option("--date", "default_date", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="For rows without a date (default: today).")
 @click.option("--dry-run", is_flag=True, help="Check the file, change nothing.")

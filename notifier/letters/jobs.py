@@ -69,6 +69,7 @@ from notifier.letters.services import (
     template_spec,
     variant_index_expression,
 )
+from notifier.letters.states import ChunkStatus, JobStatus, LetterStatus
 from notifier.patients.models import Patient
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,6 @@ DEFAULT_LOT_SIZE = 5000  # bulk mail is deposited in lots of 1,000+ (domain note
 MAX_LOT_SIZE = 50_000  # a worker holds its lot's rows: about 1.5 KB per letter
 DEFAULT_LEASE_SECONDS = 900  # a chunk of 5,000 letters takes seconds; one running this long has lost its worker
 MAX_ATTEMPTS = 3
-UNFINISHED = ("running", "finishing", "failed")
 NAIVE_DIGEST_VERSION = b"notifier-letter-naive-v1"
 OUR_FILES = re.compile(r"^(lot-\d{4,}\.pdf|manifest\.csv|lot-\d{4,}\.pdf\.part|\.lot-\d{4,}\.pdf\..*\.tmp(\.part)?|"
                        r"\.manifest\.csv\..*\.tmp)$")
@@ -96,7 +96,7 @@ class ChunkError(RuntimeError):
 
 def chunk_is_abandoned(chunk: LetterChunk, lease_seconds: int | None = None) -> bool:
     """A `running` chunk whose process is dead (this machine), or whose lease ran out (any machine)."""
-    if chunk.status != "running":
+    if chunk.status != ChunkStatus.RUNNING:
         return False
     alive = owner_alive(chunk.worker)
     if alive is False:
@@ -177,11 +177,12 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
         folder = Path(out_dir).resolve()
         existing = db.session.scalars(select(LetterJob).where(
             LetterJob.breach_id == breach.id, LetterJob.out_dir == str(folder),
-            LetterJob.status.in_(UNFINISHED)).order_by(LetterJob.id.desc())).all()
+            LetterJob.status.in_(JobStatus.unfinished())).order_by(LetterJob.id.desc())).all()
     else:
         folder = None
         existing = [job for job in db.session.scalars(select(LetterJob).where(
-            LetterJob.breach_id == breach.id, LetterJob.status.in_(UNFINISHED)).order_by(LetterJob.id.desc()))
+            LetterJob.breach_id == breach.id, LetterJob.status.in_(JobStatus.unfinished()))
+            .order_by(LetterJob.id.desc()))
             if storage_dir and Path(job.out_dir).parent == Path(storage_dir).resolve() / "letters"]
     for job in existing:
         same = (job.draft == draft and job.variant_filter == variant and job.lot_size == lot_size
@@ -189,7 +190,7 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
                 and [spec["template_id"] for spec in job.variants] == template_ids)
         if same and job is existing[0] and _plan_still_valid(job):
             return _resume(job, user)
-        job.status = "superseded"
+        job.status = JobStatus.SUPERSEDED
         job.finished_at = utcnow()
 
     total_letters = db.session.scalar(select(func.count()).select_from(Patient).where(
@@ -201,7 +202,7 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
     if folder is None:
         folder = (Path(storage_dir or current_app.config["STORAGE_DIR"]) / "letters" / token).resolve()
     job = LetterJob(organisation_id=breach.organisation_id, breach_id=breach.id, token=token, out_dir=str(folder),
-                    draft=draft, variant_filter=variant, lot_size=lot_size, variants=specs, status="running",
+                    draft=draft, variant_filter=variant, lot_size=lot_size, variants=specs, status=JobStatus.RUNNING,
                     only_new=only_new, duplex=duplex,
                     created_by_id=user.id if user else None, run_started_at=utcnow(), run_started_done=0)
     db.session.add(job)
@@ -246,12 +247,12 @@ def _plan_still_valid(job: LetterJob) -> bool:
 
 
 def _resume(job: LetterJob, user: User | None) -> JobStart:
-    db.session.execute(update(LetterChunk).where(LetterChunk.job_id == job.id, LetterChunk.status == "failed")
-                       .values(status="pending", attempts=0, error=None))
+    db.session.execute(update(LetterChunk).where(LetterChunk.job_id == job.id, LetterChunk.status == ChunkStatus.FAILED)
+                       .values(status=ChunkStatus.PENDING, attempts=0, error=None))
     db.session.flush()
     reset_abandoned_chunks(job.id, commit=False)
     done = done_letters(job.id)
-    job.status = "running"
+    job.status = JobStatus.RUNNING
     job.error = None
     job.finished_at = None
     job.run_started_at = utcnow()
@@ -330,21 +331,22 @@ def _plan_chunks(job: LetterJob, index_expression, scope: list[int]) -> Iterator
 def _chunk(job_id, chunk_no, variant_index, first, last, count) -> dict[str, Any]:
     return {"job_id": job_id, "chunk_no": chunk_no, "variant_index": variant_index, "first_postcode": first[0],
             "first_pk": first[1], "last_postcode": last[0], "last_pk": last[1], "expected": count,
-            "status": "pending", "attempts": 0}
+            "status": ChunkStatus.PENDING, "attempts": 0}
 
 
 def reset_abandoned_chunks(job_id: int, *, commit: bool = True) -> int:
     """Chunks left running by a dead process go back to pending (failed after MAX_ATTEMPTS deaths)."""
     reset = 0
     for chunk in db.session.scalars(select(LetterChunk).where(LetterChunk.job_id == job_id,
-                                                              LetterChunk.status == "running")):
+                                                              LetterChunk.status == ChunkStatus.RUNNING)):
         if not chunk_is_abandoned(chunk):
             continue
-        values: dict[str, Any] = {"status": "pending", "worker": None}
+        values: dict[str, Any] = {"status": ChunkStatus.PENDING, "worker": None}
         if chunk.attempts >= MAX_ATTEMPTS:
-            values = {"status": "failed", "error": f"its worker died {chunk.attempts} times"}
+            values = {"status": ChunkStatus.FAILED, "error": f"its worker died {chunk.attempts} times"}
         reset += db.session.execute(update(LetterChunk).where(
-            LetterChunk.id == chunk.id, LetterChunk.attempts == chunk.attempts, LetterChunk.status == "running")
+            LetterChunk.id == chunk.id, LetterChunk.attempts == chunk.attempts,
+            LetterChunk.status == ChunkStatus.RUNNING)
             .values(**values)).rowcount
     if commit:
         db.session.commit()
@@ -358,7 +360,7 @@ def chunk_numbers(job_id: int, status: str) -> list[int]:
 
 def done_letters(job_id: int) -> int:
     return db.session.scalar(select(func.coalesce(func.sum(LetterChunk.expected), 0)).where(
-        LetterChunk.job_id == job_id, LetterChunk.status == "done")) or 0
+        LetterChunk.job_id == job_id, LetterChunk.status == ChunkStatus.DONE)) or 0
 
 
 # --- one chunk ----------------------------------------------------------------------------------------------------
@@ -372,15 +374,15 @@ def run_chunk(job_id: int, chunk_no: int, *, redelivered: bool = False) -> str:
     if chunk is None:
         raise LookupError(f"no chunk {chunk_no} in letter job {job_id}")
     job = db.session.get(LetterJob, job_id)
-    if chunk.status == "done" or job.status in ("superseded", "done"):
+    if chunk.status == ChunkStatus.DONE or job.status in (JobStatus.SUPERSEDED, JobStatus.DONE):
         return "skipped"
-    if chunk.status == "running" and not (redelivered or chunk_is_abandoned(chunk)):
+    if chunk.status == ChunkStatus.RUNNING and not (redelivered or chunk_is_abandoned(chunk)):
         return "skipped"
     attempt = chunk.attempts + 1
     claimed = db.session.execute(update(LetterChunk).where(
         LetterChunk.id == chunk.id, LetterChunk.attempts == chunk.attempts, LetterChunk.status == chunk.status)
-        .values(status="running", worker=process_identity(), started_at=utcnow(), attempts=attempt, error=None,
-                finished_at=None)).rowcount
+        .values(status=ChunkStatus.RUNNING, worker=process_identity(), started_at=utcnow(), attempts=attempt,
+                error=None, finished_at=None)).rowcount
     db.session.commit()
     if not claimed:
         return "skipped"
@@ -390,11 +392,11 @@ def run_chunk(job_id: int, chunk_no: int, *, redelivered: bool = False) -> str:
         db.session.rollback()
         log_failure(logger, "letter job %s, chunk %s failed", job_id, chunk_no, error=error)
         db.session.execute(update(LetterChunk).where(LetterChunk.id == chunk.id, LetterChunk.attempts == attempt)
-                           .values(status="failed", finished_at=utcnow(), error=short_error(error)))
+                           .values(status=ChunkStatus.FAILED, finished_at=utcnow(), error=short_error(error)))
         db.session.commit()
         finalize(job_id)
-        return "failed"
-    if outcome == "done":
+        return ChunkStatus.FAILED
+    if outcome == ChunkStatus.DONE:
         finalize(job_id)
     return outcome
 
@@ -436,8 +438,8 @@ def _render_and_record(job_id: int, chunk_id: int, attempt: int) -> str:
     now = utcnow()
     # The chunk row first: it locks the chunk, and a chunk taken over by another process is not recorded twice.
     recorded = db.session.execute(update(LetterChunk).where(
-        LetterChunk.id == chunk_id, LetterChunk.attempts == attempt, LetterChunk.status == "running")
-        .values(status="done", finished_at=now, size=size, sha256=digest, error=None,
+        LetterChunk.id == chunk_id, LetterChunk.attempts == attempt, LetterChunk.status == ChunkStatus.RUNNING)
+        .values(status=ChunkStatus.DONE, finished_at=now, size=size, sha256=digest, error=None,
                 naive=sum(1 for _, naive in written if naive))).rowcount
     if not recorded:
         db.session.rollback()
@@ -453,9 +455,9 @@ def _render_and_record(job_id: int, chunk_id: int, attempt: int) -> str:
         db.session.execute(update(Letter).where(
             Letter.id.in_(select(LetterOutput.letter_id).where(LetterOutput.job_id == job_id,
                                                               LetterOutput.chunk_no == chunk.chunk_no)),
-            Letter.status.is_(None)).values(status="generated", status_date=date.today(), generated_at=now))
+            Letter.status.is_(None)).values(status=LetterStatus.GENERATED, status_date=date.today(), generated_at=now))
     db.session.commit()
-    return "done"
+    return ChunkStatus.DONE
 
 
 def _file_sha256(path: Path) -> str:
@@ -603,19 +605,22 @@ def finalize(job_id: int) -> str:
     counts = dict(db.session.execute(select(LetterChunk.status, func.count()).where(
         LetterChunk.job_id == job_id).group_by(LetterChunk.status)).all())
     job = db.session.get(LetterJob, job_id)
-    if job.status in ("done", "superseded") or counts.get("pending") or counts.get("running"):
+    if (job.status in (JobStatus.DONE, JobStatus.SUPERSEDED) or counts.get(ChunkStatus.PENDING)
+            or counts.get(ChunkStatus.RUNNING)):
         db.session.commit()
         return job.status
-    if counts.get("failed"):
+    if counts.get(ChunkStatus.FAILED):
         errors = list(db.session.scalars(select(LetterChunk.error).where(
-            LetterChunk.job_id == job_id, LetterChunk.status == "failed").order_by(LetterChunk.chunk_no).limit(3)))
-        db.session.execute(update(LetterJob).where(LetterJob.id == job_id, LetterJob.status == "running")
-                           .values(status="failed", finished_at=utcnow(),
-                                   error=f"{counts['failed']} lot(s) failed: " + " | ".join(e or "" for e in errors)))
+            LetterChunk.job_id == job_id, LetterChunk.status == ChunkStatus.FAILED)
+            .order_by(LetterChunk.chunk_no).limit(3)))
+        db.session.execute(update(LetterJob).where(LetterJob.id == job_id, LetterJob.status == JobStatus.RUNNING)
+                           .values(status=JobStatus.FAILED, finished_at=utcnow(),
+                                   error=f"{counts[ChunkStatus.FAILED]} lot(s) failed: "
+                                         + " | ".join(e or "" for e in errors)))
         db.session.commit()
-        return "failed"
-    claimed = db.session.execute(update(LetterJob).where(LetterJob.id == job_id, LetterJob.status == "running")
-                                 .values(status="finishing")).rowcount
+        return JobStatus.FAILED
+    claimed = db.session.execute(update(LetterJob).where(LetterJob.id == job_id, LetterJob.status == JobStatus.RUNNING)
+                                 .values(status=JobStatus.FINISHING)).rowcount
     db.session.commit()
     if not claimed:
         return db.session.get(LetterJob, job_id).status
@@ -626,14 +631,15 @@ def finalize(job_id: int) -> str:
     except Exception as error:
         db.session.rollback()
         db.session.execute(update(LetterJob).where(LetterJob.id == job_id).values(
-            status="failed", error=f"manifest: {type(error).__name__}: {error}"[:2000], finished_at=utcnow()))
+            status=JobStatus.FAILED, error=f"manifest: {type(error).__name__}: {error}"[:2000], finished_at=utcnow()))
         db.session.commit()
         raise
-    db.session.execute(update(LetterJob).where(LetterJob.id == job_id).values(status="done", finished_at=utcnow()))
+    db.session.execute(update(LetterJob).where(LetterJob.id == job_id)
+                       .values(status=JobStatus.DONE, finished_at=utcnow()))
     audit.record("letters.job_done", obj=job, breach_id=job.breach_id, organisation_id=job.organisation_id,
                  details={"job": job_id, "letters": count, "lots": sum(counts.values()), "draft": job.draft})
     db.session.commit()
-    return "done"
+    return JobStatus.DONE
 
 
 def manifest_rows(job_id: int) -> Iterator[ManifestRow]:
@@ -674,7 +680,7 @@ def progress(job: LetterJob) -> dict[str, Any]:
                               .where(LetterChunk.job_id == job.id).group_by(LetterChunk.status)).all()
     chunks = {status: count for status, count, _ in rows}
     letters = {status: int(total) for status, _, total in rows}
-    done = letters.get("done", 0)
+    done = letters.get(ChunkStatus.DONE, 0)
     elapsed = max((utcnow() - job.run_started_at).total_seconds(), 0.0) if job.run_started_at else 0.0
     if job.finished_at and job.run_started_at:
         elapsed = max((job.finished_at - job.run_started_at).total_seconds(), 0.0)
@@ -682,17 +688,18 @@ def progress(job: LetterJob) -> dict[str, Any]:
     rate = in_run / elapsed if elapsed > 0 and in_run > 0 else None
     remaining = job.total - done
     errors = list(db.session.scalars(select(LetterChunk.error).where(
-        LetterChunk.job_id == job.id, LetterChunk.status == "failed").order_by(LetterChunk.chunk_no).limit(3)))
+        LetterChunk.job_id == job.id, LetterChunk.status == ChunkStatus.FAILED)
+        .order_by(LetterChunk.chunk_no).limit(3)))
     return {
         "job": job.id, "status": job.status, "draft": job.draft, "variant": job.variant_filter,
         "total": job.total, "done": done, "held": job.held,
         "percent": round(100 * done / job.total, 1) if job.total else 100.0,
-        "lots": sum(chunks.values()), "lots_done": chunks.get("done", 0), "lots_running": chunks.get("running", 0),
-        "lots_failed": chunks.get("failed", 0),
+        "lots": sum(chunks.values()), "lots_done": chunks.get(ChunkStatus.DONE, 0),
+        "lots_running": chunks.get(ChunkStatus.RUNNING, 0), "lots_failed": chunks.get(ChunkStatus.FAILED, 0),
         "rate": round(rate, 1) if rate else None,
-        "seconds_left": round(remaining / rate) if rate and remaining and job.status == "running" else None,
+        "seconds_left": round(remaining / rate) if rate and remaining and job.status == JobStatus.RUNNING else None,
         "elapsed": round(elapsed, 1), "error": job.error or (errors[0] if errors else None),
-        "finished": job.status in ("done", "failed", "superseded"),
+        "finished": job.status in JobStatus.finished(),
     }
 
 
@@ -709,7 +716,7 @@ def job_by_token(token: str, organisation_id: int) -> LetterJob | None:
 def lot_path(job: LetterJob, number: int) -> Path | None:
     """A lot file of a done chunk of this job, or None; the path comes from the database, never from a URL."""
     chunk = db.session.scalar(select(LetterChunk).where(LetterChunk.job_id == job.id, LetterChunk.chunk_no == number))
-    if chunk is None or chunk.status != "done":
+    if chunk is None or chunk.status != ChunkStatus.DONE:
         return None
     path = Path(job.out_dir) / chunk.lot_name
     return path if path.is_file() else None

@@ -17,24 +17,19 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notifier.accounts.models import User
-from notifier.core.types import UTCDateTime, utcnow
+from notifier.core.types import UTCDateTime, one_of, utcnow
 from notifier.extensions import db
-
-# Who a variant writes to (domain notes, section 1): the patient, a minor's or protected adult's legal
-# representative (CSP L.1111-2), or a deceased patient's heirs (CSP L.1110-4 V).
-AUDIENCES = ("any", "patients", "representatives", "heirs")
-# A letter's fate, in the order it usually goes through them. "public_notice": replaced by the public communication
-# of GDPR art. 34(3)(c) when the letter cannot reach the person.
-LETTER_STATUSES = ("generated", "printed", "posted", "returned", "resent", "public_notice")
-JOB_STATUSES = ("running", "done", "failed", "superseded")
-CHUNK_STATUSES = ("pending", "running", "done", "failed")
+from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus
 
 
 class LetterTemplate(db.Model):
     """One version of one letter variant. Never updated after creation, except to record its approval once."""
 
     __tablename__ = "letter_template"
-    __table_args__ = (UniqueConstraint("breach_id", "variant", "version", name="uq_letter_template_version"),)
+    __table_args__ = (
+        UniqueConstraint("breach_id", "variant", "version", name="uq_letter_template_version"),
+        one_of("letter_template", "audience", Audience),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -42,7 +37,7 @@ class LetterTemplate(db.Model):
     variant: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column()
     lang: Mapped[str] = mapped_column(String(5), default="fr")
-    audience: Mapped[str] = mapped_column(String(20), default="any")
+    audience: Mapped[str] = mapped_column(String(20), default=Audience.ANY)
     # Patient.segment values this variant is for; empty: any segment.
     segments: Mapped[list[str]] = mapped_column(JSON, default=list)
     retired: Mapped[bool] = mapped_column(default=False)
@@ -74,6 +69,7 @@ class Letter(db.Model):
     __table_args__ = (
         UniqueConstraint("breach_id", "number", name="uq_letter_breach_number"),
         Index("ix_letter_breach_status", "breach_id", "status"),
+        one_of("letter", "status", LetterStatus),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +89,7 @@ class LetterJob(db.Model):
     variant; ``token`` names the job in download URLs (never its files' paths)."""
 
     __tablename__ = "letter_job"
+    __table_args__ = (one_of("letter_job", "status", JobStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -107,7 +104,7 @@ class LetterJob(db.Model):
     duplex: Mapped[bool] = mapped_column(default=False, server_default=false())
     lot_size: Mapped[int] = mapped_column()
     variants: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.RUNNING)
     total: Mapped[int] = mapped_column(default=0)
     held: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
@@ -128,7 +125,10 @@ class LetterChunk(db.Model):
     recognised and run again."""
 
     __tablename__ = "letter_chunk"
-    __table_args__ = (UniqueConstraint("job_id", "chunk_no", name="uq_letter_chunk_no"),)
+    __table_args__ = (
+        UniqueConstraint("job_id", "chunk_no", name="uq_letter_chunk_no"),
+        one_of("letter_chunk", "status", ChunkStatus),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("letter_job.id"))
@@ -139,7 +139,7 @@ class LetterChunk(db.Model):
     last_postcode: Mapped[str] = mapped_column(String(20))
     last_pk: Mapped[int] = mapped_column()
     expected: Mapped[int] = mapped_column()
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=ChunkStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     worker: Mapped[str | None] = mapped_column(String(200), nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -181,6 +181,7 @@ class LetterEvent(db.Model):
     """A status change of a letter: who recorded it, from which source (web, CSV file, command line)."""
 
     __tablename__ = "letter_event"
+    __table_args__ = (one_of("letter_event", "status", LetterStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), index=True)

@@ -48,22 +48,21 @@ from notifier.documents.stamping import (
 )
 from notifier.extensions import db
 from notifier.letters.models import (
-    AUDIENCES,
-    LETTER_STATUSES,
     Letter,
     LetterEvent,
     LetterJob,
     LetterOutput,
     LetterTemplate,
 )
+from notifier.letters.states import Audience, LetterStatus
 from notifier.patients.models import Patient
+from notifier.patients.states import Addressee, PatientStatus
 
 Text = tuple[str, str]  # (French, English)
 LANGUAGES = ("fr", "en")
 TEXT_KEYS = (*REQUIRED_TEXT_KEYS, *OPTIONAL_TEXT_KEYS)
 TEXT_LIMIT = 5000  # characters per block: a letter is read on paper, two pages at most
 VARIANT_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
-DEFAULT_VARIANT = "standard"
 # La Poste window envelopes (domain notes, section 4): about 110 mm from the left and 55 mm from the top.
 DEFAULT_WINDOW = {"left": 110.0, "top": 55.0}
 
@@ -100,12 +99,13 @@ STATUS_LABELS: dict[str, Text] = {
 }
 # What the print shop or La Poste may write in a `status` column, compared without case, accents or punctuation.
 STATUS_ALIASES: dict[str, str] = {
-    **{code: code for code in LETTER_STATUSES},
-    "genere": "generated", "imprime": "printed", "print": "printed", "poste": "posted", "envoye": "posted",
-    "depose": "posted", "sent": "posted", "mailed": "posted", "npai": "returned", "retour": "returned",
-    "retourne": "returned", "revenu": "returned", "return": "returned", "renvoye": "resent", "reexpedie": "resent",
-    "resend": "resent", "reenvoye": "resent", "avispublic": "public_notice", "publicnotice": "public_notice",
-    "communicationpublique": "public_notice",
+    **{status.value: status.value for status in LetterStatus},
+    **dict.fromkeys(("genere",), LetterStatus.GENERATED),
+    **dict.fromkeys(("imprime", "print"), LetterStatus.PRINTED),
+    **dict.fromkeys(("poste", "envoye", "depose", "sent", "mailed"), LetterStatus.POSTED),
+    **dict.fromkeys(("npai", "retour", "retourne", "revenu", "return"), LetterStatus.RETURNED),
+    **dict.fromkeys(("renvoye", "reexpedie", "resend", "reenvoye"), LetterStatus.RESENT),
+    **dict.fromkeys(("avispublic", "publicnotice", "communicationpublique"), LetterStatus.PUBLIC_NOTICE),
 }
 
 
@@ -200,7 +200,7 @@ def priority(template: LetterTemplate) -> tuple:
     """Which variant a patient gets when several match: the most specific one. An addressee rule (representatives,
     heirs) weighs more than a segment list; a variant with neither is the default for everyone else. Overlaps of
     equal specificity are refused when a version is saved (`_conflicts`)."""
-    specificity = (2 if template.audience != "any" else 0) + (1 if template.segments else 0)
+    specificity = (2 if template.audience != Audience.ANY else 0) + (1 if template.segments else 0)
     return (-specificity, template.variant)
 
 
@@ -278,7 +278,7 @@ class TemplateDraft:
     """What the DPO submits for a variant; `save_template` turns it into the next version."""
 
     lang: str = "fr"
-    audience: str = "any"
+    audience: str = Audience.ANY
     segments: list[str] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
     sender: dict[str, Any] = field(default_factory=dict)
@@ -312,7 +312,7 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
                           "Invalid variant name: lower-case letters, digits and hyphens (40 at most).")
     if draft.lang not in LANGUAGES:
         raise LetterError("Langue inconnue\u00a0: fr ou en.", "Unknown language: fr or en.")
-    if draft.audience not in AUDIENCES:
+    if draft.audience not in list(Audience):
         raise LetterError("Destinataires inconnus.", "Unknown addressees.")
     texts = {key: _clean_text(draft.texts.get(key)) for key in TEXT_KEYS}
     too_long = [key for key, value in texts.items() if len(value) > TEXT_LIMIT]
@@ -433,13 +433,13 @@ def audience_condition(audience: str):
     protected adult's legal representative (``addressee == "guardian"``, CSP L.1111-2), else the patient; a deceased
     patient's letter goes to the heirs (CSP L.1110-4 V) once a person released it."""
     deceased = Patient.deceased.is_(True)
-    representative = and_(not_(deceased), Patient.addressee == "guardian")
-    if audience == "heirs":
+    representative = and_(not_(deceased), Patient.addressee == Addressee.GUARDIAN)
+    if audience == Audience.HEIRS:
         return deceased
-    if audience == "representatives":
+    if audience == Audience.REPRESENTATIVES:
         return representative
-    if audience == "patients":
-        return and_(not_(deceased), Patient.addressee != "guardian")
+    if audience == Audience.PATIENTS:
+        return and_(not_(deceased), Patient.addressee != Addressee.GUARDIAN)
     return true()
 
 
@@ -465,7 +465,7 @@ def template_spec(template: LetterTemplate) -> dict[str, Any]:
 
 def addressable():
     """Ready patients with a postcode: the others (held for review, or without a postcode) get no letter."""
-    return and_(Patient.status == "ready", Patient.postcode.is_not(None), Patient.postcode != "")
+    return and_(Patient.status == PatientStatus.READY, Patient.postcode.is_not(None), Patient.postcode != "")
 
 
 # --- the per-patient fields ---------------------------------------------------------------------------------------
@@ -479,7 +479,7 @@ SALUTATIONS = {
 def salutation_for(lang: str, audience: str, salutation: str | None, civility: str | None, deceased: bool) -> str:
     """The import's salutation for French letters; for heirs and for English letters, one from the civility."""
     table = SALUTATIONS.get(lang, SALUTATIONS["fr"])
-    if deceased or audience in ("heirs", "representatives"):
+    if deceased or audience in (Audience.HEIRS, Audience.REPRESENTATIVES):
         return table[None] if (deceased or not salutation or lang != "fr") else salutation
     if lang == "fr" and salutation:
         return salutation
@@ -612,14 +612,14 @@ def letter_counts_by_status(organisation_id: int) -> dict[str, int]:
         select(Letter.status, func.count()).join(Breach, Breach.id == Letter.breach_id)
         .where(Breach.organisation_id == organisation_id, Letter.status.is_not(None)).group_by(Letter.status))
     found = dict(rows.all())
-    return {status: found[status] for status in LETTER_STATUSES if status in found}
+    return {status.value: found[status] for status in LetterStatus if status in found}
 
 
 def breach_letter_counts(breach_id: int) -> dict[str, int]:
     rows = db.session.execute(select(Letter.status, func.count()).where(
         Letter.breach_id == breach_id, Letter.status.is_not(None)).group_by(Letter.status))
     found = dict(rows.all())
-    return {status: found[status] for status in LETTER_STATUSES if status in found}
+    return {status.value: found[status] for status in LetterStatus if status in found}
 
 
 def _key(text: str) -> str:
@@ -725,12 +725,12 @@ def read_tracking_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
 
 
 def apply_tracking(breach: Breach, rows: Sequence[tuple[int, dict[str, str]]], *, user: User | None,
-                   default_status: str = "returned", default_date: date | None = None, source: str = "csv",
+                   default_status: str = LetterStatus.RETURNED, default_date: date | None = None, source: str = "csv",
                    dry_run: bool = False) -> TrackingResult:
     """Apply status updates from references: everything or nothing. Unknown references, bad statuses or dates are
     all reported and nothing is changed; otherwise each letter gets its new status and an event, in one transaction.
     A reference may appear twice (returned, then re-sent): rows are applied in file order."""
-    if default_status not in LETTER_STATUSES:
+    if default_status not in list(LetterStatus):
         raise LetterError("Statut inconnu.", "Unknown status.")
     default_date = default_date or date.today()
     problems: list[TrackingProblem] = []
@@ -796,13 +796,6 @@ def letter_number_of(breach_reference: str, reference: str) -> int:
     return number
 
 
-def find_letter(breach: Breach, reference: str) -> Letter | None:
-    number = parse_reference(breach.reference, reference)
-    if number is None:
-        return None
-    return db.session.scalar(select(Letter).where(Letter.breach_id == breach.id, Letter.number == number))
-
-
 def set_status(breach: Breach, reference: str, status: str, *, user: User | None, when: date | None = None,
                source: str = "web") -> TrackingResult:
     """One letter's status (the same rules as a one-row file)."""
@@ -815,15 +808,15 @@ def replace_returned_by_notice(breach: Breach, *, user: User | None, when: date 
     """GDPR art. 34(3)(c): letters that came back (NPAI) are replaced by the public notice."""
     when = when or date.today()
     ids = list(db.session.scalars(select(Letter.id).where(Letter.breach_id == breach.id,
-                                                          Letter.status == "returned")))
+                                                          Letter.status == LetterStatus.RETURNED)))
     if not ids:
         return 0
     for start in range(0, len(ids), 1000):
         batch = ids[start:start + 1000]
-        db.session.execute(update(Letter).where(Letter.id.in_(batch)).values(status="public_notice",
+        db.session.execute(update(Letter).where(Letter.id.in_(batch)).values(status=LetterStatus.PUBLIC_NOTICE,
                                                                               status_date=when))
         db.session.execute(LetterEvent.__table__.insert(), [
-            {"letter_id": letter_id, "status": "public_notice", "status_date": when, "recorded_at": utcnow(),
+            {"letter_id": letter_id, "status": LetterStatus.PUBLIC_NOTICE, "status_date": when, "recorded_at": utcnow(),
              "recorded_by_id": user.id if user else None, "source": "public_notice"} for letter_id in batch])
     audit.record("letters.public_notice", user=user, obj=breach, details={"letters": len(ids)})
     return len(ids)
@@ -848,7 +841,7 @@ def public_notice_pdf(breach: Breach, lang: str = "fr") -> bytes:
     from notifier.documents.letter import format_letter_date, strings
 
     returned = db.session.scalar(select(func.count()).select_from(Letter).where(
-        Letter.breach_id == breach.id, Letter.status.in_(("returned", "public_notice")))) or 0
+        Letter.breach_id == breach.id, Letter.status.in_((LetterStatus.RETURNED, LetterStatus.PUBLIC_NOTICE)))) or 0
     html = render_template(
         "public_notice/notice.html", lang=template.lang, s=strings(template.lang), texts=template.texts,
         sender=template.sender, breach_reference=breach.reference, draft=not template.approved,

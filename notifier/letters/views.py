@@ -31,11 +31,14 @@ from notifier.core.web import require
 from notifier.extensions import db
 from notifier.letters import jobs as letter_jobs
 from notifier.letters import services as letters
-from notifier.letters.models import AUDIENCES, LETTER_STATUSES, LetterChunk, LetterJob, LetterTemplate
+from notifier.letters.models import LetterChunk, LetterJob, LetterTemplate
+from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus
 from notifier.patients import services as patients
 from notifier.patients.models import Patient
 
 bp = Blueprint("letters", __name__)
+for _state in (Audience, ChunkStatus, JobStatus, LetterStatus):
+    bp.add_app_template_global(_state, _state.__name__)
 
 
 def _lang() -> str:
@@ -86,7 +89,7 @@ def index(breach_id: int):
         "letters/index.html", breach=breach, templates=templates,
         problems={t.id: letters.template_problems(t) for t in templates}, jobs=jobs,
         progress={job.id: letter_jobs.progress(job) for job in jobs}, counts=letters.breach_letter_counts(breach.id),
-        held=letters.held_count(breach.id), statuses=LETTER_STATUSES, today=date.today().isoformat(),
+        held=letters.held_count(breach.id), statuses=list(LetterStatus), today=date.today().isoformat(),
         approved_any=any(t.approved and not t.retired for t in templates))
 
 
@@ -110,7 +113,7 @@ def _form_values(breach, current: LetterTemplate | None) -> dict:
                 "texts": dict(current.texts), "sender": dict(current.sender), "layout": dict(current.layout),
                 "letter_date": current.letter_date.isoformat(), "retired": current.retired}
     lang = request.args.get("lang") if request.args.get("lang") in letters.LANGUAGES else "fr"
-    return {"lang": lang, "audience": "any", "segments": "", "texts": letters.default_texts(breach, lang),
+    return {"lang": lang, "audience": Audience.ANY, "segments": "", "texts": letters.default_texts(breach, lang),
             "sender": letters.default_sender(breach), "layout": letters.default_layout(current_app.config),
             "letter_date": date.today().isoformat(), "retired": False}
 
@@ -118,7 +121,8 @@ def _form_values(breach, current: LetterTemplate | None) -> dict:
 def _submitted() -> dict:
     form = request.form
     return {
-        "lang": form.get("lang", "fr"), "audience": form.get("audience", "any"), "segments": form.get("segments", ""),
+        "lang": form.get("lang", "fr"), "audience": form.get("audience", Audience.ANY),
+        "segments": form.get("segments", ""),
         "texts": {key: form.get(f"text_{key}", "") for key in letters.TEXT_KEYS},
         "sender": {"name": form.get("sender_name", ""),
                    "address_lines": form.get("sender_address", "").splitlines(),
@@ -134,7 +138,7 @@ def _render_edit(breach, variant, current, values, status=200):
         .distinct().order_by(Patient.segment).limit(50)).all()
     return render_template("letters/edit.html", breach=breach, variant=variant, current=current, values=values,
                            text_keys=letters.TEXT_KEYS, required=letters.REQUIRED_TEXT_KEYS,
-                           labels=letters.TEXT_LABELS, sources=letters.TEXT_SOURCES, audiences=AUDIENCES,
+                           labels=letters.TEXT_LABELS, sources=letters.TEXT_SOURCES, audiences=list(Audience),
                            known_segments=segments,
                            missing=letters.missing_required_texts(values["texts"])), status
 
@@ -305,7 +309,7 @@ def manifest(token: str):
 
     found = _job(token)
     path = Path(found.out_dir) / "manifest.csv"
-    if found.status != "done" or not path.is_file():
+    if found.status != JobStatus.DONE or not path.is_file():
         abort(404)
     audit.record("letters.manifest_download", user=current_user, obj=found, breach_id=found.breach_id,
                  details={"job": found.id})
@@ -338,8 +342,8 @@ def reprint(breach_id: int):
 def track(breach_id: int):
     breach = get_breach(breach_id)
     upload = request.files.get("file")
-    default_status = request.form.get("status") or "returned"
-    if default_status not in LETTER_STATUSES:
+    default_status = request.form.get("status") or LetterStatus.RETURNED
+    if default_status not in list(LetterStatus):
         abort(400)
     try:
         default_date = date.fromisoformat(request.form.get("date") or date.today().isoformat())
@@ -371,7 +375,7 @@ def track(breach_id: int):
 def set_status(breach_id: int):
     breach = get_breach(breach_id)
     status = request.form.get("status", "")
-    if status not in LETTER_STATUSES:
+    if status not in list(LetterStatus):
         abort(400)
     try:
         when = date.fromisoformat(request.form.get("date") or date.today().isoformat())

@@ -23,7 +23,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from notifier.accounts.roles import Role
 from notifier.core.cli import Command, Group, acting_user, fail
+from notifier.patients.states import ImportStatus
 
 FILE_ERROR_EXIT = 2
 
@@ -71,7 +73,7 @@ def import_command(breach_id: int, file: Path, mapping_name, rejected_out: Path 
         fail(error.message("en"), FILE_ERROR_EXIT)
     except patients.ImportRefused as error:
         fail(error.message("en"))
-    if imp.status != "done":
+    if imp.status != ImportStatus.DONE:
         status = FILE_ERROR_EXIT if imp.error_code != "internal" else 1
         fail(f"import stopped ({imp.error_code}): {imp.error}; kept {imp.accepted} patients from earlier batches",
              status)
@@ -257,12 +259,12 @@ def _bench_import(path: str, workdir: str, url: str, options: dict) -> dict:
         establishment = Establishment(organisation=organisation, name="Bench")
         db.session.add_all([organisation, establishment])
         db.session.commit()
-        user = add_user("dpo@bench.invalid", "dpo", "bench passphrase 2026", organisation=organisation)
+        user = add_user("dpo@bench.invalid", Role.DPO, "bench passphrase 2026", organisation=organisation)
         breach = create_breach(user, establishment)
         started = time.perf_counter()
         imp = patients.import_file(breach, path, user=user, today=TODAY, letter_date=LETTER_DATE)
         seconds = time.perf_counter() - started
-        if imp.status != "done":
+        if imp.status != ImportStatus.DONE:
             raise SystemExit(f"import {imp.status}: {imp.error}")
         result = {"rows": imp.read, "accepted": imp.accepted, "rejected": imp.rejected, "held": imp.held,
                   "seconds": seconds, "peak_mib": _peak_mib(), "database": db.engine.dialect.name}

@@ -7,14 +7,10 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from notifier.core.types import UTCDateTime, utcnow
+from notifier.core.types import UTCDateTime, one_of, utcnow
 from notifier.extensions import db
+from notifier.patients.states import Addressee, ImportStatus, PatientStatus
 
-PATIENT_STATUSES = ("ready", "held")
-# mapping: the file is stored and waits for the user to say which column is which; running: rows are being stored
-# in batches; done; failed (``error`` says why; the batches committed before the failure stay); cancelled: the user
-# dropped the file at the mapping step.
-IMPORT_STATUSES = ("mapping", "running", "done", "failed", "cancelled")
 PATIENT_ID_MAX_LENGTH = 64
 
 # Search key: the binary ("C") collation on PostgreSQL so that a prefix range uses the index exactly as on SQLite.
@@ -33,7 +29,7 @@ class PatientImport(db.Model):
     # Heartbeat: written with every batch, so an import whose process died is recognised as interrupted.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    status: Mapped[str] = mapped_column(String(20), default="running")  # IMPORT_STATUSES
+    status: Mapped[str] = mapped_column(String(20), default=ImportStatus.RUNNING)
     kind: Mapped[str] = mapped_column(String(10), default="")  # csv | xlsx
     encoding: Mapped[str] = mapped_column(String(20), default="")
     separator: Mapped[str] = mapped_column(String(5), default="")
@@ -54,6 +50,8 @@ class PatientImport(db.Model):
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     worker: Mapped[str | None] = mapped_column(String(200), nullable=True)  # "host:pid:start" of the importing process
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (one_of("patient_import", "status", ImportStatus),)
 
 
 class ImportMapping(db.Model):
@@ -101,8 +99,8 @@ class Patient(db.Model):
     protected_adult: Mapped[bool] = mapped_column(default=False)
     confidential_care: Mapped[bool] = mapped_column(default=False)
     minor: Mapped[bool] = mapped_column(default=False)  # on the import's letter date
-    addressee: Mapped[str] = mapped_column(String(10), default="patient")  # patient | guardian
-    status: Mapped[str] = mapped_column(String(10), default="ready")  # ready | held
+    addressee: Mapped[str] = mapped_column(String(10), default=Addressee.PATIENT)
+    status: Mapped[str] = mapped_column(String(10), default=PatientStatus.READY)
     holds: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Holds a person reviewed and cleared (with a reason): not raised again when the record is corrected.
     cleared_holds: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -120,4 +118,6 @@ class Patient(db.Model):
         Index("ix_patient_breach_postcode", "breach_id", "postcode", "id"),
         Index("ix_patient_breach_name_key", "breach_id", "name_key", "id"),
         Index("ix_patient_breach_status", "breach_id", "status"),
+        one_of("patient", "status", PatientStatus),
+        one_of("patient", "addressee", Addressee),
     )

@@ -42,6 +42,7 @@ from sqlalchemy import Text, cast, delete, func, insert, select, tuple_, update
 from notifier.accounts.models import User
 from notifier.audit import services as audit
 from notifier.breaches.models import Breach
+from notifier.breaches.states import BreachStatus
 from notifier.core.logs import short_error
 from notifier.core.processes import owner_alive, process_identity
 from notifier.core.types import utcnow
@@ -64,6 +65,7 @@ from notifier.patients.rules.rows import (
     open_patient_file,
     write_rejected_csv,
 )
+from notifier.patients.states import Addressee, ImportStatus, PatientStatus
 
 BATCH_SIZE = 10_000  # rows per transaction: 5,000 spent twice as long in commits (WAL checkpoints) at 750,000
 IMPORTS_DIR = "imports"  # under STORAGE_DIR: staged uploads and rejected-rows files, random names, mode 0600
@@ -262,7 +264,7 @@ def begin_import(breach: Breach, source: str | os.PathLike, filename: str, *, us
     mapping = _with_saved(headers, saved.mapping) if saved else dict(patient_file.detected_mapping.mapping)
     imp = PatientImport(
         breach_id=breach.id, filename=(re.split(r"[\\/]", filename)[-1] or "patients")[-255:], sha256=sha256,
-        uploaded_by_id=user.id if user else None, status="mapping", kind=patient_file.kind,
+        uploaded_by_id=user.id if user else None, status=ImportStatus.MAPPING, kind=patient_file.kind,
         encoding=patient_file.encoding or "", separator=patient_file.separator or "", headers=headers,
         mapping={header: mapping[header] for header in headers if header in mapping},
         mapping_name=saved.name if saved else None, letter_date=letter_date, upload_file=staged,
@@ -282,7 +284,7 @@ def confirm_mapping(imp: PatientImport, mapping: dict[str, str], *, user: User |
 
     `mapping` is {header: field} for every header the user decided ("" ignores a column); headers it leaves out
     are ignored. ImportFileError (invalid_mapping, missing_columns) leaves the import waiting."""
-    if imp.status != "mapping":
+    if imp.status != ImportStatus.MAPPING:
         raise ImportRefused("not_waiting")
     mapping = {header: (mapping.get(header) or "") for header in imp.headers}
     check_mapping(imp.headers, mapping)
@@ -292,7 +294,7 @@ def confirm_mapping(imp: PatientImport, mapping: dict[str, str], *, user: User |
         save_mapping(breach.organisation_id, save_as, mapping, user=user)
         imp.mapping_name = " ".join(save_as.split())
     imp.mapping = mapping
-    imp.status = "running"
+    imp.status = ImportStatus.RUNNING
     imp.updated_at = utcnow()
     imp.letter_date = imp.letter_date or paris_today()
     audit.record("patients.import", user=user, obj=imp, breach_id=imp.breach_id,
@@ -306,18 +308,19 @@ def _refuse_concurrent(imp: PatientImport) -> None:
     """One import at a time per breach: two would check duplicates against the same list."""
     fail_stale_imports(imp.breach_id)
     running = db.session.scalar(select(func.count()).select_from(PatientImport).where(
-        PatientImport.breach_id == imp.breach_id, PatientImport.status == "running", PatientImport.id != imp.id))
+        PatientImport.breach_id == imp.breach_id, PatientImport.status == ImportStatus.RUNNING,
+        PatientImport.id != imp.id))
     if running:
         raise ImportRefused("import_running")
 
 
 def cancel_import(imp: PatientImport, *, user: User | None) -> None:
     """Drop an import still waiting for its mapping: its stored file is deleted."""
-    if imp.status != "mapping":
+    if imp.status != ImportStatus.MAPPING:
         raise ImportRefused("not_waiting")
     _remove(imp.upload_file)
     imp.upload_file = None
-    imp.status = "cancelled"
+    imp.status = ImportStatus.CANCELLED
     imp.finished_at = utcnow()
     audit.record("patients.import_cancelled", user=user, obj=imp, breach_id=imp.breach_id)
     db.session.commit()
@@ -329,19 +332,19 @@ def fail_stale_imports(breach_id: int, *, now: datetime | None = None) -> int:
     left waiting for their mapping for MAPPING_KEPT (patients' data is not kept for nothing)."""
     now = now or utcnow()
     stale = [imp for imp in db.session.scalars(select(PatientImport).where(
-        PatientImport.breach_id == breach_id, PatientImport.status == "running"))
+        PatientImport.breach_id == breach_id, PatientImport.status == ImportStatus.RUNNING))
         if imp.updated_at < now - STALE_AFTER or (imp.worker and owner_alive(imp.worker) is False)]
     for imp in stale:
-        imp.status, imp.error_code, imp.finished_at = "failed", "interrupted", now
+        imp.status, imp.error_code, imp.finished_at = ImportStatus.FAILED, "interrupted", now
         imp.error = ("Import interrompu (arrêt du serveur ?) : les lots déjà enregistrés sont conservés ; "
                      "réimportez le fichier, les patients déjà importés seront signalés en doublon.")
         _remove(imp.upload_file)
         imp.upload_file = None
     abandoned = list(db.session.scalars(select(PatientImport).where(
-        PatientImport.breach_id == breach_id, PatientImport.status == "mapping",
+        PatientImport.breach_id == breach_id, PatientImport.status == ImportStatus.MAPPING,
         PatientImport.updated_at < now - MAPPING_KEPT)))
     for imp in abandoned:
-        imp.status, imp.finished_at = "cancelled", now
+        imp.status, imp.finished_at = ImportStatus.CANCELLED, now
         _remove(imp.upload_file)
         imp.upload_file = None
     if stale or abandoned:
@@ -383,7 +386,7 @@ _SALUTATIONS = {"m": "Monsieur,", "mme": "Madame,"}
 def salutation(civility: str | None, addressee: str, deceased: bool) -> str:
     """The letter's salutation. A letter to a legal representative (CSP L.1111-2) or to a deceased patient's heirs
     (CSP L.1110-4 V) does not know the reader's civility: "Madame, Monsieur,"."""
-    if addressee != "patient" or deceased:
+    if addressee != Addressee.PATIENT or deceased:
         return "Madame, Monsieur,"
     return _SALUTATIONS.get(civility or "", "Madame, Monsieur,")
 
@@ -419,7 +422,7 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
     A failure (a file damaged further on, the database) rolls back the batch in progress, keeps the batches already
     committed and every earlier import, and ends the import `failed` with the reason."""
     imp = db.session.get(PatientImport, import_id)
-    if imp is None or imp.status != "running":
+    if imp is None or imp.status != ImportStatus.RUNNING:
         raise ImportRefused("not_waiting")
     breach_id, headers, mapping = imp.breach_id, list(imp.headers), dict(imp.mapping)
     user = db.session.get(User, imp.uploaded_by_id) if imp.uploaded_by_id else None
@@ -454,11 +457,11 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
             current_app.logger.error("patient import %s failed: %s", import_id, message)
         where = (f" (lot commençant ligne {progress.first_row_of_batch})" if progress.first_row_of_batch
                  and code not in ("malformed_csv",) else "")
-        imp = _finish(import_id, progress, normalisation_counts, hold_counts, rejected_name, status="failed",
-                      error_code=code, error=f"{message}{where}", user=user)
+        imp = _finish(import_id, progress, normalisation_counts, hold_counts, rejected_name,
+                      status=ImportStatus.FAILED, error_code=code, error=f"{message}{where}", user=user)
     else:
         imp = _finish(import_id, progress, normalisation_counts, hold_counts, rejected_name if written else None,
-                      status="done", user=user)
+                      status=ImportStatus.DONE, user=user)
     finally:
         rejected_out.close()
         _remove(staged)
@@ -595,7 +598,8 @@ def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: in
                 as_date(p["birth_date"]), p["address_line2"], p["address_line3"], p["street"], p["address_line5"],
                 as_json(p["address_lines"]), p["postcode"], p["city"], p["country"], p["email"], p["guardian_name"],
                 p["segment"], deceased, p["protected_adult"], p["confidential_care"], p["minor"], p["addressee"],
-                "held" if holds else "ready", as_json(holds) if holds else no_holds, no_holds, as_json(changes),
+                PatientStatus.HELD if holds else PatientStatus.READY, as_json(holds) if holds else no_holds, no_holds,
+                as_json(changes),
                 salutation(p["civility"], p["addressee"], deceased), name_key(p["last_name"], p["first_name"]),
             ))
             progress.accepted += 1
@@ -618,12 +622,12 @@ def _finish(import_id: int, progress: _Progress, normalisation_counts: Counter, 
             rejected_name: str | None, *, status: str, user: User | None, error_code: str | None = None,
             error: str | None = None) -> PatientImport:
     imp = db.session.get(PatientImport, import_id)
-    if status == "failed":  # the batch in progress was rolled back: count what is stored and what was rejected
+    if status == ImportStatus.FAILED:  # the batch in progress was rolled back: count what is stored and rejected
         progress.accepted, progress.held = progress.committed, progress.held_committed
     imp.accepted, imp.rejected, imp.held = progress.accepted, progress.rejected, progress.held
     imp.read = imp.accepted + imp.rejected
-    imp.normalisation_counts = dict(normalisation_counts) if status == "done" else {}
-    imp.hold_counts = dict(hold_counts) if status == "done" else {}
+    imp.normalisation_counts = dict(normalisation_counts) if status == ImportStatus.DONE else {}
+    imp.hold_counts = dict(hold_counts) if status == ImportStatus.DONE else {}
     if rejected_name and imp.rejected:
         imp.rejected_file = rejected_name
     else:
@@ -634,8 +638,8 @@ def _finish(import_id: int, progress: _Progress, normalisation_counts: Counter, 
     details = {"read": imp.read, "accepted": imp.accepted, "rejected": imp.rejected, "held": imp.held}
     if error_code:
         details["code"] = error_code
-    audit.record("patients.import_done" if status == "done" else "patients.import_failed", user=user, obj=imp,
-                 breach_id=imp.breach_id, details=details)
+    audit.record("patients.import_done" if status == ImportStatus.DONE else "patients.import_failed", user=user,
+                 obj=imp, breach_id=imp.breach_id, details=details)
     db.session.commit()
     return imp
 
@@ -651,7 +655,7 @@ def import_file(breach: Breach, path: str | os.PathLike, *, user: User | None, f
         confirm_mapping(imp, imp.mapping, user=user)
     except (ImportFileError, ImportRefused) as error:
         db.session.rollback()
-        imp.status, imp.finished_at = "failed", utcnow()
+        imp.status, imp.finished_at = ImportStatus.FAILED, utcnow()
         imp.error_code = error.code
         imp.error = error.message(lang)[:500]
         db.session.commit()
@@ -693,7 +697,7 @@ def wait_for(import_id: int, timeout: float | None = None) -> None:
 def import_status(imp: PatientImport) -> dict[str, Any]:
     return {"id": imp.id, "status": imp.status, "read": imp.read, "accepted": imp.accepted,
             "rejected": imp.rejected, "held": imp.held, "error": imp.error,
-            "finished": imp.status in ("done", "failed", "cancelled")}
+            "finished": imp.status in ImportStatus.finished()}
 
 
 def get_import(import_id: int, breach: Breach) -> PatientImport | None:
@@ -729,7 +733,7 @@ def counts(breach_id: int) -> Counts:
     holds_text = cast(Patient.holds, Text)
     by_hold: Counter[str] = Counter()
     for text, number in db.session.execute(
-            select(holds_text, func.count()).where(Patient.breach_id == breach_id, Patient.status == "held")
+            select(holds_text, func.count()).where(Patient.breach_id == breach_id, Patient.status == PatientStatus.HELD)
             .group_by(holds_text)):
         for code in _json_list(text):
             by_hold[code] += number
@@ -771,10 +775,10 @@ def list_patients(breach_id: int, *, query: str = "", status: str = "", hold: st
         key = search_key(query)
         if key:
             conditions += [Patient.name_key >= key, Patient.name_key < key[:-1] + chr(ord(key[-1]) + 1)]
-    if status in ("ready", "held"):
+    if status in list(PatientStatus):
         conditions.append(Patient.status == status)
     if hold in HOLDS:
-        conditions += [Patient.status == "held", cast(Patient.holds, Text).like(f'%"{hold}"%')]
+        conditions += [Patient.status == PatientStatus.HELD, cast(Patient.holds, Text).like(f'%"{hold}"%')]
     matching = None
     if query or hold:
         matching = db.session.scalar(select(func.count()).select_from(Patient).where(*conditions))
@@ -890,7 +894,7 @@ def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str
     cleared = list(dict.fromkeys([*(patient.cleared_holds or []), *clear_holds]))
     patient.cleared_holds = cleared
     patient.holds = [code for code in checked["holds"] if code not in cleared]
-    patient.status = "held" if patient.holds else "ready"
+    patient.status = PatientStatus.HELD if patient.holds else PatientStatus.READY
     patient.address_lines = checked["address_lines"]
     patient.minor = checked["minor"]
     patient.addressee = checked["addressee"]
@@ -934,7 +938,7 @@ def retention_end(breach: Breach, retention_days: int) -> datetime | None:
 
 def check_purge(breach: Breach, *, retention_days: int, now: datetime | None = None) -> None:
     """PurgeRefused unless the breach is closed and its retention period is over."""
-    if breach.status != "closed" or breach.closed_at is None:
+    if breach.status != BreachStatus.CLOSED or breach.closed_at is None:
         raise PurgeRefused("not_closed")
     until = retention_end(breach, retention_days)
     if (now or utcnow()) < until:
@@ -974,7 +978,7 @@ def forget_patients(breach_id: int) -> int:
         _remove(imp.rejected_file)
         _remove(imp.upload_file)
         imp.rejected_file = imp.upload_file = None
-        if imp.status == "mapping":
-            imp.status = "cancelled"
+        if imp.status == ImportStatus.MAPPING:
+            imp.status = ImportStatus.CANCELLED
         imp.purged_at = now
     return deleted or 0

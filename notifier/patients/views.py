@@ -28,8 +28,11 @@ from notifier.core.web import require
 from notifier.extensions import db
 from notifier.patients import services as patients
 from notifier.patients.rules.rows import FIELDS, HOLDS, NORMALISATIONS, REQUIRED_FIELDS, ImportFileError
+from notifier.patients.states import ImportStatus, PatientStatus
 
 bp = Blueprint("patients", __name__)
+for _state in (ImportStatus, PatientStatus):
+    bp.add_app_template_global(_state, _state.__name__)
 
 
 def _lang() -> str:
@@ -128,7 +131,7 @@ def mapping(breach_id: int, import_id: int):
     """Which canonical field each column of the file holds; the choice can be saved by name for next time."""
     breach = get_breach(breach_id)
     imp = _import_or_404(breach, import_id)
-    if imp.status != "mapping":
+    if imp.status != ImportStatus.MAPPING:
         return redirect(url_for("patients.import_page", breach_id=breach.id, import_id=imp.id))
     saved = patients.saved_mappings(breach.organisation_id)
     error = None
@@ -215,7 +218,7 @@ def fix(breach_id: int, patient_pk: int):
                                       lang=_lang())
         if not result.errors:
             flash(_("Fiche corrigée : statut « %(status)s ».", status=_status_label(patient.status)), "success")
-            return redirect(url_for("patients.index", breach_id=breach.id, status="held"))
+            return redirect(url_for("patients.index", breach_id=breach.id, status=PatientStatus.HELD.value))
         db.session.rollback()
         errors = result.errors
     return render_template("patients/fix.html", breach=breach, patient=patient, values=values, errors=errors,
@@ -223,4 +226,4 @@ def fix(breach_id: int, patient_pk: int):
 
 
 def _status_label(status: str) -> str:
-    return _("en attente de vérification") if status == "held" else _("prêt pour le courrier")
+    return _("en attente de vérification") if status == PatientStatus.HELD else _("prêt pour le courrier")

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from notifier.breaches.states import BreachStatus
 from notifier.core.cli import Command, Group, fail
 
 
@@ -23,7 +24,7 @@ def register_group():
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--establishment", "establishment_id", type=int, default=None, help="Only this establishment (id).")
 @click.option("--year", type=click.IntRange(1900, 9999), default=None, help="Year of awareness (Paris time).")
-@click.option("--status", type=click.Choice(["draft", "open", "closed"]), default=None)
+@click.option("--status", type=click.Choice([status.value for status in BreachStatus]), default=None)
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
 @with_appcontext
 def export_command(fmt, out: Path, establishment_id, year, status, lang):

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from notifier.breaches.models import Breach
 from notifier.breaches.rules import form
 from notifier.breaches.rules.deadlines import is_late
+from notifier.breaches.states import BreachStatus
 from notifier.core.spreadsheet import safe_cell
 from notifier.core.types import utcnow
 from notifier.extensions import db
@@ -63,7 +64,6 @@ COLUMNS: tuple[tuple[str, Text], ...] = (
     ("closed_at", ("Clôturée le", "Closed on")),
 )
 COLUMN_CODES = tuple(code for code, _ in COLUMNS)
-NUMERIC_COLUMNS = frozenset({"people_count", "records_count"})
 
 
 class RegisterError(ValueError):
@@ -77,8 +77,8 @@ class Filters:
     status: str | None = None
 
     def check(self) -> Filters:
-        if self.status is not None and self.status not in STATUS_LABELS:
-            raise RegisterError(f"unknown status {self.status[:20]!r} (expected one of {', '.join(STATUS_LABELS)})")
+        if self.status is not None and self.status not in list(BreachStatus):
+            raise RegisterError(f"unknown status {self.status[:20]!r} (expected one of {', '.join(BreachStatus)})")
         if self.year is not None and not 1900 <= self.year <= 9999:
             raise RegisterError(f"year out of range: {self.year}")
         return self

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from notifier.audit import services as audit
+from notifier.breaches.states import BreachStatus
 from notifier.breaches.views import establishments
 from notifier.core.web import require
 from notifier.extensions import db
@@ -22,7 +23,7 @@ def _filters() -> service.Filters:
     return service.Filters(
         establishment_id=establishment_id if establishment_id in own else None,
         year=year if year is not None and 1900 <= year <= 9999 else None,
-        status=status if status in service.STATUS_LABELS else None,
+        status=status if status in list(BreachStatus) else None,
     )
 
 

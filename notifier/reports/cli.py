@@ -10,17 +10,17 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from notifier.core.cli import Command, acting_user, fail
-
-DOCUMENT_CHOICES = ("cnil", "ars", "nis2_early_warning", "nis2_notification", "nis2_final_report")
+from notifier.reports.states import ReportDocument, ReportKind
 
 
 @click.command("report", cls=Command)
 @click.argument("breach_id", type=int)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PDF to write.")
-@click.option("--kind", type=click.Choice(["initial", "complementary"]), default=None,
+@click.option("--kind", type=click.Choice([kind.value for kind in ReportKind]), default=None,
               help="Default: complementary once the previous version was sent, initial before.")
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
-@click.option("--document", type=click.Choice(DOCUMENT_CHOICES), default="cnil", show_default=True,
+@click.option("--document", type=click.Choice([document.value for document in ReportDocument]),
+              default=ReportDocument.CNIL.value, show_default=True,
               help="CNIL notification, ARS / CERT Santé summary or a NIS2 stage.")
 @click.option("--user", "email", default=None, help="Account recorded as author (default: the only DPO).")
 @with_appcontext

@@ -5,13 +5,9 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notifier.accounts.models import User
-from notifier.core.types import UTCDateTime, utcnow
+from notifier.core.types import UTCDateTime, one_of, utcnow
 from notifier.extensions import db
-
-# The documents made from one breach record (services/reports.py DOCUMENTS).
-REPORT_DOCUMENTS = ("cnil", "ars", "nis2_early_warning", "nis2_notification", "nis2_final_report")
-# GDPR art. 33(4): information may be provided in phases, an initial notification then complementary ones.
-REPORT_KINDS = ("initial", "complementary")
+from notifier.reports.states import ReportDocument, ReportKind
 
 
 class ReportVersion(db.Model):
@@ -23,7 +19,11 @@ class ReportVersion(db.Model):
     differences against it."""
 
     __tablename__ = "report_version"
-    __table_args__ = (UniqueConstraint("breach_id", "document", "number", name="uq_report_version_number"),)
+    __table_args__ = (
+        UniqueConstraint("breach_id", "document", "number", name="uq_report_version_number"),
+        one_of("report_version", "document", ReportDocument),
+        one_of("report_version", "kind", ReportKind),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)

@@ -36,7 +36,8 @@ from notifier.breaches.rules.deadlines import Clock
 from notifier.core import formatting as timefmt
 from notifier.core.types import utcnow
 from notifier.extensions import db
-from notifier.reports.models import REPORT_KINDS, ReportVersion
+from notifier.reports.models import ReportVersion
+from notifier.reports.states import ReportDocument, ReportKind
 
 Text = tuple[str, str]  # (French, English)
 LANGUAGES = ("fr", "en")
@@ -537,9 +538,9 @@ def default_kind(breach: Breach, document: str, *, period_hours: int = 72) -> st
     """Complementary once the previous version has been sent (its clock is done), initial before: until it is sent,
     an initial report may be regenerated to correct it."""
     if not versions(breach, document):
-        return "initial"
+        return ReportKind.INITIAL
     clock = _clock(breach, DOCUMENTS[document], period_hours, utcnow())
-    return "complementary" if clock is not None and clock.done_at is not None else "initial"
+    return ReportKind.COMPLEMENTARY if clock is not None and clock.done_at is not None else ReportKind.INITIAL
 
 
 def _clock(breach: Breach, document: DocumentType, period_hours: int, now: datetime) -> Clock | None:
@@ -551,7 +552,7 @@ def check_request(breach: Breach, document: str, kind: str | None, lang: str) ->
     if document not in DOCUMENTS:
         raise ReportError(f"document inconnu : {document[:40]} (attendu : {', '.join(DOCUMENTS)})",
                           f"unknown document: {document[:40]} (expected one of {', '.join(DOCUMENTS)})")
-    if kind is not None and kind not in REPORT_KINDS:
+    if kind is not None and kind not in list(ReportKind):
         raise ReportError(f"nature de version inconnue : {kind[:40]} (attendu : initial ou complementary)",
                           f"unknown kind: {kind[:40]} (expected initial or complementary)")
     if lang not in LANGUAGES:
@@ -564,7 +565,7 @@ def check_request(breach: Breach, document: str, kind: str | None, lang: str) ->
     return doc_type
 
 
-def generate(breach: Breach, *, user: User | None, document: str = "cnil", kind: str | None = None,
+def generate(breach: Breach, *, user: User | None, document: str = ReportDocument.CNIL, kind: str | None = None,
              lang: str = "fr", period_hours: int = 72, now: datetime | None = None) -> ReportVersion:
     """Render, store and record the next version of a report. Raises ReportError on a request that cannot be met:
     unknown document, kind or language, NIS2 outside its scope, a complementary version with nothing before it."""
@@ -575,7 +576,7 @@ def generate(breach: Breach, *, user: User | None, document: str = "cnil", kind:
         db.session.execute(select(Breach.id).where(Breach.id == breach.id).with_for_update())
     previous = next(iter(versions(breach, document)), None)
     kind = kind or default_kind(breach, document, period_hours=period_hours)
-    if kind == "complementary" and previous is None:
+    if kind == ReportKind.COMPLEMENTARY and previous is None:
         raise ReportError(
             "une version complémentaire suppose une version précédente : générez d'abord la version initiale",
             "a complementary version needs a previous one: generate the initial version first")
@@ -584,7 +585,7 @@ def generate(breach: Breach, *, user: User | None, document: str = "cnil", kind:
     export["exported_at"] = now.isoformat()
     attachment_name = f"{breach.reference}.json"
     context = report_context(breach, doc_type, kind=kind, lang=lang, number=number, now=now, user=user,
-                             export=export, previous=previous if kind == "complementary" else None,
+                             export=export, previous=previous if kind == ReportKind.COMPLEMENTARY else None,
                              period_hours=period_hours, attachment_name=attachment_name)
     pdf = render(doc_type, context, export, attachment_name, lang, now)
     digest = hashlib.sha256(pdf).hexdigest()
@@ -742,6 +743,7 @@ def panel(breach: Breach, *, period_hours: int = 72, now: datetime | None = None
     for doc_type in available_documents(breach):
         mine = [v for v in every if v.document == doc_type.code]
         clock = clocks.get(doc_type.clock)
-        kind = "complementary" if mine and clock is not None and clock.done_at is not None else "initial"
+        kind = (ReportKind.COMPLEMENTARY if mine and clock is not None and clock.done_at is not None
+                else ReportKind.INITIAL)
         entries.append(PanelEntry(doc_type, clock, mine, kind))
     return entries

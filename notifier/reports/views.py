@@ -14,8 +14,10 @@ from notifier.breaches.views import get_breach
 from notifier.core.web import require
 from notifier.extensions import db
 from notifier.reports import services as reports
+from notifier.reports.states import ReportDocument, ReportKind
 
 bp = Blueprint("reports", __name__)
+bp.add_app_template_global(ReportKind, "ReportKind")
 
 
 @bp.app_context_processor
@@ -33,7 +35,7 @@ def generate(breach_id: int):
     lang = str(get_locale() or "fr")
     try:
         version = reports.generate(
-            breach, user=current_user, document=request.form.get("document", "cnil"),
+            breach, user=current_user, document=request.form.get("document", ReportDocument.CNIL),
             kind=request.form.get("kind") or None, lang=request.form.get("lang") or "fr",
             period_hours=current_app.config["CNIL_PERIOD_HOURS"])
     except reports.ReportError as error:

@@ -5,11 +5,9 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notifier.accounts.models import User
-from notifier.core.types import UTCDateTime, utcnow
+from notifier.core.types import UTCDateTime, one_of, utcnow
 from notifier.extensions import db
-
-# What started an assessment: the DPO on the risk page, a change of the breach's facts in the wizard, an import.
-RISK_TRIGGERS = ("manual", "facts_changed", "import")
+from notifier.risk.states import RiskTrigger
 
 
 class RiskAssessment(db.Model):
@@ -22,6 +20,7 @@ class RiskAssessment(db.Model):
     carried to the next automatic re-assessment so that the DPO's word keeps winning."""
 
     __tablename__ = "risk_assessment"
+    __table_args__ = (one_of("risk_assessment", "trigger", RiskTrigger),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     breach_id: Mapped[int] = mapped_column(ForeignKey("breach.id"), index=True)

@@ -37,6 +37,7 @@ from notifier.risk.rules.facts import (
     facts_to_document,
     validate_facts,
 )
+from notifier.risk.states import RiskTrigger
 
 # The wizard sections whose changes may change the facts (services.breaches.save_step calls the hook for these).
 FACT_SECTIONS = ("people", "data", "nature", "origin", "consequences", "information")
@@ -349,7 +350,8 @@ def _store(breach: Breach, facts: engine.RiskFacts, stored_doc: dict[str, Any] |
     before the breach is changed, so the breach's version moves once per transaction."""
     assessment = engine.assess(facts, lang="fr")
     row = RiskAssessment(
-        breach_id=breach.id, created_at=utcnow(), created_by_id=user.id if user and trigger == "manual" else None,
+        breach_id=breach.id, created_at=utcnow(),
+        created_by_id=user.id if user and trigger == RiskTrigger.MANUAL else None,
         trigger=trigger, facts=facts_to_document(facts), facts_edits=edits, result=assessment.to_dict("fr"),
         severity=assessment.severity, severity_score=assessment.severity_score, risk_level=assessment.risk_level,
         notify_authority=assessment.notify_authority, inform_subjects=assessment.inform_subjects,
@@ -374,18 +376,19 @@ def _commit() -> None:
         raise StaleRiskError() from None
 
 
-def assess_breach(breach: Breach, facts_doc: Mapping[str, Any], user: User, trigger: str = "manual") -> RiskAssessment:
+def assess_breach(breach: Breach, facts_doc: Mapping[str, Any], user: User,
+                  trigger: str = RiskTrigger.MANUAL) -> RiskAssessment:
     """Validate the facts (RiskFactsError otherwise: nothing stored), assess them, keep the assessment, copy the facts
     into the breach (``sections["risk_facts"]``) and write the audit trail, in one transaction."""
-    if trigger not in ("manual", "import"):
+    if trigger not in (RiskTrigger.MANUAL, RiskTrigger.IMPORT):
         raise ValueError(f"assess_breach: trigger {trigger!r}; 'facts_changed' is reassess_after_change's")
     facts = validate_facts(dict(facts_doc))
     with db.session.no_autoflush:
-        if trigger == "manual":
+        if trigger == RiskTrigger.MANUAL:
             edits = _edits_from_answers(breach, facts_to_document(facts))
         else:
             edits = _edits_from_document(breach.sections, facts_doc)
-    stored = _document_to_store(facts, facts_doc) if trigger == "manual" else None
+    stored = _document_to_store(facts, facts_doc) if trigger == RiskTrigger.MANUAL else None
     row = _store(breach, facts, stored, user=user, trigger=trigger, edits=edits)
     _commit()
     return row
@@ -423,7 +426,7 @@ def reassess_after_change(breach: Breach, user: User, changed_fields: list[str])
         result = engine.assess(facts, lang="fr").to_dict("fr")
         if _outcome(result) == _outcome(latest.result):
             return None
-    return _store(breach, facts, _document_to_store(facts, doc), user=user, trigger="facts_changed",
+    return _store(breach, facts, _document_to_store(facts, doc), user=user, trigger=RiskTrigger.FACTS_CHANGED,
                   edits=dict(latest.facts_edits or {}), details={"fields": changed_fields})
 
 
@@ -438,9 +441,10 @@ def reassess_after_import(breach: Breach, user: User) -> RiskAssessment | None:
         facts = validate_facts(doc)
     except RiskFactsError as error:  # read_document refuses such a document; kept for documents made otherwise
         audit.record("risk.reassess_failed", user=user, obj=breach,
-                     details={"trigger": "import", "problems": [path for path, _ in error.problems]})
+                     details={"trigger": RiskTrigger.IMPORT, "problems": [path for path, _ in error.problems]})
         return None
-    row = _store(breach, facts, None, user=user, trigger="import", edits=_edits_from_document(breach.sections, doc))
+    row = _store(breach, facts, None, user=user, trigger=RiskTrigger.IMPORT,
+                 edits=_edits_from_document(breach.sections, doc))
     imported = breach.sections.get("risk_override")
     if isinstance(imported, dict):
         problem = _imported_override_problem(imported)
@@ -456,7 +460,7 @@ def reassess_after_import(breach: Breach, user: User) -> RiskAssessment | None:
             row.overridden_at = _instant(imported.get("at")) or utcnow()
             audit.record("risk.override", user=user, obj=row, breach_id=breach.id,
                          organisation_id=breach.organisation_id,
-                         details={"trigger": "import", "notify_authority": row.override_notify_authority,
+                         details={"trigger": RiskTrigger.IMPORT, "notify_authority": row.override_notify_authority,
                                   "inform_subjects": row.override_inform_subjects})
     return row
 
@@ -531,7 +535,7 @@ def override(assessment: RiskAssessment | None, user: User, notify: bool | None,
     target = assessment
     if assessment.has_override_record:
         target = RiskAssessment(
-            breach_id=assessment.breach_id, created_at=utcnow(), created_by_id=user.id, trigger="manual",
+            breach_id=assessment.breach_id, created_at=utcnow(), created_by_id=user.id, trigger=RiskTrigger.MANUAL,
             facts=assessment.facts, facts_edits=assessment.facts_edits, result=assessment.result,
             severity=assessment.severity, severity_score=assessment.severity_score,
             risk_level=assessment.risk_level, notify_authority=assessment.notify_authority,

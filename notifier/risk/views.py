@@ -14,6 +14,7 @@ from notifier.extensions import db
 from notifier.risk import services as risk
 from notifier.risk.rules import engine
 from notifier.risk.rules.facts import CHOICES, RiskFactsError
+from notifier.risk.states import RiskTrigger
 
 bp = Blueprint("risk", __name__)
 
@@ -68,7 +69,7 @@ def submit(breach_id: int):
     lang = _lang()
     try:
         doc = risk.read_facts_form(request.form)
-        risk.assess_breach(breach, doc, current_user, trigger="manual")
+        risk.assess_breach(breach, doc, current_user, trigger=RiskTrigger.MANUAL)
     except risk.FactsFormError as error:
         flash(_("Des faits sont invalides\u00a0: rien n'a été enregistré."), "error")
         return _render(breach, _submitted(), error.messages(lang), status=422)

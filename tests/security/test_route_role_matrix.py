@@ -2,7 +2,7 @@
 
 import pytest
 
-from notifier.accounts.models import ROLES
+from notifier.accounts.roles import Role
 from notifier.core.web import PUBLIC
 from notifier.permissions import role_can
 
@@ -43,7 +43,7 @@ def test_anonymous_users_reach_only_public_routes(app, client, breach):
             assert response.status_code == 302 and "/login" in response.headers["Location"], (rule.rule, method)
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", [role.value for role in Role])
 def test_each_role_reaches_exactly_what_its_permissions_allow(app, breach, role, user_with_role, login_as):
     client = login_as(user_with_role(role))
     for rule in rules(app):

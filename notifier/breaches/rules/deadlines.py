@@ -8,6 +8,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from notifier.core.i18n import N_, SOURCE_LANGUAGE, translate
@@ -24,7 +25,16 @@ NIS2_EARLY_WARNING_HOURS = 24
 NIS2_NOTIFICATION_HOURS = 72
 """Directive (EU) 2022/2555 art. 23(4)(b): incident notification "within 72 hours of becoming aware"."""
 
-STATUSES = ("pending", "overdue", "done_on_time", "done_late")
+
+class ClockStatus(StrEnum):
+    """Where a clock stands at a given instant (computed, never stored): pending until its deadline, then overdue;
+    once the duty is done (the report sent), done_on_time or done_late for good. A "sans délai" duty is overdue until
+    done and then always done_on_time: it has no hour count to be late against."""
+
+    PENDING = "pending"
+    OVERDUE = "overdue"
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
 
 
 class DeadlineInputError(ValueError):
@@ -72,7 +82,7 @@ class Clock:
     """UTC-aware. For an immediate clock, the awareness time itself."""
     done_at: datetime | None
     status: str
-    """One of STATUSES."""
+    """A ClockStatus."""
     remaining: timedelta | None
     """Time left while pending, else None."""
     lateness: timedelta | None
@@ -238,11 +248,11 @@ def _status(due: datetime, done_at: datetime | None, now: datetime, *, immediate
     if done_at is not None:
         # "Sans délai" has no hour count, so a report can never be shown as late against it.
         if immediate or done_at <= due:
-            return {"status": "done_on_time", "remaining": None, "lateness": None}
-        return {"status": "done_late", "remaining": None, "lateness": done_at - due}
+            return {"status": ClockStatus.DONE_ON_TIME, "remaining": None, "lateness": None}
+        return {"status": ClockStatus.DONE_LATE, "remaining": None, "lateness": done_at - due}
     if immediate or now > due:
-        return {"status": "overdue", "remaining": None, "lateness": now - due}
-    return {"status": "pending", "remaining": due - now, "lateness": None}
+        return {"status": ClockStatus.OVERDUE, "remaining": None, "lateness": now - due}
+    return {"status": ClockStatus.PENDING, "remaining": due - now, "lateness": None}
 
 
 def _clock(code: str, label: str, due: datetime, done_at: datetime | None, now: datetime, source: str, *,

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from notifier.breaches.rules import vocabulary as vocab
 from notifier.breaches.rules.deadlines import DeadlineInputError, local_to_utc
+from notifier.breaches.states import BreachStatus
 from notifier.core.i18n import N_, translate
 
 FORMAT_NAME = "notifier-breach"
@@ -457,7 +458,7 @@ def json_schema() -> dict[str, Any]:
             "format": {"const": FORMAT_NAME},
             "format_version": {"const": FORMAT_VERSION},
             "reference": {"type": ["string", "null"], "maxLength": 50},
-            "status": {"enum": ["draft", "open", "closed", None]},
+            "status": {"enum": [*(status.value for status in BreachStatus), None]},
             "exported_at": {"type": ["string", "null"], "format": "date-time"},
             "establishment": {
                 "type": "object",

@@ -109,10 +109,6 @@ DATA_CATEGORIES: Choices = {
     "sex_life": N_("Vie sexuelle ou orientation sexuelle"),
     "other": N_("Autre"),
 }
-# GDPR art. 9(1) and art. 10: the categories that weigh most in the risk assessment.
-SPECIAL_CATEGORIES = frozenset(
-    {"health", "genetic", "biometric", "racial_ethnic", "political", "religious", "trade_union", "sex_life"}
-)
 
 CONSEQUENCES: Choices = {
     "loss_of_control": N_("Perte de contrôle sur leurs données"),

@@ -19,6 +19,7 @@ from flask import Flask
 
 from notifier.extensions import db
 from notifier.letters.runners import ProgressCallback
+from notifier.letters.states import ChunkStatus
 
 TASK_NAME = "notifier.letters.run_chunk"
 DEFAULT_QUEUE = "notifier-letters"
@@ -85,7 +86,7 @@ def send_pending_chunks(app: Flask, job_id: int) -> int:
     from notifier.letters import jobs as letter_jobs
 
     letter_jobs.reset_abandoned_chunks(job_id)
-    return send_chunks(app, job_id, letter_jobs.chunk_numbers(job_id, "pending"))
+    return send_chunks(app, job_id, letter_jobs.chunk_numbers(job_id, ChunkStatus.PENDING))
 
 
 def run_with_celery(app: Flask, job_id: int, *, on_progress: ProgressCallback | None = None,
@@ -106,8 +107,8 @@ def run_with_celery(app: Flask, job_id: int, *, on_progress: ProgressCallback | 
         state = letter_jobs.progress(job)
         if on_progress is not None:
             on_progress(state)
-        pending = letter_jobs.chunk_numbers(job_id, "pending")
-        running = letter_jobs.chunk_numbers(job_id, "running")
+        pending = letter_jobs.chunk_numbers(job_id, ChunkStatus.PENDING)
+        running = letter_jobs.chunk_numbers(job_id, ChunkStatus.RUNNING)
         if not pending and not running:
             break
         now = time.monotonic()

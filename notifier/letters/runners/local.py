@@ -20,6 +20,7 @@ from flask import Flask
 
 from notifier.extensions import db
 from notifier.letters.runners import ProgressCallback, worker_config
+from notifier.letters.states import ChunkStatus, JobStatus
 
 _app: Flask | None = None
 
@@ -41,7 +42,7 @@ def run_local(app: Flask, job_id: int, *, workers: int | None = None, on_progres
     fruitless, last_pending = 0, None
     while True:
         letter_jobs.reset_abandoned_chunks(job_id)
-        pending = letter_jobs.chunk_numbers(job_id, "pending")
+        pending = letter_jobs.chunk_numbers(job_id, ChunkStatus.PENDING)
         if pending:
             # A round that moves nothing (every chunk raised before it could be claimed: the database refuses...)
             # is tried three times, then the run gives up; the job stays resumable.
@@ -64,7 +65,7 @@ def run_local(app: Flask, job_id: int, *, workers: int | None = None, on_progres
                         pass
                     report()
             continue
-        running = letter_jobs.chunk_numbers(job_id, "running")
+        running = letter_jobs.chunk_numbers(job_id, ChunkStatus.RUNNING)
         if not running:
             break
         # Chunks run by another live process (an earlier run's orphan, a Celery worker): wait for them.
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     with app.app_context():
         status = run_local(app, int(argv[0]))
     print(f"letter job {argv[0]}: {status}")
-    return 0 if status == "done" else 1
+    return 0 if status == JobStatus.DONE else 1
 
 
 if __name__ == "__main__":

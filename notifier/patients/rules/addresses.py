@@ -110,7 +110,6 @@ REPRESENTATIVE_LINE_FORMS = ("Représentant légal de {name}", "Repr. légal de 
 _STREET_PUNCTUATION = re.compile(r"[,.;:!?\"'’`«»()\[\]{}*_]")
 # The last lines also lose hyphens and apostrophes, as La Poste writes them (SAINT ETIENNE, L ILE ROUSSE).
 _LAST_LINE_PUNCTUATION = re.compile(r"[,.;:!?\"'’`«»()\[\]{}*_\-/\\]")
-_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _build_unaccent_table() -> dict[int, str]:

@@ -32,6 +32,7 @@ from notifier.patients.rules.addresses import (
     without_accents,
 )
 from notifier.patients.rules.files import FileFormat, ImportFileError, Source, inspect_file, iter_records
+from notifier.patients.states import Addressee, Hold
 
 __all__ = [
     "FIELDS", "HOLDS", "NORMALISATIONS", "REQUIRED_FIELDS", "ROW_ERRORS", "AcceptedRow", "ImportFileError",
@@ -483,19 +484,19 @@ class _RowChecker:
         holds = []
         representative = ""
         if is_deceased:
-            holds.append("deceased")
+            holds.append(Hold.DECEASED)
         if minor:
             if is_confidential:
-                holds.append("minor_confidential_care")
+                holds.append(Hold.MINOR_CONFIDENTIAL_CARE)
             elif guardian:
                 representative = guardian
             else:
-                holds.append("minor_without_representative")
+                holds.append(Hold.MINOR_WITHOUT_REPRESENTATIVE)
         elif is_protected:
             if guardian:
                 representative = guardian
             else:
-                holds.append("protected_adult_without_guardian")
+                holds.append(Hold.PROTECTED_ADULT_WITHOUT_GUARDIAN)
 
         address = format_address(
             civility=civility, first_name=first_name, last_name=last_name, address_line2=line2,
@@ -509,14 +510,14 @@ class _RowChecker:
         if address.normalisations:
             changes.extend(address.normalisations)
         if address.abroad:
-            holds.append("address_abroad")
+            holds.append(Hold.ADDRESS_ABROAD)
         return AcceptedRow(row_number, {
             "patient_id": patient_id, "civility": civility, "first_name": first_name, "last_name": last_name,
             "birth_date": born, "address_line2": line2, "address_line3": line3, "street": street,
             "address_line5": line5, "postcode": address.postcode, "city": city, "country": country,
             "email": email, "deceased": is_deceased, "guardian_name": guardian, "segment": segment,
             "protected_adult": is_protected, "confidential_care": is_confidential, "minor": minor,
-            "addressee": "guardian" if representative else "patient", "address_lines": address.lines,
+            "addressee": Addressee.GUARDIAN if representative else Addressee.PATIENT, "address_lines": address.lines,
             "normalisations": changes, "holds": holds,
         })
 
