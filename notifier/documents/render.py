@@ -28,7 +28,9 @@ from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-LETTERS_DIR = Path(__file__).resolve().parents[2] / "letters"
+from notifier.core.paths import resource_dir
+
+LETTERS_DIR = resource_dir("letters")
 BASE_URL = LETTERS_DIR.as_uri() + "/"
 DEFAULT_STYLESHEETS = ("base.css",)
 PDF_A3 = "pdf/a-3b"
