@@ -1,6 +1,7 @@
 """The single way the app turns HTML into PDF: Jinja2 templates and WeasyPrint, with assets from letters/ only.
 
-WeasyPrint fetches any URL or file a document names (domain notes, section 5). A patient's name or a DPO's text ends up
+WeasyPrint fetches any URL or file a document names (docs/domain.md, "Rendering with WeasyPrint"). A patient's name or
+a DPO's text ends up
 in these documents, so the fetcher serves files under letters/ and nothing else, and templates autoescape.
 """
 
@@ -133,7 +134,7 @@ class _RenderState:
 
 _state: _RenderState | None = None
 # WeasyPrint shares the font configuration between documents but is not documented as thread-safe; threads do not
-# make it faster anyway (domain notes, section 5), so one rendering at a time per process.
+# make it faster anyway (docs/domain.md, "Rendering with WeasyPrint"), so one rendering at a time per process.
 _lock = threading.Lock()
 
 

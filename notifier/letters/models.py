@@ -20,8 +20,8 @@ from notifier.accounts.models import User
 from notifier.core.types import UTCDateTime, utcnow
 from notifier.extensions import db
 
-# Who a variant writes to (domain notes, section 1): the patient, a minor's or protected adult's legal
-# representative (CSP L.1111-2), or a deceased patient's heirs (CSP L.1110-4 V).
+# Who a variant writes to (docs/domain.md, "Minors, protected adults and deceased patients"): the patient, a
+# minor's or protected adult's legal representative (CSP L.1111-2), or a deceased patient's heirs (CSP L.1110-4 V).
 AUDIENCES = ("any", "patients", "representatives", "heirs")
 # A letter's fate, in the order it usually goes through them. "public_notice": replaced by the public communication
 # of GDPR art. 34(3)(c) when the letter cannot reach the person.
