@@ -1,5 +1,5 @@
-"""WSGI entry point: `gunicorn wsgi:app`."""
+"""WSGI entry point from a checkout: `gunicorn wsgi:app` (an installed wheel: `gunicorn notifier.wsgi:app`)."""
 
-from notifier import create_app
+from notifier.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

@@ -9,18 +9,17 @@ from pathlib import Path
 from flask import Flask, request, session
 
 from notifier.config import Defaults
+from notifier.core.paths import instance_dir, resource_dir
 from notifier.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
     """The application factory: configuration, extensions, blueprints and CLI; nothing else."""
     app = Flask(
         __name__,
-        instance_path=os.environ.get("NOTIFIER_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(instance_dir(os.environ)),
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(resource_dir("static")),
     )
     app.config.from_object(Defaults)
     app.config.from_prefixed_env("NOTIFIER")
@@ -29,7 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     _fill_instance_defaults(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, default_translation_directories=str(

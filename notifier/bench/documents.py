@@ -65,7 +65,7 @@ TOWNS = tuple(sorted((
 
 def synthetic_patient(index: int, total: int, seed: int = 2026) -> LetterFields:
     """Patient `index` of `total`, the same whatever the lot size; postcodes non-decreasing with the index.
-    Address lines as NF Z10-011 orders them (domain notes, section 4)."""
+    Address lines as NF Z10-011 orders them (docs/domain.md, "Address blocks (NF Z10-011)")."""
     rng = random.Random(seed * 1_000_003 + index)
     postcode, city = TOWNS[index * len(TOWNS) // total]
     female = rng.random() < 0.52

@@ -76,8 +76,8 @@ class LetterBoxes:
     is rendered with them empty and they are filled in later (stamping.py).
 
     Address: La Poste / NF Z10-011 window-envelope zone, about 110 mm from the left and 55 mm from the top of an A4
-    sheet folded in three (domain notes, section 4); at most 6 lines (7 abroad) of 38 characters. Adjust the positions
-    to the envelopes actually used.
+    sheet folded in three (docs/domain.md, "Window envelopes"); at most 6 lines (7 abroad) of 38 characters. Adjust
+    the positions to the envelopes actually used.
     """
 
     sender: Box = Box(left=20, top=20, width=80, height=38)

@@ -10,7 +10,7 @@ import pikepdf
 def unembedded_fonts(pdf: bytes) -> list[str]:
     """Names of the fonts used by the pages (Form XObjects included) whose program is not embedded.
 
-    Print shops reject PDFs with fonts not embedded (domain notes, section 4). A font program is embedded through
+    Print shops reject PDFs with fonts not embedded (docs/domain.md, "Fonts"). A font program is embedded through
     /FontFile, /FontFile2 or /FontFile3 in its font descriptor (ISO 32000-1, 9.9); Type3 fonts are drawn with PDF
     operators and need none.
     """

@@ -1,6 +1,7 @@
 """The single way the app turns HTML into PDF: Jinja2 templates and WeasyPrint, with assets from letters/ only.
 
-WeasyPrint fetches any URL or file a document names (domain notes, section 5). A patient's name or a DPO's text ends up
+WeasyPrint fetches any URL or file a document names (docs/domain.md, "Rendering with WeasyPrint"). A patient's name or
+a DPO's text ends up
 in these documents, so the fetcher serves files under letters/ and nothing else, and templates autoescape.
 """
 
@@ -28,7 +29,9 @@ from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-LETTERS_DIR = Path(__file__).resolve().parents[2] / "letters"
+from notifier.core.paths import resource_dir
+
+LETTERS_DIR = resource_dir("letters")
 BASE_URL = LETTERS_DIR.as_uri() + "/"
 DEFAULT_STYLESHEETS = ("base.css",)
 PDF_A3 = "pdf/a-3b"
@@ -131,7 +134,7 @@ class _RenderState:
 
 _state: _RenderState | None = None
 # WeasyPrint shares the font configuration between documents but is not documented as thread-safe; threads do not
-# make it faster anyway (domain notes, section 5), so one rendering at a time per process.
+# make it faster anyway (docs/domain.md, "Rendering with WeasyPrint"), so one rendering at a time per process.
 _lock = threading.Lock()
 
 

@@ -74,7 +74,7 @@ from notifier.patients.models import Patient
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LOT_SIZE = 5000  # bulk mail is deposited in lots of 1,000+ (domain notes, section 4)
+DEFAULT_LOT_SIZE = 5000  # bulk mail is deposited in lots of 1,000+ (docs/domain.md, "Bulk mail")
 MAX_LOT_SIZE = 50_000  # a worker holds its lot's rows: about 1.5 KB per letter
 DEFAULT_LEASE_SECONDS = 900  # a chunk of 5,000 letters takes seconds; one running this long has lost its worker
 MAX_ATTEMPTS = 3

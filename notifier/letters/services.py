@@ -63,7 +63,7 @@ LANGUAGES = ("fr", "en")
 TEXT_KEYS = (*REQUIRED_TEXT_KEYS, *OPTIONAL_TEXT_KEYS)
 TEXT_LIMIT = 5000  # characters per block: a letter is read on paper, two pages at most
 VARIANT_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
-# La Poste window envelopes (domain notes, section 4): about 110 mm from the left and 55 mm from the top.
+# La Poste window envelopes (docs/domain.md, "Window envelopes"): about 110 mm from the left and 55 mm from the top.
 DEFAULT_WINDOW = {"left": 110.0, "top": 55.0}
 
 TEXT_LABELS: dict[str, Text] = {

@@ -1,6 +1,6 @@
-"""French typography (issue 8): a no-break space before « : ; ? ! », and inside « guillemets », in every French text
-the application shows or prints. A plain space there lets the browser or WeasyPrint break the line just before the
-colon, which French typesetting forbids."""
+"""French typography (README.md, "Languages"): a no-break space before « : ; ? ! », and inside « guillemets », in
+every French text the application shows or prints. A plain space there lets the browser or WeasyPrint break the line
+just before the colon, which French typesetting forbids."""
 
 import re
 from pathlib import Path

@@ -44,7 +44,7 @@ def test_the_report_states_the_deadline_the_sending_and_the_risk_assessment(exam
     _version, document = generate(example_breach, dpo)
     pages = pdf.pages(document)
     text = " ".join(pages)
-    # Worked example of the domain notes: aware Fri 23 Oct 2026 14:20 Paris -> deadline Mon 26 Oct 13:20 (CET).
+    # Worked example of docs/deadlines.md: aware Fri 23 Oct 2026 14:20 Paris -> deadline Mon 26 Oct 13:20 (CET).
     assert "Prise de connaissance 23 octobre 2026 à 14 h 20" in text
     assert "Échéance 26 octobre 2026 à 13 h 20" in text
     assert "Envoyé le 25 octobre 2026 à 18 h 40" in text

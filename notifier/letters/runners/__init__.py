@@ -48,8 +48,7 @@ def launch_in_background(app: Flask, job_id: int) -> None:
     with open(log_dir / f"job-{job_id}.log", "ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "notifier.letters.runners.local", str(job_id)], env=child_environment(app),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            cwd=str(Path(__file__).resolve().parents[2]))
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     # Reap it when it ends (no zombie left behind by a long-running web process).
     threading.Thread(target=process.wait, daemon=True, name=f"letter-job-{job_id}").start()
 

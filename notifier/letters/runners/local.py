@@ -1,6 +1,7 @@
 """The embedded runner: a local process pool (LETTER_WORKERS processes, default 2; processes scale, threads do not,
-domain notes section 5). Each worker creates the app once and runs chunks; they die with the process that started
-them, so a killed command leaves chunks `running` with a dead owner, which the next run takes over.
+docs/domain.md, "Rendering with WeasyPrint"). Each worker creates the app once and runs chunks; they die with the
+process that started them, so a killed command leaves chunks `running` with a dead owner, which the next run takes
+over.
 
 `python -m notifier.letters.runners.local JOB_ID` runs a job detached from the web process that started it.
 """
