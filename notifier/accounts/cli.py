@@ -1,4 +1,4 @@
-"""`notifier user add|password` and `notifier demo`: accounts from the command line."""
+"""`notifier user add|password|unlock` and `notifier demo`: accounts from the command line."""
 
 import sys
 
@@ -35,9 +35,10 @@ def user_add(email, role, name, organisation_name):
     if generated:
         password = users.generate_password()
     try:
-        users.add_user(email, role, password, organisation=organisation, name=name)
-    except ValueError as error:
-        fail(str(error))
+        # Given by the operator or generated: either way the user chooses their own at first login.
+        users.add_user(email, role, password, organisation=organisation, name=name, must_change_password=True)
+    except users.AccountError as error:
+        fail(error.message("en"))
     click.echo(f"created {email.strip().lower()} ({role})")
     if generated:
         click.echo(f"password (shown once): {password}")
@@ -47,17 +48,24 @@ def user_add(email, role, name, organisation_name):
 @click.argument("email")
 @with_appcontext
 def user_password(email):
-    """Set a new generated password (printed once) and unlock the account."""
+    """Set a new generated password (printed once, to change at first login), unlock the account and end every
+    session of it."""
     from notifier.accounts import services as users
-    from notifier.audit import services as audit
+
+    password = users.reset_password(acting_user(email))
+    click.echo(f"password (shown once): {password}")
+
+
+@user_group.command("unlock")
+@click.argument("email")
+@with_appcontext
+def user_unlock(email):
+    """Lift the delay after failed passwords or second-factor codes (audited)."""
+    from notifier.accounts import services as users
 
     user = acting_user(email)
-    password = users.generate_password()
-    user.set_password(password)
-    user.failed_logins, user.locked_until = 0, None
-    audit.record("user.password_reset", obj=user, organisation_id=user.organisation_id)
-    db.session.commit()
-    click.echo(f"password (shown once): {password}")
+    users.unlock(user)
+    click.echo(f"unlocked {user.email}")
 
 
 def _organisation(name: str | None):
@@ -115,7 +123,8 @@ def demo_command():
         ))
         db.session.flush()
     password = users.generate_password()
-    users.add_user(DEMO_EMAIL, "dpo", password, organisation=organisation, name="Claire Martin (démo)")
+    users.add_user(DEMO_EMAIL, "dpo", password, organisation=organisation, name="Claire Martin (démo)",
+                   must_change_password=True)
     click.echo(f"demo DPO account: {DEMO_EMAIL}")
     click.echo(f"password (shown once): {password}")
 
