@@ -36,10 +36,11 @@ def test_downgrade_one_step_then_upgrade_again(empty_app):
     upgrade()
     downgrade(revision="-1")
     engine = create_engine(url)
-    assert "worker" not in {column["name"] for column in inspect(engine).get_columns("patient_import")}
+    assert "session_epoch" not in {column["name"] for column in inspect(engine).get_columns("user")}
+    assert "pending_secret" not in inspect(engine).get_table_names()
     engine.dispose()
     upgrade()
     engine = create_engine(url)
-    assert "breach" in inspect(engine).get_table_names()
-    assert "worker" in {column["name"] for column in inspect(engine).get_columns("patient_import")}
+    assert "breach" in inspect(engine).get_table_names() and "pending_secret" in inspect(engine).get_table_names()
+    assert "session_epoch" in {column["name"] for column in inspect(engine).get_columns("user")}
     engine.dispose()
