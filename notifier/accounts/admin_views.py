@@ -43,7 +43,7 @@ class EstablishmentForm(FlaskForm):
 def user_list():
     form = UserForm()
     if form.validate_on_submit():
-        password = users.generate_password()
+        password = users.generate_password(form.email.data, current_user.organisation.name)
         try:
             users.add_user(form.email.data, form.role.data, password, organisation=current_user.organisation,
                            name=form.name.data or "", by=current_user, must_change_password=True)

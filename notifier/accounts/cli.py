@@ -33,7 +33,7 @@ def user_add(email, role, name, organisation_name):
         password = sys.stdin.readline().rstrip("\r\n") or None
     generated = password is None
     if generated:
-        password = users.generate_password()
+        password = users.generate_password(email, organisation.name)
     try:
         # Given by the operator or generated: either way the user chooses their own at first login.
         users.add_user(email, role, password, organisation=organisation, name=name, must_change_password=True)
@@ -122,7 +122,7 @@ def demo_command():
             legal_representative_title="Directeur général", nis2_in_scope=True,
         ))
         db.session.flush()
-    password = users.generate_password()
+    password = users.generate_password(DEMO_EMAIL, organisation.name)
     users.add_user(DEMO_EMAIL, "dpo", password, organisation=organisation, name="Claire Martin (démo)",
                    must_change_password=True)
     click.echo(f"demo DPO account: {DEMO_EMAIL}")

@@ -70,7 +70,18 @@ def _looks_common(password: str) -> bool:
         for times in (2, 3, 4):
             if text and len(text) % times == 0 and text == text[: len(text) // times] * times:
                 candidates.add(text[: len(text) // times])
-    return any(len(text) >= 4 and text in listed for text in candidates)
+    if any(len(text) >= 4 and text in listed for text in candidates):
+        return True
+    # A common password with only digits or symbols added before or after it ("123456789" + "012").
+    for text in (lowered, lowered.translate(_LEET)):
+        for length in range(len(text) - 1, 5, -1):
+            head, tail = text[:length], text[length:]
+            if head in listed and not any(c.isalpha() for c in tail):
+                return True
+            head, tail = text[:-length], text[-length:]
+            if tail in listed and not any(c.isalpha() for c in head):
+                return True
+    return False
 
 
 def _fold(text: str) -> str:
@@ -95,8 +106,15 @@ def check_password_policy(password: str, *, email: str = "", organisation_name: 
         raise PasswordPolicyError(N_("Le mot de passe ne doit pas contenir le nom de l'organisation."))
 
 
-def generate_password() -> str:
-    return secrets.token_urlsafe(15)
+def generate_password(email: str = "", organisation_name: str = "") -> str:
+    """20 random URL-safe characters, drawn again in the rare case one contains the user's name or the like."""
+    while True:
+        password = secrets.token_urlsafe(15)
+        try:
+            check_password_policy(password, email=email, organisation_name=organisation_name)
+        except PasswordPolicyError:
+            continue
+        return password
 
 
 # --- accounts ---------------------------------------------------------------------------------------------------
@@ -148,7 +166,7 @@ def change_password(user: User, current: str, new: str) -> None:
 
 def reset_password(user: User, by: User | None = None) -> str:
     """A new generated password (to hand over once), to change at first login; unlocks; ends every session."""
-    password = generate_password()
+    password = generate_password(user.email, user.organisation.name)
     user.set_password(password)
     user.must_change_password = True
     _clear_delays(user)
@@ -277,9 +295,8 @@ def enable_totp(user: User, secret: str, code: str, *, password: str = "", curre
     the second factor."""
     now = utcnow()
     if user.totp_secret:
-        password_ok = user.check_password(password)
-        current_ok = _accept_code(user, user.totp_secret, current_code, now, at)
-        if not (password_ok and current_ok):
+        # The code is tried only with the right password, so that a wrong password does not spend it.
+        if not (user.check_password(password) and _accept_code(user, user.totp_secret, current_code, now, at)):
             audit.record("user.totp_change_refused", user=user, obj=user)
             db.session.commit()
             return N_("Mot de passe ou code actuel incorrect : la double authentification n'a pas été changée.")
