@@ -4,7 +4,6 @@ password nor a TOTP secret being set up may travel in it; they stay server-side 
 import json
 import re
 
-from notifier.accounts.models import PendingSecret
 from notifier.extensions import db
 
 
@@ -27,6 +26,8 @@ def test_the_initial_password_never_travels_in_the_cookie_and_is_shown_once(app,
     initial = shown.group(1)
     assert initial not in carried and initial not in cookie_contents(app, client)
     assert initial not in client.get("/admin/users").get_data(as_text=True)  # once
+    from notifier.accounts.models import PendingSecret
+
     assert db.session.query(PendingSecret).count() == 0
 
 
