@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     _fill_instance_defaults(app)
+    _trust_configured_proxies(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True, compare_type=True)
@@ -61,6 +62,16 @@ def _register_features(app: Flask) -> None:
     for feature in (auth, breaches, admin_views, risk, reports, register, patients, letters, audit):
         app.register_blueprint(feature.bp)
     register_commands(app)
+
+
+def _trust_configured_proxies(app: Flask) -> None:
+    """Behind NOTIFIER_TRUSTED_PROXIES reverse proxies, the client's address (what login throttling counts) and
+    scheme come from their X-Forwarded-For/-Proto headers; without it those headers are ignored."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _log_exception_safely(app: Flask):

@@ -28,6 +28,12 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
     SESSION_REFRESH_EACH_REQUEST = True
+    # Seconds a session lives at most after login, however active (besides the 30-minute idle limit above).
+    SESSION_ABSOLUTE_LIFETIME = 12 * 3600
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (werkzeug ProxyFix). 0: none, the
+    # connecting address is the client's. Set it to the exact number of trusted proxies, never more: a client
+    # could otherwise choose the address the login throttling counts.
+    TRUSTED_PROXIES = 0
 
     # GDPR art. 5(1)(e), storage limitation: a closed breach's patient list is kept this many days after closing
     # (returned mail, complaints, the CNIL's questions), then `notifier patients purge` deletes it.

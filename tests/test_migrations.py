@@ -37,10 +37,11 @@ def test_downgrade_one_step_then_upgrade_again(empty_app):
     # Back to before the patient import worker (7f2e9010a747), through every later migration's downgrade.
     downgrade(revision="b475df47bfb4")
     engine = create_engine(url)
-    assert "worker" not in {column["name"] for column in inspect(engine).get_columns("patient_import")}
+    assert "session_epoch" not in {column["name"] for column in inspect(engine).get_columns("user")}
+    assert "pending_secret" not in inspect(engine).get_table_names()
     engine.dispose()
     upgrade()
     engine = create_engine(url)
-    assert "breach" in inspect(engine).get_table_names()
-    assert "worker" in {column["name"] for column in inspect(engine).get_columns("patient_import")}
+    assert "breach" in inspect(engine).get_table_names() and "pending_secret" in inspect(engine).get_table_names()
+    assert "session_epoch" in {column["name"] for column in inspect(engine).get_columns("user")}
     engine.dispose()

@@ -1,6 +1,6 @@
 """Administration: accounts and the organisation's establishments."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -45,29 +45,59 @@ class EstablishmentForm(FlaskForm):
 def user_list():
     form = UserForm()
     if form.validate_on_submit():
-        password = users.generate_password()
+        password = users.generate_password(form.email.data, current_user.organisation.name)
         try:
             users.add_user(form.email.data, form.role.data, password, organisation=current_user.organisation,
-                           name=form.name.data or "", by=current_user)
+                           name=form.name.data or "", by=current_user, must_change_password=True)
         except users.AccountError as error:
             db.session.rollback()
             flash(error.message(str(get_locale() or "fr")), "error")
         else:
-            # Shown once, never stored in clear: the admin hands it over and the user changes it.
-            flash(_("Compte créé. Mot de passe initial (affiché une seule fois) : %(password)s",
-                    password=password), "success")
+            _show_once(password)
             return redirect(url_for("admin.user_list"))
+    # Shown once, never in the cookie (signed, not encrypted): the row is deleted as it is read. The admin hands
+    # the password over and the user must change it at first login.
+    shown = users.read_secret(session.pop("shown_secret", None), current_user, "password", consume=True)
     accounts = db.session.scalars(
         select(User).where(User.organisation_id == current_user.organisation_id).order_by(User.email)).all()
-    return render_template("admin/users.html", form=form, accounts=accounts)
+    return render_template("admin/users.html", form=form, accounts=accounts,
+                           initial_password=shown.value if shown else None)
+
+
+def _show_once(password: str) -> None:
+    session["shown_secret"] = users.keep_secret(current_user, "password", password)
+
+
+def _own_account(user_id: int) -> User:
+    account = db.session.get(User, user_id)
+    if account is None or account.organisation_id != current_user.organisation_id:
+        abort(404)
+    return account
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@require("admin.manage")
+def unlock_user(user_id: int):
+    """Lift the delay after failed passwords or codes: an attacker must never be able to keep the DPO out."""
+    account = _own_account(user_id)
+    users.unlock(account, by=current_user)
+    flash(_("Compte %(email)s débloqué.", email=account.email), "success")
+    return redirect(url_for("admin.user_list"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@require("admin.manage")
+def reset_user_password(user_id: int):
+    """A new generated password, shown once, to change at first login; every session of the account ends."""
+    account = _own_account(user_id)
+    _show_once(users.reset_password(account, by=current_user))
+    return redirect(url_for("admin.user_list"))
 
 
 @bp.post("/users/<int:user_id>/active")
 @require("admin.manage")
 def toggle_user(user_id: int):
-    account = db.session.get(User, user_id)
-    if account is None or account.organisation_id != current_user.organisation_id:
-        abort(404)
+    account = _own_account(user_id)
     if account.id == current_user.id:
         flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
     else:

@@ -1,5 +1,5 @@
-"""`notifier user add|password` and `notifier demo`: accounts from the command line. Messages in the language of
-``cli_language()`` (NOTIFIER_LANG, else the locale); the password line keeps its place for scripts."""
+"""`notifier user add|password|unlock` and `notifier demo`: accounts from the command line. Messages in the
+language of ``cli_language()`` (NOTIFIER_LANG, else the locale); the password line keeps its place for scripts."""
 
 import sys
 
@@ -38,10 +38,11 @@ def user_add(email, role, name, organisation_name):
         password = sys.stdin.readline().rstrip("\r\n") or None
     generated = password is None
     if generated:
-        password = users.generate_password()
+        password = users.generate_password(email, organisation.name)
     lang = cli_language()
     try:
-        users.add_user(email, role, password, organisation=organisation, name=name)
+        # Given by the operator or generated: either way the user chooses their own at first login.
+        users.add_user(email, role, password, organisation=organisation, name=name, must_change_password=True)
     except users.AccountError as error:
         fail(error.message(lang))
     click.echo(translate(N_("compte créé\u00a0: %(email)s (%(role)s)"), lang,
@@ -54,17 +55,24 @@ def user_add(email, role, name, organisation_name):
 @click.argument("email")
 @with_appcontext
 def user_password(email):
-    """Set a new generated password (printed once) and unlock the account."""
+    """Set a new generated password (printed once, to change at first login), unlock the account and end every
+    session of it."""
     from notifier.accounts import services as users
-    from notifier.audit import services as audit
+
+    password = users.reset_password(acting_user(email))
+    click.echo(translate(SHOWN_ONCE, cli_language(), password=password))
+
+
+@user_group.command("unlock")
+@click.argument("email")
+@with_appcontext
+def user_unlock(email):
+    """Lift the delay after failed passwords or second-factor codes (audited)."""
+    from notifier.accounts import services as users
 
     user = acting_user(email)
-    password = users.generate_password()
-    user.set_password(password)
-    user.failed_logins, user.locked_until = 0, None
-    audit.record("user.password_reset", obj=user, organisation_id=user.organisation_id)
-    db.session.commit()
-    click.echo(translate(SHOWN_ONCE, cli_language(), password=password))
+    users.unlock(user)
+    click.echo(translate(N_("compte débloqué\u00a0: %(email)s"), cli_language(), email=user.email))
 
 
 def _organisation(name: str | None):
@@ -125,8 +133,9 @@ def demo_command():
             legal_representative_title="Directeur général", nis2_in_scope=True,
         ))
         db.session.flush()
-    password = users.generate_password()
-    users.add_user(DEMO_EMAIL, Role.DPO, password, organisation=organisation, name="Claire Martin (démo)")
+    password = users.generate_password(DEMO_EMAIL, organisation.name)
+    users.add_user(DEMO_EMAIL, Role.DPO, password, organisation=organisation, name="Claire Martin (démo)",
+                   must_change_password=True)
     click.echo(translate(N_("compte DPO de démonstration\u00a0: %(email)s"), lang, email=DEMO_EMAIL))
     click.echo(translate(SHOWN_ONCE, lang, password=password))
 

@@ -1,17 +1,18 @@
-from urllib.parse import urlsplit
+import time
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from notifier.accounts import services as users
-from notifier.audit import services as audit
-from notifier.core.web import public, require
-from notifier.extensions import limiter
+from notifier.core.i18n import translate
+from notifier.core.web import public, require, safe_next
+from notifier.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -21,40 +22,56 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Mot de passe"), validators=[DataRequired(), Length(max=200)])
 
 
+def _lang() -> str:
+    return str(get_locale() or "fr")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 @public
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user, problem = users.authenticate(form.email.data, form.password.data)
+        user = users.authenticate(form.email.data, form.password.data)
         if user and user.totp_secret:
             # Second factor (ASVS V2.8): the password alone opens nothing; the code page finishes the login.
             session.clear()
             session["totp_user_id"] = user.id
-            session["totp_next"] = request.args.get("next") or ""
+            session["totp_next"] = safe_next(request.args.get("next"))
             return redirect(url_for("auth.totp"))
         if user:
-            return _finish_login(user, request.args.get("next") or "")
-        if problem == "locked":
-            flash(_("Trop d'échecs : ce compte est bloqué pendant 15 minutes."), "error")
-        else:
-            flash(_("Courriel ou mot de passe incorrect."), "error")
+            return _finish_login(user, request.args.get("next"))
+        # One answer for every refusal (unknown e-mail, inactive account, delay, wrong password): it must not
+        # tell which accounts exist (ASVS V2.2.1, V3.2).
+        flash(_("Courriel ou mot de passe incorrect. Après plusieurs échecs, un délai croissant s'impose avant "
+                "chaque nouvel essai."), "error")
     return render_template("auth/login.html", form=form)
 
 
-def _finish_login(user, target: str):
+def _finish_login(user, target: str | None):
     session.clear()
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
     login_user(user)
-    # Only local paths: an open redirect would make phishing the DPO easy.
-    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-        target = url_for("breaches.dashboard")
-    return redirect(target)
+    _bind_session(user)
+    if user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    return redirect(safe_next(target))
+
+
+def _bind_session(user) -> None:
+    """What the user loader checks at every request: the account's session epoch, and the login instant for the
+    absolute lifetime (notifier.core.web._load_user)."""
+    session["epoch"] = user.session_epoch
+    session.setdefault("login_at", int(time.time()))
 
 
 class CodeForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(min=6, max=8)])
+
+
+class ReplaceTotpForm(CodeForm):
+    password = PasswordField("Mot de passe", validators=[Optional(), Length(max=200)])
+    current_code = StringField("Code actuel", validators=[Optional(), Length(max=8)])
 
 
 @bp.route("/login/totp", methods=["GET", "POST"])
@@ -68,36 +85,69 @@ def totp():
     if form.validate_on_submit():
         user = users.check_totp(user_id, form.code.data)
         if user:
-            return _finish_login(user, session.get("totp_next") or "")
-        flash(_("Code incorrect ou expiré."), "error")
+            return _finish_login(user, session.get("totp_next"))
+        flash(_("Code incorrect ou expiré. Après plusieurs échecs, un délai croissant s'impose avant chaque "
+                "nouvel essai."), "error")
     return render_template("auth/totp.html", form=form)
 
 
 @bp.route("/account/totp", methods=["GET", "POST"])
 @require("account.manage")
 def totp_setup():
-    """Optional second factor for DPO and legal accounts: scan the secret, confirm with a code."""
-    secret = session.get("totp_pending") or users.new_totp_secret()
-    session["totp_pending"] = secret
-    form = CodeForm()
+    """The second factor: scan the secret, confirm with a code. The secret being set up is kept server-side (the
+    cookie holds its id only); replacing an existing secret asks for the password and a current code."""
+    pending = users.read_secret(session.get("totp_pending"), current_user, "totp", consume=False)
+    if pending is None:
+        session["totp_pending"] = users.keep_secret(current_user, "totp", users.new_totp_secret())
+        pending = users.read_secret(session["totp_pending"], current_user, "totp", consume=False)
+    secret = pending.value
+    form = ReplaceTotpForm()
     if form.validate_on_submit():
-        if users.enable_totp(current_user, secret, form.code.data):
-            session.pop("totp_pending", None)
+        problem = users.enable_totp(current_user, secret, form.code.data, password=form.password.data or "",
+                                    current_code=form.current_code.data or "")
+        if problem is None:
+            users.forget_secret(session.pop("totp_pending", None))
             flash(_("Double authentification activée."), "success")
             return redirect(url_for("breaches.dashboard"))
-        flash(_("Code incorrect : scannez de nouveau le code et réessayez."), "error")
+        flash(translate(problem, _lang()), "error")
     uri = users.totp_uri(current_user, secret)
-    return render_template("auth/totp_setup.html", form=form, secret=secret, qr_svg=users.qr_svg(uri))
+    return render_template("auth/totp_setup.html", form=form, secret=secret, qr_svg=users.qr_svg(uri),
+                           replacing=bool(current_user.totp_secret))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("Mot de passe actuel", validators=[DataRequired(), Length(max=200)])
+    new = PasswordField("Nouveau mot de passe", validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField("Nouveau mot de passe (encore)", validators=[DataRequired(), Length(max=200)])
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@require("account.manage")
+def change_password():
+    """The user's own password: current one, new one twice. Every other session of the account ends; this one
+    goes on with the new epoch."""
+    form = PasswordForm()
+    if form.validate_on_submit() and form.new.data != form.confirm.data:
+        flash(_("Les deux saisies du nouveau mot de passe diffèrent."), "error")
+    elif form.validate_on_submit():
+        try:
+            users.change_password(current_user, form.current.data, form.new.data)
+        except users.AccountError as error:
+            db.session.rollback()
+            flash(error.message(_lang()), "error")
+        else:
+            _bind_session(current_user)
+            flash(_("Mot de passe changé. Vos autres sessions sont fermées."), "success")
+            return redirect(url_for("breaches.dashboard"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/password.html", form=form, forced=current_user.must_change_password), status
 
 
 @bp.post("/logout")
 @login_required
 @public
 def logout():
-    audit.record("logout", user=current_user, obj=current_user)
-    from notifier.extensions import db
-
-    db.session.commit()
+    users.logout(current_user)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -108,7 +158,4 @@ def logout():
 def set_language(code: str):
     if code in ("fr", "en"):
         session["lang"] = code
-    target = request.form.get("next") or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")))

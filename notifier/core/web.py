@@ -1,4 +1,8 @@
-"""What every web request goes through (access, headers, errors) and what every blueprint uses (`require`)."""
+"""What every web request goes through (access, headers, errors) and what every blueprint uses (`require`,
+`safe_next`)."""
+
+import time
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -14,6 +18,7 @@ from notifier.extensions import db, login_manager
 from notifier.permissions import role_can
 
 PUBLIC = "public"
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language"})
 
 
 def install(app: Flask) -> None:
@@ -32,8 +37,52 @@ def install(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The session's account, if the session is still valid server-side: the account is active, its session epoch
+    is the one the session was opened with (logout, a password change or reset, a deactivation or a role change
+    bump it: every session of the account ends at once), and it was opened less than SESSION_ABSOLUTE_LIFETIME
+    seconds ago, however active it has been (the idle limit is PERMANENT_SESSION_LIFETIME)."""
     user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+    if user is None or not user.active:
+        return None
+    if session.get("epoch") != user.session_epoch:
+        return None
+    login_at = session.get("login_at")
+    lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+    if not isinstance(login_at, int) or time.time() - login_at > lifetime:
+        return None
+    return user
+
+
+def safe_next(target: str | None, default_endpoint: str = "breaches.dashboard") -> str:
+    """The one check of every `next` the application redirects to (login, language, ...): a local path only,
+    otherwise the dashboard. An open redirect would make phishing the DPO easy (ASVS V5.1.5).
+
+    Accepted: one "/" then a path, no "//" anywhere, no backslash (browsers read it as "/"), no scheme or host,
+    no control character (tab, CR, LF: a tab is dropped by browsers, CR/LF would split the header), and the same
+    once percent-decoded, repeatedly ("%2F%2F", "/%5Cevil")."""
+    fallback = url_for(default_endpoint)
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return fallback
+    if target.endswith("?"):
+        target = target[:-1]  # request.full_path of a URL without query string
+    text = target
+    for _round in range(4):
+        if not _is_local_path(text):
+            return fallback
+        decoded = unquote(text)
+        if decoded == text:
+            return target
+        text = decoded
+    return fallback  # still encoded after four rounds: nobody types that
+
+
+def _is_local_path(text: str) -> bool:
+    if not text.startswith("/") or "//" in text or "\\" in text:
+        return False
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return False
+    parts = urlsplit(text)
+    return not parts.scheme and not parts.netloc
 
 
 def _enforce_access():
@@ -46,6 +95,9 @@ def _enforce_access():
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        # An admin-given or generated password: nothing else until the user has chosen their own.
+        return redirect(url_for("auth.change_password"))
     if permission is None or not role_can(current_user.role, permission):
         abort(403)
     g.user = current_user
@@ -134,7 +186,7 @@ def _template_helpers():
     # Punctuation written outside _(): French sets a no-break space before it, English none.
     colon, semicolon = ("\u00a0:", "\u00a0;") if lang == "fr" else (":", ";")
     return {"lang": lang, "colon": colon, "semicolon": semicolon, "when": when, "choice_label": choice_label,
-            "pick": pick, "can": _can,
+            "pick": pick, "can": _can, "here": lambda: safe_next(request.full_path),
             "has_endpoint": lambda name: name in current_app.view_functions,
             "duration": lambda td: timefmt.format_duration(td, lang), "session_lang": session.get("lang")}
 
