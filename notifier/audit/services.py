@@ -179,8 +179,8 @@ def check(entries: Iterable, valid: list[checkpoints.Checkpoint], file_problem: 
                                           f"entries, the latest checkpoint covers {covered} and one is written "
                                           f"every {every} (checkpoint file truncated, replaced or not writable; "
                                           "see docs/security.md)"))
-    if file_problem is not None:
-        problems.append((covered + 1, f"checkpoint file line {file_problem.line_no}: {file_problem.text}"))
+    if file_problem is not None:  # named first when it points at the same entry: it is the cause
+        problems.insert(0, (covered + 1, f"checkpoint file line {file_problem.line_no}: {file_problem.text}"))
     if not problems:
         return ChainReport(count, None, None)
     position, problem = min(problems, key=lambda item: item[0])
