@@ -207,7 +207,7 @@ def send_away(checkpoint: Checkpoint) -> None:
         recipients = [address.strip() for address in str(config["AUDIT_CHECKPOINT_MAILTO"]).split(",")
                       if address.strip()]
         text = translate(N_("Point de contrôle signé du journal d'audit de notifier (à conserver hors de la "
-                            "machine ; `notifier audit verify` le vérifie avec la clé publique)\u00a0:"), "fr")
+                            "machine\u00a0; `notifier audit verify` le vérifie avec la clé publique)\u00a0:"), "fr")
         try:
             subject = translate(N_("notifier\u00a0: point de contrôle n° %(seq)s du journal d'audit (%(entries)s "
                                    "entrées)"), "fr", seq=checkpoint.seq, entries=checkpoint.entries)
