@@ -124,6 +124,9 @@ def _fill_instance_defaults(app: Flask) -> None:
             key_file.write_text(secrets.token_hex(32))
             key_file.chmod(0o600)
         app.config["SECRET_KEY"] = key_file.read_text().strip()
+    from notifier.audit import keys as audit_keys
+
+    audit_keys.fill_defaults(app)
 
 
 def _select_locale() -> str:

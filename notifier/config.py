@@ -47,6 +47,24 @@ class Defaults:
     # default: lots are laid out for recto-only printing, and every cover sheet says so to the print shop.
     LETTER_DUPLEX = False
 
+    # Audit trail (docs/security.md, "Audit trail"): the chain key (else instance/audit_key), the Ed25519 signing
+    # key file (else instance/audit_signing_key, public key beside it), the append-only checkpoint file (else
+    # instance/audit-checkpoints.jsonl), a checkpoint at least every N entries, and copies sent off the machine.
+    AUDIT_KEY: str | None = None
+    AUDIT_SIGNING_KEY: str | None = None
+    AUDIT_CHECKPOINT_FILE: str | None = None
+    AUDIT_CHECKPOINT_EVERY = 100
+    AUDIT_SYSLOG: str | None = None  # "host:port" (UDP) or a socket path such as /dev/log
+    AUDIT_CHECKPOINT_MAILTO: str | None = None  # comma-separated addresses
+
+    # The one SMTP sender (notifier/core/mail.py).
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    MAIL_FROM: str | None = None
+
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False

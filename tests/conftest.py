@@ -92,6 +92,10 @@ def app(backend, tmp_path):
         "SECRET_KEY": "test-secret",
         "SESSION_COOKIE_SECURE": False,
         "RATELIMIT_ENABLED": False,
+        # The audit trail's keys and checkpoints, per test (the trail starts afresh with each database).
+        "AUDIT_KEY": "test-audit-chain-key",
+        "AUDIT_SIGNING_KEY": str(tmp_path / "audit_signing_key"),
+        "AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.jsonl"),
     })
     app.test_client_class = BrowserLikeClient
     with app.app_context():

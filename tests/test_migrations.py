@@ -34,8 +34,8 @@ def test_upgrade_from_empty_matches_the_models(empty_app):
 def test_downgrade_one_step_then_upgrade_again(empty_app):
     app, url = empty_app
     upgrade()
-    # Back to before the patient import worker (7f2e9010a747), through every later migration's downgrade.
-    downgrade(revision="b475df47bfb4")
+    downgrade(revision="7f2e9010a747")  # the step this test was written for, whatever came after it
+    downgrade(revision="-1")
     engine = create_engine(url)
     assert "session_epoch" not in {column["name"] for column in inspect(engine).get_columns("user")}
     assert "pending_secret" not in inspect(engine).get_table_names()
@@ -45,3 +45,52 @@ def test_downgrade_one_step_then_upgrade_again(empty_app):
     assert "breach" in inspect(engine).get_table_names() and "pending_secret" in inspect(engine).get_table_names()
     assert "session_epoch" in {column["name"] for column in inspect(engine).get_columns("user")}
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def migrated_app(request, tmp_path):
+    """An app on an empty database of each kind, for migrations that differ between SQLite and PostgreSQL."""
+    import uuid
+
+    from sqlalchemy import text
+
+    from tests.conftest import POSTGRES_URL, postgres_unavailable
+
+    schema, options = None, {}
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    else:
+        if postgres_unavailable():
+            pytest.skip(postgres_unavailable())
+        url, schema = POSTGRES_URL, f"m_{uuid.uuid4().hex[:12]}"
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
+        options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url,
+                      "SQLALCHEMY_ENGINE_OPTIONS": options, "STORAGE_DIR": str(tmp_path / "storage"),
+                      "SECRET_KEY": "x", "AUDIT_KEY": "k"})
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    if schema:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def _unique_sets(table: str) -> set[tuple[str, ...]]:
+    inspector = inspect(db.engine)
+    return {tuple(c["column_names"]) for c in inspector.get_unique_constraints(table)}
+
+
+def test_breach_references_become_unique_per_organisation_and_back(migrated_app):
+    upgrade(revision="c3a8d51e0f27")
+    assert ("organisation_id", "reference") in _unique_sets("breach")
+    assert ("reference",) not in _unique_sets("breach")
+    downgrade(revision="7f2e9010a747")
+    assert ("reference",) in _unique_sets("breach")
+    assert ("organisation_id", "reference") not in _unique_sets("breach")

@@ -1,7 +1,7 @@
 """accounts: session epoch, forced password change, TOTP replay and failure delay, secrets kept server-side
 
 Revision ID: c3a1d5e8f042
-Revises: 7f2e9010a747
+Revises: c4e1a7d2b9f3
 Create Date: 2026-12-01 20:40:00
 
 """
@@ -13,7 +13,7 @@ import notifier.core.types
 
 # revision identifiers, used by Alembic.
 revision = 'c3a1d5e8f042'
-down_revision = '7f2e9010a747'
+down_revision = 'c4e1a7d2b9f3'
 branch_labels = None
 depends_on = None
 

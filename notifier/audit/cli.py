@@ -1,4 +1,4 @@
-"""`notifier audit verify` and `notifier audit export`."""
+"""`notifier audit verify|checkpoint|rechain|export`."""
 
 import sys
 from pathlib import Path
@@ -9,21 +9,68 @@ from flask.cli import with_appcontext
 
 @click.group("audit")
 def audit_group():
-    """The hash-chained audit trail."""
+    """The keyed, hash-chained audit trail and its signed checkpoints."""
 
 
 @audit_group.command("verify")
+@click.option("--public-key", "public_keys", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Check the checkpoints' signatures with this copy of the public key (kept elsewhere); repeatable "
+                   "(retired keys).")
 @with_appcontext
-def verify_command():
-    """Recompute the chain; exit 1 naming the first tampered entry."""
+def verify_command(public_keys: tuple[Path, ...]):
+    """Recompute the keyed chain and hold it against the signed checkpoints; exit 1 naming the first bad entry."""
+    from notifier.audit import keys
     from notifier.audit import services as audit
+    from notifier.core.cli import fail
 
-    report = audit.verify()
+    try:
+        trusted = [keys.load_public_key(path) for path in public_keys] or None
+    except ValueError as error:
+        fail(str(error))
+    report = audit.verify(trusted)
     if report.intact:
         click.echo(f"audit trail intact: {report.entries} entries")
         return
     click.echo(f"audit trail BROKEN at entry {report.first_bad_id}: {report.problem}", err=True)
     sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@with_appcontext
+def checkpoint_command():
+    """Sign the trail's head now, append it to the checkpoint file (and send it away if configured); print it."""
+    from notifier.audit import checkpoints
+    from notifier.core.cli import fail
+
+    try:
+        checkpoint = checkpoints.write("command")
+    except (checkpoints.CheckpointError, OSError, ValueError) as error:
+        fail(str(error))
+    click.echo(checkpoint.line())
+
+
+@audit_group.command("rechain")
+@click.option("--i-understand", "understood", is_flag=True,
+              help="Confirm: every entry's hash is recomputed with the keyed algorithm (docs/security.md).")
+@click.option("--old-key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="After a rotation of the chain key: the file holding the previous key.")
+@with_appcontext
+def rechain_command(understood: bool, old_key_file: Path | None):
+    """One-off: re-hash a trail written by a version before the keyed chain (or under a previous chain key)."""
+    from notifier.audit import services as audit
+    from notifier.core.cli import fail
+    from notifier.extensions import db
+
+    if not understood:
+        fail("rechain rewrites every hash of the audit trail: check `notifier audit verify` names only unkeyed "
+             "entries, then run again with --i-understand")
+    try:
+        changed = audit.rechain(old_key=old_key_file.read_bytes().strip() if old_key_file else None)
+    except audit.RechainRefused as error:
+        db.session.rollback()
+        fail(str(error), status=1)
+    click.echo(f"audit trail re-chained: {changed} entries re-hashed, checkpoint written")
 
 
 @audit_group.command("export")

@@ -23,6 +23,12 @@ def entries(breach_id: int | None = None, organisation_id: int | None = None):
 
 
 def export(fmt: str, *, breach_id: int | None = None, organisation_id: int | None = None) -> bytes:
+    from notifier.audit.services import document_checkpoint
+
+    if fmt not in ("csv", "pdf"):
+        raise ValueError(fmt)
+    # Every document issued: a signed checkpoint of the trail, printed in the PDF's footer (docs/security.md).
+    audit_footer = document_checkpoint("fr")
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
@@ -32,11 +38,9 @@ def export(fmt: str, *, breach_id: int | None = None, organisation_id: int | Non
                                                     entry.object_type, entry.object_id, entry.breach_id,
                                                     entry.details, entry.previous_hash, entry.entry_hash)])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    if fmt == "pdf":
-        from notifier.documents.render import PDF_A3, PdfMetadata, render_pdf, render_template
+    from notifier.documents.render import PDF_A3, PdfMetadata, render_pdf, render_template
 
-        html = render_template("audit/trail.html", entries=list(entries(breach_id, organisation_id)),
-                               breach_id=breach_id)
-        return render_pdf(html, pdf_variant=PDF_A3, lang="fr",
-                          metadata=PdfMetadata(title="Journal d'audit", subject="Audit trail (notifier)"))
-    raise ValueError(fmt)
+    html = render_template("audit/trail.html", entries=list(entries(breach_id, organisation_id)), breach_id=breach_id)
+    return render_pdf(html, pdf_variant=PDF_A3, lang="fr",
+                      metadata=PdfMetadata(title="Journal d'audit", subject="Audit trail (notifier)"),
+                      audit_footer=audit_footer)

@@ -23,7 +23,8 @@ def _sqlite_path() -> Path:
 
 def check_backup(path: Path) -> list[str]:
     """Problems found in a backup file: SQLite integrity, the expected tables, the audit chain."""
-    from notifier.audit.services import GENESIS, _digest
+    from notifier.audit import checkpoints, keys
+    from notifier.audit import services as audit
 
     problems = []
     try:
@@ -38,19 +39,14 @@ def check_backup(path: Path) -> list[str]:
         if table not in tables:
             problems.append(f"missing table {table}")
     if "audit_entry" in tables:
-        import json
-        from datetime import UTC, datetime
-
-        previous = GENESIS
-        rows = connection.execute("SELECT id, at, user_email, action, object_type, object_id, breach_id, details, "
-                                  "previous_hash, entry_hash FROM audit_entry ORDER BY id")
-        for row in rows:
-            at = datetime.fromisoformat(row[1]).replace(tzinfo=UTC)
-            expected = _digest(row[8], at, row[2], row[3], row[4], row[5], row[6], json.loads(row[7]))
-            if row[8] != previous or row[9] != expected:
-                problems.append(f"audit chain broken at entry {row[0]}")
-                break
-            previous = row[9]
+        # The keyed chain, and the signed checkpoints as far as the backup reaches (it is an earlier copy).
+        connection.row_factory = sqlite3.Row
+        rows = connection.execute("SELECT * FROM audit_entry ORDER BY id")
+        valid, _ = checkpoints.load()
+        report = audit.check(audit.row_entries(dict(row) for row in rows), valid, None, key=keys.chain_key(),
+                             every=None, prefix=True)
+        if not report.intact:
+            problems.append(f"audit chain broken at entry {report.first_bad_id}: {report.problem}")
     connection.close()
     return problems
 

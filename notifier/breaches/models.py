@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notifier.accounts.models import User
@@ -20,7 +20,7 @@ class Breach(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     establishment_id: Mapped[int] = mapped_column(ForeignKey("establishment.id"), index=True)
-    reference: Mapped[str] = mapped_column(String(50), unique=True)
+    reference: Mapped[str] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(20), default=BreachStatus.DRAFT)
     sections: Mapped[dict[str, Any]] = mapped_column(JSON)
     title: Mapped[str] = mapped_column(String(200), default="")
@@ -38,6 +38,8 @@ class Breach(db.Model):
 
     __table_args__ = (one_of("breach", "status", BreachStatus),)
     __mapper_args__ = {"version_id_col": version}
+    # References are numbered per organisation and year (breaches.services.next_reference).
+    __table_args__ = (UniqueConstraint("organisation_id", "reference", name="uq_breach_organisation_reference"),)
 
 
 class BreachChange(db.Model):

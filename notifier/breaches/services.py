@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from notifier.accounts.models import User
@@ -40,9 +40,13 @@ class StepResult:
 
 
 def next_reference(organisation_id: int, year: int) -> str:
+    """VIO-<year>-<n>, numbered per organisation and year (one organisation's numbers tell nothing of another's;
+    unique per organisation, uq_breach_organisation_reference): one more than the organisation's highest that year."""
     prefix = f"VIO-{year}-"
-    count = db.session.scalar(select(func.count()).select_from(Breach).where(Breach.reference.like(f"{prefix}%")))
-    return f"{prefix}{count + 1:04d}"
+    references = db.session.scalars(select(Breach.reference).where(
+        Breach.organisation_id == organisation_id, Breach.reference.like(f"{prefix}%")))
+    numbers = [int(reference[len(prefix):]) for reference in references if reference[len(prefix):].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
 def create_breach(user: User, establishment: Establishment) -> Breach:

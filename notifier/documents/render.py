@@ -212,22 +212,33 @@ def render_pdf(
     metadata: PdfMetadata | None = None,
     lang: str = "fr",
     stylesheets: Sequence[str] = DEFAULT_STYLESHEETS,
+    audit_footer: str | None = None,
 ) -> bytes:
     """HTML -> PDF bytes. Relative URLs resolve against letters/; `stylesheets` are letters/ files parsed once per
     process and applied before the document's own styles. `pdf_variant`: a WeasyPrint variant name, e.g. PDF_A3.
+    `audit_footer`: the signed audit checkpoint's short form (audit.services.document_checkpoint), printed at the
+    bottom of every page of the documents the application issues (reports, register, audit trail).
     """
     with _lock:
-        return _render(html, pdf_variant, attachments, metadata, lang, stylesheets)
+        return _render(html, pdf_variant, attachments, metadata, lang, stylesheets, audit_footer)
 
 
-def _render(html, pdf_variant, attachments, metadata, lang, stylesheets) -> bytes:
+def _footer_stylesheet(text: str, state: _RenderState) -> CSS:
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    rule = ('@page { @bottom-center { content: "' + quoted + '"; font-family: "Notifier Sans"; font-size: 6.5pt; '
+            'color: #333; } }')
+    return CSS(string=rule, url_fetcher=state.fetcher, font_config=state.font_config)
+
+
+def _render(html, pdf_variant, attachments, metadata, lang, stylesheets, audit_footer=None) -> bytes:
     state = _render_state()
     weasy_attachments = [
         Attachment(string=item.data, name=item.name, description=item.description or None,
                    relationship=item.relationship, created=item.modified, modified=item.modified)
         for item in attachments or ()]
     options = {
-        "stylesheets": [state.stylesheet(name) for name in stylesheets],
+        "stylesheets": [state.stylesheet(name) for name in stylesheets]
+        + ([_footer_stylesheet(audit_footer, state)] if audit_footer else []),
         "pdf_variant": pdf_variant,
         "attachments": weasy_attachments,
     }

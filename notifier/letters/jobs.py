@@ -35,6 +35,7 @@ from sqlalchemy import and_, delete, exists, func, insert, literal, select, tupl
 from sqlalchemy.orm import aliased
 
 from notifier.accounts.models import User
+from notifier.audit import checkpoints
 from notifier.audit import services as audit
 from notifier.breaches.models import Breach
 from notifier.core.logs import log_failure, short_error
@@ -639,6 +640,8 @@ def finalize(job_id: int) -> str:
     audit.record("letters.job_done", obj=job, breach_id=job.breach_id, organisation_id=job.organisation_id,
                  details={"job": job_id, "letters": count, "lots": sum(counts.values()), "draft": job.draft})
     db.session.commit()
+    # A letters job issues documents: a signed checkpoint of the audit trail at its end (docs/security.md).
+    checkpoints.write_quietly("letters job")
     return JobStatus.DONE
 
 

@@ -240,7 +240,7 @@ def to_xlsx(entries: list[dict[str, Any]], lang: str = "fr") -> bytes:
 
 
 def to_pdf(entries: list[dict[str, Any]], filters: Filters, *, lang: str = "fr", organisation: str = "",
-           now: datetime | None = None) -> bytes:
+           now: datetime | None = None, audit_footer: str | None = None) -> bytes:
     """PDF/A-3b, one block per breach, the register's CSV embedded for machines."""
     from notifier.documents.render import PDF_A3, EmbeddedFile, PdfMetadata, render_pdf, render_template
 
@@ -257,7 +257,7 @@ def to_pdf(entries: list[dict[str, Any]], filters: Filters, *, lang: str = "fr",
     metadata = PdfMetadata(title=title, author=organisation, subject="RGPD art. 33(5) / GDPR art. 33(5)",
                            keywords=("RGPD", "GDPR", "register"))
     return render_pdf(html, pdf_variant=PDF_A3, attachments=[attachment], metadata=metadata, lang=lang,
-                      stylesheets=("base.css", "register/register.css"))
+                      stylesheets=("base.css", "register/register.css"), audit_footer=audit_footer)
 
 
 STRINGS: dict[str, Text] = {
@@ -295,12 +295,16 @@ def export(fmt: str, organisation_id: int | None, filters: Filters, *, lang: str
     """The register in one of FORMATS. The caller records the export in the audit trail."""
     if fmt not in FORMATS:
         raise RegisterError(f"unknown format {fmt[:10]!r} (expected csv, xlsx or pdf)")
+    from notifier.audit.services import document_checkpoint
+
     entries = rows(organisation_id, filters, lang, period_hours)
+    # Every document issued: a signed checkpoint of the audit trail, printed in the PDF's footer (docs/security.md).
+    audit_footer = document_checkpoint(lang)
     if fmt == "csv":
         return to_csv(entries, lang)
     if fmt == "xlsx":
         return to_xlsx(entries, lang)
-    return to_pdf(entries, filters, lang=lang, organisation=organisation)
+    return to_pdf(entries, filters, lang=lang, organisation=organisation, audit_footer=audit_footer)
 
 
 MIMETYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",

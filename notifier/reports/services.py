@@ -587,7 +587,8 @@ def generate(breach: Breach, *, user: User | None, document: str = ReportDocumen
     context = report_context(breach, doc_type, kind=kind, lang=lang, number=number, now=now, user=user,
                              export=export, previous=previous if kind == ReportKind.COMPLEMENTARY else None,
                              period_hours=period_hours, attachment_name=attachment_name)
-    pdf = render(doc_type, context, export, attachment_name, lang, now)
+    # Every document issued carries a signed checkpoint of the audit trail in its footer (docs/security.md).
+    pdf = render(doc_type, context, export, attachment_name, lang, now, audit_footer=audit.document_checkpoint(lang))
     digest = hashlib.sha256(pdf).hexdigest()
     storage_name = _store(pdf)
     version = ReportVersion(
@@ -668,7 +669,7 @@ def _facts(breach: Breach, lang: str) -> dict[str, Any]:
 
 
 def render(doc_type: DocumentType, context: dict[str, Any], export: dict[str, Any], attachment_name: str, lang: str,
-           now: datetime) -> bytes:
+           now: datetime, *, audit_footer: str | None = None) -> bytes:
     """The PDF/A-3b of a report, the breach's JSON export embedded, title/author/subject and language set."""
     from notifier.documents.render import PDF_A3, EmbeddedFile, PdfMetadata, render_pdf, render_template
 
@@ -685,7 +686,7 @@ def render(doc_type: DocumentType, context: dict[str, Any], export: dict[str, An
                 f"{context['breach']['reference']}",
         keywords=("RGPD", "GDPR", doc_type.code, context["breach"]["reference"]))
     return render_pdf(html, pdf_variant=PDF_A3, attachments=[attachment], metadata=metadata, lang=lang,
-                      stylesheets=REPORT_STYLESHEETS)
+                      stylesheets=REPORT_STYLESHEETS, audit_footer=audit_footer)
 
 
 def storage_path(storage_name: str) -> Path:

@@ -318,3 +318,20 @@ def test_a_failed_lot_is_logged_and_shown_without_the_databases_detail(app, brea
     assert "chunk 1 failed: RuntimeError: could not store the lot" in caplog.text
     assert LetterChunk.query.one().error == "RuntimeError: could not store the lot"  # shown on the job page
     assert "ŒUVRARD" not in caplog.text
+
+
+def test_the_end_of_a_letters_job_writes_a_signed_audit_checkpoint_of_its_last_entry(app, breach, approved, tmp_path):
+    import json
+
+    from notifier.audit.models import AuditEntry
+
+    job = letter_jobs.start_job(breach, user=None, out_dir=tmp_path / "out", lot_size=20).job
+    assert run_job(app, job.id, workers=1) == "done"
+    checkpoint = json.loads(Path(app.config["AUDIT_CHECKPOINT_FILE"]).read_text().splitlines()[-1])
+    last = AuditEntry.query.order_by(AuditEntry.id.desc()).first()
+    assert last.action == "letters.job_done"
+    assert (checkpoint["reason"], checkpoint["head_id"], checkpoint["head_hash"]) == ("letters job", last.id,
+                                                                                      last.entry_hash)
+    from notifier.audit.services import verify
+
+    assert verify().intact  # the worker processes chained their entries with the same key

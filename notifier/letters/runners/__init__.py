@@ -53,11 +53,17 @@ def launch_in_background(app: Flask, job_id: int) -> None:
     threading.Thread(target=process.wait, daemon=True, name=f"letter-job-{job_id}").start()
 
 
+AUDIT_SETTINGS = ("AUDIT_KEY", "AUDIT_SIGNING_KEY", "AUDIT_CHECKPOINT_FILE", "AUDIT_CHECKPOINT_EVERY", "AUDIT_SYSLOG",
+                  "AUDIT_CHECKPOINT_MAILTO", "SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS",
+                  "MAIL_FROM")
+
+
 def worker_config(app: Flask) -> dict[str, Any]:
-    """What a worker process needs to create the same app: the same database (and schema), storage and key."""
+    """What a worker process needs to create the same app: the same database (and schema), storage and keys (a
+    worker writes audit entries and checkpoints: with another chain key they would not verify)."""
     config = {key: app.config.get(key) for key in (
         "DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "STORAGE_DIR", "SECRET_KEY",
-        "TESTING", "LETTER_CHUNK_LEASE_SECONDS", "LETTER_WORKERS")}
+        "TESTING", "LETTER_CHUNK_LEASE_SECONDS", "LETTER_WORKERS", *AUDIT_SETTINGS)}
     return {key: value for key, value in config.items() if value is not None}
 
 
