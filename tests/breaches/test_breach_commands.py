@@ -60,7 +60,7 @@ def test_account_and_import_messages_are_french_without_a_language_setting(runne
     assert "compte créé\u00a0: f@lilas.test (viewer)" in result.output
     assert "mot de passe (affiché une seule fois)\u00a0: " in result.output
     result = runner.invoke(args=["user", "add", "g@lilas.test", "--role", "dpo"], input="short\n")
-    assert result.exit_code == 2 and "error: le mot de passe doit compter au moins 12 caractères" in result.output
+    assert result.exit_code == 2 and "error: Le mot de passe doit compter au moins 12 caractères." in result.output
     doc = json.loads((ROOT / "docs/examples/breach.json").read_text(encoding="utf-8"))
     doc["establishment"] = {"name": establishment.name, "siren": None, "finess": establishment.finess}
     source = tmp_path / "breach.json"
