@@ -34,6 +34,7 @@ from notifier.breaches.models import Breach
 from notifier.breaches.rules import form, vocabulary
 from notifier.breaches.rules.deadlines import Clock
 from notifier.core import formatting as timefmt
+from notifier.core.i18n import translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
 from notifier.reports.models import ReportVersion
@@ -95,6 +96,8 @@ class ArchiveCorrupted(RuntimeError):
 
 
 def pick(pair: Text, lang: str) -> str:
+    if isinstance(pair, str):  # a French msgid of breaches and risk: notifier.core.i18n.translate
+        return translate(pair, lang)
     return pair[1] if lang == "en" else pair[0]
 
 
@@ -240,7 +243,7 @@ def timing(clock: Clock, aware_at: datetime, lang: str) -> Timing:
         verdict = pick((f"Pas encore fait ; délai dépassé de {duration(clock.lateness, 'fr')}.",
                         f"Not done yet; overdue by {duration(clock.lateness, 'en')}."), lang)
     return Timing(
-        label=pick((clock.label_fr, clock.label_en), lang), source=clock.source, immediate=clock.immediate,
+        label=pick(clock.label, lang), source=clock.source, immediate=clock.immediate,
         status=clock.status, aware_at=format_instant(aware_at, lang), due=format_instant(clock.due, lang),
         done_at=format_instant(clock.done_at, lang), verdict=verdict,
         late=clock.status in ("done_late", "overdue") and not clock.immediate)

@@ -9,6 +9,7 @@ import pytest
 from notifier.breaches import services as breaches
 from notifier.breaches.rules import form
 from notifier.breaches.rules.vocabulary import DATA_CATEGORIES, NATURES, PEOPLE_CATEGORIES
+from notifier.core.i18n import translate
 from notifier.reports import services as reports
 
 
@@ -21,17 +22,17 @@ def test_the_report_holds_every_art_33_3_element_and_the_form_sections_in_order(
     _version, document = generate(example_breach, dpo)
     text = pdf.text(document)
 
-    titles = [f"{number}. {step.title[0]}" for number, step in enumerate(form.STEPS, 1)]
+    titles = [f"{number}. {step.title}" for number, step in enumerate(form.STEPS, 1)]
     assert -1 not in pdf.in_order(text, titles), titles
 
     # GDPR art. 33(3): each element is listed as given, and its answers are printed.
-    for _code, (label_fr, _en), _requirements in form.ART_33_3_ELEMENTS:
-        assert pdf.normalise(f"{label_fr} — Renseigné") in text, label_fr
+    for _code, label, _requirements in form.ART_33_3_ELEMENTS:
+        assert pdf.normalise(f"{label} — Renseigné") in text, label
     assert "À compléter" not in text
     expected_answers = [
-        NATURES["confidentiality"][0],                                    # (a) nature
-        PEOPLE_CATEGORIES["patients"][0], "758 912",                     # (a) people, approximate number
-        DATA_CATEGORIES["health"][0], "2 431 077",                        # (a) records
+        NATURES["confidentiality"],                                       # (a) nature
+        PEOPLE_CATEGORIES["patients"], "758 912",                     # (a) people, approximate number
+        DATA_CATEGORIES["health"], "2 431 077",                        # (a) records
         "Claire Martin", "dpo@clinique-rhone-saone.fr", "04 72 10 20 30",  # (b) contact point
         "Divulgation du secret médical",                                  # (c) likely consequences
         "Compte de service désactivé", "Audit de sécurité de l'interface",  # (d) measures taken and proposed
@@ -168,7 +169,7 @@ def test_the_report_in_english(example_breach, dpo, pdf):
     text = pdf.text(document)
     assert version.lang == "en" and version.filename.endswith("-en.pdf")
     assert "CONFIDENTIAL" in text and "Notification to the CNIL" in text
-    titles = [f"{number}. {step.title[1]}" for number, step in enumerate(form.STEPS, 1)]
+    titles = [f"{number}. {translate(step.title, 'en')}" for number, step in enumerate(form.STEPS, 1)]
     assert -1 not in pdf.in_order(text, titles)
     assert "Sent on 25 October 2026 at 18:40" in text and "758,912" in text
     with pdf.open(document) as opened:
