@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.request
 import zipfile
@@ -45,6 +46,13 @@ def _outside_environment(venv: Path, home: Path) -> dict[str, str]:
     return {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8"}
 
 
+def _run(command: list[str], **options) -> subprocess.CompletedProcess:
+    """Run a step; on failure, the assertion shows what the step printed."""
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, **options)
+    assert result.returncode == 0, (command, result.stdout[-3000:], result.stderr[-3000:])
+    return result
+
+
 def _files_under(folder: Path) -> set[str]:
     return {str(path.relative_to(folder)) for path in folder.rglob("*")}
 
@@ -56,15 +64,13 @@ def installed(tmp_path_factory):
     started = time.monotonic()
     base = tmp_path_factory.mktemp("wheel")
     dist = base / "dist"
-    subprocess.run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], check=True,
-                   capture_output=True, text=True)
+    _run([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)])
     wheel = next(dist.glob("notifier-*.whl"))
     venv = base / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    _run([sys.executable, "-m", "venv", str(venv)])
     pip_env = {key: value for key, value in os.environ.items()
                if not key.startswith("NOTIFIER_") and key not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)], check=True,
-                   env=pip_env, cwd=base, capture_output=True, text=True)
+    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", str(wheel)], env=pip_env, cwd=base)
     home = base / "home"
     work = base / "work"
     home.mkdir()
@@ -72,16 +78,12 @@ def installed(tmp_path_factory):
     shutil.copy(ROOT / "gunicorn.conf.py", work)
     shutil.copy(ROOT / "docs" / "examples" / "breach.json", work)
     env = _outside_environment(venv, home)
-    site_packages = Path(subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True, env=env, cwd=work).stdout.strip())
+    where = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site_packages = Path(_run([str(venv / "bin" / "python"), "-c", where], env=env, cwd=work).stdout.strip())
     installed_files = _files_under(site_packages)
 
     def notifier(*args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([str(venv / "bin" / "notifier"), *args], capture_output=True, text=True, env=env,
-                                cwd=work, timeout=300)
-        assert result.returncode == 0, (args, result.stdout, result.stderr)
-        return result
+        return _run([str(venv / "bin" / "notifier"), *args], env=env, cwd=work)
 
     notifier("db", "upgrade")
     notifier("demo")
@@ -102,15 +104,15 @@ def test_the_wheel_and_the_sdist_carry_the_pages_documents_static_files_migratio
     assert "notifier/schemas/breach.schema.json" in names
     assert any(name.startswith("notifier/resources/migrations/versions/") for name in names)
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
-    sdist = next(installed.dist.glob("notifier-*.tar.gz"))
-    assert sdist.stat().st_size > 0  # the wheel above was built from it: it carries the same folders
+    with tarfile.open(next(installed.dist.glob("notifier-*.tar.gz"))) as sdist:
+        top_level = {Path(name).parts[1] for name in sdist.getnames() if len(Path(name).parts) > 1}
+    assert {"notifier", "templates", "letters", "static", "migrations", "pyproject.toml"} <= top_level
 
 
 def test_the_installed_package_is_the_wheel_not_the_checkout(installed):
-    located = subprocess.run(
-        [str(installed.venv / "bin" / "python"), "-c",
-         "import notifier.core.paths as p; print(p.resource_dir('templates')); print(p.resource_dir('letters'))"],
-        check=True, capture_output=True, text=True, env=installed.env, cwd=installed.work).stdout.split()
+    where = "import notifier.core.paths as p; print(p.resource_dir('templates'), p.resource_dir('letters'))"
+    located = _run([str(installed.venv / "bin" / "python"), "-c", where], env=installed.env,
+                   cwd=installed.work).stdout.split()
     assert located == [str(installed.site_packages / "notifier" / "resources" / name)
                        for name in ("templates", "letters")]
 
@@ -134,8 +136,8 @@ def test_fifty_patients_are_imported_and_get_their_letters(installed):
     imported = json.loads(installed.notifier("patients", "import", installed.breach_id, "patients.csv",
                                              "--json").stdout.strip().splitlines()[-1])
     assert imported["accepted"] == PATIENTS and imported["rejected"] == 0, imported
-    subprocess.run([str(installed.venv / "bin" / "python"), "-c", WRITE_TEMPLATE, installed.breach_id, DEMO_DPO],
-                   check=True, capture_output=True, text=True, env=installed.env, cwd=installed.work)
+    _run([str(installed.venv / "bin" / "python"), "-c", WRITE_TEMPLATE, installed.breach_id, DEMO_DPO],
+         env=installed.env, cwd=installed.work)
 
     installed.notifier("letters", "generate", installed.breach_id, "--out", "letters", "--draft")
     out = installed.work / "letters"
