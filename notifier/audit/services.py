@@ -4,14 +4,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
-from notifier.accounts.models import User
 from notifier.audit.models import AuditEntry
 from notifier.core.types import utcnow
 from notifier.extensions import db
+
+if TYPE_CHECKING:  # the trail names a user; it never needs the accounts feature at run time
+    from notifier.accounts.models import User
 
 GENESIS = "0" * 64
 
@@ -26,7 +28,7 @@ def _digest(previous_hash: str, at: datetime, user_email: str, action: str, obje
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record(action: str, *, user: User | None = None, obj: Any = None, breach_id: int | None = None,
+def record(action: str, *, user: "User | None" = None, obj: Any = None, breach_id: int | None = None,
            organisation_id: int | None = None, details: dict[str, Any] | None = None) -> AuditEntry:
     """Append an entry in the current transaction; it is committed (or rolled back) with the change it records.
 

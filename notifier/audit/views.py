@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from notifier.audit import export as audit_export
 from notifier.audit import services as audit
 from notifier.audit.models import AuditEntry
-from notifier.breaches.views import get_breach
+from notifier.breaches.access import get_breach
 from notifier.core.web import require
 from notifier.extensions import db
 

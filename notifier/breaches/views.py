@@ -6,12 +6,10 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from notifier.accounts.organisations import Establishment
 from notifier.breaches import services as service
+from notifier.breaches.access import establishments, get_breach
 from notifier.breaches.charts import dashboard_charts
-from notifier.breaches.models import Breach
 from notifier.breaches.rules import form
 from notifier.breaches.rules.deadlines import regulation_1182_71_deadline
 from notifier.breaches.rules.vocabulary import people_count_band
@@ -20,21 +18,6 @@ from notifier.core.web import require
 from notifier.extensions import db
 
 bp = Blueprint("breaches", __name__)
-
-
-def get_breach(breach_id: int) -> Breach:
-    """A breach of the user's own organisation, or 404: never reveal another organisation's breach."""
-    breach = db.session.get(Breach, breach_id)
-    if breach is None or breach.organisation_id != current_user.organisation_id:
-        abort(404)
-    return breach
-
-
-def establishments():
-    return db.session.scalars(
-        select(Establishment).where(Establishment.organisation_id == current_user.organisation_id)
-        .order_by(Establishment.name)
-    ).all()
 
 
 @bp.get("/")

@@ -63,6 +63,8 @@ from notifier.letters.services import (
     held_count,
     letter_content,
     letter_fields,
+    letter_reference,
+    naive_digest,
     needs_naive_rendering,
     prepared_variant,
     template_problems,
@@ -78,7 +80,6 @@ MAX_LOT_SIZE = 50_000  # a worker holds its lot's rows: about 1.5 KB per letter
 DEFAULT_LEASE_SECONDS = 900  # a chunk of 5,000 letters takes seconds; one running this long has lost its worker
 MAX_ATTEMPTS = 3
 UNFINISHED = ("running", "finishing", "failed")
-NAIVE_DIGEST_VERSION = b"notifier-letter-naive-v1"
 OUR_FILES = re.compile(r"^(lot-\d{4,}\.pdf|manifest\.csv|lot-\d{4,}\.pdf\.part|\.lot-\d{4,}\.pdf\..*\.tmp(\.part)?|"
                        r"\.manifest\.csv\..*\.tmp)$")
 
@@ -469,15 +470,6 @@ def _file_sha256(path: Path) -> str:
 # --- lot files ----------------------------------------------------------------------------------------------------
 
 
-def naive_digest(pdf: bytes) -> str:
-    """Manifest digest of a letter rendered by WeasyPrint (deterministic output: no timestamps)."""
-    return hashlib.sha256(NAIVE_DIGEST_VERSION + b"\n" + pdf).hexdigest()
-
-
-def output_digest(template: LetterTemplate, fields: LetterFields, pdf: bytes, *, naive: bool, draft: bool) -> str:
-    return naive_digest(pdf) if naive else letter_digest(prepared_variant(template), fields, draft=draft)
-
-
 def write_lot_file(path: Path, template: LetterTemplate, fields: list[LetterFields], *,
                    draft: bool, duplex: bool = False) -> list[tuple[ManifestRow, bool]]:
     """One lot: cover sheet, then every letter in the given (postcode) order, all with the variant's page count.
@@ -637,8 +629,6 @@ def finalize(job_id: int) -> str:
 
 
 def manifest_rows(job_id: int) -> Iterator[ManifestRow]:
-    from notifier.letters.services import letter_reference
-
     job = db.session.get(LetterJob, job_id)
     breach_reference = db.session.get(Breach, job.breach_id).reference
     query = (select(Letter.number, Patient.patient_id, LetterOutput.chunk_no, LetterOutput.first_page,

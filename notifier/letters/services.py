@@ -42,6 +42,7 @@ from notifier.documents.stamping import (
     MAX_ADDRESS_LINES,
     PreparedVariant,
     UnstampableLetter,
+    letter_digest,
     letter_unstampable_characters,
     prepare_variant,
     render_single_letter,
@@ -509,6 +510,18 @@ def render_one(template: LetterTemplate, fields: LetterFields, *, draft: bool) -
     return render_letter_naive(letter_content(template), fields, draft=draft), True
 
 
+NAIVE_DIGEST_VERSION = b"notifier-letter-naive-v1"
+
+
+def naive_digest(pdf: bytes) -> str:
+    """Manifest digest of a letter rendered by WeasyPrint (deterministic output: no timestamps)."""
+    return hashlib.sha256(NAIVE_DIGEST_VERSION + b"\n" + pdf).hexdigest()
+
+
+def output_digest(template: LetterTemplate, fields: LetterFields, pdf: bytes, *, naive: bool, draft: bool) -> str:
+    return naive_digest(pdf) if naive else letter_digest(prepared_variant(template), fields, draft=draft)
+
+
 # --- previews and reprints ----------------------------------------------------------------------------------------
 
 SAMPLE_PATIENT = {
@@ -566,8 +579,6 @@ class Reprint:
 
 def reprint(breach: Breach, patient_id: str) -> Reprint:
     """A patient's letter again, exactly as in the lot of the latest final job (else the latest draft job)."""
-    from notifier.letters.jobs import output_digest
-
     patient = find_patient(breach.id, patient_id)
     letter = patient and db.session.scalar(select(Letter).where(Letter.patient_pk == patient.id))
     found = letter and db.session.execute(

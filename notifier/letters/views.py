@@ -26,7 +26,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from notifier.audit import services as audit
-from notifier.breaches.views import get_breach
+from notifier.breaches.access import get_breach
 from notifier.core.web import require
 from notifier.extensions import db
 from notifier.letters import jobs as letter_jobs

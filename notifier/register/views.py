@@ -5,7 +5,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from notifier.audit import services as audit
-from notifier.breaches.views import establishments
+from notifier.breaches.access import establishments
 from notifier.core.web import require
 from notifier.extensions import db
 from notifier.register import services as service

@@ -6,8 +6,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from notifier.breaches.access import get_breach
 from notifier.breaches.rules import form
-from notifier.breaches.views import get_breach
 from notifier.core.web import require
 from notifier.extensions import db
 from notifier.risk import services as risk
