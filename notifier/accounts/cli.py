@@ -49,13 +49,9 @@ def user_add(email, role, name, organisation_name):
 def user_password(email):
     """Set a new generated password (printed once) and unlock the account."""
     from notifier.accounts import services as users
-    from notifier.audit import services as audit
 
     user = acting_user(email)
-    password = users.generate_password()
-    user.set_password(password)
-    user.failed_logins, user.locked_until = 0, None
-    audit.record("user.password_reset", obj=user, organisation_id=user.organisation_id)
+    password = users.reset_password(user)
     db.session.commit()
     click.echo(f"password (shown once): {password}")
 

@@ -2,11 +2,12 @@
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
 from notifier.accounts.models import User
-from notifier.accounts.organisations import Organisation
+from notifier.accounts.organisations import Establishment, Organisation
 from notifier.audit import services as audit
 from notifier.core.types import utcnow
 from notifier.extensions import db
@@ -54,6 +55,47 @@ def add_user(email: str, role: str, password: str, *, organisation: Organisation
                  details={"email": email, "role": role})
     db.session.commit()
     return user
+
+
+def set_active(account: User, active: bool, *, by: User) -> None:
+    """Activate or deactivate an account (the admin page), recorded in the audit trail (flushed)."""
+    account.active = active
+    audit.record("user.activate" if active else "user.deactivate", user=by, obj=account)
+
+
+def reset_password(user: User) -> str:
+    """A new generated password (returned to be shown once) that also unlocks the account, recorded (flushed)."""
+    password = generate_password()
+    user.set_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record("user.password_reset", obj=user, organisation_id=user.organisation_id)
+    return password
+
+
+def logout(user: User) -> None:
+    """Record the end of the user's session (flushed); the view commits, then ends the Flask-Login session."""
+    audit.record("logout", user=user, obj=user)
+
+
+# Optional texts of an establishment are stored as "" rather than NULL (the documents print them as they are).
+ESTABLISHMENT_TEXTS = ("siren", "finess", "address", "dpo_name", "dpo_email", "dpo_phone", "legal_representative",
+                       "legal_representative_title")
+
+
+def save_establishment(establishment: Establishment, values: dict[str, Any], *, by: User) -> list[str]:
+    """Create or update an establishment (the admin form's values), recorded in the audit trail with the names of
+    the fields that changed (flushed). Returns those names."""
+    if establishment.id is None:
+        db.session.add(establishment)
+    before = {name: getattr(establishment, name, None) for name in values}
+    for name, value in values.items():
+        setattr(establishment, name, value)
+    for name in ESTABLISHMENT_TEXTS:
+        setattr(establishment, name, getattr(establishment, name) or "")
+    db.session.flush()
+    changed = [n for n, old in before.items() if old != getattr(establishment, n)]
+    audit.record("establishment.save", user=by, obj=establishment, details={"fields": changed})
+    return changed
 
 
 def authenticate(email: str, password: str) -> tuple[User | None, str | None]:

@@ -8,7 +8,6 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from notifier.accounts import services as users
-from notifier.audit import services as audit
 from notifier.core.web import public, require
 from notifier.extensions import limiter
 
@@ -93,7 +92,7 @@ def totp_setup():
 @login_required
 @public
 def logout():
-    audit.record("logout", user=current_user, obj=current_user)
+    users.logout(current_user)
     from notifier.extensions import db
 
     db.session.commit()

@@ -58,6 +58,11 @@ def record(action: str, *, user: "User | None" = None, obj: Any = None, breach_i
     return entry
 
 
+def via(channel: str | None) -> dict[str, str]:
+    """The `via` detail of an entry ("web", "cli"), or none when the entry point does not say it."""
+    return {"via": channel} if channel else {}
+
+
 @dataclass
 class ChainReport:
     entries: int

@@ -123,15 +123,13 @@ def breach_import(file: Path, email):
 @with_appcontext
 def breach_export(breach_id: int, out: Path | None):
     """Write the breach as a JSON document (stdout, or --out FILE)."""
-    from notifier.audit import services as audit
     from notifier.breaches import services as breaches
     from notifier.breaches.models import Breach
 
     breach = db.session.get(Breach, breach_id)
     if breach is None:
         fail(f"no breach {breach_id}")
-    body = json.dumps(breaches.export_document(breach), ensure_ascii=False, indent=2)
-    audit.record("breach.export", obj=breach, details={"format": "json", "via": "cli"})
+    body = breaches.export_json(breach, via="cli")
     db.session.commit()
     if out:
         out.write_text(body + "\n", encoding="utf-8")

@@ -5,6 +5,7 @@ The web views and the CLI call these; the rules themselves live in notifier.doma
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -189,6 +190,14 @@ def history(breach: Breach) -> list[BreachChange]:
 
 
 # --- the JSON document --------------------------------------------------------------------------------------------
+
+def export_json(breach: Breach, *, user: User | None = None, via: str | None = None) -> str:
+    """The breach's JSON document as downloaded (web) or written (`notifier breach export`), recorded in the audit
+    trail (flushed: the request or the command commits)."""
+    body = json.dumps(export_document(breach), ensure_ascii=False, indent=2)
+    audit.record("breach.export", user=user, obj=breach, details={"format": "json", **audit.via(via)})
+    return body
+
 
 def export_document(breach: Breach) -> dict[str, Any]:
     """The machine-readable form of everything the wizard records (docs/breach-format.md)."""

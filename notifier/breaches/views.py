@@ -1,6 +1,5 @@
 """Breaches: the dashboard of open breaches with their clocks, the step-by-step wizard, the breach page."""
 
-import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -142,10 +141,7 @@ def close(breach_id: int):
 @require("breach.view")
 def export(breach_id: int):
     breach = get_breach(breach_id)
-    body = json.dumps(service.export_document(breach), ensure_ascii=False, indent=2)
-    from notifier.audit import services as audit
-
-    audit.record("breach.export", user=current_user, obj=breach, details={"format": "json"})
+    body = service.export_json(breach, user=current_user)
     db.session.commit()
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="{breach.reference}.json"'})

@@ -696,6 +696,24 @@ def job_by_token(token: str, organisation_id: int) -> LetterJob | None:
     return job if job is not None and job.organisation_id == organisation_id else None
 
 
+def lot_download(job: LetterJob, number: int, *, user: User | None) -> Path | None:
+    """A lot file to hand to the user, recorded in the audit trail (flushed), or None when it is not there."""
+    path = lot_path(job, number)
+    if path is not None:
+        audit.record("letters.lot_download", user=user, obj=job, breach_id=job.breach_id,
+                     details={"job": job.id, "lot": number})
+    return path
+
+
+def manifest_download(job: LetterJob, *, user: User | None) -> Path | None:
+    """The manifest of a done job, recorded in the audit trail (flushed), or None when there is none."""
+    path = Path(job.out_dir) / "manifest.csv"
+    if job.status != "done" or not path.is_file():
+        return None
+    audit.record("letters.manifest_download", user=user, obj=job, breach_id=job.breach_id, details={"job": job.id})
+    return path
+
+
 def lot_path(job: LetterJob, number: int) -> Path | None:
     """A lot file of a done chunk of this job, or None; the path comes from the database, never from a URL."""
     chunk = db.session.scalar(select(LetterChunk).where(LetterChunk.job_id == job.id, LetterChunk.chunk_no == number))

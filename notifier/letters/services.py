@@ -545,9 +545,10 @@ def find_patient(breach_id: int, patient_id: str) -> Patient | None:
                                                    Patient.patient_id == patient_id.strip()))
 
 
-def preview(template: LetterTemplate, breach: Breach, patient_id: str | None = None) -> tuple[bytes, str]:
-    """One patient's letter from this version (draft watermark until approved), or a sample addressee. Returns the
-    PDF and the IPP shown (or "EXEMPLE")."""
+def preview(template: LetterTemplate, breach: Breach, patient_id: str | None = None, *,
+            user: User | None = None) -> tuple[bytes, str]:
+    """One patient's letter from this version (draft watermark until approved), or a sample addressee, recorded in
+    the audit trail (flushed). Returns the PDF and the IPP shown (or "EXEMPLE")."""
     patient: Any = None
     if patient_id:
         patient = find_patient(breach.id, patient_id)
@@ -564,6 +565,9 @@ def preview(template: LetterTemplate, breach: Breach, patient_id: str | None = N
         number = db.session.scalar(select(Letter.number).where(Letter.patient_pk == patient.id)) or 0
     fields = letter_fields(breach.reference, number, patient, lang=template.lang, audience=template.audience)
     pdf, _ = render_one(template, fields, draft=not template.approved)
+    audit.record("letters.preview", user=user, obj=template, breach_id=breach.id,
+                 details={"variant": template.variant, "version": template.version,
+                          "sample": patient.patient_id == "EXEMPLE"})
     return pdf, patient.patient_id
 
 
@@ -577,8 +581,9 @@ class Reprint:
     lot: str
 
 
-def reprint(breach: Breach, patient_id: str) -> Reprint:
-    """A patient's letter again, exactly as in the lot of the latest final job (else the latest draft job)."""
+def reprint(breach: Breach, patient_id: str, *, user: User | None = None, via: str) -> Reprint:
+    """A patient's letter again, exactly as in the lot of the latest final job (else the latest draft job),
+    recorded in the audit trail (flushed: the request or the command commits once the PDF is handed over)."""
     patient = find_patient(breach.id, patient_id)
     letter = patient and db.session.scalar(select(Letter).where(Letter.patient_pk == patient.id))
     found = letter and db.session.execute(
@@ -593,6 +598,7 @@ def reprint(breach: Breach, patient_id: str) -> Reprint:
     fields = letter_fields(breach.reference, letter.number, patient, lang=template.lang, audience=template.audience)
     pdf, naive = render_one(template, fields, draft=job.draft)
     digest = output_digest(template, fields, pdf, naive=naive, draft=job.draft)
+    audit.record("letters.reprint", user=user, obj=breach, details={"reference": fields.reference, "via": via})
     return Reprint(pdf=pdf, reference=fields.reference, sha256=digest, matches_lot=digest == output.sha256, job=job,
                    lot=f"lot-{output.chunk_no:04d}.pdf")
 
@@ -843,10 +849,11 @@ def replace_returned_by_notice(breach: Breach, *, user: User | None, when: date 
 # --- the public notice (art. 34(3)(c)) ----------------------------------------------------------------------------
 
 
-def public_notice_pdf(breach: Breach, lang: str = "fr") -> bytes:
+def public_notice_pdf(breach: Breach, lang: str = "fr", *, user: User | None = None, via: str) -> bytes:
     """GDPR art. 34(3)(c): where letters would take disproportionate effort or cannot reach people, a public
     communication informs them in an equally effective manner. Built from the default variant's texts (the latest
-    version; marked PROJET until approved), so that it says what the letters say."""
+    version; marked PROJET until approved), so that it says what the letters say. Recorded in the audit trail
+    (flushed)."""
     templates = current_templates(breach.id)
     if not templates:
         raise LetterError("Aucun modèle de courrier\u00a0: rédigez d'abord le courrier.",
@@ -864,4 +871,6 @@ def public_notice_pdf(breach: Breach, lang: str = "fr") -> bytes:
         "public_notice/notice.html", lang=template.lang, s=strings(template.lang), texts=template.texts,
         sender=template.sender, breach_reference=breach.reference, draft=not template.approved,
         date_text=format_letter_date(date.today(), template.lang), unreachable=returned)
-    return render_pdf(html, lang=template.lang, stylesheets=("base.css", "public_notice/notice.css"))
+    pdf = render_pdf(html, lang=template.lang, stylesheets=("base.css", "public_notice/notice.css"))
+    audit.record("letters.public_notice_pdf", user=user, obj=breach, details={"lang": lang, "via": via})
+    return pdf

@@ -155,6 +155,16 @@ def rejected_path(imp: PatientImport) -> Path | None:
     return storage_path(imp.rejected_file) if imp.rejected_file else None
 
 
+def rejected_download(imp: PatientImport, *, user: User | None) -> Path | None:
+    """The rejected-rows CSV to hand to the user, recorded in the audit trail (flushed), or None when there is none."""
+    path = rejected_path(imp)
+    if path is None or not path.is_file():
+        return None
+    audit.record("patients.rejected_download", user=user, obj=imp, breach_id=imp.breach_id,
+                 details={"rows": imp.rejected})
+    return path
+
+
 # --- Saved mappings --------------------------------------------------------------------------------------------------
 
 def saved_mappings(organisation_id: int) -> list[ImportMapping]:

@@ -22,7 +22,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from notifier.audit import services as audit
 from notifier.breaches.access import get_breach
 from notifier.core.web import require
 from notifier.extensions import db
@@ -188,11 +187,9 @@ def rejected(breach_id: int, import_id: int):
     """The rejected rows with their reasons (UTF-8 with BOM, ";"), to fix in a spreadsheet and import again."""
     breach = get_breach(breach_id)
     imp = _import_or_404(breach, import_id)
-    path = patients.rejected_path(imp)
-    if path is None or not path.is_file():
+    path = patients.rejected_download(imp, user=current_user)
+    if path is None:
         abort(404)
-    audit.record("patients.rejected_download", user=current_user, obj=imp, breach_id=breach.id,
-                 details={"rows": imp.rejected})
     db.session.commit()
     return send_file(path, mimetype="text/csv", as_attachment=True,
                      download_name=f"rejets-{breach.reference}-import-{imp.id}.csv", max_age=0)

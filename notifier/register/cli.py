@@ -29,7 +29,6 @@ def register_group():
 def export_command(fmt, out: Path, establishment_id, year, status, lang):
     """Write the register, every breach notified or not, as CSV, XLSX or PDF/A-3."""
     from notifier.accounts.organisations import Establishment, Organisation
-    from notifier.audit import services as audit
     from notifier.extensions import db
     from notifier.register import services as service
 
@@ -48,15 +47,13 @@ def export_command(fmt, out: Path, establishment_id, year, status, lang):
         fail(f"no such directory: {out.parent}")
     organisation = db.session.get(Organisation, organisation_id) if organisation_id is not None else None
     filters = service.Filters(establishment_id=establishment_id, year=year, status=status)
-    data = service.export(fmt, organisation_id, filters, lang=lang,
-                          organisation=organisation.name if organisation else "",
-                          period_hours=current_app.config["CNIL_PERIOD_HOURS"])
+    data = service.download(fmt, organisation_id, filters, via="cli", lang=lang,
+                            organisation=organisation.name if organisation else "",
+                            period_hours=current_app.config["CNIL_PERIOD_HOURS"])
     try:
         out.write_bytes(data)
     except OSError as error:
         fail(f"cannot write {out}: {error.strerror}")
-    audit.record("register.export", organisation_id=organisation_id,
-                 details={"format": fmt, "via": "cli", **filters.as_dict()})
     db.session.commit()
     click.echo(f"wrote {out}")
 

@@ -725,6 +725,19 @@ def read_version(version: ReportVersion) -> bytes:
     return data
 
 
+def download_version(version: ReportVersion, *, user: User | None) -> bytes:
+    """The stored PDF handed to the user, recorded in the audit trail (flushed); a corrupted archive is recorded too
+    (`report.archive_corrupted`) before ArchiveCorrupted is raised, so the request commits either entry."""
+    try:
+        data = read_version(version)
+    except ArchiveCorrupted:
+        audit.record("report.archive_corrupted", user=user, obj=version, breach_id=version.breach_id)
+        raise
+    audit.record("report.download", user=user, obj=version, breach_id=version.breach_id,
+                 details={"document": version.document, "number": version.number})
+    return data
+
+
 @dataclass(frozen=True)
 class PanelEntry:
     document: DocumentType
