@@ -51,18 +51,16 @@ from notifier.documents.stamping import (
     write_manifest,
 )
 from notifier.extensions import db
-from notifier.letters.models import Letter, LetterChunk, LetterJob, LetterOutput, LetterTemplate
+from notifier.letters.models import Letter, LetterChunk, LetterJob, LetterOutput, LetterTemplate, lot_file_name
 from notifier.letters.services import (
     MAX_LETTERS_PER_BREACH,
-    NUMBER_FACTOR,
-    NUMBER_MODULUS,
-    NUMBER_OFFSET,
     LetterError,
     addressable,
     current_templates,
     held_count,
     letter_content,
     letter_fields,
+    letter_number,
     letter_reference,
     naive_digest,
     needs_naive_rendering,
@@ -296,8 +294,8 @@ def assign_numbers(breach: Breach) -> int:
     base = db.session.scalar(select(func.coalesce(func.max(Letter.serial), 0)).where(
         Letter.breach_id == breach.id)) or 0
     serial = literal(base) + func.row_number().over(order_by=(Patient.postcode, Patient.id))
-    chosen = (select(literal(breach.id), Patient.id, serial,
-                     (serial * NUMBER_FACTOR + NUMBER_OFFSET) % NUMBER_MODULUS)
+    # The same letter_number as in Python, applied to a SQL expression: one INSERT ... SELECT for the whole breach.
+    chosen = (select(literal(breach.id), Patient.id, serial, letter_number(serial))
               .where(Patient.breach_id == breach.id, addressable(),
                      ~exists().where(Letter.patient_pk == Patient.id)))
     result = db.session.execute(insert(Letter).from_select(["breach_id", "patient_pk", "serial", "number"], chosen))
@@ -638,7 +636,7 @@ def manifest_rows(job_id: int) -> Iterator[ManifestRow]:
              .where(LetterOutput.job_id == job_id)
              .order_by(LetterOutput.chunk_no, LetterOutput.position).execution_options(yield_per=20_000))
     for number, patient_id, chunk_no, first_page, page_count, sha256 in db.session.execute(query):
-        yield ManifestRow(letter_reference(breach_reference, number), patient_id or "", f"lot-{chunk_no:04d}.pdf",
+        yield ManifestRow(letter_reference(breach_reference, number), patient_id or "", lot_file_name(chunk_no),
                           first_page, page_count, sha256)
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import and_, case, false, func, not_, select, true, update
 from notifier.accounts.models import User
 from notifier.audit import services as audit
 from notifier.breaches.models import Breach
+from notifier.core.errors import BilingualError
 from notifier.core.types import utcnow
 from notifier.documents.letter import (
     EXAMPLE_TEXTS,
@@ -56,8 +57,10 @@ from notifier.letters.models import (
     LetterJob,
     LetterOutput,
     LetterTemplate,
+    lot_file_name,
 )
 from notifier.patients.models import Patient
+from notifier.patients.rules import addresses
 
 Text = tuple[str, str]  # (French, English)
 LANGUAGES = ("fr", "en")
@@ -110,15 +113,8 @@ STATUS_ALIASES: dict[str, str] = {
 }
 
 
-class LetterError(ValueError):
-    """A request that cannot be met; one line in French and in English (the CLI prints the English one)."""
-
-    def __init__(self, fr: str, en: str):
-        super().__init__(en)
-        self.fr, self.en = fr, en
-
-    def message(self, lang: str = "fr") -> str:
-        return self.en if lang == "en" else self.fr
+class LetterError(BilingualError):
+    """A letters request that cannot be met (templates, generation, reprints, tracking, the public notice)."""
 
 
 def pick(pair: Text, lang: str) -> str:
@@ -136,7 +132,9 @@ MAX_LETTERS_PER_BREACH = NUMBER_MODULUS - 1
 _ALPHANUMERIC = string.digits + string.ascii_uppercase
 
 
-def letter_number(serial: int) -> int:
+def letter_number(serial):
+    """The number of the letter of this serial: an int, or a SQL expression when `serial` is one (jobs.assign_numbers
+    numbers a whole breach in one statement with this same formula)."""
     return (serial * NUMBER_FACTOR + NUMBER_OFFSET) % NUMBER_MODULUS
 
 
@@ -471,20 +469,12 @@ def addressable():
 
 # --- the per-patient fields ---------------------------------------------------------------------------------------
 
-SALUTATIONS = {
-    "fr": {"mme": "Madame,", "m": "Monsieur,", None: "Madame, Monsieur,"},
-    "en": {"mme": "Dear Madam,", "m": "Dear Sir,", None: "Dear Sir or Madam,"},
-}
-
-
 def salutation_for(lang: str, audience: str, salutation: str | None, civility: str | None, deceased: bool) -> str:
     """The import's salutation for French letters; for heirs and for English letters, one from the civility."""
-    table = SALUTATIONS.get(lang, SALUTATIONS["fr"])
-    if deceased or audience in ("heirs", "representatives"):
-        return table[None] if (deceased or not salutation or lang != "fr") else salutation
-    if lang == "fr" and salutation:
+    if lang == "fr" and salutation and not deceased:
         return salutation
-    return table.get((civility or "").strip().lower() or None, table[None])
+    known_reader = not deceased and audience not in ("heirs", "representatives")
+    return addresses.salutation(civility, lang, known_reader=known_reader)
 
 
 def letter_fields(breach_reference: str, number: int, patient: Any, *, lang: str, audience: str) -> LetterFields:
@@ -600,7 +590,7 @@ def reprint(breach: Breach, patient_id: str, *, user: User | None = None, via: s
     digest = output_digest(template, fields, pdf, naive=naive, draft=job.draft)
     audit.record("letters.reprint", user=user, obj=breach, details={"reference": fields.reference, "via": via})
     return Reprint(pdf=pdf, reference=fields.reference, sha256=digest, matches_lot=digest == output.sha256, job=job,
-                   lot=f"lot-{output.chunk_no:04d}.pdf")
+                   lot=lot_file_name(output.chunk_no))
 
 
 # --- held patients ------------------------------------------------------------------------------------------------

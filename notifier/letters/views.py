@@ -30,7 +30,14 @@ from notifier.core.web import require
 from notifier.extensions import db
 from notifier.letters import jobs as letter_jobs
 from notifier.letters import services as letters
-from notifier.letters.models import AUDIENCES, LETTER_STATUSES, LetterChunk, LetterJob, LetterTemplate
+from notifier.letters.models import (
+    AUDIENCES,
+    LETTER_STATUSES,
+    LetterChunk,
+    LetterJob,
+    LetterTemplate,
+    lot_file_name,
+)
 from notifier.patients import services as patients
 from notifier.patients.models import Patient
 
@@ -289,7 +296,7 @@ def lot(token: str, number: int):
     if path is None:
         abort(404)
     db.session.commit()
-    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"lot-{number:04d}.pdf",
+    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=lot_file_name(number),
                      max_age=0)
 
 

@@ -42,6 +42,7 @@ from sqlalchemy import Text, cast, delete, func, insert, select, tuple_, update
 from notifier.accounts.models import User
 from notifier.audit import services as audit
 from notifier.breaches.models import Breach
+from notifier.core.formatting import format_count  # noqa: F401 - the patients page formats its counts
 from notifier.core.logs import short_error
 from notifier.core.processes import owner_alive, process_identity
 from notifier.core.types import utcnow
@@ -50,6 +51,7 @@ from notifier.letters import jobs as letter_jobs
 from notifier.letters.models import Letter, LetterJob
 from notifier.patients.models import PATIENT_ID_MAX_LENGTH, ImportMapping, Patient, PatientImport
 from notifier.patients.rules.addresses import FieldProblem, without_accents
+from notifier.patients.rules.addresses import salutation as addresses_salutation
 from notifier.patients.rules.files import inspect_file, iter_records
 from notifier.patients.rules.rows import (
     FIELDS,
@@ -95,12 +97,6 @@ class ImportRefused(Exception):
     def message(self, lang: str = "fr") -> str:
         french, english = self.MESSAGES[self.code]
         return (english if lang == "en" else french).format(detail=self.detail)
-
-
-def format_count(value: int, lang: str) -> str:
-    """French groups thousands with a narrow no-break space (« 758 912 »), English with a comma."""
-    text = f"{value:,}"
-    return text if lang == "en" else text.replace(",", "\u202f")
 
 
 def paris_today() -> date:
@@ -387,15 +383,10 @@ POSTCODE_MAX_LENGTH = 20
 _COLUMN_LIMITS = (("patient_id", PATIENT_ID_MAX_LENGTH), ("postcode", POSTCODE_MAX_LENGTH))
 _reason = itemgetter(3)  # Normalisation(field, old, new, reason)
 
-_SALUTATIONS = {"m": "Monsieur,", "mme": "Madame,"}
-
-
 def salutation(civility: str | None, addressee: str, deceased: bool) -> str:
-    """The letter's salutation. A letter to a legal representative (CSP L.1111-2) or to a deceased patient's heirs
-    (CSP L.1110-4 V) does not know the reader's civility: "Madame, Monsieur,"."""
-    if addressee != "patient" or deceased:
-        return "Madame, Monsieur,"
-    return _SALUTATIONS.get(civility or "", "Madame, Monsieur,")
+    """The French salutation stored with the patient (rules.addresses.salutation): the civility's, unless the
+    letter goes to a legal representative or to the heirs."""
+    return addresses_salutation(civility, "fr", known_reader=addressee == "patient" and not deceased)
 
 
 _KEY_DROP = re.compile(r"[\W_]+")

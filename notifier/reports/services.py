@@ -34,6 +34,8 @@ from notifier.breaches.models import Breach
 from notifier.breaches.rules import form, vocabulary
 from notifier.breaches.rules.deadlines import Clock
 from notifier.core import formatting as timefmt
+from notifier.core.errors import BilingualError
+from notifier.core.formatting import format_count
 from notifier.core.types import utcnow
 from notifier.extensions import db
 from notifier.reports.models import REPORT_KINDS, ReportVersion
@@ -78,15 +80,8 @@ KIND_LABELS: dict[str, Text] = {
 }
 
 
-class ReportError(ValueError):
-    """A report that cannot be made as asked; the message is one line, in French and in English."""
-
-    def __init__(self, fr: str, en: str):
-        super().__init__(en)
-        self.fr, self.en = fr, en
-
-    def message(self, lang: str = "fr") -> str:
-        return self.en if lang == "en" else self.fr
+class ReportError(BilingualError):
+    """A report that cannot be made as asked."""
 
 
 class ArchiveCorrupted(RuntimeError):
@@ -100,12 +95,6 @@ def pick(pair: Text, lang: str) -> str:
 # --- values as people read them -----------------------------------------------------------------------------------
 
 YES_NO: dict[bool, Text] = {True: ("Oui", "Yes"), False: ("Non", "No")}
-
-
-def format_count(value: int, lang: str) -> str:
-    """French groups thousands with a narrow no-break space (« 758 912 »), English with a comma."""
-    text = f"{value:,}"
-    return text if lang == "en" else text.replace(",", "\u202f")
 
 
 def _instant(value: Any) -> datetime | None:

@@ -135,6 +135,18 @@ def test_a_reference_check_character_catches_a_wrong_character_or_two_swapped():
     assert letters.parse_reference("VIO-2026-0002", reference) is None
 
 
+def test_the_numbers_the_database_assigns_follow_the_python_formula(breach, helpers):
+    """assign_numbers computes the numbers in SQL; each stored (serial, number) is letters.letter_number's, up to
+    the largest serials (64-bit arithmetic on PostgreSQL)."""
+    last = letters.MAX_LETTERS_PER_BREACH - 20
+    db.session.add(Letter(breach_id=breach.id, serial=last, number=letters.letter_number(last), status="posted"))
+    ready = sum(1 for patient in helpers.add_patients(breach) if patient.status == "ready")
+    letter_jobs.assign_numbers(breach)
+    stored = db.session.execute(db.select(Letter.serial, Letter.number).where(Letter.breach_id == breach.id)).all()
+    assert sorted(serial for serial, _ in stored) == list(range(last, last + ready + 1))
+    assert all(number == letters.letter_number(serial) for serial, number in stored)
+
+
 def test_letter_numbers_are_unique_and_do_not_follow_each_other():
     numbers = [letters.letter_number(serial) for serial in range(1, 100_001)]
     assert len(set(numbers)) == len(numbers) and all(0 <= n < 10_000_000 for n in numbers)

@@ -10,6 +10,7 @@ The DPO may override any verdict with a written justification; the application s
 from dataclasses import dataclass
 
 from notifier.breaches.rules import vocabulary
+from notifier.core.formatting import format_count
 from notifier.risk.rules.facts import (
     AVAILABILITY,
     CHOICES,
@@ -287,11 +288,6 @@ def _n(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "fr" else text
 
 
-def _count(value: int, lang: str) -> str:
-    text = f"{value:,}"
-    return text.replace(",", "\u202f") if lang == "fr" else text
-
-
 class _Notes:
     """The reasons and rule codes of one assessment, in the order they were reached."""
 
@@ -386,10 +382,10 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
         value += 1
         notes.rule(
             "large_volume",
-            f"DPC +1 : {_count(facts.people_count, 'fr')} personnes, au-delà de 5 000 (tranche la plus haute du "
+            f"DPC +1 : {format_count(facts.people_count, 'fr')} personnes, au-delà de 5 000 (tranche la plus haute du "
             "formulaire de la CNIL) ; lignes directrices 9/2022 du CEPD, section IV.B, « nombre de personnes "
             "concernées » ; lignes directrices 01/2021, cas 11.",
-            f"DPC +1: {_count(facts.people_count, 'en')} people, more than 5,000 (the CNIL form's highest band); "
+            f"DPC +1: {format_count(facts.people_count, 'en')} people, more than 5,000 (the CNIL form's highest band); "
             "EDPB Guidelines 9/2022, section IV.B, 'number of affected individuals'; EDPB Guidelines 01/2021, "
             "case 11.",
         )
