@@ -124,11 +124,9 @@ def breach_import(file: Path, email):
 def breach_export(breach_id: int, out: Path | None):
     """Write the breach as a JSON document (stdout, or --out FILE)."""
     from notifier.breaches import services as breaches
-    from notifier.breaches.models import Breach
+    from notifier.breaches.access import breach_or_fail
 
-    breach = db.session.get(Breach, breach_id)
-    if breach is None:
-        fail(f"no breach {breach_id}")
+    breach = breach_or_fail(breach_id)
     body = breaches.export_json(breach, via="cli")
     db.session.commit()
     if out:

@@ -15,6 +15,14 @@ def fail(message: str, status: int = 2):
     sys.exit(status)
 
 
+def write_output(out, data: bytes) -> None:
+    """Write a command's --out file, or fail with one line saying why."""
+    try:
+        out.write_bytes(data)
+    except OSError as error:
+        fail(f"cannot write {out}: {error.strerror}")
+
+
 def acting_user(email: str | None):
     """The account a command acts as: --user, or the organisation's only DPO."""
     from notifier.accounts.models import User

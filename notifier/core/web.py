@@ -60,6 +60,11 @@ def _refuse_nul_bytes():
     return None
 
 
+def user_lang() -> str:
+    """The language of this request's pages and messages ("fr" or "en"), as Babel selected it."""
+    return str(get_locale() or "fr")
+
+
 def require(permission: str):
     """Declare the permission a view needs; checked for every request by _enforce_access."""
 

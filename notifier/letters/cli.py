@@ -19,17 +19,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from notifier.core.cli import Command, Group, acting_user, fail
+from notifier.core.cli import Command, Group, acting_user, fail, write_output
 from notifier.extensions import db
 
 
 def _breach(breach_id: int):
-    from notifier.breaches.models import Breach
+    from notifier.breaches.access import breach_or_fail
 
-    breach = db.session.get(Breach, breach_id)
-    if breach is None:
-        fail(f"no breach {breach_id}")
-    return breach
+    return breach_or_fail(breach_id)
 
 
 def _user(breach, email: str | None, permission: str):
@@ -174,10 +171,7 @@ def reprint_command(breach_id, patient_id, out: Path):
         found = letters.reprint(breach, patient_id, via="cli")
     except letters.LetterError as error:
         fail(error.message("en"))
-    try:
-        out.write_bytes(found.pdf)
-    except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
+    write_output(out, found.pdf)
     db.session.commit()
     click.echo(f"wrote {out}: {found.reference} ({found.lot} of job {found.job.id}"
                f"{', draft' if found.job.draft else ''})")
@@ -240,10 +234,7 @@ def notice_command(breach_id, out: Path, lang):
         pdf = letters.public_notice_pdf(breach, lang, via="cli")
     except letters.LetterError as error:
         fail(error.message("en"))
-    try:
-        out.write_bytes(pdf)
-    except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
+    write_output(out, pdf)
     db.session.commit()
     click.echo(f"wrote {out}")
 

@@ -20,13 +20,13 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from notifier.breaches.access import get_breach
 from notifier.core.web import require
+from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
 from notifier.letters import jobs as letter_jobs
 from notifier.letters import services as letters
@@ -42,10 +42,6 @@ from notifier.patients import services as patients
 from notifier.patients.models import Patient
 
 bp = Blueprint("letters", __name__)
-
-
-def _lang() -> str:
-    return str(get_locale() or "fr")
 
 
 def _template(breach, template_id: int) -> LetterTemplate:

@@ -19,7 +19,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from notifier.core.cli import Command, Group, acting_user, fail
+from notifier.core.cli import Command, Group, fail
 
 FILE_ERROR_EXIT = 2
 
@@ -30,15 +30,9 @@ def patients_group():
 
 
 def _breach_and_user(breach_id: int, email: str | None, permission: str):
-    from notifier.breaches.models import Breach
-    from notifier.extensions import db
+    from notifier.breaches.access import breach_and_user_or_fail
 
-    breach = db.session.get(Breach, breach_id)
-    if breach is None:
-        fail(f"no breach {breach_id}")
-    user = acting_user(email)
-    if user.organisation_id != breach.organisation_id:
-        fail(f"{user.email} does not belong to the organisation of breach {breach_id}")
+    breach, user = breach_and_user_or_fail(breach_id, email)
     if not user.can(permission):
         fail(f"{user.email} ({user.role}) may not do this ({permission})")
     return breach, user

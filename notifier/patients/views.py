@@ -18,21 +18,17 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from notifier.breaches.access import get_breach
 from notifier.core.web import require
+from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
 from notifier.patients import services as patients
 from notifier.patients.rules.rows import FIELDS, HOLDS, NORMALISATIONS, REQUIRED_FIELDS, ImportFileError
 
 bp = Blueprint("patients", __name__)
-
-
-def _lang() -> str:
-    return str(get_locale() or "fr")
 
 
 IMPORT_STATUS_LABELS = {

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from notifier.core.cli import Command, Group, fail
+from notifier.core.cli import Command, Group, fail, write_output
 
 
 @click.group("register", cls=Group)
@@ -50,10 +50,7 @@ def export_command(fmt, out: Path, establishment_id, year, status, lang):
     data = service.download(fmt, organisation_id, filters, via="cli", lang=lang,
                             organisation=organisation.name if organisation else "",
                             period_hours=current_app.config["CNIL_PERIOD_HOURS"])
-    try:
-        out.write_bytes(data)
-    except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
+    write_output(out, data)
     db.session.commit()
     click.echo(f"wrote {out}")
 

@@ -2,13 +2,13 @@
 and the history of assessments. Reading needs breach.view; assessing and overriding need risk.assess (the DPO)."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from notifier.breaches.access import get_breach
 from notifier.breaches.rules import form
 from notifier.core.web import require
+from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
 from notifier.risk import services as risk
 from notifier.risk.rules import engine
@@ -19,10 +19,6 @@ bp = Blueprint("risk", __name__)
 TRIGGERS = {"manual": ("Évaluation par le DPO", "Assessment by the DPO"),
             "facts_changed": ("Faits modifiés dans la fiche", "Facts changed in the record"),
             "import": ("Import JSON", "JSON import")}
-
-
-def _lang() -> str:
-    return str(get_locale() or "fr")
 
 
 def _number(value, lang=None) -> str:
