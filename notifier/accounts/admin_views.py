@@ -49,6 +49,7 @@ def user_list():
             db.session.rollback()
             flash(str(error), "error")
         else:
+            db.session.commit()
             # Shown once, never stored in clear: the admin hands it over and the user changes it.
             flash(_("Compte créé. Mot de passe initial (affiché une seule fois) : %(password)s",
                     password=password), "success")

@@ -38,6 +38,7 @@ def user_add(email, role, name, organisation_name):
         users.add_user(email, role, password, organisation=organisation, name=name)
     except ValueError as error:
         fail(str(error))
+    db.session.commit()
     click.echo(f"created {email.strip().lower()} ({role})")
     if generated:
         click.echo(f"password (shown once): {password}")
@@ -112,6 +113,7 @@ def demo_command():
         db.session.flush()
     password = users.generate_password()
     users.add_user(DEMO_EMAIL, "dpo", password, organisation=organisation, name="Claire Martin (démo)")
+    db.session.commit()
     click.echo(f"demo DPO account: {DEMO_EMAIL}")
     click.echo(f"password (shown once): {password}")
 

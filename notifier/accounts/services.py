@@ -1,4 +1,7 @@
-"""Accounts: creation with a password policy, and login with lock-out after repeated failures."""
+"""Accounts: creation with a password policy, and login with lock-out after repeated failures.
+
+Each use case writes its audit entry and flushes; the request or the command commits (a failed login too: the
+view commits the failure count and the entry before answering)."""
 
 import secrets
 from datetime import timedelta
@@ -53,7 +56,6 @@ def add_user(email: str, role: str, password: str, *, organisation: Organisation
     db.session.flush()
     audit.record("user.create", user=by, obj=user, organisation_id=organisation.id,
                  details={"email": email, "role": role})
-    db.session.commit()
     return user
 
 
@@ -104,11 +106,9 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
     now = utcnow()
     if user is None or not user.active:
         audit.record("login.failed", details={"email": email[:254]})
-        db.session.commit()
         return None, "invalid"
     if user.locked_until and user.locked_until > now:
         audit.record("login.locked", user=user, obj=user)
-        db.session.commit()
         return None, "locked"
     if not user.check_password(password):
         user.failed_logins += 1
@@ -116,12 +116,10 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
             user.locked_until = now + LOCKOUT
             user.failed_logins = 0
         audit.record("login.failed", user=user, obj=user)
-        db.session.commit()
         return None, "invalid"
     user.failed_logins = 0
     user.locked_until = None
     audit.record("login", user=user, obj=user)
-    db.session.commit()
     return user, None
 
 
@@ -156,7 +154,6 @@ def enable_totp(user: User, secret: str, code: str) -> bool:
         return False
     user.totp_secret = secret
     audit.record("user.totp_enabled", user=user, obj=user)
-    db.session.commit()
     return True
 
 
@@ -168,8 +165,6 @@ def check_totp(user_id: int, code: str) -> User | None:
         return None
     if pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1):
         audit.record("login", user=user, obj=user, details={"second_factor": "totp"})
-        db.session.commit()
         return user
     audit.record("login.failed", user=user, obj=user, details={"second_factor": "totp"})
-    db.session.commit()
     return None

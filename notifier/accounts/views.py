@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length
 
 from notifier.accounts import services as users
 from notifier.core.web import public, require
-from notifier.extensions import limiter
+from notifier.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -26,6 +26,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user, problem = users.authenticate(form.email.data, form.password.data)
+        db.session.commit()  # the attempt is recorded whatever its outcome
         if user and user.totp_secret:
             # Second factor (ASVS V2.8): the password alone opens nothing; the code page finishes the login.
             session.clear()
@@ -65,6 +66,7 @@ def totp():
     form = CodeForm()
     if form.validate_on_submit():
         user = users.check_totp(user_id, form.code.data)
+        db.session.commit()  # the attempt is recorded whatever its outcome
         if user:
             return _finish_login(user, session.get("totp_next") or "")
         flash(_("Code incorrect ou expiré."), "error")
@@ -80,6 +82,7 @@ def totp_setup():
     form = CodeForm()
     if form.validate_on_submit():
         if users.enable_totp(current_user, secret, form.code.data):
+            db.session.commit()
             session.pop("totp_pending", None)
             flash(_("Double authentification activée."), "success")
             return redirect(url_for("breaches.dashboard"))
@@ -93,8 +96,6 @@ def totp_setup():
 @public
 def logout():
     users.logout(current_user)
-    from notifier.extensions import db
-
     db.session.commit()
     logout_user()
     session.clear()

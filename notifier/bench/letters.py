@@ -115,6 +115,7 @@ def _run(patients: int, *, workers: int, lot_size: int, baseline_sample: int, ur
             dpo = add_user("dpo@bench.example", "dpo", password, organisation=organisation)
             legal = add_user("legal@bench.example", "legal", password, organisation=organisation)
             breach = create_breach(dpo, establishment)
+            db.session.commit()
             upload = PatientImport(breach_id=breach.id, filename="bench.csv", sha256="0" * 64, status="done",
                                    read=patients, accepted=patients)
             db.session.add(upload)

@@ -124,6 +124,7 @@ def _bench_import(path: str, workdir: str, url: str, options: dict) -> dict:
         db.session.commit()
         user = add_user("dpo@bench.invalid", "dpo", "bench passphrase 2026", organisation=organisation)
         breach = create_breach(user, establishment)
+        db.session.commit()
         started = time.perf_counter()
         imp = patients.import_file(breach, path, user=user, today=TODAY, letter_date=LETTER_DATE)
         seconds = time.perf_counter() - started

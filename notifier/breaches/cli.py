@@ -113,6 +113,7 @@ def breach_import(file: Path, email):
         for path, message in error.problems:
             click.echo(f"{path}: {message}", err=True)
         fail(f"{len(error.problems)} problem(s): nothing was created")
+    db.session.commit()
     click.echo(f"created breach {breach.reference}")
     click.echo(breach.id)
 

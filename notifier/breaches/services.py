@@ -1,6 +1,7 @@
 """Use cases of the breach record: create, save a wizard step, import and export the JSON document, clocks.
 
-The web views and the CLI call these; the rules themselves live in notifier.domain."""
+The web views and the CLI call these; the rules themselves live in breaches/rules/. Each use case writes its audit
+entry and flushes; the request or the command that called it commits once."""
 
 from __future__ import annotations
 
@@ -66,7 +67,6 @@ def create_breach(user: User, establishment: Establishment) -> Breach:
     db.session.add(breach)
     db.session.flush()
     audit.record("breach.create", user=user, obj=breach, details={"reference": breach.reference})
-    db.session.commit()
     return breach
 
 
@@ -109,7 +109,7 @@ def save_step(breach: Breach, step_code: str, raw_values: dict[str, Any], *, use
             risk.reassess_after_change(breach, user, changed)
         audit.record("breach.update", user=user, obj=breach, details={"section": step_code, "fields": changed})
     try:
-        db.session.commit()
+        db.session.flush()  # the version check (UPDATE ... WHERE version = expected) runs here
     except StaleDataError:
         db.session.rollback()
         raise StaleBreachError() from None
@@ -146,7 +146,6 @@ def close_breach(breach: Breach, user: User) -> None:
     breach.status = "closed"
     breach.closed_at = utcnow()
     audit.record("breach.close", user=user, obj=breach)
-    db.session.commit()
 
 
 def clocks(breach: Breach, *, period_hours: int = 72, now: datetime | None = None) -> list[Clock]:
@@ -245,7 +244,7 @@ def import_document(doc: Any, user: User, *, now: datetime | None = None) -> Bre
     audit.record("breach.import", user=user, obj=breach, details={"source_reference": doc.get("reference")})
     if "risk_facts" in extras:
         risk.reassess_after_import(breach, user)
-    db.session.commit()
+    db.session.flush()
     return breach
 
 

@@ -40,6 +40,7 @@ def create():
         flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
         return redirect(url_for("breaches.dashboard"))
     breach = service.create_breach(current_user, establishment)
+    db.session.commit()
     return redirect(url_for("breaches.step", breach_id=breach.id, code=form.STEPS[0].code))
 
 
@@ -92,6 +93,7 @@ def save_step(breach_id: int, code: str):
         flash(_("Des champs sont invalides : rien n'a été enregistré pour cette étape, les étapes précédentes "
                 "restent enregistrées."), "error")
         return _render_step(breach, wizard_step, raw, {n: e.message(lang) for n, e in result.errors.items()}, 422)
+    db.session.commit()
     flash(_("Étape enregistrée."), "success")
     index = form.STEPS.index(wizard_step)
     following = request.form.get("go")
@@ -133,6 +135,7 @@ def history(breach_id: int):
 def close(breach_id: int):
     breach = get_breach(breach_id)
     service.close_breach(breach, current_user)
+    db.session.commit()
     flash(_("Violation clôturée. Elle reste au registre."), "success")
     return redirect(url_for("breaches.show", breach_id=breach.id))
 

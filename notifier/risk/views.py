@@ -76,6 +76,7 @@ def submit(breach_id: int):
         flash(_("Cette violation a été modifiée entre-temps\u00a0: l'évaluation n'a pas été enregistrée. "
                 "Vérifiez les faits puis évaluez à nouveau."), "error")
         return _render(get_breach(breach_id), _submitted(), status=409)
+    db.session.commit()
     flash(_("Évaluation enregistrée."), "success")
     return redirect(url_for("risk.assess", breach_id=breach.id, _anchor="result-title"))
 
@@ -114,5 +115,6 @@ def override(breach_id: int):
         flash(_("Cette violation a été modifiée entre-temps\u00a0: la décision n'a pas été enregistrée."), "error")
         breach = get_breach(breach_id)
         return _render(breach, risk.facts_from_breach(breach), override_values=submitted, status=409)
+    db.session.commit()
     flash(_("Décision du DPO enregistrée avec sa justification."), "success")
     return redirect(url_for("risk.assess", breach_id=breach.id, _anchor="decision-title"))
