@@ -365,7 +365,11 @@ def done_letters(job_id: int) -> int:
 
 def run_chunk(job_id: int, chunk_no: int, *, redelivered: bool = False) -> str:
     """Render and record one lot. Returns "done", "skipped" (already done, or running in a live process), or
-    "failed" (the error is kept on the chunk). Safe to call any number of times, from any process."""
+    "failed" (the error is kept on the chunk). Safe to call any number of times, from any process.
+
+    A long job commits per chunk (its lease, then its outputs): other workers and the progress page read the
+    chunks' states, and a worker killed mid-way loses one chunk only. start_job, finalize and
+    reset_abandoned_chunks commit for the same reason."""
     chunk = db.session.scalar(select(LetterChunk).where(LetterChunk.job_id == job_id,
                                                         LetterChunk.chunk_no == chunk_no))
     if chunk is None:

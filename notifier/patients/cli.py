@@ -131,6 +131,7 @@ def purge_command(breach_id: int, force: bool, email):
     except patients.PurgeRefused as error:
         db.session.rollback()
         fail(f"breach {breach.reference}: {error.message('en')}")
+    db.session.commit()
     click.echo(f"{breach.reference}: deleted {deleted} patients; import counts and letter references kept")
 
 

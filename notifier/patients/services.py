@@ -13,6 +13,11 @@ Memory stays flat whatever the file size: the upload is streamed to a file under
 a time, written with one bulk statement per batch (COPY on PostgreSQL, executemany on SQLite; no ORM object per
 row) and committed per batch, and the rejected rows are written to their CSV as they come. Only the set of the
 breach's patient IDs is kept, to refuse duplicates across imports (about 100 bytes a patient).
+
+Transactions: the import is a long job that other processes watch and resume, so `begin_import`, `confirm_mapping`,
+`process_import` (one commit per batch), `import_file` and `fail_stale_imports` commit their own progress. The other
+use cases (`cancel_import`, `fix_patient`, `purge`, `rejected_download`, `save_mapping`...) flush and leave the
+commit to the request or the command.
 """
 
 from __future__ import annotations
@@ -326,7 +331,6 @@ def cancel_import(imp: PatientImport, *, user: User | None) -> None:
     imp.status = "cancelled"
     imp.finished_at = utcnow()
     audit.record("patients.import_cancelled", user=user, obj=imp, breach_id=imp.breach_id)
-    db.session.commit()
 
 
 def fail_stale_imports(breach_id: int, *, now: datetime | None = None) -> int:
@@ -904,7 +908,6 @@ def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str
     patient.reviewed_by_id, patient.reviewed_at = user.id, utcnow()
     audit.record("patients.fix", user=user, obj=patient, breach_id=patient.breach_id,
                  details={"fields": changed, "holds_cleared": clear_holds, "status": patient.status})
-    db.session.commit()
     return FixResult([], changed)
 
 
@@ -950,7 +953,6 @@ def purge(breach: Breach, *, user: User | None, retention_days: int, now: dateti
     deleted = forget_patients(breach.id)
     audit.record("patients.purge", user=user, obj=breach,
                  details={"patients": deleted, "retention_days": retention_days})
-    db.session.commit()
     return deleted
 
 

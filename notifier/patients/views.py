@@ -153,6 +153,7 @@ def cancel(breach_id: int, import_id: int):
     imp = _import_or_404(breach, import_id)
     try:
         patients.cancel_import(imp, user=current_user)
+        db.session.commit()
         flash(_("Import abandonné : le fichier a été supprimé."), "success")
     except patients.ImportRefused as error:
         flash(error.message(_lang()), "error")
@@ -207,6 +208,7 @@ def fix(breach_id: int, patient_pk: int):
                                       reason=request.form.get("reason", "")[:1000], user=current_user,
                                       lang=_lang())
         if not result.errors:
+            db.session.commit()
             flash(_("Fiche corrigée : statut « %(status)s ».", status=_status_label(patient.status)), "success")
             return redirect(url_for("patients.index", breach_id=breach.id, status="held"))
         db.session.rollback()

@@ -556,7 +556,10 @@ def check_request(breach: Breach, document: str, kind: str | None, lang: str) ->
 def generate(breach: Breach, *, user: User | None, document: str = "cnil", kind: str | None = None,
              lang: str = "fr", period_hours: int = 72, now: datetime | None = None) -> ReportVersion:
     """Render, store and record the next version of a report. Raises ReportError on a request that cannot be met:
-    unknown document, kind or language, NIS2 outside its scope, a complementary version with nothing before it."""
+    unknown document, kind or language, NIS2 outside its scope, a complementary version with nothing before it.
+
+    Commits, unlike the other use cases: the version row and its stored file must agree, so the file is deleted
+    when the commit fails (an archived version is never a row without its file, nor a file without its row)."""
     doc_type = check_request(breach, document, kind, lang)
     now = now or utcnow()
     if db.engine.dialect.name == "postgresql":

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask
 
 from notifier.extensions import db
-from notifier.letters.runners import ProgressCallback, worker_config
+from notifier.letters.runners.config import ProgressCallback, worker_config
 
 _app: Flask | None = None
 
