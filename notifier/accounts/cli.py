@@ -6,8 +6,23 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from notifier.core.cli import acting_user, fail
+from notifier.accounts.models import User
+from notifier.core.cli import fail
 from notifier.extensions import db
+
+
+def acting_user(email: str | None):
+    """The account a command acts as: --user, or the organisation's only DPO."""
+    if email:
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            fail(f"no account {email}")
+        return user
+    dpos = db.session.scalars(select(User).where(User.role == "dpo", User.active.is_(True))).all()
+    if len(dpos) != 1:
+        fail("several or no DPO accounts: say which with --user EMAIL")
+    return dpos[0]
+
 
 # --- users ----------------------------------------------------------------------------------------------------
 

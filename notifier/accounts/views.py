@@ -8,10 +8,22 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from notifier.accounts import services as users
+from notifier.accounts.models import User
 from notifier.core.web import public, require
-from notifier.extensions import db, limiter
+from notifier.extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.record_once
+def _install_user_loader(state) -> None:
+    """Flask-Login reads the session's account through the accounts feature (an inactive account is logged out)."""
+    login_manager.user_loader(_load_user)
+
+
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user and user.active else None
 
 
 class LoginForm(FlaskForm):

@@ -6,9 +6,10 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
 
+from notifier.accounts.cli import acting_user
 from notifier.accounts.organisations import Establishment
 from notifier.breaches.models import Breach
-from notifier.core.cli import acting_user, fail
+from notifier.core.cli import fail
 from notifier.extensions import db
 
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from notifier.accounts.cli import acting_user
 from notifier.breaches.rules import deadlines
-from notifier.core.cli import acting_user, fail
+from notifier.core.cli import fail
 from notifier.core.formatting import format_datetime
 from notifier.extensions import db
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from notifier.breaches import services as service
 from notifier.breaches.access import establishments, get_breach
 from notifier.breaches.charts import dashboard_charts
-from notifier.breaches.rules import form
+from notifier.breaches.rules import form, vocabulary
 from notifier.breaches.rules.deadlines import regulation_1182_71_deadline
 from notifier.breaches.rules.vocabulary import people_count_band
 from notifier.core.types import utcnow
@@ -17,6 +17,14 @@ from notifier.core.web import require
 from notifier.extensions import db
 
 bp = Blueprint("breaches", __name__)
+
+
+@bp.app_context_processor
+def _vocabulary_helpers() -> dict:
+    """`choice_label(vocabulary, code)` in templates: a code of the breach record's vocabularies, in the page's
+    language."""
+    lang = str(get_locale() or "fr")
+    return {"choice_label": lambda name, code: vocabulary.label(vocabulary.VOCABULARIES[name], code, lang)}
 
 
 @bp.get("/")

@@ -6,10 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from notifier.accounts.models import User
-from notifier.breaches.rules import vocabulary
 from notifier.core import formatting as timefmt
-from notifier.extensions import db, login_manager
 from notifier.permissions import role_can
 
 PUBLIC = "public"
@@ -27,12 +24,6 @@ def install(app: Flask) -> None:
     app.context_processor(_template_helpers)
     app.add_template_filter(_instant, "instant")
     app.add_template_filter(_local_input, "local_input")
-
-
-@login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
 
 
 def _enforce_access():
@@ -129,15 +120,12 @@ def _template_helpers():
     def when(instant):
         return timefmt.format_datetime(instant, lang) if instant else "—"
 
-    def choice_label(vocabulary_name, code):
-        return vocabulary.label(vocabulary.VOCABULARIES[vocabulary_name], code, lang)
-
     def pick(pair):
         return pair[1] if lang == "en" else pair[0]
 
     # Punctuation written outside _(): French sets a no-break space before it, English none.
     colon, semicolon = ("\u00a0:", "\u00a0;") if lang == "fr" else (":", ";")
-    return {"lang": lang, "colon": colon, "semicolon": semicolon, "when": when, "choice_label": choice_label,
+    return {"lang": lang, "colon": colon, "semicolon": semicolon, "when": when,
             "pick": pick, "can": _can,
             "has_endpoint": lambda name: name in current_app.view_functions,
             "duration": lambda td: timefmt.format_duration(td, lang), "session_lang": session.get("lang")}

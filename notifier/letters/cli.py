@@ -19,7 +19,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from notifier.core.cli import Command, Group, acting_user, fail, write_output
+from notifier.accounts.cli import acting_user
+from notifier.core.cli import Command, Group, fail, write_output
 from notifier.extensions import db
 
 
