@@ -56,6 +56,6 @@ def format_duration(td: timedelta, lang: str = "fr") -> str:
 
 
 def format_count(value: int, lang: str) -> str:
-    """French groups thousands with a narrow no-break space (« 758 912 »), English with a comma."""
+    """French groups thousands with a narrow no-break space (« 758 912 »), English with a comma."""
     text = f"{value:,}"
     return text if lang == "en" else text.replace(",", "\u202f")
