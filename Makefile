@@ -28,6 +28,7 @@ run: setup
 
 test: system-deps-test $(BIN)/notifier
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 bench: setup

@@ -3,7 +3,20 @@
 The four roles come from the people who use the tool on the day of a breach: the DPO records and runs the breach,
 legal staff review, approve (four eyes) and export, viewers only read, admins manage accounts and establishments."""
 
-from notifier.accounts.roles import Role
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """One role per account, set by an administrator; it changes only through the admin pages or `notifier user`.
+
+    dpo: the Data Protection Officer, who records and assesses breaches; legal: the legal department, who approves
+    letters (four eyes, never their own) and generates reports; viewer: reads the register; admin: manages accounts and
+    establishments, reads the audit trail."""
+
+    DPO = "dpo"
+    LEGAL = "legal"
+    VIEWER = "viewer"
+    ADMIN = "admin"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "breach.view": frozenset({Role.DPO, Role.LEGAL, Role.VIEWER, Role.ADMIN}),

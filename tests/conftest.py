@@ -136,8 +136,14 @@ def make_user(organisation, role: str, email: str | None = None):
     from notifier.accounts.services import add_user
 
     email = email or f"{role}@lilas.test"
+    from notifier.extensions import db
+
     existing = User.query.filter_by(email=email).first()
-    return existing or add_user(email, role, PASSWORD, organisation=organisation)
+    if existing:
+        return existing
+    user = add_user(email, role, PASSWORD, organisation=organisation)
+    db.session.commit()
+    return user
 
 
 @pytest.fixture
@@ -166,6 +172,9 @@ def client(app):
 
 
 def login(client, user) -> None:
+    from notifier.extensions import db
+
+    db.session.commit()  # the request runs in a session of its own: what the test made must be stored
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     client.csrf_token = None  # the session changed: read the new token
@@ -180,8 +189,11 @@ def dpo_client(client, dpo):
 @pytest.fixture
 def breach(dpo, establishment):
     from notifier.breaches.services import create_breach
+    from notifier.extensions import db
 
-    return create_breach(dpo, establishment)
+    created = create_breach(dpo, establishment)
+    db.session.commit()
+    return created
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from notifier.accounts import services as users
 from notifier.accounts.models import User
 from notifier.accounts.organisations import Establishment
 from notifier.accounts.roles import Role
-from notifier.audit import services as audit
 from notifier.core.web import require
 from notifier.extensions import db
 
@@ -53,6 +52,7 @@ def user_list():
             db.session.rollback()
             flash(error.message(str(get_locale() or "fr")), "error")
         else:
+            db.session.commit()
             _show_once(password)
             return redirect(url_for("admin.user_list"))
     # Shown once, never in the cookie (signed, not encrypted): the row is deleted as it is read. The admin hands
@@ -101,8 +101,7 @@ def toggle_user(user_id: int):
     if account.id == current_user.id:
         flash(_("Vous ne pouvez pas désactiver votre propre compte."), "error")
     else:
-        account.active = not account.active
-        audit.record("user.activate" if account.active else "user.deactivate", user=current_user, obj=account)
+        users.set_active(account, not account.active, by=current_user)
         db.session.commit()
     return redirect(url_for("admin.user_list"))
 
@@ -126,15 +125,8 @@ def establishment_edit(establishment_id: int | None):
     if form.validate_on_submit():
         if establishment is None:
             establishment = Establishment(organisation_id=current_user.organisation_id)
-            db.session.add(establishment)
-        before = {name: getattr(establishment, name, None) for name in form.data if name != "csrf_token"}
-        form.populate_obj(establishment)
-        for name in ("siren", "finess", "address", "dpo_name", "dpo_email", "dpo_phone", "legal_representative",
-                     "legal_representative_title"):
-            setattr(establishment, name, getattr(establishment, name) or "")
-        db.session.flush()
-        changed = [n for n, old in before.items() if old != getattr(establishment, n)]
-        audit.record("establishment.save", user=current_user, obj=establishment, details={"fields": changed})
+        users.save_establishment(establishment, {name: value for name, value in form.data.items()
+                                                 if name != "csrf_token"}, by=current_user)
         db.session.commit()
         flash(_("Établissement enregistré."), "success")
         return redirect(url_for("admin.establishment_list"))

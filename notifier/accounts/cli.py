@@ -7,12 +7,28 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from notifier.accounts.models import User
 from notifier.accounts.roles import Role
-from notifier.core.cli import acting_user, fail
+from notifier.core.cli import fail
 from notifier.core.i18n import N_, cli_language, translate
 from notifier.extensions import db
 
 SHOWN_ONCE = N_("mot de passe (affiché une seule fois)\u00a0: %(password)s")
+
+
+def acting_user(email: str | None):
+    """The account a command acts as: --user, or the organisation's only DPO."""
+    lang = cli_language()
+    if email:
+        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            fail(translate(N_("aucun compte %(email)s"), lang, email=email))
+        return user
+    dpos = db.session.scalars(select(User).where(User.role == Role.DPO, User.active.is_(True))).all()
+    if len(dpos) != 1:
+        fail(translate(N_("plusieurs comptes DPO, ou aucun\u00a0: dites lequel avec --user EMAIL"), lang))
+    return dpos[0]
+
 
 # --- users ----------------------------------------------------------------------------------------------------
 
@@ -45,6 +61,7 @@ def user_add(email, role, name, organisation_name):
         users.add_user(email, role, password, organisation=organisation, name=name, must_change_password=True)
     except users.AccountError as error:
         fail(error.message(lang))
+    db.session.commit()
     click.echo(translate(N_("compte créé\u00a0: %(email)s (%(role)s)"), lang,
                          email=email.strip().lower(), role=role))
     if generated:
@@ -60,6 +77,7 @@ def user_password(email):
     from notifier.accounts import services as users
 
     password = users.reset_password(acting_user(email))
+    db.session.commit()
     click.echo(translate(SHOWN_ONCE, cli_language(), password=password))
 
 
@@ -72,6 +90,7 @@ def user_unlock(email):
 
     user = acting_user(email)
     users.unlock(user)
+    db.session.commit()
     click.echo(translate(N_("compte débloqué\u00a0: %(email)s"), cli_language(), email=user.email))
 
 
@@ -136,6 +155,7 @@ def demo_command():
     password = users.generate_password(DEMO_EMAIL, organisation.name)
     users.add_user(DEMO_EMAIL, Role.DPO, password, organisation=organisation, name="Claire Martin (démo)",
                    must_change_password=True)
+    db.session.commit()
     click.echo(translate(N_("compte DPO de démonstration\u00a0: %(email)s"), lang, email=DEMO_EMAIL))
     click.echo(translate(SHOWN_ONCE, lang, password=password))
 

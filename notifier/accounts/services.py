@@ -8,11 +8,12 @@ import unicodedata
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, select
 
 from notifier.accounts.models import PendingSecret, User, check_dummy_password
-from notifier.accounts.organisations import Organisation
+from notifier.accounts.organisations import Establishment, Organisation
 from notifier.accounts.roles import Role
 from notifier.audit import services as audit
 from notifier.core.i18n import N_, translate
@@ -146,8 +147,13 @@ def add_user(email: str, role: str, password: str, *, organisation: Organisation
     db.session.flush()
     audit.record("user.create", user=by, obj=user, organisation_id=organisation.id,
                  details={"email": email, "role": role})
-    db.session.commit()
     return user
+
+
+def set_active(account: User, active: bool, *, by: User) -> None:
+    """Activate or deactivate an account (the admin page), recorded in the audit trail (flushed)."""
+    account.active = active
+    audit.record("user.activate" if active else "user.deactivate", user=by, obj=account)
 
 
 def change_password(user: User, current: str, new: str) -> None:
@@ -202,6 +208,27 @@ def failure_delay(failures: int) -> timedelta:
 
 def _is_waiting(until: datetime | None, now: datetime) -> bool:
     return until is not None and until > now
+
+
+# Optional texts of an establishment are stored as "" rather than NULL (the documents print them as they are).
+ESTABLISHMENT_TEXTS = ("siren", "finess", "address", "dpo_name", "dpo_email", "dpo_phone", "legal_representative",
+                       "legal_representative_title")
+
+
+def save_establishment(establishment: Establishment, values: dict[str, Any], *, by: User) -> list[str]:
+    """Create or update an establishment (the admin form's values), recorded in the audit trail with the names of
+    the fields that changed (flushed). Returns those names."""
+    if establishment.id is None:
+        db.session.add(establishment)
+    before = {name: getattr(establishment, name, None) for name in values}
+    for name, value in values.items():
+        setattr(establishment, name, value)
+    for name in ESTABLISHMENT_TEXTS:
+        setattr(establishment, name, getattr(establishment, name) or "")
+    db.session.flush()
+    changed = [n for n, old in before.items() if old != getattr(establishment, n)]
+    audit.record("establishment.save", user=by, obj=establishment, details={"fields": changed})
+    return changed
 
 
 # --- login ------------------------------------------------------------------------------------------------------
@@ -317,10 +344,8 @@ def check_totp(user_id: int, code: str, *, at: float | None = None) -> User | No
         return None
     if _accept_code(user, user.totp_secret, code, utcnow(), at):
         audit.record("login", user=user, obj=user, details={"second_factor": "totp"})
-        db.session.commit()
         return user
     audit.record("login.failed", user=user, obj=user, details={"second_factor": "totp"})
-    db.session.commit()
     return None
 
 

@@ -1,6 +1,6 @@
 import time
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,11 +10,35 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from notifier.accounts import services as users
+from notifier.accounts.models import User
 from notifier.core.i18n import translate
 from notifier.core.web import public, require, safe_next
-from notifier.extensions import db, limiter
+from notifier.extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.record_once
+def _install_user_loader(state) -> None:
+    """Flask-Login reads the session's account through the accounts feature (an inactive account is logged out)."""
+    login_manager.user_loader(_load_user)
+
+
+def _load_user(user_id: str) -> User | None:
+    """The session's account, if the session is still valid server-side: the account is active, its session epoch
+    is the one the session was opened with (logout, a password change or reset, a deactivation or a role change
+    bump it: every session of the account ends at once), and it was opened less than SESSION_ABSOLUTE_LIFETIME
+    seconds ago, however active it has been (the idle limit is PERMANENT_SESSION_LIFETIME)."""
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    if session.get("epoch") != user.session_epoch:
+        return None
+    login_at = session.get("login_at")
+    lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+    if not isinstance(login_at, int) or time.time() - login_at > lifetime:
+        return None
+    return user
 
 
 class LoginForm(FlaskForm):
@@ -33,6 +57,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = users.authenticate(form.email.data, form.password.data)
+        db.session.commit()  # the attempt is recorded whatever its outcome
         if user and user.totp_secret:
             # Second factor (ASVS V2.8): the password alone opens nothing; the code page finishes the login.
             session.clear()
@@ -84,6 +109,7 @@ def totp():
     form = CodeForm()
     if form.validate_on_submit():
         user = users.check_totp(user_id, form.code.data)
+        db.session.commit()  # the attempt is recorded whatever its outcome
         if user:
             return _finish_login(user, session.get("totp_next"))
         flash(_("Code incorrect ou expiré. Après plusieurs échecs, un délai croissant s'impose avant chaque "
@@ -148,6 +174,7 @@ def change_password():
 @public
 def logout():
     users.logout(current_user)
+    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

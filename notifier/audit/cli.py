@@ -81,12 +81,10 @@ def rechain_command(understood: bool, old_key_file: Path | None):
 def export_command(breach_id, fmt, out: Path):
     """Write the trail (or one breach's part of it) as CSV or PDF/A."""
     from notifier.audit import export as audit_export
-    from notifier.audit import services as audit
     from notifier.extensions import db
 
-    data = audit_export.export(fmt, breach_id=breach_id)
+    data = audit_export.download(fmt, breach_id=breach_id, via="cli")
     out.write_bytes(data)
-    audit.record("audit.export", breach_id=breach_id, details={"format": fmt, "via": "cli"})
     db.session.commit()
     click.echo(f"wrote {out}")
 

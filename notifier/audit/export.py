@@ -1,13 +1,20 @@
 """Exports of the audit trail for legal and for a regulator: CSV (formula-safe) and PDF/A."""
 
+from __future__ import annotations
+
 import csv
 import io
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from notifier.audit import services as audit
 from notifier.audit.models import AuditEntry
 from notifier.core.spreadsheet import safe_cell
 from notifier.extensions import db
+
+if TYPE_CHECKING:
+    from notifier.accounts.models import User
 
 COLUMNS = ("id", "at", "user_email", "action", "object_type", "object_id", "breach_id", "details", "previous_hash",
            "entry_hash")
@@ -44,3 +51,13 @@ def export(fmt: str, *, breach_id: int | None = None, organisation_id: int | Non
     return render_pdf(html, pdf_variant=PDF_A3, lang="fr",
                       metadata=PdfMetadata(title="Journal d'audit", subject="Audit trail (notifier)"),
                       audit_footer=audit_footer)
+
+
+def download(fmt: str, *, user: User | None = None, breach_id: int | None = None, organisation_id: int | None = None,
+             via: str | None = None) -> bytes:
+    """The export handed to the user (web) or written (`notifier audit export`), itself recorded in the trail
+    (flushed: the request or the command commits)."""
+    data = export(fmt, breach_id=breach_id, organisation_id=organisation_id)
+    audit.record("audit.export", user=user, breach_id=breach_id, organisation_id=organisation_id,
+                 details={"format": fmt, **audit.via(via)})
+    return data

@@ -12,17 +12,19 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import bindparam, event, select, text, update
 from sqlalchemy.orm import Session
 
-from notifier.accounts.models import User
 from notifier.audit import checkpoints, keys
 from notifier.audit.models import AuditEntry
 from notifier.core.types import utcnow
 from notifier.extensions import db
+
+if TYPE_CHECKING:  # the trail names a user; it never needs the accounts feature at run time
+    from notifier.accounts.models import User
 
 GENESIS = "0" * 64
 HASH_VERSION = 2  # 1: unkeyed SHA-256 without ids, organisation and user (before the keyed chain)
@@ -59,7 +61,7 @@ def legacy_digest(entry) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record(action: str, *, user: User | None = None, obj: Any = None, breach_id: int | None = None,
+def record(action: str, *, user: "User | None" = None, obj: Any = None, breach_id: int | None = None,
            organisation_id: int | None = None, details: dict[str, Any] | None = None) -> AuditEntry:
     """Append an entry in the current transaction; it is committed (or rolled back) with the change it records.
 
@@ -111,6 +113,9 @@ def _no_checkpoint_after_rollback(session: Session) -> None:
 def document_checkpoint(lang: str = "fr") -> str:
     """A checkpoint written as a document is generated; returns the short form its PDF footer prints."""
     return checkpoints.write("document").short_form(lang)
+def via(channel: str | None) -> dict[str, str]:
+    """The `via` detail of an entry ("web", "cli"), or none when the entry point does not say it."""
+    return {"via": channel} if channel else {}
 
 
 @dataclass

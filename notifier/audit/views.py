@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from notifier.audit import export as audit_export
 from notifier.audit import services as audit
 from notifier.audit.models import AuditEntry
-from notifier.breaches.views import get_breach
+from notifier.breaches.access import get_breach
 from notifier.core.web import require
 from notifier.extensions import db
 
@@ -37,8 +37,8 @@ def export(fmt: str):
         return Response("unknown format", status=404)
     if breach_id is not None:
         get_breach(breach_id)  # 404 unless the breach is the user's organisation's
-    data = audit_export.export(fmt, breach_id=breach_id, organisation_id=current_user.organisation_id)
-    audit.record("audit.export", user=current_user, breach_id=breach_id, details={"format": fmt})
+    data = audit_export.download(fmt, user=current_user, breach_id=breach_id,
+                                 organisation_id=current_user.organisation_id)
     db.session.commit()
     name = f"audit-{breach_id or 'all'}.{fmt}"
     mimetype = "text/csv" if fmt == "csv" else "application/pdf"

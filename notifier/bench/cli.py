@@ -44,7 +44,7 @@ def bench_letters(patients, workers, lot_size, baseline_sample, database_url, ke
 def bench_import(rows, database_url, as_json):
     """The patient import (services.patients, into a fresh app database) against plain csv + sqlite3 executemany
     of the same generated rows; prints rows/s, the ratio and each step's peak memory."""
-    from notifier.patients.cli import run_import_benchmark
+    from notifier.bench.patient_import import run_import_benchmark
 
     result = run_import_benchmark(rows, quiet=as_json, database_url=database_url)
     if as_json:

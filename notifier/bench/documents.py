@@ -28,6 +28,7 @@ from notifier.documents.letter import (
     render_letter_naive,
 )
 from notifier.documents.stamping import PreparedVariant, prepare_variant, write_lot, write_manifest
+from notifier.letters.models import lot_file_name
 
 FEMALE = ("Hélène", "Zoé", "Anaïs", "Gaëlle", "Bénédicte", "Noémie", "Chloé", "Inès", "Maëlys", "Françoise", "Léa",
           "Aurélie", "Agnès", "Édith", "Cécile", "Marie-José", "Solène", "Ophélie", "Mélanie", "Joëlle", "Fatoumata",
@@ -127,7 +128,7 @@ def run_letters_benchmark(patients: int, workers: int = 2, out_dir=None, lot_siz
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     variant = prepare_variant(bench_content(), name="bench-fr")
-    jobs = [(out / f"lot-{number:04d}.pdf", start, min(start + lot_size, patients), patients)
+    jobs = [(out / lot_file_name(number), start, min(start + lot_size, patients), patients)
             for number, start in enumerate(range(0, patients, lot_size), start=1)]
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(variant,)) as pool:
         rows = write_manifest(out / "manifest.csv", chain.from_iterable(pool.map(_fast_lot, jobs)))

@@ -119,6 +119,7 @@ def _run(patients: int, *, workers: int, lot_size: int, baseline_sample: int, ur
             dpo = add_user("dpo@bench.example", Role.DPO, password, organisation=organisation)
             legal = add_user("legal@bench.example", Role.LEGAL, password, organisation=organisation)
             breach = create_breach(dpo, establishment)
+            db.session.commit()
             upload = PatientImport(breach_id=breach.id, filename="bench.csv", sha256="0" * 64, status=ImportStatus.DONE,
                                    read=patients, accepted=patients)
             db.session.add(upload)

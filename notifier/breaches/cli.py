@@ -12,8 +12,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from notifier.accounts.cli import acting_user
 from notifier.breaches.rules import deadlines
-from notifier.core.cli import acting_user, fail
+from notifier.core.cli import fail
 from notifier.core.formatting import format_datetime
 from notifier.core.i18n import N_, cli_language, translate
 from notifier.extensions import db
@@ -123,6 +124,7 @@ def breach_import(file: Path, email):
             click.echo(f"{path}: {message}", err=True)
         fail(translate(N_("%(count)s problème(s)\u00a0: rien n'a été créé"), lang,
                        count=len(error.problems)))
+    db.session.commit()
     click.echo(translate(N_("violation créée\u00a0: %(reference)s"), lang, reference=breach.reference))
     click.echo(breach.id)
 
@@ -133,15 +135,11 @@ def breach_import(file: Path, email):
 @with_appcontext
 def breach_export(breach_id: int, out: Path | None):
     """Write the breach as a JSON document (stdout, or --out FILE)."""
-    from notifier.audit import services as audit
     from notifier.breaches import services as breaches
-    from notifier.breaches.models import Breach
+    from notifier.breaches.access import breach_or_fail
 
-    breach = db.session.get(Breach, breach_id)
-    if breach is None:
-        fail(translate(N_("aucune violation n° %(id)s"), cli_language(), id=breach_id))
-    body = json.dumps(breaches.export_document(breach), ensure_ascii=False, indent=2)
-    audit.record("breach.export", obj=breach, details={"format": "json", "via": "cli"})
+    breach = breach_or_fail(breach_id)
+    body = breaches.export_json(breach, via="cli")
     db.session.commit()
     if out:
         out.write_text(body + "\n", encoding="utf-8")

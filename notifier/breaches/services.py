@@ -1,10 +1,12 @@
 """Use cases of the breach record: create, save a wizard step, import and export the JSON document, clocks.
 
-The web views and the CLI call these; the rules themselves live in notifier.domain."""
+The web views and the CLI call these; the rules themselves live in breaches/rules/. Each use case writes its audit
+entry and flushes; the request or the command that called it commits once."""
 
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,7 +73,6 @@ def create_breach(user: User, establishment: Establishment) -> Breach:
     db.session.add(breach)
     db.session.flush()
     audit.record("breach.create", user=user, obj=breach, details={"reference": breach.reference})
-    db.session.commit()
     return breach
 
 
@@ -114,7 +115,7 @@ def save_step(breach: Breach, step_code: str, raw_values: dict[str, Any], *, use
             risk.reassess_after_change(breach, user, changed)
         audit.record("breach.update", user=user, obj=breach, details={"section": step_code, "fields": changed})
     try:
-        db.session.commit()
+        db.session.flush()  # the version check (UPDATE ... WHERE version = expected) runs here
     except StaleDataError:
         db.session.rollback()
         raise StaleBreachError() from None
@@ -151,7 +152,6 @@ def close_breach(breach: Breach, user: User) -> None:
     breach.status = BreachStatus.CLOSED
     breach.closed_at = utcnow()
     audit.record("breach.close", user=user, obj=breach)
-    db.session.commit()
 
 
 def clocks(breach: Breach, *, period_hours: int = 72, now: datetime | None = None) -> list[Clock]:
@@ -195,6 +195,14 @@ def history(breach: Breach) -> list[BreachChange]:
 
 
 # --- the JSON document --------------------------------------------------------------------------------------------
+
+def export_json(breach: Breach, *, user: User | None = None, via: str | None = None) -> str:
+    """The breach's JSON document as downloaded (web) or written (`notifier breach export`), recorded in the audit
+    trail (flushed: the request or the command commits)."""
+    body = json.dumps(export_document(breach), ensure_ascii=False, indent=2)
+    audit.record("breach.export", user=user, obj=breach, details={"format": "json", **audit.via(via)})
+    return body
+
 
 def export_document(breach: Breach) -> dict[str, Any]:
     """The machine-readable form of everything the wizard records (docs/breach-format.md)."""
@@ -243,7 +251,7 @@ def import_document(doc: Any, user: User, *, now: datetime | None = None, lang: 
     audit.record("breach.import", user=user, obj=breach, details={"source_reference": doc.get("reference")})
     if "risk_facts" in extras:
         risk.reassess_after_import(breach, user)
-    db.session.commit()
+    db.session.flush()
     return breach
 
 

@@ -1,18 +1,15 @@
 """Breaches: the dashboard of open breaches with their clocks, the step-by-step wizard, the breach page."""
 
-import json
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from notifier.accounts.organisations import Establishment
 from notifier.breaches import services as service
+from notifier.breaches.access import establishments, get_breach
 from notifier.breaches.charts import dashboard_charts
-from notifier.breaches.models import Breach
-from notifier.breaches.rules import form
+from notifier.breaches.rules import form, vocabulary
 from notifier.breaches.rules.deadlines import ClockStatus, regulation_1182_71_deadline
 from notifier.breaches.rules.vocabulary import people_count_band
 from notifier.breaches.states import BreachStatus
@@ -26,19 +23,12 @@ bp.add_app_template_global(BreachStatus, "BreachStatus")
 bp.add_app_template_global(ClockStatus, "ClockStatus")
 
 
-def get_breach(breach_id: int) -> Breach:
-    """A breach of the user's own organisation, or 404: never reveal another organisation's breach."""
-    breach = db.session.get(Breach, breach_id)
-    if breach is None or breach.organisation_id != current_user.organisation_id:
-        abort(404)
-    return breach
-
-
-def establishments():
-    return db.session.scalars(
-        select(Establishment).where(Establishment.organisation_id == current_user.organisation_id)
-        .order_by(Establishment.name)
-    ).all()
+@bp.app_context_processor
+def _vocabulary_helpers() -> dict:
+    """`choice_label(vocabulary, code)` in templates: a code of the breach record's vocabularies, in the page's
+    language."""
+    lang = str(get_locale() or "fr")
+    return {"choice_label": lambda name, code: vocabulary.label(vocabulary.VOCABULARIES[name], code, lang)}
 
 
 @bp.get("/")
@@ -62,6 +52,7 @@ def create():
         flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
         return redirect(url_for("breaches.dashboard"))
     breach = service.create_breach(current_user, establishment)
+    db.session.commit()
     return redirect(url_for("breaches.step", breach_id=breach.id, code=form.STEPS[0].code))
 
 
@@ -114,6 +105,7 @@ def save_step(breach_id: int, code: str):
         flash(_("Des champs sont invalides : rien n'a été enregistré pour cette étape, les étapes précédentes "
                 "restent enregistrées."), "error")
         return _render_step(breach, wizard_step, raw, {n: e.message(lang) for n, e in result.errors.items()}, 422)
+    db.session.commit()
     flash(_("Étape enregistrée."), "success")
     index = form.STEPS.index(wizard_step)
     following = request.form.get("go")
@@ -155,6 +147,7 @@ def history(breach_id: int):
 def close(breach_id: int):
     breach = get_breach(breach_id)
     service.close_breach(breach, current_user)
+    db.session.commit()
     flash(_("Violation clôturée. Elle reste au registre."), "success")
     return redirect(url_for("breaches.show", breach_id=breach.id))
 
@@ -163,10 +156,7 @@ def close(breach_id: int):
 @require("breach.view")
 def export(breach_id: int):
     breach = get_breach(breach_id)
-    body = json.dumps(service.export_document(breach), ensure_ascii=False, indent=2)
-    from notifier.audit import services as audit
-
-    audit.record("breach.export", user=current_user, obj=breach, details={"format": "json"})
+    body = service.export_json(breach, user=current_user)
     db.session.commit()
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="{breach.reference}.json"'})

@@ -1,13 +1,9 @@
 """What every `notifier` command shares: the one-line `error:` contract (exit 2), usage errors in the same
-form, and the account a command acts as."""
+form, and writing an --out file (the account a command acts as: accounts/cli.py, acting_user)."""
 
 import sys
 
 import click
-from sqlalchemy import select
-
-from notifier.accounts.roles import Role
-from notifier.extensions import db
 
 
 def fail(message: str, status: int = 2):
@@ -16,19 +12,12 @@ def fail(message: str, status: int = 2):
     sys.exit(status)
 
 
-def acting_user(email: str | None):
-    """The account a command acts as: --user, or the organisation's only DPO."""
-    from notifier.accounts.models import User
-
-    if email:
-        user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-        if user is None:
-            fail(f"no account {email}")
-        return user
-    dpos = db.session.scalars(select(User).where(User.role == Role.DPO, User.active.is_(True))).all()
-    if len(dpos) != 1:
-        fail("several or no DPO accounts: say which with --user EMAIL")
-    return dpos[0]
+def write_output(out, data: bytes) -> None:
+    """Write a command's --out file, or fail with one line saying why."""
+    try:
+        out.write_bytes(data)
+    except OSError as error:
+        fail(f"cannot write {out}: {error.strerror}")
 
 
 class OneLineErrors:

@@ -53,3 +53,9 @@ def format_duration(td: timedelta, lang: str = "fr") -> str:
     day_unit = "d" if _english(lang) else "j"
     text = f"{hours}{NBSP}h {minutes:02d}{NBSP}min"
     return f"{days}{NBSP}{day_unit} {text}" if days else text
+
+
+def format_count(value: int, lang: str) -> str:
+    """French groups thousands with a narrow no-break space (« 758 912 »), English with a comma."""
+    text = f"{value:,}"
+    return text if lang == "en" else text.replace(",", "\u202f")

@@ -1,7 +1,6 @@
 """What every web request goes through (access, headers, errors) and what every blueprint uses (`require`,
 `safe_next`)."""
 
-import time
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
@@ -10,11 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from notifier.accounts.models import User
-from notifier.accounts.roles import Role
-from notifier.breaches.rules import vocabulary
 from notifier.core import formatting as timefmt
-from notifier.extensions import db, login_manager
 from notifier.permissions import role_can
 
 PUBLIC = "public"
@@ -33,24 +28,6 @@ def install(app: Flask) -> None:
     app.context_processor(_template_helpers)
     app.add_template_filter(_instant, "instant")
     app.add_template_filter(_local_input, "local_input")
-
-
-@login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    """The session's account, if the session is still valid server-side: the account is active, its session epoch
-    is the one the session was opened with (logout, a password change or reset, a deactivation or a role change
-    bump it: every session of the account ends at once), and it was opened less than SESSION_ABSOLUTE_LIFETIME
-    seconds ago, however active it has been (the idle limit is PERMANENT_SESSION_LIFETIME)."""
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active:
-        return None
-    if session.get("epoch") != user.session_epoch:
-        return None
-    login_at = session.get("login_at")
-    lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
-    if not isinstance(login_at, int) or time.time() - login_at > lifetime:
-        return None
-    return user
 
 
 def safe_next(target: str | None, default_endpoint: str = "breaches.dashboard") -> str:
@@ -113,11 +90,16 @@ def _refuse_nul_bytes():
     return None
 
 
+def user_lang() -> str:
+    """The language of this request's pages and messages ("fr" or "en"), as Babel selected it."""
+    return str(get_locale() or "fr")
+
+
 def require(permission: str):
     """Declare the permission a view needs; checked for every request by _enforce_access."""
 
     def decorate(view):
-        role_can(Role.ADMIN, permission)  # fails loudly at import time on a misspelt permission
+        role_can("admin", permission)  # fails loudly at import time on a misspelt permission
         view.permission = permission
         return view
 
@@ -177,15 +159,12 @@ def _template_helpers():
     def when(instant):
         return timefmt.format_datetime(instant, lang) if instant else "—"
 
-    def choice_label(vocabulary_name, code):
-        return vocabulary.label(vocabulary.VOCABULARIES[vocabulary_name], code, lang)
-
     def pick(pair):
         return pair[1] if lang == "en" else pair[0]
 
     # Punctuation written outside _(): French sets a no-break space before it, English none.
     colon, semicolon = ("\u00a0:", "\u00a0;") if lang == "fr" else (":", ";")
-    return {"lang": lang, "colon": colon, "semicolon": semicolon, "when": when, "choice_label": choice_label,
+    return {"lang": lang, "colon": colon, "semicolon": semicolon, "when": when,
             "pick": pick, "can": _can, "here": lambda: safe_next(request.full_path),
             "has_endpoint": lambda name: name in current_app.view_functions,
             "duration": lambda td: timefmt.format_duration(td, lang), "session_lang": session.get("lang")}

@@ -19,19 +19,17 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from notifier.accounts.cli import acting_user
 from notifier.accounts.roles import Role
-from notifier.core.cli import Command, Group, acting_user, fail
+from notifier.core.cli import Command, Group, fail, write_output
 from notifier.extensions import db
 from notifier.letters.states import JobStatus, LetterStatus
 
 
 def _breach(breach_id: int):
-    from notifier.breaches.models import Breach
+    from notifier.breaches.access import breach_or_fail
 
-    breach = db.session.get(Breach, breach_id)
-    if breach is None:
-        fail(f"no breach {breach_id}")
-    return breach
+    return breach_or_fail(breach_id)
 
 
 def _user(breach, email: str | None, permission: str):
@@ -167,21 +165,16 @@ def status_command(breach_id, show_held):
 @with_appcontext
 def reprint_command(breach_id, patient_id, out: Path):
     """One patient's letter (by IPP) again, drawn exactly as in its lot; prints its manifest sha256 last."""
-    from notifier.audit import services as audit
     from notifier.letters import services as letters
 
     breach = _breach(breach_id)
     if out.parent and not out.parent.is_dir():
         fail(f"no such directory: {out.parent}")
     try:
-        found = letters.reprint(breach, patient_id)
+        found = letters.reprint(breach, patient_id, via="cli")
     except letters.LetterError as error:
         fail(error.message("en"))
-    try:
-        out.write_bytes(found.pdf)
-    except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
-    audit.record("letters.reprint", obj=breach, details={"reference": found.reference, "via": "cli"})
+    write_output(out, found.pdf)
     db.session.commit()
     click.echo(f"wrote {out}: {found.reference} ({found.lot} of job {found.job.id}"
                f"{', draft' if found.job.draft else ''})")
@@ -236,19 +229,14 @@ def track_command(breach_id, file: Path, default_status, default_date, dry_run, 
 @with_appcontext
 def notice_command(breach_id, out: Path, lang):
     """The public notice of GDPR art. 34(3)(c) (PDF), from the letter's texts."""
-    from notifier.audit import services as audit
     from notifier.letters import services as letters
 
     breach = _breach(breach_id)
     try:
-        pdf = letters.public_notice_pdf(breach, lang)
+        pdf = letters.public_notice_pdf(breach, lang, via="cli")
     except letters.LetterError as error:
         fail(error.message("en"))
-    try:
-        out.write_bytes(pdf)
-    except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
-    audit.record("letters.public_notice_pdf", obj=breach, details={"lang": lang, "via": "cli"})
+    write_output(out, pdf)
     db.session.commit()
     click.echo(f"wrote {out}")
 

@@ -52,18 +52,18 @@ from notifier.documents.stamping import (
     write_manifest,
 )
 from notifier.extensions import db
-from notifier.letters.models import Letter, LetterChunk, LetterJob, LetterOutput, LetterTemplate
+from notifier.letters.models import Letter, LetterChunk, LetterJob, LetterOutput, LetterTemplate, lot_file_name
 from notifier.letters.services import (
     MAX_LETTERS_PER_BREACH,
-    NUMBER_FACTOR,
-    NUMBER_MODULUS,
-    NUMBER_OFFSET,
     LetterError,
     addressable,
     current_templates,
     held_count,
     letter_content,
     letter_fields,
+    letter_number,
+    letter_reference,
+    naive_digest,
     needs_naive_rendering,
     prepared_variant,
     template_problems,
@@ -79,7 +79,6 @@ DEFAULT_LOT_SIZE = 5000  # bulk mail is deposited in lots of 1,000+ (docs/domain
 MAX_LOT_SIZE = 50_000  # a worker holds its lot's rows: about 1.5 KB per letter
 DEFAULT_LEASE_SECONDS = 900  # a chunk of 5,000 letters takes seconds; one running this long has lost its worker
 MAX_ATTEMPTS = 3
-NAIVE_DIGEST_VERSION = b"notifier-letter-naive-v1"
 OUR_FILES = re.compile(r"^(lot-\d{4,}\.pdf|manifest\.csv|lot-\d{4,}\.pdf\.part|\.lot-\d{4,}\.pdf\..*\.tmp(\.part)?|"
                        r"\.manifest\.csv\..*\.tmp)$")
 
@@ -297,8 +296,8 @@ def assign_numbers(breach: Breach) -> int:
     base = db.session.scalar(select(func.coalesce(func.max(Letter.serial), 0)).where(
         Letter.breach_id == breach.id)) or 0
     serial = literal(base) + func.row_number().over(order_by=(Patient.postcode, Patient.id))
-    chosen = (select(literal(breach.id), Patient.id, serial,
-                     (serial * NUMBER_FACTOR + NUMBER_OFFSET) % NUMBER_MODULUS)
+    # The same letter_number as in Python, applied to a SQL expression: one INSERT ... SELECT for the whole breach.
+    chosen = (select(literal(breach.id), Patient.id, serial, letter_number(serial))
               .where(Patient.breach_id == breach.id, addressable(),
                      ~exists().where(Letter.patient_pk == Patient.id)))
     result = db.session.execute(insert(Letter).from_select(["breach_id", "patient_pk", "serial", "number"], chosen))
@@ -369,7 +368,11 @@ def done_letters(job_id: int) -> int:
 
 def run_chunk(job_id: int, chunk_no: int, *, redelivered: bool = False) -> str:
     """Render and record one lot. Returns "done", "skipped" (already done, or running in a live process), or
-    "failed" (the error is kept on the chunk). Safe to call any number of times, from any process."""
+    "failed" (the error is kept on the chunk). Safe to call any number of times, from any process.
+
+    A long job commits per chunk (its lease, then its outputs): other workers and the progress page read the
+    chunks' states, and a worker killed mid-way loses one chunk only. start_job, finalize and
+    reset_abandoned_chunks commit for the same reason."""
     chunk = db.session.scalar(select(LetterChunk).where(LetterChunk.job_id == job_id,
                                                         LetterChunk.chunk_no == chunk_no))
     if chunk is None:
@@ -470,15 +473,6 @@ def _file_sha256(path: Path) -> str:
 
 
 # --- lot files ----------------------------------------------------------------------------------------------------
-
-
-def naive_digest(pdf: bytes) -> str:
-    """Manifest digest of a letter rendered by WeasyPrint (deterministic output: no timestamps)."""
-    return hashlib.sha256(NAIVE_DIGEST_VERSION + b"\n" + pdf).hexdigest()
-
-
-def output_digest(template: LetterTemplate, fields: LetterFields, pdf: bytes, *, naive: bool, draft: bool) -> str:
-    return naive_digest(pdf) if naive else letter_digest(prepared_variant(template), fields, draft=draft)
 
 
 def write_lot_file(path: Path, template: LetterTemplate, fields: list[LetterFields], *,
@@ -646,8 +640,6 @@ def finalize(job_id: int) -> str:
 
 
 def manifest_rows(job_id: int) -> Iterator[ManifestRow]:
-    from notifier.letters.services import letter_reference
-
     job = db.session.get(LetterJob, job_id)
     breach_reference = db.session.get(Breach, job.breach_id).reference
     query = (select(Letter.number, Patient.patient_id, LetterOutput.chunk_no, LetterOutput.first_page,
@@ -657,7 +649,7 @@ def manifest_rows(job_id: int) -> Iterator[ManifestRow]:
              .where(LetterOutput.job_id == job_id)
              .order_by(LetterOutput.chunk_no, LetterOutput.position).execution_options(yield_per=20_000))
     for number, patient_id, chunk_no, first_page, page_count, sha256 in db.session.execute(query):
-        yield ManifestRow(letter_reference(breach_reference, number), patient_id or "", f"lot-{chunk_no:04d}.pdf",
+        yield ManifestRow(letter_reference(breach_reference, number), patient_id or "", lot_file_name(chunk_no),
                           first_page, page_count, sha256)
 
 
@@ -714,6 +706,24 @@ def latest_job(breach_id: int) -> LetterJob | None:
 def job_by_token(token: str, organisation_id: int) -> LetterJob | None:
     job = db.session.scalar(select(LetterJob).where(LetterJob.token == token))
     return job if job is not None and job.organisation_id == organisation_id else None
+
+
+def lot_download(job: LetterJob, number: int, *, user: User | None) -> Path | None:
+    """A lot file to hand to the user, recorded in the audit trail (flushed), or None when it is not there."""
+    path = lot_path(job, number)
+    if path is not None:
+        audit.record("letters.lot_download", user=user, obj=job, breach_id=job.breach_id,
+                     details={"job": job.id, "lot": number})
+    return path
+
+
+def manifest_download(job: LetterJob, *, user: User | None) -> Path | None:
+    """The manifest of a done job, recorded in the audit trail (flushed), or None when there is none."""
+    path = Path(job.out_dir) / "manifest.csv"
+    if job.status != "done" or not path.is_file():
+        return None
+    audit.record("letters.manifest_download", user=user, obj=job, breach_id=job.breach_id, details={"job": job.id})
+    return path
 
 
 def lot_path(job: LetterJob, number: int) -> Path | None:

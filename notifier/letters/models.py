@@ -153,7 +153,12 @@ class LetterChunk(db.Model):
 
     @property
     def lot_name(self) -> str:
-        return f"lot-{self.chunk_no:04d}.pdf"
+        return lot_file_name(self.chunk_no)
+
+
+def lot_file_name(number: int) -> str:
+    """The file of lot `number` of a job, on disk, in the manifest and as downloaded: lot-0001.pdf."""
+    return f"lot-{number:04d}.pdf"
 
 
 class LetterOutput(db.Model):

@@ -24,6 +24,7 @@ from sqlalchemy import and_, case, false, func, not_, select, true, update
 from notifier.accounts.models import User
 from notifier.audit import services as audit
 from notifier.breaches.models import Breach
+from notifier.core.errors import BilingualError
 from notifier.core.types import utcnow
 from notifier.documents.letter import (
     EXAMPLE_TEXTS,
@@ -42,6 +43,7 @@ from notifier.documents.stamping import (
     MAX_ADDRESS_LINES,
     PreparedVariant,
     UnstampableLetter,
+    letter_digest,
     letter_unstampable_characters,
     prepare_variant,
     render_single_letter,
@@ -53,9 +55,11 @@ from notifier.letters.models import (
     LetterJob,
     LetterOutput,
     LetterTemplate,
+    lot_file_name,
 )
 from notifier.letters.states import Audience, LetterStatus
 from notifier.patients.models import Patient
+from notifier.patients.rules import addresses
 from notifier.patients.states import Addressee, PatientStatus
 
 Text = tuple[str, str]  # (French, English)
@@ -109,15 +113,8 @@ STATUS_ALIASES: dict[str, str] = {
 }
 
 
-class LetterError(ValueError):
-    """A request that cannot be met; one line in French and in English (the CLI prints the English one)."""
-
-    def __init__(self, fr: str, en: str):
-        super().__init__(en)
-        self.fr, self.en = fr, en
-
-    def message(self, lang: str = "fr") -> str:
-        return self.en if lang == "en" else self.fr
+class LetterError(BilingualError):
+    """A letters request that cannot be met (templates, generation, reprints, tracking, the public notice)."""
 
 
 def pick(pair: Text, lang: str) -> str:
@@ -135,7 +132,9 @@ MAX_LETTERS_PER_BREACH = NUMBER_MODULUS - 1
 _ALPHANUMERIC = string.digits + string.ascii_uppercase
 
 
-def letter_number(serial: int) -> int:
+def letter_number(serial):
+    """The number of the letter of this serial: an int, or a SQL expression when `serial` is one (jobs.assign_numbers
+    numbers a whole breach in one statement with this same formula)."""
     return (serial * NUMBER_FACTOR + NUMBER_OFFSET) % NUMBER_MODULUS
 
 
@@ -470,20 +469,12 @@ def addressable():
 
 # --- the per-patient fields ---------------------------------------------------------------------------------------
 
-SALUTATIONS = {
-    "fr": {"mme": "Madame,", "m": "Monsieur,", None: "Madame, Monsieur,"},
-    "en": {"mme": "Dear Madam,", "m": "Dear Sir,", None: "Dear Sir or Madam,"},
-}
-
-
 def salutation_for(lang: str, audience: str, salutation: str | None, civility: str | None, deceased: bool) -> str:
     """The import's salutation for French letters; for heirs and for English letters, one from the civility."""
-    table = SALUTATIONS.get(lang, SALUTATIONS["fr"])
-    if deceased or audience in (Audience.HEIRS, Audience.REPRESENTATIVES):
-        return table[None] if (deceased or not salutation or lang != "fr") else salutation
-    if lang == "fr" and salutation:
+    if lang == "fr" and salutation and not deceased:
         return salutation
-    return table.get((civility or "").strip().lower() or None, table[None])
+    known_reader = not deceased and audience not in ("heirs", "representatives")
+    return addresses.salutation(civility, lang, known_reader=known_reader)
 
 
 def letter_fields(breach_reference: str, number: int, patient: Any, *, lang: str, audience: str) -> LetterFields:
@@ -509,6 +500,18 @@ def render_one(template: LetterTemplate, fields: LetterFields, *, draft: bool) -
     return render_letter_naive(letter_content(template), fields, draft=draft), True
 
 
+NAIVE_DIGEST_VERSION = b"notifier-letter-naive-v1"
+
+
+def naive_digest(pdf: bytes) -> str:
+    """Manifest digest of a letter rendered by WeasyPrint (deterministic output: no timestamps)."""
+    return hashlib.sha256(NAIVE_DIGEST_VERSION + b"\n" + pdf).hexdigest()
+
+
+def output_digest(template: LetterTemplate, fields: LetterFields, pdf: bytes, *, naive: bool, draft: bool) -> str:
+    return naive_digest(pdf) if naive else letter_digest(prepared_variant(template), fields, draft=draft)
+
+
 # --- previews and reprints ----------------------------------------------------------------------------------------
 
 SAMPLE_PATIENT = {
@@ -532,9 +535,10 @@ def find_patient(breach_id: int, patient_id: str) -> Patient | None:
                                                    Patient.patient_id == patient_id.strip()))
 
 
-def preview(template: LetterTemplate, breach: Breach, patient_id: str | None = None) -> tuple[bytes, str]:
-    """One patient's letter from this version (draft watermark until approved), or a sample addressee. Returns the
-    PDF and the IPP shown (or "EXEMPLE")."""
+def preview(template: LetterTemplate, breach: Breach, patient_id: str | None = None, *,
+            user: User | None = None) -> tuple[bytes, str]:
+    """One patient's letter from this version (draft watermark until approved), or a sample addressee, recorded in
+    the audit trail (flushed). Returns the PDF and the IPP shown (or "EXEMPLE")."""
     patient: Any = None
     if patient_id:
         patient = find_patient(breach.id, patient_id)
@@ -551,6 +555,9 @@ def preview(template: LetterTemplate, breach: Breach, patient_id: str | None = N
         number = db.session.scalar(select(Letter.number).where(Letter.patient_pk == patient.id)) or 0
     fields = letter_fields(breach.reference, number, patient, lang=template.lang, audience=template.audience)
     pdf, _ = render_one(template, fields, draft=not template.approved)
+    audit.record("letters.preview", user=user, obj=template, breach_id=breach.id,
+                 details={"variant": template.variant, "version": template.version,
+                          "sample": patient.patient_id == "EXEMPLE"})
     return pdf, patient.patient_id
 
 
@@ -564,10 +571,9 @@ class Reprint:
     lot: str
 
 
-def reprint(breach: Breach, patient_id: str) -> Reprint:
-    """A patient's letter again, exactly as in the lot of the latest final job (else the latest draft job)."""
-    from notifier.letters.jobs import output_digest
-
+def reprint(breach: Breach, patient_id: str, *, user: User | None = None, via: str) -> Reprint:
+    """A patient's letter again, exactly as in the lot of the latest final job (else the latest draft job),
+    recorded in the audit trail (flushed: the request or the command commits once the PDF is handed over)."""
     patient = find_patient(breach.id, patient_id)
     letter = patient and db.session.scalar(select(Letter).where(Letter.patient_pk == patient.id))
     found = letter and db.session.execute(
@@ -582,8 +588,9 @@ def reprint(breach: Breach, patient_id: str) -> Reprint:
     fields = letter_fields(breach.reference, letter.number, patient, lang=template.lang, audience=template.audience)
     pdf, naive = render_one(template, fields, draft=job.draft)
     digest = output_digest(template, fields, pdf, naive=naive, draft=job.draft)
+    audit.record("letters.reprint", user=user, obj=breach, details={"reference": fields.reference, "via": via})
     return Reprint(pdf=pdf, reference=fields.reference, sha256=digest, matches_lot=digest == output.sha256, job=job,
-                   lot=f"lot-{output.chunk_no:04d}.pdf")
+                   lot=lot_file_name(output.chunk_no))
 
 
 # --- held patients ------------------------------------------------------------------------------------------------
@@ -825,10 +832,11 @@ def replace_returned_by_notice(breach: Breach, *, user: User | None, when: date 
 # --- the public notice (art. 34(3)(c)) ----------------------------------------------------------------------------
 
 
-def public_notice_pdf(breach: Breach, lang: str = "fr") -> bytes:
+def public_notice_pdf(breach: Breach, lang: str = "fr", *, user: User | None = None, via: str) -> bytes:
     """GDPR art. 34(3)(c): where letters would take disproportionate effort or cannot reach people, a public
     communication informs them in an equally effective manner. Built from the default variant's texts (the latest
-    version; marked PROJET until approved), so that it says what the letters say."""
+    version; marked PROJET until approved), so that it says what the letters say. Recorded in the audit trail
+    (flushed)."""
     templates = current_templates(breach.id)
     if not templates:
         raise LetterError("Aucun modèle de courrier\u00a0: rédigez d'abord le courrier.",
@@ -846,4 +854,6 @@ def public_notice_pdf(breach: Breach, lang: str = "fr") -> bytes:
         "public_notice/notice.html", lang=template.lang, s=strings(template.lang), texts=template.texts,
         sender=template.sender, breach_reference=breach.reference, draft=not template.approved,
         date_text=format_letter_date(date.today(), template.lang), unreachable=returned)
-    return render_pdf(html, lang=template.lang, stylesheets=("base.css", "public_notice/notice.css"))
+    pdf = render_pdf(html, lang=template.lang, stylesheets=("base.css", "public_notice/notice.css"))
+    audit.record("letters.public_notice_pdf", user=user, obj=breach, details={"lang": lang, "via": via})
+    return pdf

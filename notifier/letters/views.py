@@ -20,18 +20,17 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from notifier.audit import services as audit
-from notifier.breaches.views import get_breach
+from notifier.breaches.access import get_breach
 from notifier.core.web import require
+from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
 from notifier.letters import jobs as letter_jobs
 from notifier.letters import services as letters
-from notifier.letters.models import LetterChunk, LetterJob, LetterTemplate
+from notifier.letters.models import LetterChunk, LetterJob, LetterTemplate, lot_file_name
 from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus
 from notifier.patients import services as patients
 from notifier.patients.models import Patient
@@ -39,10 +38,6 @@ from notifier.patients.models import Patient
 bp = Blueprint("letters", __name__)
 for _state in (Audience, ChunkStatus, JobStatus, LetterStatus):
     bp.add_app_template_global(_state, _state.__name__)
-
-
-def _lang() -> str:
-    return str(get_locale() or "fr")
 
 
 def _template(breach, template_id: int) -> LetterTemplate:
@@ -229,11 +224,9 @@ def preview(breach_id: int, template_id: int):
     breach = get_breach(breach_id)
     template = _template(breach, template_id)
     try:
-        pdf, shown = letters.preview(template, breach, request.args.get("patient") or None)
+        pdf, _shown = letters.preview(template, breach, request.args.get("patient") or None, user=current_user)
     except letters.LetterError as error:
         return render_template("error.html", code=404, message=error.message(_lang())), 404
-    audit.record("letters.preview", user=current_user, obj=template, breach_id=breach.id,
-                 details={"variant": template.variant, "version": template.version, "sample": shown == "EXEMPLE"})
     db.session.commit()
     disposition = "attachment" if request.args.get("download") else "inline"
     return Response(pdf, mimetype="application/pdf", headers={
@@ -292,27 +285,21 @@ def job_status(token: str):
 @require("letters.generate")
 def lot(token: str, number: int):
     found = _job(token)
-    path = letter_jobs.lot_path(found, number)
+    path = letter_jobs.lot_download(found, number, user=current_user)
     if path is None:
         abort(404)
-    audit.record("letters.lot_download", user=current_user, obj=found, breach_id=found.breach_id,
-                 details={"job": found.id, "lot": number})
     db.session.commit()
-    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=f"lot-{number:04d}.pdf",
+    return send_file(path, mimetype="application/pdf", as_attachment=True, download_name=lot_file_name(number),
                      max_age=0)
 
 
 @bp.get("/letters/jobs/<token>/manifest.csv")
 @require("letters.generate")
 def manifest(token: str):
-    from pathlib import Path
-
     found = _job(token)
-    path = Path(found.out_dir) / "manifest.csv"
-    if found.status != JobStatus.DONE or not path.is_file():
+    path = letter_jobs.manifest_download(found, user=current_user)
+    if path is None:
         abort(404)
-    audit.record("letters.manifest_download", user=current_user, obj=found, breach_id=found.breach_id,
-                 details={"job": found.id})
     db.session.commit()
     return send_file(path, mimetype="text/csv", as_attachment=True, download_name="manifest.csv", max_age=0)
 
@@ -323,12 +310,10 @@ def reprint(breach_id: int):
     breach = get_breach(breach_id)
     patient_id = (request.form.get("patient_id") or "").strip()
     try:
-        found = letters.reprint(breach, patient_id)
+        found = letters.reprint(breach, patient_id, user=current_user, via="web")
     except letters.LetterError as error:
         flash(error.message(_lang()), "error")
         return _back(breach, "reprint-title")
-    audit.record("letters.reprint", user=current_user, obj=breach,
-                 details={"reference": found.reference, "via": "web"})
     db.session.commit()
     return Response(found.pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{found.reference}.pdf"', "X-Letter-SHA256": found.sha256})
@@ -407,11 +392,10 @@ def public_notice(breach_id: int):
     breach = get_breach(breach_id)
     lang = request.args.get("lang") if request.args.get("lang") in letters.LANGUAGES else "fr"
     try:
-        pdf = letters.public_notice_pdf(breach, lang)
+        pdf = letters.public_notice_pdf(breach, lang, user=current_user, via="web")
     except letters.LetterError as error:
         flash(error.message(_lang()), "error")
         return _back(breach, "notice-title")
-    audit.record("letters.public_notice_pdf", user=current_user, obj=breach, details={"lang": lang, "via": "web"})
     db.session.commit()
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="avis-public-{breach.reference}.pdf"'})

@@ -13,6 +13,11 @@ Memory stays flat whatever the file size: the upload is streamed to a file under
 a time, written with one bulk statement per batch (COPY on PostgreSQL, executemany on SQLite; no ORM object per
 row) and committed per batch, and the rejected rows are written to their CSV as they come. Only the set of the
 breach's patient IDs is kept, to refuse duplicates across imports (about 100 bytes a patient).
+
+Transactions: the import is a long job that other processes watch and resume, so `begin_import`, `confirm_mapping`,
+`process_import` (one commit per batch), `import_file` and `fail_stale_imports` commit their own progress. The other
+use cases (`cancel_import`, `fix_patient`, `purge`, `rejected_download`, `save_mapping`...) flush and leave the
+commit to the request or the command.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from notifier.accounts.models import User
 from notifier.audit import services as audit
 from notifier.breaches.models import Breach
 from notifier.breaches.states import BreachStatus
+from notifier.core.formatting import format_count  # noqa: F401 - the patients page formats its counts
 from notifier.core.logs import short_error
 from notifier.core.processes import owner_alive, process_identity
 from notifier.core.types import utcnow
@@ -51,6 +57,7 @@ from notifier.letters import jobs as letter_jobs
 from notifier.letters.models import Letter, LetterJob
 from notifier.patients.models import PATIENT_ID_MAX_LENGTH, ImportMapping, Patient, PatientImport
 from notifier.patients.rules.addresses import FieldProblem, without_accents
+from notifier.patients.rules.addresses import salutation as addresses_salutation
 from notifier.patients.rules.files import inspect_file, iter_records
 from notifier.patients.rules.rows import (
     FIELDS,
@@ -65,7 +72,7 @@ from notifier.patients.rules.rows import (
     open_patient_file,
     write_rejected_csv,
 )
-from notifier.patients.states import Addressee, ImportStatus, PatientStatus
+from notifier.patients.states import ImportStatus, PatientStatus
 
 BATCH_SIZE = 10_000  # rows per transaction: 5,000 spent twice as long in commits (WAL checkpoints) at 750,000
 IMPORTS_DIR = "imports"  # under STORAGE_DIR: staged uploads and rejected-rows files, random names, mode 0600
@@ -97,12 +104,6 @@ class ImportRefused(Exception):
     def message(self, lang: str = "fr") -> str:
         french, english = self.MESSAGES[self.code]
         return (english if lang == "en" else french).format(detail=self.detail)
-
-
-def format_count(value: int, lang: str) -> str:
-    """French groups thousands with a narrow no-break space (« 758 912 »), English with a comma."""
-    text = f"{value:,}"
-    return text if lang == "en" else text.replace(",", "\u202f")
 
 
 def paris_today() -> date:
@@ -155,6 +156,16 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 def rejected_path(imp: PatientImport) -> Path | None:
     return storage_path(imp.rejected_file) if imp.rejected_file else None
+
+
+def rejected_download(imp: PatientImport, *, user: User | None) -> Path | None:
+    """The rejected-rows CSV to hand to the user, recorded in the audit trail (flushed), or None when there is none."""
+    path = rejected_path(imp)
+    if path is None or not path.is_file():
+        return None
+    audit.record("patients.rejected_download", user=user, obj=imp, breach_id=imp.breach_id,
+                 details={"rows": imp.rejected})
+    return path
 
 
 # --- Saved mappings --------------------------------------------------------------------------------------------------
@@ -323,7 +334,6 @@ def cancel_import(imp: PatientImport, *, user: User | None) -> None:
     imp.status = ImportStatus.CANCELLED
     imp.finished_at = utcnow()
     audit.record("patients.import_cancelled", user=user, obj=imp, breach_id=imp.breach_id)
-    db.session.commit()
 
 
 def fail_stale_imports(breach_id: int, *, now: datetime | None = None) -> int:
@@ -380,15 +390,10 @@ POSTCODE_MAX_LENGTH = 20
 _COLUMN_LIMITS = (("patient_id", PATIENT_ID_MAX_LENGTH), ("postcode", POSTCODE_MAX_LENGTH))
 _reason = itemgetter(3)  # Normalisation(field, old, new, reason)
 
-_SALUTATIONS = {"m": "Monsieur,", "mme": "Madame,"}
-
-
 def salutation(civility: str | None, addressee: str, deceased: bool) -> str:
-    """The letter's salutation. A letter to a legal representative (CSP L.1111-2) or to a deceased patient's heirs
-    (CSP L.1110-4 V) does not know the reader's civility: "Madame, Monsieur,"."""
-    if addressee != Addressee.PATIENT or deceased:
-        return "Madame, Monsieur,"
-    return _SALUTATIONS.get(civility or "", "Madame, Monsieur,")
+    """The French salutation stored with the patient (rules.addresses.salutation): the civility's, unless the
+    letter goes to a legal representative or to the heirs."""
+    return addresses_salutation(civility, "fr", known_reader=addressee == "patient" and not deceased)
 
 
 _KEY_DROP = re.compile(r"[\W_]+")
@@ -907,7 +912,6 @@ def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str
     patient.reviewed_by_id, patient.reviewed_at = user.id, utcnow()
     audit.record("patients.fix", user=user, obj=patient, breach_id=patient.breach_id,
                  details={"fields": changed, "holds_cleared": clear_holds, "status": patient.status})
-    db.session.commit()
     return FixResult([], changed)
 
 
@@ -953,7 +957,6 @@ def purge(breach: Breach, *, user: User | None, retention_days: int, now: dateti
     deleted = forget_patients(breach.id)
     audit.record("patients.purge", user=user, obj=breach,
                  details={"patients": deleted, "retention_days": retention_days})
-    db.session.commit()
     return deleted
 
 

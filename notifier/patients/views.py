@@ -18,13 +18,12 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from notifier.audit import services as audit
-from notifier.breaches.views import get_breach
+from notifier.breaches.access import get_breach
 from notifier.core.web import require
+from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
 from notifier.patients import services as patients
 from notifier.patients.rules.rows import FIELDS, HOLDS, NORMALISATIONS, REQUIRED_FIELDS, ImportFileError
@@ -33,10 +32,6 @@ from notifier.patients.states import ImportStatus, PatientStatus
 bp = Blueprint("patients", __name__)
 for _state in (ImportStatus, PatientStatus):
     bp.add_app_template_global(_state, _state.__name__)
-
-
-def _lang() -> str:
-    return str(get_locale() or "fr")
 
 
 IMPORT_STATUS_LABELS = {
@@ -161,6 +156,7 @@ def cancel(breach_id: int, import_id: int):
     imp = _import_or_404(breach, import_id)
     try:
         patients.cancel_import(imp, user=current_user)
+        db.session.commit()
         flash(_("Import abandonné : le fichier a été supprimé."), "success")
     except patients.ImportRefused as error:
         flash(error.message(_lang()), "error")
@@ -191,11 +187,9 @@ def rejected(breach_id: int, import_id: int):
     """The rejected rows with their reasons (UTF-8 with BOM, ";"), to fix in a spreadsheet and import again."""
     breach = get_breach(breach_id)
     imp = _import_or_404(breach, import_id)
-    path = patients.rejected_path(imp)
-    if path is None or not path.is_file():
+    path = patients.rejected_download(imp, user=current_user)
+    if path is None:
         abort(404)
-    audit.record("patients.rejected_download", user=current_user, obj=imp, breach_id=breach.id,
-                 details={"rows": imp.rejected})
     db.session.commit()
     return send_file(path, mimetype="text/csv", as_attachment=True,
                      download_name=f"rejets-{breach.reference}-import-{imp.id}.csv", max_age=0)
@@ -217,6 +211,7 @@ def fix(breach_id: int, patient_pk: int):
                                       reason=request.form.get("reason", "")[:1000], user=current_user,
                                       lang=_lang())
         if not result.errors:
+            db.session.commit()
             flash(_("Fiche corrigée : statut « %(status)s ».", status=_status_label(patient.status)), "success")
             return redirect(url_for("patients.index", breach_id=breach.id, status=PatientStatus.HELD.value))
         db.session.rollback()

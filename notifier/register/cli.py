@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from notifier.breaches.states import BreachStatus
-from notifier.core.cli import Command, Group, fail
+from notifier.core.cli import Command, Group, fail, write_output
 
 
 @click.group("register", cls=Group)
@@ -30,7 +30,6 @@ def register_group():
 def export_command(fmt, out: Path, establishment_id, year, status, lang):
     """Write the register, every breach notified or not, as CSV, XLSX or PDF/A-3."""
     from notifier.accounts.organisations import Establishment, Organisation
-    from notifier.audit import services as audit
     from notifier.extensions import db
     from notifier.register import services as service
 
@@ -49,15 +48,10 @@ def export_command(fmt, out: Path, establishment_id, year, status, lang):
         fail(f"no such directory: {out.parent}")
     organisation = db.session.get(Organisation, organisation_id) if organisation_id is not None else None
     filters = service.Filters(establishment_id=establishment_id, year=year, status=status)
-    data = service.export(fmt, organisation_id, filters, lang=lang,
-                          organisation=organisation.name if organisation else "",
-                          period_hours=current_app.config["CNIL_PERIOD_HOURS"])
-    try:
-        out.write_bytes(data)
-    except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
-    audit.record("register.export", organisation_id=organisation_id,
-                 details={"format": fmt, "via": "cli", **filters.as_dict()})
+    data = service.download(fmt, organisation_id, filters, via="cli", lang=lang,
+                            organisation=organisation.name if organisation else "",
+                            period_hours=current_app.config["CNIL_PERIOD_HOURS"])
+    write_output(out, data)
     db.session.commit()
     click.echo(f"wrote {out}")
 

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from notifier.accounts.models import User
+from notifier.audit import services as audit
 from notifier.breaches.models import Breach
 from notifier.breaches.rules import form
 from notifier.breaches.rules.deadlines import is_late
@@ -290,9 +292,19 @@ def _filters_text(filters: Filters, lang: str) -> str:
     return ", ".join(parts)
 
 
+def download(fmt: str, organisation_id: int | None, filters: Filters, *, user: User | None = None,
+             via: str | None = None, lang: str = "fr", organisation: str = "", period_hours: int = 72) -> bytes:
+    """The register handed to the user (web) or written (`notifier register export`), recorded in the audit trail
+    (flushed: the request or the command commits)."""
+    data = export(fmt, organisation_id, filters, lang=lang, organisation=organisation, period_hours=period_hours)
+    audit.record("register.export", user=user, organisation_id=organisation_id,
+                 details={"format": fmt, **audit.via(via), **filters.as_dict()})
+    return data
+
+
 def export(fmt: str, organisation_id: int | None, filters: Filters, *, lang: str = "fr", organisation: str = "",
            period_hours: int = 72) -> bytes:
-    """The register in one of FORMATS. The caller records the export in the audit trail."""
+    """The register in one of FORMATS (`download` records it in the audit trail)."""
     if fmt not in FORMATS:
         raise RegisterError(f"unknown format {fmt[:10]!r} (expected csv, xlsx or pdf)")
     from notifier.audit.services import document_checkpoint

@@ -4,9 +4,8 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import get_locale
 from flask_login import current_user
 
-from notifier.audit import services as audit
+from notifier.breaches.access import establishments
 from notifier.breaches.states import BreachStatus
-from notifier.breaches.views import establishments
 from notifier.core.web import require
 from notifier.extensions import db
 from notifier.register import services as service
@@ -46,10 +45,9 @@ def export(fmt: str):
         abort(404)
     filters = _filters()
     lang = str(get_locale() or "fr")
-    data = service.export(fmt, current_user.organisation_id, filters, lang=lang,
-                          organisation=current_user.organisation.name,
-                          period_hours=current_app.config["CNIL_PERIOD_HOURS"])
-    audit.record("register.export", user=current_user, details={"format": fmt, **filters.as_dict()})
+    data = service.download(fmt, current_user.organisation_id, filters, user=current_user, lang=lang,
+                            organisation=current_user.organisation.name,
+                            period_hours=current_app.config["CNIL_PERIOD_HOURS"])
     db.session.commit()
     return Response(data, mimetype=service.MIMETYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="registre-violations.{fmt}"'})

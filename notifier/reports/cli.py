@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from notifier.core.cli import Command, acting_user, fail
+from notifier.core.cli import Command, fail, write_output
 from notifier.reports.states import ReportDocument, ReportKind
 
 
@@ -26,16 +26,11 @@ from notifier.reports.states import ReportDocument, ReportKind
 @with_appcontext
 def report_command(breach_id: int, out: Path, kind, lang, document, email):
     """Generate the next version of a breach's report (PDF/A-3, its JSON record attached)."""
-    from notifier.breaches.models import Breach
+    from notifier.breaches.access import breach_and_user_or_fail
     from notifier.extensions import db
     from notifier.reports import services as reports
 
-    breach = db.session.get(Breach, breach_id)
-    if breach is None:
-        fail(f"no breach {breach_id}")
-    user = acting_user(email)
-    if user.organisation_id != breach.organisation_id:
-        fail(f"{user.email} does not belong to the organisation of breach {breach_id}")
+    breach, user = breach_and_user_or_fail(breach_id, email)
     if not user.can("report.generate"):
         fail(f"{user.email} ({user.role}) may not generate reports")
     if out.parent and not out.parent.is_dir():
@@ -46,10 +41,7 @@ def report_command(breach_id: int, out: Path, kind, lang, document, email):
     except reports.ReportError as error:
         db.session.rollback()
         fail(error.message("en"))
-    try:
-        out.write_bytes(reports.read_version(version))
-    except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
+    write_output(out, reports.read_version(version))
     click.echo(f"wrote {out}: {breach.reference} {document} version {version.number} ({version.kind}, {version.lang})")
     click.echo(version.sha256)
 

@@ -34,6 +34,8 @@ from notifier.breaches.models import Breach
 from notifier.breaches.rules import form, vocabulary
 from notifier.breaches.rules.deadlines import Clock
 from notifier.core import formatting as timefmt
+from notifier.core.errors import BilingualError
+from notifier.core.formatting import format_count
 from notifier.core.i18n import translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
@@ -80,15 +82,8 @@ KIND_LABELS: dict[str, Text] = {
 }
 
 
-class ReportError(ValueError):
-    """A report that cannot be made as asked; the message is one line, in French and in English."""
-
-    def __init__(self, fr: str, en: str):
-        super().__init__(en)
-        self.fr, self.en = fr, en
-
-    def message(self, lang: str = "fr") -> str:
-        return self.en if lang == "en" else self.fr
+class ReportError(BilingualError):
+    """A report that cannot be made as asked."""
 
 
 class ArchiveCorrupted(RuntimeError):
@@ -104,12 +99,6 @@ def pick(pair: Text, lang: str) -> str:
 # --- values as people read them -----------------------------------------------------------------------------------
 
 YES_NO: dict[bool, Text] = {True: ("Oui", "Yes"), False: ("Non", "No")}
-
-
-def format_count(value: int, lang: str) -> str:
-    """French groups thousands with a narrow no-break space (« 758 912 »), English with a comma."""
-    text = f"{value:,}"
-    return text if lang == "en" else text.replace(",", "\u202f")
 
 
 def _instant(value: Any) -> datetime | None:
@@ -571,7 +560,10 @@ def check_request(breach: Breach, document: str, kind: str | None, lang: str) ->
 def generate(breach: Breach, *, user: User | None, document: str = ReportDocument.CNIL, kind: str | None = None,
              lang: str = "fr", period_hours: int = 72, now: datetime | None = None) -> ReportVersion:
     """Render, store and record the next version of a report. Raises ReportError on a request that cannot be met:
-    unknown document, kind or language, NIS2 outside its scope, a complementary version with nothing before it."""
+    unknown document, kind or language, NIS2 outside its scope, a complementary version with nothing before it.
+
+    Commits, unlike the other use cases: the version row and its stored file must agree, so the file is deleted
+    when the commit fails (an archived version is never a row without its file, nor a file without its row)."""
     doc_type = check_request(breach, document, kind, lang)
     now = now or utcnow()
     if db.engine.dialect.name == "postgresql":
@@ -727,6 +719,19 @@ def read_version(version: ReportVersion) -> bytes:
         raise ArchiveCorrupted(f"report version {version.id}: stored file unreadable ({error.strerror})") from None
     if hashlib.sha256(data).hexdigest() != version.sha256:
         raise ArchiveCorrupted(f"report version {version.id}: stored file does not match its SHA-256")
+    return data
+
+
+def download_version(version: ReportVersion, *, user: User | None) -> bytes:
+    """The stored PDF handed to the user, recorded in the audit trail (flushed); a corrupted archive is recorded too
+    (`report.archive_corrupted`) before ArchiveCorrupted is raised, so the request commits either entry."""
+    try:
+        data = read_version(version)
+    except ArchiveCorrupted:
+        audit.record("report.archive_corrupted", user=user, obj=version, breach_id=version.breach_id)
+        raise
+    audit.record("report.download", user=user, obj=version, breach_id=version.breach_id,
+                 details={"document": version.document, "number": version.number})
     return data
 
 

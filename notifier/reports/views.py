@@ -9,8 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from notifier.audit import services as audit
-from notifier.breaches.views import get_breach
+from notifier.breaches.access import get_breach
 from notifier.core.web import require
 from notifier.extensions import db
 from notifier.reports import services as reports
@@ -53,15 +52,12 @@ def download(version_id: int):
     if version is None:
         return render_template("error.html", code=404, message=_("Page introuvable.")), 404
     try:
-        data = reports.read_version(version)
+        data = reports.download_version(version, user=current_user)
     except reports.ArchiveCorrupted:
-        audit.record("report.archive_corrupted", user=current_user, obj=version, breach_id=version.breach_id)
         db.session.commit()
         return render_template("error.html", code=500, message=_(
             "Le fichier archivé de cette version est absent ou ne correspond plus à son empreinte SHA-256 : il "
             "n'est pas servi. Prévenez l'administrateur (restauration depuis la sauvegarde).")), 500
-    audit.record("report.download", user=current_user, obj=version, breach_id=version.breach_id,
-                 details={"document": version.document, "number": version.number})
     db.session.commit()
     return Response(data, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{version.filename}"',

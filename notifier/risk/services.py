@@ -368,9 +368,10 @@ def _store(breach: Breach, facts: engine.RiskFacts, stored_doc: dict[str, Any] |
     return row
 
 
-def _commit() -> None:
+def _flush() -> None:
+    """The breach's version check runs on flush; the request commits."""
     try:
-        db.session.commit()
+        db.session.flush()
     except StaleDataError:
         db.session.rollback()
         raise StaleRiskError() from None
@@ -379,7 +380,7 @@ def _commit() -> None:
 def assess_breach(breach: Breach, facts_doc: Mapping[str, Any], user: User,
                   trigger: str = RiskTrigger.MANUAL) -> RiskAssessment:
     """Validate the facts (RiskFactsError otherwise: nothing stored), assess them, keep the assessment, copy the facts
-    into the breach (``sections["risk_facts"]``) and write the audit trail, in one transaction."""
+    into the breach (``sections["risk_facts"]``) and write the audit trail, in the caller's transaction (flushed)."""
     if trigger not in (RiskTrigger.MANUAL, RiskTrigger.IMPORT):
         raise ValueError(f"assess_breach: trigger {trigger!r}; 'facts_changed' is reassess_after_change's")
     facts = validate_facts(dict(facts_doc))
@@ -390,7 +391,7 @@ def assess_breach(breach: Breach, facts_doc: Mapping[str, Any], user: User,
             edits = _edits_from_document(breach.sections, facts_doc)
     stored = _document_to_store(facts, facts_doc) if trigger == RiskTrigger.MANUAL else None
     row = _store(breach, facts, stored, user=user, trigger=trigger, edits=edits)
-    _commit()
+    _flush()
     return row
 
 
@@ -406,7 +407,7 @@ def _outcome(result: Mapping[str, Any]) -> tuple:
 
 
 def reassess_after_change(breach: Breach, user: User, changed_fields: list[str]) -> RiskAssessment | None:
-    """Called by services.breaches.save_step, inside its transaction (it commits), when a step that bears on the
+    """Called by services.breaches.save_step, inside its transaction (the request commits), when a step bearing on the
     facts changed. Once the breach has been assessed, its facts are read again from the record (facts_from_breach,
     the DPO's edits still winning) and, when the result differs from the latest assessment's (OUTCOME_KEYS), a new
     assessment is kept with the trigger ``facts_changed`` and its facts become ``sections["risk_facts"]``. An
@@ -559,7 +560,7 @@ def override(assessment: RiskAssessment | None, user: User, notify: bool | None,
     audit.record("risk.override", user=user, obj=target, breach_id=breach.id, organisation_id=breach.organisation_id,
                  details={"notify_authority": notify, "inform_subjects": inform,
                           "withdrawn": notify is None and inform is None, "justification_length": len(text)})
-    _commit()
+    _flush()
     return target
 
 

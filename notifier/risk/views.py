@@ -2,14 +2,14 @@
 and the history of assessments. Reading needs breach.view; assessing and overriding need risk.assess (the DPO)."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from notifier.breaches.access import get_breach
 from notifier.breaches.rules import form
-from notifier.breaches.views import get_breach
 from notifier.core.i18n import N_
 from notifier.core.web import require
+from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
 from notifier.risk import services as risk
 from notifier.risk.rules import engine
@@ -21,10 +21,6 @@ bp = Blueprint("risk", __name__)
 TRIGGERS = {"manual": N_("Évaluation par le DPO"),
             "facts_changed": N_("Faits modifiés dans la fiche"),
             "import": N_("Import JSON")}
-
-
-def _lang() -> str:
-    return str(get_locale() or "fr")
 
 
 def _number(value, lang=None) -> str:
@@ -82,6 +78,7 @@ def submit(breach_id: int):
         flash(_("Cette violation a été modifiée entre-temps\u00a0: l'évaluation n'a pas été enregistrée. "
                 "Vérifiez les faits puis évaluez à nouveau."), "error")
         return _render(get_breach(breach_id), _submitted(), status=409)
+    db.session.commit()
     flash(_("Évaluation enregistrée."), "success")
     return redirect(url_for("risk.assess", breach_id=breach.id, _anchor="result-title"))
 
@@ -120,5 +117,6 @@ def override(breach_id: int):
         flash(_("Cette violation a été modifiée entre-temps\u00a0: la décision n'a pas été enregistrée."), "error")
         breach = get_breach(breach_id)
         return _render(breach, risk.facts_from_breach(breach), override_values=submitted, status=409)
+    db.session.commit()
     flash(_("Décision du DPO enregistrée avec sa justification."), "success")
     return redirect(url_for("risk.assess", breach_id=breach.id, _anchor="decision-title"))

@@ -37,6 +37,7 @@ def people(live_app):
         db.session.commit()
         add_user("dpo@crs.test", "dpo", PASSWORD, organisation=organisation)
         add_user("juriste@crs.test", "legal", PASSWORD, organisation=organisation)
+        db.session.commit()
     return {"dpo": "dpo@crs.test", "legal": "juriste@crs.test"}
 
 

@@ -73,7 +73,7 @@ def mailing(tmp_path_factory, helpers):
         db.session.commit()
         final = generate(app, breach, folder / "final", workers=2)
         naive_lots = {chunk.lot_name: chunk.naive for chunk in LetterChunk.query.filter(LetterChunk.job_id == 2)}
-        reprints = {ipp: letters.reprint(breach, ipp) for ipp in ("IPP001", "IPP008")}
+        reprints = {ipp: letters.reprint(breach, ipp, via="cli") for ipp in ("IPP001", "IPP008")}
         counts = letters.breach_letter_counts(breach.id)
         references = {ipp: letters.letter_reference(breach.reference, number) for ipp, number in db.session.execute(
             db.select(Patient.patient_id, Letter.number).join(Letter, Letter.patient_pk == Patient.id))}

@@ -111,7 +111,7 @@ def test_returned_letters_are_replaced_by_the_public_notice(breach, dpo, sent, h
     assert letters.replace_returned_by_notice(breach, user=dpo) == 2
     db.session.commit()
     assert letters.breach_letter_counts(breach.id) == {"generated": 8, "public_notice": 2}
-    text = " ".join(helpers.pdf_text(letters.public_notice_pdf(breach)).split())
+    text = " ".join(helpers.pdf_text(letters.public_notice_pdf(breach, via="cli")).split())
     assert "Avis public" in text and "article 34, paragraphe 3, point c)" in text
     assert breach.reference in text and "www.cnil.fr/plaintes" in text
     assert "Ce que nous vous conseillons de faire" in text
@@ -133,6 +133,18 @@ def test_a_reference_check_character_catches_a_wrong_character_or_two_swapped():
         if swapped != body:
             assert letters.parse_reference("VIO-2026-0001", "VIO-2026-0001-" + swapped) is None
     assert letters.parse_reference("VIO-2026-0002", reference) is None
+
+
+def test_the_numbers_the_database_assigns_follow_the_python_formula(breach, helpers):
+    """assign_numbers computes the numbers in SQL; each stored (serial, number) is letters.letter_number's, up to
+    the largest serials (64-bit arithmetic on PostgreSQL)."""
+    last = letters.MAX_LETTERS_PER_BREACH - 20
+    db.session.add(Letter(breach_id=breach.id, serial=last, number=letters.letter_number(last), status="posted"))
+    ready = sum(1 for patient in helpers.add_patients(breach) if patient.status == "ready")
+    letter_jobs.assign_numbers(breach)
+    stored = db.session.execute(db.select(Letter.serial, Letter.number).where(Letter.breach_id == breach.id)).all()
+    assert sorted(serial for serial, _ in stored) == list(range(last, last + ready + 1))
+    assert all(number == letters.letter_number(serial) for serial, number in stored)
 
 
 def test_letter_numbers_are_unique_and_do_not_follow_each_other():

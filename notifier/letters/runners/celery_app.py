@@ -18,7 +18,7 @@ from celery import Celery
 from flask import Flask
 
 from notifier.extensions import db
-from notifier.letters.runners import ProgressCallback
+from notifier.letters.runners.config import ProgressCallback
 from notifier.letters.states import ChunkStatus
 
 TASK_NAME = "notifier.letters.run_chunk"

@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask
 
 from notifier.extensions import db
-from notifier.letters.runners import ProgressCallback, worker_config
+from notifier.letters.runners.config import ProgressCallback, worker_config
 from notifier.letters.states import ChunkStatus, JobStatus
 
 _app: Flask | None = None

@@ -99,6 +99,11 @@ ADDRESS_NORMALISATIONS: dict[str, tuple[str, str]] = {
 }
 
 CIVILITY_LONG = {"m": "Monsieur", "mme": "Madame"}
+# The salutation that opens a letter, by the reader's civility; None: a reader whose civility is unknown.
+SALUTATIONS = {
+    "fr": {"mme": "Madame,", "m": "Monsieur,", None: "Madame, Monsieur,"},
+    "en": {"mme": "Dear Madam,", "m": "Dear Sir,", None: "Dear Sir or Madam,"},
+}
 CIVILITY_SHORT = {"m": "M.", "mme": "Mme"}  # used only when the long form does not fit line 1
 
 # Line 2 when the letter goes to a legal representative (CSP L.1111-2: information of a minor is given to the
@@ -284,6 +289,15 @@ def _last_line(value: str) -> str:
         if len(_city_cache) < 200_000:  # communes and their spellings: a bounded set in practice
             _city_cache[value] = printed
     return printed
+
+
+def salutation(civility: str | None, lang: str = "fr", *, known_reader: bool = True) -> str:
+    """The letter's salutation from the civility. A letter to a legal representative (CSP L.1111-2) or to a deceased
+    patient's heirs (CSP L.1110-4 V) does not know its reader's civility: "Madame, Monsieur,"."""
+    table = SALUTATIONS.get(lang, SALUTATIONS["fr"])
+    if not known_reader:
+        return table[None]
+    return table.get((civility or "").strip().lower() or None, table[None])
 
 
 def format_address(*, last_name: str, postcode: str, city: str, civility: str = "", first_name: str = "",

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from notifier.breaches.rules import vocabulary
+from notifier.core.formatting import format_count
 from notifier.core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, translate
 from notifier.risk.rules.facts import (
     AVAILABILITY,
@@ -317,11 +318,6 @@ def _n(value: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "fr" else text
 
 
-def _count(value: int, lang: str) -> str:
-    text = f"{value:,}"
-    return text.replace(",", "\u202f") if lang == "fr" else text
-
-
 def _number(value: float) -> Callable[[str], str]:
     return lambda lang: _n(value, lang)
 
@@ -431,7 +427,7 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
             N_("DPC +1\u00a0: %(count)s personnes, au-delà de 5 000 (tranche la plus haute du formulaire de la "
                "CNIL)\u00a0; lignes directrices 9/2022 du CEPD, section IV.B, «\u00a0nombre de personnes "
                "concernées\u00a0»\u00a0; lignes directrices 01/2021, cas 11."),
-            count=lambda lang: _count(facts.people_count, lang),
+            count=lambda lang: format_count(facts.people_count, lang),
         )
     if facts.dpc_adjustment:
         adjustments.append(Adjustment("dpo_adjustment", facts.dpc_adjustment, RULES["dpo_adjustment"].label))
