@@ -5,6 +5,8 @@ canonical JSON of every column (id, instant, organisation, user, action, object,
 entry's hash. Signed checkpoints (notifier/audit/checkpoints.py) record how long the trail was, so removing its last
 entries is found as well as editing, moving, renumbering or re-chaining any of them."""
 
+from __future__ import annotations
+
 import hashlib
 import hmac
 import json
@@ -61,7 +63,7 @@ def legacy_digest(entry) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def record(action: str, *, user: "User | None" = None, obj: Any = None, breach_id: int | None = None,
+def record(action: str, *, user: User | None = None, obj: Any = None, breach_id: int | None = None,
            organisation_id: int | None = None, details: dict[str, Any] | None = None) -> AuditEntry:
     """Append an entry in the current transaction; it is committed (or rolled back) with the change it records.
 
