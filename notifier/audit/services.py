@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from notifier.audit import checkpoints, keys
 from notifier.audit.models import AuditEntry
+from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
 
@@ -112,9 +113,17 @@ def _no_checkpoint_after_rollback(session: Session) -> None:
     session.info.pop(_CHECKPOINT_DUE, None)
 
 
+NO_CHECKPOINT = N_("Journal d'audit\u00a0: point de contrôle non écrit (voir «\u00a0notifier audit verify\u00a0»)")
+
+
 def document_checkpoint(lang: str = "fr") -> str:
-    """A checkpoint written as a document is generated; returns the short form its PDF footer prints."""
-    return checkpoints.write("document").short_form(lang)
+    """A checkpoint written as a document is generated; returns the short form its PDF footer prints. A checkpoint
+    that cannot be written (file cut or not writable: logged, and reported by `notifier audit verify`) must not stop
+    the DPO's report on the day: the footer then says so."""
+    checkpoint = checkpoints.write_quietly("document")
+    return checkpoint.short_form(lang) if checkpoint else translate(NO_CHECKPOINT, lang)
+
+
 def via(channel: str | None) -> dict[str, str]:
     """The `via` detail of an entry ("web", "cli"), or none when the entry point does not say it."""
     return {"via": channel} if channel else {}

@@ -53,7 +53,9 @@ def mailing(tmp_path_factory, helpers):
     folder = tmp_path_factory.mktemp("mailing")
     url = f"sqlite:///{folder / 'mailing.db'}"
     app = create_app({"TESTING": True, "DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test",
-                      "STORAGE_DIR": str(folder / "storage")})
+                      "STORAGE_DIR": str(folder / "storage"), "AUDIT_KEY": "test",
+                      "AUDIT_SIGNING_KEY": str(folder / "audit_signing_key"),
+                      "AUDIT_CHECKPOINT_FILE": str(folder / "audit-checkpoints.jsonl")})
     with app.app_context():
         db.create_all()
         organisation = Organisation(name="Groupe Hospitalier Test")

@@ -239,3 +239,16 @@ def smtp_server():
 
     with running_smtp_server() as server:
         yield server
+
+
+def test_a_cut_checkpoint_file_does_not_stop_a_document_but_its_footer_and_verify_say_so(app, breach, caplog):
+    from notifier.register import services as register
+
+    register.export("csv", breach.organisation_id, register.Filters())
+    path = Path(app.config["AUDIT_CHECKPOINT_FILE"])
+    path.write_bytes(path.read_bytes()[:-20])  # the last line cut
+    data = register.export("pdf", breach.organisation_id, register.Filters(), lang="fr")
+    assert "point de contrôle non écrit" in pdf_text(data)
+    assert "audit checkpoint (document) not written" in caplog.text
+    status, output = cli(app, "audit", "verify")
+    assert status == 1 and "checkpoint file line 1: last line cut" in output
