@@ -50,7 +50,7 @@ from notifier.letters import jobs as letter_jobs
 from notifier.letters.models import Letter, LetterJob
 from notifier.patients.models import PATIENT_ID_MAX_LENGTH, ImportMapping, Patient, PatientImport
 from notifier.patients.rules.addresses import FieldProblem, without_accents
-from notifier.patients.rules.files import inspect_file, iter_records
+from notifier.patients.rules.files import XlsxLimits, inspect_file, iter_records
 from notifier.patients.rules.rows import (
     FIELDS,
     HOLDS,
@@ -126,6 +126,19 @@ def _new_storage_file(suffix: str) -> tuple[str, IO[bytes]]:
 def _remove(name: str | None) -> None:
     if name:
         storage_path(name).unlink(missing_ok=True)
+
+
+def file_limits() -> dict[str, Any]:
+    """The settings that bound a hostile file, as keyword arguments of open_patient_file and inspect_file."""
+    config = current_app.config
+    defaults = XlsxLimits()
+    member = int(config.get("IMPORT_XLSX_MAX_MEMBER_BYTES", defaults.max_member_bytes))
+    return {"max_columns": int(config.get("IMPORT_MAX_COLUMNS", 200)),
+            "xlsx_limits": XlsxLimits(max_member_bytes=member,
+                                      max_total_bytes=max(defaults.max_total_bytes, 3 * member),
+                                      max_ratio=int(config.get("IMPORT_XLSX_MAX_RATIO", defaults.max_ratio)),
+                                      max_shared_strings=int(config.get("IMPORT_XLSX_MAX_STRINGS",
+                                                                        defaults.max_shared_strings)))}
 
 
 def stage_upload(stream: IO[bytes]) -> tuple[str, str]:
@@ -226,7 +239,7 @@ def sample_values(imp: PatientImport, count: int = 3) -> list[list[str]]:
         return samples
     path = storage_path(imp.upload_file)
     try:
-        with closing(iter_records(path, inspect_file(path, imp.filename))) as records:
+        with closing(iter_records(path, inspect_file(path, imp.filename, **file_limits()))) as records:
             for _row_number, cells in islice(records, count):
                 for index, value in enumerate(cells[:len(samples)]):
                     if value.strip():
@@ -248,7 +261,8 @@ def begin_import(breach: Breach, source: str | os.PathLike, filename: str, *, us
             saved = get_saved_mapping(breach.organisation_id, mapping_name)
             if saved is None:
                 raise ImportRefused("unknown_mapping", mapping_name)
-        patient_file = open_patient_file(source, filename, saved_mapping=saved.mapping if saved else None)
+        patient_file = open_patient_file(source, filename, saved_mapping=saved.mapping if saved else None,
+                                         **file_limits())
     except ImportFileError as error:
         _remove(staged)
         audit.record("patients.import_refused", user=user, obj=breach, details={"code": error.code})
@@ -435,7 +449,7 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
     db.session.commit()  # the rows go through a connection of their own, one transaction per batch
     rejected_name, rejected_out = _new_storage_file(".csv")
     try:
-        patient_file = open_patient_file(source, filename, saved_mapping=mapping)
+        patient_file = open_patient_file(source, filename, saved_mapping=mapping, **file_limits())
         if list(patient_file.headers) != headers:
             raise ImportFileError("invalid_mapping", "le fichier a changé depuis son inspection")
         with db.engine.connect() as connection, _large_page_cache(connection):
