@@ -16,7 +16,7 @@ from notifier.breaches.rules import form
 from notifier.breaches.rules.deadlines import regulation_1182_71_deadline
 from notifier.breaches.rules.vocabulary import people_count_band
 from notifier.core.types import utcnow
-from notifier.core.web import require
+from notifier.core.web import form_int, require
 from notifier.extensions import db
 
 bp = Blueprint("breaches", __name__)
@@ -52,7 +52,7 @@ def dashboard():
 @require("breach.edit")
 def create():
     choices = establishments()
-    chosen = request.form.get("establishment_id", type=int)
+    chosen = form_int("establishment_id")
     establishment = next((e for e in choices if e.id == chosen), choices[0] if choices else None)
     if establishment is None:
         flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
@@ -92,11 +92,11 @@ def save_step(breach_id: int, code: str):
            for f in wizard_step.fields}
     chosen_establishment = None
     if code == "notification":
-        chosen_id = request.form.get("establishment_id", type=int)
+        chosen_id = form_int("establishment_id")
         chosen_establishment = next((e for e in establishments() if e.id == chosen_id), None)
     try:
         result = service.save_step(
-            breach, code, raw, user=current_user, expected_version=request.form.get("version", type=int),
+            breach, code, raw, user=current_user, expected_version=form_int("version", minimum=0),
             period_hours=current_app.config["CNIL_PERIOD_HOURS"], establishment=chosen_establishment,
         )
     except service.StaleBreachError:

@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
 import string
 import unicodedata
@@ -332,6 +333,9 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
                           "The sender (establishment name) is required.")
     layout = {**default_layout(config), **{k: float(v) for k, v in (draft.layout or {}).items()
                                           if k in ("left", "top") and v not in (None, "")}}
+    if not all(math.isfinite(value) for value in layout.values()):  # NaN passes every comparison below
+        raise LetterError("Position de la fenêtre\u00a0: des nombres en millimètres.",
+                          "Window position: numbers of millimetres.")
     problems = boxes_for(layout).problems()
     if problems:
         raise LetterError("Position de la fenêtre impossible\u00a0: " + "; ".join(problems) + ".",

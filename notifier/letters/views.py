@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from notifier.audit import services as audit
 from notifier.breaches.views import get_breach
-from notifier.core.web import require
+from notifier.core.web import MAX_ID, MAX_PAGE, bounded_number, form_int, query_int, require
 from notifier.extensions import db
 from notifier.letters import jobs as letter_jobs
 from notifier.letters import services as letters
@@ -163,7 +163,9 @@ def save(breach_id: int, variant: str):
         flash(_("Date du courrier invalide."), "error")
         return _render_edit(breach, variant, current, values, 400)
     try:
-        layout = {key: float(value.replace(",", ".")) for key, value in values["layout"].items() if value.strip()}
+        # A finite number of millimetres (NaN passed every check and was stored); save_template says where it fits.
+        layout = {key: bounded_number(value, minimum=-1000, maximum=1000, decimal=True)
+                  for key, value in values["layout"].items() if value.strip()}
     except ValueError:
         flash(_("Position de la fenêtre\u00a0: des nombres en millimètres."), "error")
         return _render_edit(breach, variant, current, values, 400)
@@ -245,7 +247,7 @@ def start(breach_id: int):
     breach = get_breach(breach_id)
     draft = request.form.get("draft") == "y"
     variant = request.form.get("variant") or None
-    lot_size = request.form.get("lot_size", type=int) or letter_jobs.DEFAULT_LOT_SIZE
+    lot_size = form_int("lot_size", minimum=-MAX_ID) or letter_jobs.DEFAULT_LOT_SIZE  # start_job explains
     try:
         started = letter_jobs.start_job(breach, user=current_user, draft=draft, variant=variant, lot_size=lot_size,
                                         storage_dir=current_app.config["STORAGE_DIR"],
@@ -392,7 +394,7 @@ def set_status(breach_id: int):
 @require("patients.view")
 def held(breach_id: int):
     breach = get_breach(breach_id)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = query_int("page", 1, maximum=MAX_PAGE)
     return render_template("letters/held.html", breach=breach, page=page, total=letters.held_count(breach.id),
                            patients=letters.held_patients(breach.id, limit=200, offset=(page - 1) * 200))
 

@@ -24,7 +24,7 @@ from flask_login import current_user
 
 from notifier.audit import services as audit
 from notifier.breaches.views import get_breach
-from notifier.core.web import require
+from notifier.core.web import query_int, require
 from notifier.extensions import db
 from notifier.patients import services as patients
 from notifier.patients.rules.rows import FIELDS, HOLDS, NORMALISATIONS, REQUIRED_FIELDS, ImportFileError
@@ -76,8 +76,7 @@ def index(breach_id: int):
     status = request.args.get("status", "")
     hold = request.args.get("hold", "")
     page = patients.list_patients(breach.id, query=query, status=status, hold=hold,
-                                  after=request.args.get("after", type=int),
-                                  before=request.args.get("before", type=int))
+                                  after=query_int("after"), before=query_int("before"))
     imports = patients.imports_of(breach.id)
     filters = {key: value for key, value in (("q", query), ("status", status), ("hold", hold)) if value}
     return render_template(

@@ -46,7 +46,7 @@ def test_a_header_of_3000_repeated_columns_is_refused_before_any_row_is_read():
     with pytest.raises(ImportFileError) as refused:
         inspect_file(io.BytesIO(data), "patients.csv")
     assert refused.value.code == "too_many_columns"
-    assert refused.value.message("fr") == "Trop de colonnes sur la ligne d'en-tête : 3000 > 200"
+    assert refused.value.message("fr") == "Trop de colonnes sur la ligne d'en-tête\u00a0: 3000 > 200"
     assert refused.value.message("en") == "Too many columns on the header line: 3000 > 200"
 
 
@@ -85,7 +85,7 @@ def test_the_column_limit_is_a_setting_and_the_web_page_explains_it(app, dpo_cli
                                data={"file": (io.BytesIO(data.encode()), "patients.csv")},
                                content_type="multipart/form-data")
     page = dpo_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Trop de colonnes sur la ligne d&#39;en-tête : 7 &gt; 5" in page
+    assert "Trop de colonnes sur la ligne d&#39;en-tête\u00a0: 7 &gt; 5" in page
 
 
 # --- XLSX zip bombs --------------------------------------------------------------------------------------------------
@@ -166,7 +166,7 @@ def test_an_xlsx_declaring_a_480_mb_part_is_refused_from_its_directory_alone(tmp
     with open(path, "rb") as handle, pytest.raises(ImportFileError) as refused:
         inspect_file(handle, "patients.xlsx")
     assert refused.value.code == "xlsx_too_large"
-    assert refused.value.message("fr") == ("Classeur XLSX refusé : xl/sharedStrings.xml 480 Mio > 100 Mio "
+    assert refused.value.message("fr") == ("Classeur XLSX refusé\u00a0: xl/sharedStrings.xml 480 Mio > 100 Mio "
                                            "(archive trop volumineuse une fois décompressée)")
 
 
@@ -184,7 +184,7 @@ def test_the_declared_number_of_strings_is_refused_before_the_strings_are_read(t
     with open(path, "rb") as handle, pytest.raises(ImportFileError) as refused:
         inspect_file(handle, "patients.xlsx")
     assert refused.value.code == "xlsx_too_many_strings"
-    assert refused.value.message("fr") == ("Classeur XLSX refusé : plus de 2\u202f000\u202f000 textes distincts "
+    assert refused.value.message("fr") == ("Classeur XLSX refusé\u00a0: plus de 2\u202f000\u202f000 textes distincts "
                                            "(sharedStrings.xml)")
 
 

@@ -54,11 +54,11 @@ FILE_ERRORS: dict[str, tuple[str, str]] = {
         "Unreadable or damaged XLSX workbook ({detail})",
     ),
     "xlsx_too_large": (
-        "Classeur XLSX refusé : {detail} (archive trop volumineuse une fois décompressée)",
+        "Classeur XLSX refusé\u00a0: {detail} (archive trop volumineuse une fois décompressée)",
         "XLSX workbook refused: {detail} (archive too large once decompressed)",
     ),
     "xlsx_too_many_strings": (
-        "Classeur XLSX refusé : plus de {detail} textes distincts (sharedStrings.xml)",
+        "Classeur XLSX refusé\u00a0: plus de {detail} textes distincts (sharedStrings.xml)",
         "XLSX workbook refused: more than {detail} distinct texts (sharedStrings.xml)",
     ),
     "binary_file": ("Le fichier n'est pas un fichier texte CSV", "The file is not a CSV text file"),
@@ -72,7 +72,7 @@ FILE_ERRORS: dict[str, tuple[str, str]] = {
     ),
     "no_header": ("Aucune ligne d'en-tête", "No header line"),
     "too_many_columns": (
-        "Trop de colonnes sur la ligne d'en-tête : {detail}",
+        "Trop de colonnes sur la ligne d'en-tête\u00a0: {detail}",
         "Too many columns on the header line: {detail}",
     ),
     "no_separator": (
