@@ -11,6 +11,7 @@ from sqlalchemy import select
 from notifier.accounts.organisations import Establishment
 from notifier.breaches import services as service
 from notifier.breaches.charts import dashboard_charts
+from notifier.breaches.closing import BreachClosedError
 from notifier.breaches.models import Breach
 from notifier.breaches.rules import form
 from notifier.breaches.rules.deadlines import regulation_1182_71_deadline
@@ -153,6 +154,32 @@ def close(breach_id: int):
     service.close_breach(breach, current_user)
     flash(_("Violation clôturée. Elle reste au registre."), "success")
     return redirect(url_for("breaches.show", breach_id=breach.id))
+
+
+@bp.post("/breaches/<int:breach_id>/reopen")
+@require("breach.edit")
+def reopen(breach_id: int):
+    breach = get_breach(breach_id)
+    try:
+        service.reopen_breach(breach, current_user, request.form.get("reason", ""))
+    except service.ReopenRefused as error:
+        db.session.rollback()
+        flash(error.message(_lang()), "error")
+    else:
+        flash(_("Violation rouverte\u00a0: le motif figure à l'historique."), "success")
+    return redirect(url_for("breaches.show", breach_id=breach.id))
+
+
+@bp.app_errorhandler(BreachClosedError)
+def _breach_closed(error: BreachClosedError):
+    """Any change to a closed breach, from any feature's page: nothing is kept, the page says why."""
+    db.session.rollback()
+    return render_template("error.html", code=409, message=error.message(_lang()),
+                           back=url_for("breaches.show", breach_id=error.breach_id)), 409
+
+
+def _lang() -> str:
+    return str(get_locale() or "fr")
 
 
 @bp.get("/breaches/<int:breach_id>/export.json")

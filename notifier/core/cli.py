@@ -48,7 +48,14 @@ class OneLineErrors:
 
 
 class Command(OneLineErrors, click.Command):
-    pass
+    def invoke(self, ctx):
+        from notifier.breaches.closing import BreachClosedError
+
+        try:
+            return super().invoke(ctx)
+        except BreachClosedError as error:  # every command that would change a closed breach says so the same way
+            db.session.rollback()
+            fail(f"{error.reference}: {error.message('en')}")
 
 
 class Group(OneLineErrors, click.Group):

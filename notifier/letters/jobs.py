@@ -36,6 +36,7 @@ from sqlalchemy.orm import aliased
 
 from notifier.accounts.models import User
 from notifier.audit import services as audit
+from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.core.logs import log_failure, short_error
 from notifier.core.processes import owner_alive, process_identity
@@ -144,6 +145,7 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
     """Create the generation job of a breach, or resume the unfinished one writing to the same folder with the same
     settings. Without `out_dir` (web), the lots go to a random folder under STORAGE_DIR/letters/. `duplex` (default:
     the LETTER_DUPLEX setting) lays the lots out for recto verso printing (stamping.write_lot)."""
+    ensure_open(breach)
     if duplex is None:
         duplex = bool(current_app.config.get("LETTER_DUPLEX", False))
     if not 1 <= lot_size <= MAX_LOT_SIZE:

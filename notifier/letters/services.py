@@ -24,6 +24,7 @@ from sqlalchemy import and_, case, false, func, not_, select, true, update
 
 from notifier.accounts.models import User
 from notifier.audit import services as audit
+from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.core.types import utcnow
 from notifier.documents.letter import (
@@ -307,6 +308,7 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
                   *, config: dict | None = None) -> LetterTemplate:
     """Record the next version of a variant (versions are immutable: an edit never touches an approved row).
     Returns the current version unchanged when nothing differs from it, so a no-op save keeps its approval."""
+    ensure_open(breach)
     variant = (variant or "").strip().lower()
     if not VARIANT_NAME.fullmatch(variant):
         raise LetterError("Nom de variante invalide\u00a0: lettres minuscules, chiffres et tirets (40 au plus).",
@@ -386,6 +388,7 @@ def approve_template(template: LetterTemplate, user: User) -> LetterTemplate:
                           "Only a legal user may approve a letter template.")
     if user.organisation_id != template.organisation_id:
         raise LetterError("Modèle d'une autre organisation.", "Template of another organisation.")
+    ensure_open(db.session.get(Breach, template.breach_id))
     if template.created_by_id is not None and template.created_by_id == user.id:
         raise LetterError("L'approbateur doit être une autre personne que l'auteur de cette version.",
                           "The approver must be someone other than the author of this version.")

@@ -41,6 +41,7 @@ from sqlalchemy import Text, cast, delete, func, insert, select, tuple_, update
 
 from notifier.accounts.models import User
 from notifier.audit import services as audit
+from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.core.logs import short_error
 from notifier.core.processes import owner_alive, process_identity
@@ -257,6 +258,7 @@ def begin_import(breach: Breach, source: str | os.PathLike, filename: str, *, us
     staged upload is then deleted and nothing but an audit entry is kept)."""
     saved = None
     try:
+        ensure_open(breach)
         if mapping_name:
             saved = get_saved_mapping(breach.organisation_id, mapping_name)
             if saved is None:
@@ -298,6 +300,7 @@ def confirm_mapping(imp: PatientImport, mapping: dict[str, str], *, user: User |
     are ignored. ImportFileError (invalid_mapping, missing_columns) leaves the import waiting."""
     if imp.status != "mapping":
         raise ImportRefused("not_waiting")
+    ensure_open(db.session.get(Breach, imp.breach_id))
     mapping = {header: (mapping.get(header) or "") for header in imp.headers}
     check_mapping(imp.headers, mapping)
     _refuse_concurrent(imp)
@@ -877,6 +880,7 @@ def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str
 
     The new values go through the importer's checks again; the holds are recomputed, minus those a person cleared.
     Audited with field names and hold codes only. Nothing is saved when a check fails."""
+    ensure_open(db.session.get(Breach, patient.breach_id))
     reason = reason.strip()
     clear_holds = [code for code in dict.fromkeys(clear_holds) if code in (patient.holds or [])]
     if clear_holds and not reason:

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from notifier.accounts.models import User
 from notifier.audit import services as audit
+from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.core.types import utcnow
 from notifier.extensions import db
@@ -389,6 +390,7 @@ def assess_breach(breach: Breach, facts_doc: Mapping[str, Any], user: User, trig
     into the breach (``sections["risk_facts"]``) and write the audit trail, in one transaction."""
     if trigger not in ("manual", "import"):
         raise ValueError(f"assess_breach: trigger {trigger!r}; 'facts_changed' is reassess_after_change's")
+    ensure_open(breach)
     facts = validate_facts(dict(facts_doc))
     with db.session.no_autoflush:
         if trigger == "manual":
@@ -527,6 +529,7 @@ def override(assessment: RiskAssessment | None, user: User, notify: bool | None,
     if assessment is None:
         raise OverrideError("no_assessment")
     breach = db.session.get(Breach, assessment.breach_id)
+    ensure_open(breach)
     latest = latest_assessment(breach)
     if latest is None or latest.id != assessment.id:
         raise OverrideError("not_latest")
