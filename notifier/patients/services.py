@@ -259,6 +259,7 @@ def begin_import(breach: Breach, source: str | os.PathLike, filename: str, *, us
     saved = None
     try:
         ensure_open(breach)
+        sweep_staging()  # what earlier imports left behind (a killed process) goes now
         if mapping_name:
             saved = get_saved_mapping(breach.organisation_id, mapping_name)
             if saved is None:
@@ -340,13 +341,15 @@ def cancel_import(imp: PatientImport, *, user: User | None) -> None:
     db.session.commit()
 
 
-def fail_stale_imports(breach_id: int, *, now: datetime | None = None) -> int:
+def fail_stale_imports(breach_id: int | None, *, now: datetime | None = None) -> int:
     """Mark failed the imports left running by a process that died: at once when that process was on this machine
     (killed, crashed: processes.owner_alive), otherwise after STALE_AFTER without a batch. Drop the files of uploads
-    left waiting for their mapping for MAPPING_KEPT (patients' data is not kept for nothing)."""
+    left waiting for their mapping for MAPPING_KEPT (patients' data is not kept for nothing). `breach_id` None: the
+    imports of every breach (the staging sweep)."""
     now = now or utcnow()
+    of_breach = [PatientImport.breach_id == breach_id] if breach_id is not None else []
     stale = [imp for imp in db.session.scalars(select(PatientImport).where(
-        PatientImport.breach_id == breach_id, PatientImport.status == "running"))
+        *of_breach, PatientImport.status == "running"))
         if imp.updated_at < now - STALE_AFTER or (imp.worker and owner_alive(imp.worker) is False)]
     for imp in stale:
         imp.status, imp.error_code, imp.finished_at = "failed", "interrupted", now
@@ -355,7 +358,7 @@ def fail_stale_imports(breach_id: int, *, now: datetime | None = None) -> int:
         _remove(imp.upload_file)
         imp.upload_file = None
     abandoned = list(db.session.scalars(select(PatientImport).where(
-        PatientImport.breach_id == breach_id, PatientImport.status == "mapping",
+        *of_breach, PatientImport.status == "mapping",
         PatientImport.updated_at < now - MAPPING_KEPT)))
     for imp in abandoned:
         imp.status, imp.finished_at = "cancelled", now
@@ -364,6 +367,54 @@ def fail_stale_imports(breach_id: int, *, now: datetime | None = None) -> int:
     if stale or abandoned:
         db.session.commit()
     return len(stale)
+
+
+STAGING_GRACE = timedelta(hours=1)  # a file without an import row yet is being staged by a request right now
+_REJECTS_SUFFIX = ".rejects.csv"  # "<random>.<import id>.rejects.csv": the sweep knows whose it is
+
+
+def sweep_staging(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete the files under STORAGE_DIR/imports that no import needs any more (issue 12, point 15): uploads and
+    partial rejected-rows files of imports that ended, were cancelled or whose process died (a kill -9 leaves
+    them behind), and files that no import row names once STAGING_GRACE has passed (a crash between staging and
+    inspection). Kept: the upload of an import waiting for its mapping or running in a live process, its partial
+    rejected rows, and the rejected-rows files offered for download. Run at each new import and by
+    `notifier patients clean-staging`. Returns {"interrupted": imports marked failed, "deleted": files}."""
+    now = now or utcnow()
+    folder = Path(current_app.config["STORAGE_DIR"]) / IMPORTS_DIR
+    before = set(os.listdir(folder)) if folder.is_dir() else set()
+    interrupted = fail_stale_imports(None, now=now)  # deletes the uploads of the imports it fails
+    if not before:
+        return {"interrupted": interrupted, "deleted": 0}
+    needed: set[str] = set()
+    live: set[int] = set()
+    for upload, rejected, status, import_id in db.session.execute(select(
+            PatientImport.upload_file, PatientImport.rejected_file, PatientImport.status, PatientImport.id)):
+        if rejected:
+            needed.add(rejected)
+        if status in ("mapping", "running") and upload:
+            needed.add(upload)
+        if status == "running":
+            live.add(import_id)
+    db.session.commit()  # end the read transaction: the sweep holds nothing while it deletes
+    cutoff = (now - STAGING_GRACE).timestamp()
+    for entry in os.scandir(folder):
+        if not entry.is_file(follow_symlinks=False) or entry.name in needed:
+            continue
+        owner = _rejects_owner(entry.name)
+        if owner is not None and owner in live:
+            continue
+        if owner is None and entry.stat(follow_symlinks=False).st_mtime > cutoff:
+            continue  # no import row names it yet: maybe a request staging it now
+        Path(entry.path).unlink(missing_ok=True)
+    return {"interrupted": interrupted, "deleted": len(before - set(os.listdir(folder)))}
+
+
+def _rejects_owner(name: str) -> int | None:
+    if not name.endswith(_REJECTS_SUFFIX):
+        return None
+    number = name[:-len(_REJECTS_SUFFIX)].rpartition(".")[2]
+    return int(number) if number.isdigit() else None
 
 
 @dataclass
@@ -450,7 +501,7 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
     filename = imp.filename
     imp.worker = process_identity()  # a kill -9 of this process is then seen at once (fail_stale_imports)
     db.session.commit()  # the rows go through a connection of their own, one transaction per batch
-    rejected_name, rejected_out = _new_storage_file(".csv")
+    rejected_name, rejected_out = _new_storage_file(f".{import_id}{_REJECTS_SUFFIX}")
     try:
         patient_file = open_patient_file(source, filename, saved_mapping=mapping, **file_limits())
         if list(patient_file.headers) != headers:
@@ -459,7 +510,7 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
             seen_ids = set(connection.scalars(select(Patient.patient_id).where(Patient.breach_id == breach_id)))
             rows = patient_file.rows(mapping, today=today, letter_date=letter_date, seen_ids=seen_ids)
             with rejected_out:
-                written = write_rejected_csv(rejected_out, headers, _store_rows(
+                write_rejected_csv(rejected_out, headers, _store_rows(
                     connection, rows, import_id, breach_id, batch_size, progress, normalisation_counts,
                     hold_counts, mapping), lang=lang)
     except Exception as error:  # noqa: BLE001 - any failure ends the import "failed" with its reason
@@ -474,8 +525,8 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
         imp = _finish(import_id, progress, normalisation_counts, hold_counts, rejected_name, status="failed",
                       error_code=code, error=f"{message}{where}", user=user)
     else:
-        imp = _finish(import_id, progress, normalisation_counts, hold_counts, rejected_name if written else None,
-                      status="done", user=user)
+        # With no rejected row the file holds only its header: _finish deletes it (it was left behind before).
+        imp = _finish(import_id, progress, normalisation_counts, hold_counts, rejected_name, status="done", user=user)
     finally:
         rejected_out.close()
         _remove(staged)
