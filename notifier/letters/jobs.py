@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -636,6 +637,24 @@ def finalize(job_id: int) -> str:
                  details={"job": job_id, "letters": count, "lots": sum(counts.values()), "draft": job.draft})
     db.session.commit()
     return "done"
+
+
+FINISHING_WAIT_SECONDS = 1800.0  # the manifest of 750,000 letters is written in well under a minute
+
+
+def finalize_and_wait(job_id: int, *, timeout: float = FINISHING_WAIT_SECONDS, poll_seconds: float = 0.2) -> str:
+    """`finalize` for the one who waits for the job (the command, the page's runner): when another process won the
+    race for the manifest ("finishing", issue 12 point 14: the command reported an error while a Celery worker was
+    still writing it), poll the job row until that process ends the job, for at most `timeout` seconds. Returns
+    the final status ("done", "failed"...), or "finishing" when the writer neither finished nor failed in time
+    (killed: `notifier letters generate` resumes the job)."""
+    status = finalize(job_id)
+    deadline = time.monotonic() + timeout
+    while status == "finishing" and time.monotonic() < deadline:
+        time.sleep(poll_seconds)
+        db.session.commit()  # a fresh snapshot: the other process's commit becomes visible
+        status = db.session.scalar(select(LetterJob.status).where(LetterJob.id == job_id))
+    return status
 
 
 def manifest_rows(job_id: int) -> Iterator[ManifestRow]:
