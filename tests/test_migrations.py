@@ -36,10 +36,15 @@ def test_downgrade_one_step_then_upgrade_again(empty_app):
     upgrade()
     downgrade(revision="-1")
     engine = create_engine(url)
+    assert "tracking_upload" not in inspect(engine).get_table_names()
+    assert "worker" in {column["name"] for column in inspect(engine).get_columns("patient_import")}
+    engine.dispose()
+    downgrade(revision="-1")
+    engine = create_engine(url)
     assert "worker" not in {column["name"] for column in inspect(engine).get_columns("patient_import")}
     engine.dispose()
     upgrade()
     engine = create_engine(url)
-    assert "breach" in inspect(engine).get_table_names()
+    assert {"breach", "tracking_upload"} <= set(inspect(engine).get_table_names())
     assert "worker" in {column["name"] for column in inspect(engine).get_columns("patient_import")}
     engine.dispose()

@@ -5,6 +5,7 @@ Every view declares its permission. A breach is reached through get_breach (404 
 through its random token and its organisation: lot files are served from the path recorded in the database, never
 from a path in the URL."""
 
+import os
 from datetime import date
 
 from flask import (
@@ -31,6 +32,7 @@ from notifier.core.web import MAX_ID, MAX_PAGE, bounded_number, form_int, query_
 from notifier.extensions import db
 from notifier.letters import jobs as letter_jobs
 from notifier.letters import services as letters
+from notifier.letters import tracking
 from notifier.letters.models import AUDIENCES, LETTER_STATUSES, LetterChunk, LetterJob, LetterTemplate
 from notifier.patients import services as patients
 from notifier.patients.models import Patient
@@ -351,21 +353,46 @@ def track(breach_id: int):
     if upload is None or not upload.filename:
         flash(_("Choisissez un fichier CSV."), "error")
         return _back(breach, "tracking-title")
+    max_bytes = int(current_app.config["TRACKING_MAX_BYTES"])
+    stream = upload.stream  # werkzeug spools a large upload to a temporary file: read it as a stream
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
     try:
-        rows = letters.read_tracking_csv(upload.read())
+        if size > int(current_app.config["TRACKING_INLINE_BYTES"]):
+            # Long: staged and applied in the background, so that no upload holds a worker (issue 12, point 5).
+            tracking.sweep()
+            staged = tracking.stage(stream, max_bytes=max_bytes)
+            started = tracking.begin(breach, staged, upload.filename, user=current_user,
+                                     default_status=default_status, default_date=default_date, max_bytes=max_bytes)
+            tracking.start_in_background(current_app._get_current_object(), started.id, lang=_lang())
+            return redirect(url_for("letters.tracking_upload", breach_id=breach.id, upload_id=started.id))
+        rows = letters.read_tracking_csv(stream, max_bytes=max_bytes)
         result = letters.apply_tracking(breach, rows, user=current_user, default_status=default_status,
                                         default_date=default_date, source=f"web:{upload.filename[:80]}")
     except letters.LetterError as error:
         db.session.rollback()
         flash(error.message(_lang()), "error")
         return _back(breach, "tracking-title")
-    if result.problems:
+    if result.problem_count:
         db.session.rollback()
         return render_template("letters/tracking_problems.html", breach=breach, result=result,
                                filename=upload.filename, lang=_lang()), 400
     db.session.commit()
     flash(_("%(n)s courrier(s) mis à jour.", n=result.updated), "success")
     return _back(breach, "tracking-title")
+
+
+@bp.get("/breaches/<int:breach_id>/letters/tracking/<int:upload_id>")
+@require("letters.track")
+def tracking_upload(breach_id: int, upload_id: int):
+    """A tracking file applied in the background: running (the page reloads itself), done, refused or failed."""
+    breach = get_breach(breach_id)
+    upload = tracking.get_upload(upload_id, breach)
+    if upload is None:
+        abort(404)
+    return render_template("letters/tracking_upload.html", breach=breach, upload=upload,
+                           problems=tracking.problem_messages(upload, _lang()))
 
 
 @bp.post("/breaches/<int:breach_id>/letters/status")
