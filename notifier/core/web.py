@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter as WerkzeugIntegerConverter
 
 from notifier.accounts.models import User
 from notifier.breaches.rules import vocabulary
@@ -24,7 +24,7 @@ PUBLIC = "public"
 def install(app: Flask) -> None:
     """What every request goes through: access, headers, error pages, template helpers. Called before the
     blueprints are registered: their `<int:...>` URL parts use the bounded converter."""
-    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.url_map.converters["int"] = IntegerConverter
     app.register_error_handler(InvalidParameter, _invalid_parameter)
     app.before_request(_refuse_nul_bytes)
     app.before_request(_enforce_access)
@@ -131,8 +131,9 @@ def form_int(name: str, default: int | None = None, *, minimum: int = 1, maximum
     return _bounded_parameter(request.form, name, default, minimum, maximum)
 
 
-class BoundedIntegerConverter(IntegerConverter):
-    """`<int:breach_id>` up to MAX_ID: a larger number in a URL is a 404, never an overflow in the database."""
+class IntegerConverter(WerkzeugIntegerConverter):
+    """`<int:breach_id>` up to MAX_ID: a larger number in a URL is a 404, never an overflow in the database. Same
+    class name as werkzeug's, which it replaces for "int" (code that inspects a rule's converters keeps working)."""
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)
