@@ -52,9 +52,16 @@ def test_a_header_of_3000_repeated_columns_is_refused_before_any_row_is_read():
 
 def test_a_header_of_100000_repeated_columns_is_refused_in_a_linear_number_of_steps():
     cells = ["x"] * 100_000
-    with pytest.raises(ImportFileError) as refused:
-        _traced_lines(clean_headers, cells, 200)
-    assert refused.value.code == "too_many_columns"
+
+    def refused_headers():
+        try:
+            clean_headers(cells, 200)
+        except ImportFileError as error:
+            return error
+        return None
+
+    error, lines = _traced_lines(refused_headers)
+    assert error is not None and error.code == "too_many_columns" and lines < 100
     data = (",".join(cells) + "\n").encode()
     with pytest.raises(ImportFileError) as refused:
         inspect_file(io.BytesIO(data), "patients.csv")
