@@ -762,7 +762,7 @@ def read_tracking_csv(source: bytes | IO[bytes], *, max_bytes: int = TRACKING_MA
     head = handle.read(_TRACKING_SAMPLE)
     handle.seek(0)
     if b"\x00" in head:
-        raise TrackingFileError("Fichier illisible (binaire ?).", "Unreadable file (binary?).")
+        raise TrackingFileError("Fichier illisible (binaire\u00a0?).", "Unreadable file (binary?).")
     try:
         codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
         encoding = "utf-8-sig"
