@@ -20,6 +20,16 @@ class Defaults:
 
     # Uploads (patient lists). Flask answers 413 above this; the page explains the limit.
     MAX_CONTENT_LENGTH = 512 * 1024 * 1024
+    # Patient lists (docs/security.md, "Hostile uploads"): columns of the header line, and what an XLSX archive may
+    # hold once decompressed; refused with a clear message before any row is read.
+    IMPORT_MAX_COLUMNS = 200
+    IMPORT_XLSX_MAX_MEMBER_BYTES = 100 * 1024 * 1024
+    IMPORT_XLSX_MAX_RATIO = 100
+    IMPORT_XLSX_MAX_STRINGS = 2_000_000
+    # Tracking files (letter statuses from the print shop or La Poste): streamed, refused above this size.
+    TRACKING_MAX_BYTES = 50 * 1024 * 1024
+    # Above this size a tracking file uploaded in the browser is applied in the background (the page follows it).
+    TRACKING_INLINE_BYTES = 1024 * 1024
 
     # Session cookies: HttpOnly and SameSite=Lax always; Secure unless explicitly turned off for local http.
     SESSION_COOKIE_HTTPONLY = True

@@ -34,16 +34,22 @@ def test_upgrade_from_empty_matches_the_models(empty_app):
 def test_downgrade_one_step_then_upgrade_again(empty_app):
     app, url = empty_app
     upgrade()
-    downgrade(revision="7f2e9010a747")  # the step this test was written for, whatever came after it
+    downgrade(revision="7f2e9010a747")  # back to the patient import worker, through every later downgrade
+    engine = create_engine(url)
+    tables = set(inspect(engine).get_table_names())
+    assert "pending_secret" not in tables and "tracking_upload" not in tables
+    assert "session_epoch" not in {column["name"] for column in inspect(engine).get_columns("user")}
+    assert "worker" in {column["name"] for column in inspect(engine).get_columns("patient_import")}
+    engine.dispose()
     downgrade(revision="-1")
     engine = create_engine(url)
-    assert "session_epoch" not in {column["name"] for column in inspect(engine).get_columns("user")}
-    assert "pending_secret" not in inspect(engine).get_table_names()
+    assert "worker" not in {column["name"] for column in inspect(engine).get_columns("patient_import")}
     engine.dispose()
     upgrade()
     engine = create_engine(url)
-    assert "breach" in inspect(engine).get_table_names() and "pending_secret" in inspect(engine).get_table_names()
+    assert {"breach", "pending_secret", "tracking_upload"} <= set(inspect(engine).get_table_names())
     assert "session_epoch" in {column["name"] for column in inspect(engine).get_columns("user")}
+    assert "worker" in {column["name"] for column in inspect(engine).get_columns("patient_import")}
     engine.dispose()
 
 

@@ -1,6 +1,6 @@
 """The audit trail, for legal and administrators: browse, check the chain, export."""
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -8,7 +8,7 @@ from notifier.audit import export as audit_export
 from notifier.audit import services as audit
 from notifier.audit.models import AuditEntry
 from notifier.breaches.access import get_breach
-from notifier.core.web import require
+from notifier.core.web import MAX_PAGE, query_int, require
 from notifier.extensions import db
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -18,7 +18,7 @@ PAGE_SIZE = 100
 @bp.get("/")
 @require("audit.view")
 def index():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = query_int("page", 1, maximum=MAX_PAGE)
     mine = AuditEntry.organisation_id == current_user.organisation_id
     total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(mine))
     entries = db.session.scalars(select(AuditEntry).where(mine).order_by(AuditEntry.id.desc())
@@ -32,7 +32,7 @@ def index():
 def export(fmt: str):
     """The trail of one breach (?breach=ID) as CSV or PDF/A. The whole chain is exported only with a breach
     filter or by an administrator, since other organisations' entries must not leak."""
-    breach_id = request.args.get("breach", type=int)
+    breach_id = query_int("breach")
     if fmt not in ("csv", "pdf"):
         return Response("unknown format", status=404)
     if breach_id is not None:

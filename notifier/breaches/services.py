@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from notifier.accounts.models import User
 from notifier.accounts.organisations import Establishment
 from notifier.audit import services as audit
+from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach, BreachChange
 from notifier.breaches.rules import form
 from notifier.breaches.rules.deadlines import Clock, compute_clocks
@@ -82,6 +83,7 @@ def save_step(breach: Breach, step_code: str, raw_values: dict[str, Any], *, use
     """Check one wizard step and, only if every field is valid, store it with its change history.
 
     Nothing already saved is touched when a field is invalid: the step's errors are returned instead."""
+    ensure_open(breach)
     now = now or utcnow()
     step = form.STEP_BY_CODE[step_code]
     if expected_version is not None and expected_version != breach.version:
@@ -149,9 +151,59 @@ def _apply(breach: Breach, new_sections: dict[str, dict[str, Any]], user: User |
 
 
 def close_breach(breach: Breach, user: User) -> None:
+    """Close the breach: from now on it is read-only (notifier.breaches.closing) until a DPO reopens it."""
+    ensure_open(breach)
+    db.session.add(BreachChange(breach_id=breach.id, user_id=user.id if user else None, section="status",
+                                field="status", old_value=breach.status, new_value=BreachStatus.CLOSED))
     breach.status = BreachStatus.CLOSED
     breach.closed_at = utcnow()
     audit.record("breach.close", user=user, obj=breach)
+
+
+REOPEN_REASON_MIN = 10  # characters: "erreur" alone says nothing to the CNIL or to an auditor
+REOPEN_REASON_MAX = 2000
+
+
+class ReopenRefused(Exception):
+    def __init__(self, code: str):
+        self.code = code
+        super().__init__(code)
+
+    def message(self, lang: str = "fr") -> str:
+        return translate(REOPEN_MESSAGES[self.code], lang, minimum=REOPEN_REASON_MIN, maximum=REOPEN_REASON_MAX)
+
+
+REOPEN_MESSAGES = {
+    "not_closed": N_("Cette violation n'est pas clôturée."),
+    "not_dpo": N_("Seul un DPO peut rouvrir une violation clôturée."),
+    "reason_required": N_("Indiquez le motif de la réouverture (%(minimum)s caractères au moins, %(maximum)s au "
+                          "plus)\u00a0: il figure à l'historique et au journal d'audit."),
+}
+
+
+def reopen_breach(breach: Breach, user: User, reason: str) -> None:
+    """Reopen a closed breach (a late finding, a CNIL question): a DPO only, with a written reason, kept in the
+    breach's history (old status, new status, reason) and in the audit trail. The register then shows it open
+    again; the earlier closing stays in the history."""
+    if breach.status != "closed":
+        raise ReopenRefused("not_closed")
+    if user is None or user.role != "dpo":
+        raise ReopenRefused("not_dpo")
+    reason = " ".join((reason or "").split())
+    if not REOPEN_REASON_MIN <= len(reason) <= REOPEN_REASON_MAX:
+        raise ReopenRefused("reason_required")
+    db.session.add_all([
+        BreachChange(breach_id=breach.id, user_id=user.id, section="status", field="status", old_value="closed",
+                     new_value="open"),
+        BreachChange(breach_id=breach.id, user_id=user.id, section="status", field="reopen_reason",
+                     old_value=None, new_value=reason),
+    ])
+    closed_at = breach.closed_at
+    breach.status = "open"
+    breach.closed_at = None
+    audit.record("breach.reopen", user=user, obj=breach,
+                 details={"reason": reason, "closed_at": closed_at.isoformat() if closed_at else None})
+    db.session.commit()
 
 
 def clocks(breach: Breach, *, period_hours: int = 72, now: datetime | None = None) -> list[Clock]:

@@ -9,12 +9,13 @@ from flask_login import current_user
 from notifier.breaches import services as service
 from notifier.breaches.access import establishments, get_breach
 from notifier.breaches.charts import dashboard_charts
+from notifier.breaches.closing import BreachClosedError
 from notifier.breaches.rules import form, vocabulary
 from notifier.breaches.rules.deadlines import ClockStatus, regulation_1182_71_deadline
 from notifier.breaches.rules.vocabulary import people_count_band
 from notifier.breaches.states import BreachStatus
 from notifier.core.types import utcnow
-from notifier.core.web import require
+from notifier.core.web import form_int, require
 from notifier.extensions import db
 
 bp = Blueprint("breaches", __name__)
@@ -46,7 +47,7 @@ def dashboard():
 @require("breach.edit")
 def create():
     choices = establishments()
-    chosen = request.form.get("establishment_id", type=int)
+    chosen = form_int("establishment_id")
     establishment = next((e for e in choices if e.id == chosen), choices[0] if choices else None)
     if establishment is None:
         flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
@@ -87,11 +88,11 @@ def save_step(breach_id: int, code: str):
            for f in wizard_step.fields}
     chosen_establishment = None
     if code == "notification":
-        chosen_id = request.form.get("establishment_id", type=int)
+        chosen_id = form_int("establishment_id")
         chosen_establishment = next((e for e in establishments() if e.id == chosen_id), None)
     try:
         result = service.save_step(
-            breach, code, raw, user=current_user, expected_version=request.form.get("version", type=int),
+            breach, code, raw, user=current_user, expected_version=form_int("version", minimum=0),
             period_hours=current_app.config["CNIL_PERIOD_HOURS"], establishment=chosen_establishment,
         )
     except service.StaleBreachError:
@@ -150,6 +151,32 @@ def close(breach_id: int):
     db.session.commit()
     flash(_("Violation clôturée. Elle reste au registre."), "success")
     return redirect(url_for("breaches.show", breach_id=breach.id))
+
+
+@bp.post("/breaches/<int:breach_id>/reopen")
+@require("breach.edit")
+def reopen(breach_id: int):
+    breach = get_breach(breach_id)
+    try:
+        service.reopen_breach(breach, current_user, request.form.get("reason", ""))
+    except service.ReopenRefused as error:
+        db.session.rollback()
+        flash(error.message(_lang()), "error")
+    else:
+        flash(_("Violation rouverte\u00a0: le motif figure à l'historique."), "success")
+    return redirect(url_for("breaches.show", breach_id=breach.id))
+
+
+@bp.app_errorhandler(BreachClosedError)
+def _breach_closed(error: BreachClosedError):
+    """Any change to a closed breach, from any feature's page: nothing is kept, the page says why."""
+    db.session.rollback()
+    return render_template("error.html", code=409, message=error.message(_lang()),
+                           back=url_for("breaches.show", breach_id=error.breach_id)), 409
+
+
+def _lang() -> str:
+    return str(get_locale() or "fr")
 
 
 @bp.get("/breaches/<int:breach_id>/export.json")

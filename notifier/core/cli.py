@@ -5,6 +5,10 @@ import sys
 
 import click
 
+from notifier.core.errors import Refusal
+from notifier.core.i18n import cli_language
+from notifier.extensions import db
+
 
 def fail(message: str, status: int = 2):
     """One line on stderr and a non-zero exit, the contract of every command."""
@@ -38,7 +42,13 @@ class OneLineErrors:
 
 
 class Command(OneLineErrors, click.Command):
-    pass
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Refusal as error:  # e.g. a change to a closed breach: every command says so the same way
+            db.session.rollback()
+            message = error.message(cli_language())
+            fail(f"{error.reference}: {message}" if error.reference else message)
 
 
 class Group(OneLineErrors, click.Group):

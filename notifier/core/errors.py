@@ -11,3 +11,13 @@ class BilingualError(ValueError):
 
     def message(self, lang: str = "fr") -> str:
         return self.en if lang == "en" else self.fr
+
+
+class Refusal(Exception):
+    """A change refused by a rule of the application (a closed breach, ...): ``message(lang)`` says why. Every
+    command shows it as its one `error:` line (core.cli.Command), in the language of ``cli_language()``."""
+
+    reference: str | None = None
+
+    def message(self, lang: str = "fr") -> str:
+        return str(self)

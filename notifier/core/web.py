@@ -1,6 +1,8 @@
 """What every web request goes through (access, headers, errors) and what every blueprint uses (`require`,
-`safe_next`)."""
+`safe_next`, the bounded numeric parameters `query_int`, `form_int` and `bounded_number`)."""
 
+import math
+import re
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
@@ -8,6 +10,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter as WerkzeugIntegerConverter
 
 from notifier.core import formatting as timefmt
 from notifier.permissions import role_can
@@ -17,7 +21,10 @@ PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "a
 
 
 def install(app: Flask) -> None:
-    """What every request goes through: access, headers, error pages, template helpers."""
+    """What every request goes through: access, headers, error pages, template helpers. Called before the
+    blueprints are registered: their `<int:...>` URL parts use the bounded converter."""
+    app.url_map.converters["int"] = IntegerConverter
+    app.register_error_handler(InvalidParameter, _invalid_parameter)
     app.before_request(_refuse_nul_bytes)
     app.before_request(_enforce_access)
     app.after_request(_security_headers)
@@ -93,6 +100,75 @@ def _refuse_nul_bytes():
 def user_lang() -> str:
     """The language of this request's pages and messages ("fr" or "en"), as Babel selected it."""
     return str(get_locale() or "fr")
+# --- Numeric parameters ----------------------------------------------------------------------------------------------
+# A huge integer in ?page= or ?after= reached the database and failed there (OverflowError: a 500), and float("nan")
+# passes every comparison: every number a request carries goes through `bounded_number`.
+
+MAX_ID = 2**31 - 1  # PostgreSQL `integer` columns: a larger id matches nothing and cannot even be sent
+MAX_PAGE = 100_000
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]{1,9}(?:[.,][0-9]{0,9})?|[.,][0-9]{1,9})")
+
+
+def bounded_number(text: str | None, *, minimum: float, maximum: float, decimal: bool = False) -> int | float:
+    """`text` as an int (a float when `decimal`, with a point or a French comma) within [minimum, maximum].
+    ValueError for anything else: words, exponents, NaN, infinities, a value out of range."""
+    text = (text or "").strip()
+    if not (_DECIMAL if decimal else _INTEGER).fullmatch(text):
+        raise ValueError(text[:40])
+    value = float(text.replace(",", ".")) if decimal else int(text)
+    if not (math.isfinite(value) and minimum <= value <= maximum):
+        raise ValueError(text)
+    return value
+
+
+class InvalidParameter(BadRequest):
+    """A numeric parameter of a query string or of a hidden form field out of its bounds: a 400 page."""
+
+    def __init__(self, name: str, minimum: int, maximum: int):
+        super().__init__(name)
+        self.parameter, self.minimum, self.maximum = name, minimum, maximum
+
+
+def _invalid_parameter(error: InvalidParameter):
+    return render_template("error.html", code=400, message=_(
+        "Paramètre «\u00a0%(name)s\u00a0» invalide\u00a0: un nombre entier de %(minimum)s à %(maximum)s est "
+        "attendu. Rien n'a été enregistré.", name=error.parameter[:40], minimum=error.minimum,
+        maximum=error.maximum)), 400
+
+
+def _bounded_parameter(values, name: str, default, minimum: int, maximum: int, strict: bool = True):
+    raw = values.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return bounded_number(raw, minimum=minimum, maximum=maximum)
+    except ValueError:
+        if not strict:
+            return default
+        raise InvalidParameter(name, minimum, maximum) from None
+
+
+def query_int(name: str, default: int | None = None, *, minimum: int = 1, maximum: int = MAX_ID,
+              strict: bool = True) -> int | None:
+    """An integer of the query string (?page=, ?after=...), `default` when absent or empty; 400 otherwise (or
+    `default` when not `strict`: a filter that ignores what it does not understand)."""
+    return _bounded_parameter(request.args, name, default, minimum, maximum, strict)
+
+
+def form_int(name: str, default: int | None = None, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """An integer of a submitted form that the page itself writes (an id, a version, a choice); 400 when out of
+    bounds. Numbers typed by the user are checked by their service and get a form error instead."""
+    return _bounded_parameter(request.form, name, default, minimum, maximum)
+
+
+class IntegerConverter(WerkzeugIntegerConverter):
+    """`<int:breach_id>` up to MAX_ID: a larger number in a URL is a 404, never an overflow in the database. Same
+    class name as werkzeug's, which it replaces for "int" (code that inspects a rule's converters keeps working)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def require(permission: str):

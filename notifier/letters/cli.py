@@ -201,25 +201,26 @@ def track_command(breach_id, file: Path, default_status, default_date, dry_run, 
     breach = _breach(breach_id)
     user = _user(breach, email, "letters.track")
     try:
-        data = file.read_bytes()
+        handle = file.open("rb")
     except OSError as error:
         fail(f"cannot read {file}: {error.strerror}")
     try:
-        rows = letters.read_tracking_csv(data)
-        result = letters.apply_tracking(breach, rows, user=user, default_status=default_status,
-                                        default_date=default_date.date() if default_date else None,
-                                        source=f"cli:{file.name}", dry_run=dry_run)
+        with handle:  # streamed: never whole in memory
+            rows = letters.read_tracking_csv(handle, max_bytes=current_app.config["TRACKING_MAX_BYTES"])
+            result = letters.apply_tracking(breach, rows, user=user, default_status=default_status,
+                                            default_date=default_date.date() if default_date else None,
+                                            source=f"cli:{file.name}", dry_run=dry_run)
     except letters.LetterError as error:
         db.session.rollback()
         fail(error.message("en"))
-    if result.problems:
+    if result.problem_count:
         db.session.rollback()
-        for problem in result.problems[:1000]:
+        for problem in result.problems:
             click.echo(problem.message("en"))
-        fail(f"{len(result.problems)} problem(s) in {file.name}: nothing was applied")
+        fail(f"{result.problem_count} problem(s) in {file.name}: nothing was applied")
     db.session.commit()
     summary = ", ".join(f"{status} {count}" for status, count in sorted(result.by_status.items())) or "nothing"
-    click.echo(f"{'checked' if dry_run else 'updated'} {len(rows)} row(s): {summary}")
+    click.echo(f"{'checked' if dry_run else 'updated'} {result.rows} row(s): {summary}")
 
 
 @letters_group.command("notice", cls=Command, short_help="The public notice (GDPR art. 34(3)(c)) as a PDF.")

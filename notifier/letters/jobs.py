@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -37,6 +38,7 @@ from sqlalchemy.orm import aliased
 from notifier.accounts.models import User
 from notifier.audit import checkpoints
 from notifier.audit import services as audit
+from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.core.logs import log_failure, short_error
 from notifier.core.processes import owner_alive, process_identity
@@ -144,6 +146,7 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
     """Create the generation job of a breach, or resume the unfinished one writing to the same folder with the same
     settings. Without `out_dir` (web), the lots go to a random folder under STORAGE_DIR/letters/. `duplex` (default:
     the LETTER_DUPLEX setting) lays the lots out for recto verso printing (stamping.write_lot)."""
+    ensure_open(breach)
     if duplex is None:
         duplex = bool(current_app.config.get("LETTER_DUPLEX", False))
     if not 1 <= lot_size <= MAX_LOT_SIZE:
@@ -637,6 +640,24 @@ def finalize(job_id: int) -> str:
     # A letters job issues documents: a signed checkpoint of the audit trail at its end (docs/security.md).
     checkpoints.write_quietly("letters job")
     return JobStatus.DONE
+
+
+FINISHING_WAIT_SECONDS = 1800.0  # the manifest of 750,000 letters is written in well under a minute
+
+
+def finalize_and_wait(job_id: int, *, timeout: float = FINISHING_WAIT_SECONDS, poll_seconds: float = 0.2) -> str:
+    """`finalize` for the one who waits for the job (the command, the page's runner): when another process won the
+    race for the manifest ("finishing", issue 12 point 14: the command reported an error while a Celery worker was
+    still writing it), poll the job row until that process ends the job, for at most `timeout` seconds. Returns
+    the final status ("done", "failed"...), or "finishing" when the writer neither finished nor failed in time
+    (killed: `notifier letters generate` resumes the job)."""
+    status = finalize(job_id)
+    deadline = time.monotonic() + timeout
+    while status == "finishing" and time.monotonic() < deadline:
+        time.sleep(poll_seconds)
+        db.session.commit()  # a fresh snapshot: the other process's commit becomes visible
+        status = db.session.scalar(select(LetterJob.status).where(LetterJob.id == job_id))
+    return status
 
 
 def manifest_rows(job_id: int) -> Iterator[ManifestRow]:

@@ -13,7 +13,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notifier.accounts.models import User
@@ -195,3 +195,32 @@ class LetterEvent(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
     source: Mapped[str] = mapped_column(String(100), default="")
+
+
+TRACKING_STATUSES = ("running", "done", "refused", "failed")
+
+
+class TrackingUpload(db.Model):
+    """A tracking file too large to apply within the request (over TRACKING_INLINE_BYTES): staged under
+    STORAGE_DIR/tracking and applied by a background thread, like a patient import; its page shows the outcome.
+    Problems are kept as codes and references (never patient data), the first few hundred only."""
+
+    __tablename__ = "tracking_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    breach_id: Mapped[int] = mapped_column(ForeignKey("breach.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # TRACKING_STATUSES
+    default_status: Mapped[str] = mapped_column(String(20))
+    default_date: Mapped[date] = mapped_column(Date)
+    staged_file: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(200), nullable=True)  # processes.process_identity()
+    rows: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    by_status: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    problem_count: Mapped[int] = mapped_column(default=0)
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [line, reference, code, value]
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

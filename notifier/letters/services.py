@@ -6,23 +6,27 @@ The generation job (chunks, lots, manifest) is in services/letter_jobs.py; the r
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
+import math
+import os
 import re
 import string
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import and_, case, false, func, not_, select, true, update
 
 from notifier.accounts.models import User
 from notifier.audit import services as audit
+from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.core.errors import BilingualError
 from notifier.core.types import utcnow
@@ -305,6 +309,7 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
                   *, config: dict | None = None) -> LetterTemplate:
     """Record the next version of a variant (versions are immutable: an edit never touches an approved row).
     Returns the current version unchanged when nothing differs from it, so a no-op save keeps its approval."""
+    ensure_open(breach)
     variant = (variant or "").strip().lower()
     if not VARIANT_NAME.fullmatch(variant):
         raise LetterError("Nom de variante invalide\u00a0: lettres minuscules, chiffres et tirets (40 au plus).",
@@ -331,6 +336,9 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
                           "The sender (establishment name) is required.")
     layout = {**default_layout(config), **{k: float(v) for k, v in (draft.layout or {}).items()
                                           if k in ("left", "top") and v not in (None, "")}}
+    if not all(math.isfinite(value) for value in layout.values()):  # NaN passes every comparison below
+        raise LetterError("Position de la fenêtre\u00a0: des nombres en millimètres.",
+                          "Window position: numbers of millimetres.")
     problems = boxes_for(layout).problems()
     if problems:
         raise LetterError("Position de la fenêtre impossible\u00a0: " + "; ".join(problems) + ".",
@@ -381,6 +389,7 @@ def approve_template(template: LetterTemplate, user: User) -> LetterTemplate:
                           "Only a legal user may approve a letter template.")
     if user.organisation_id != template.organisation_id:
         raise LetterError("Modèle d'une autre organisation.", "Template of another organisation.")
+    ensure_open(db.session.get(Breach, template.breach_id))
     if template.created_by_id is not None and template.created_by_id == user.id:
         raise LetterError("L'approbateur doit être une autre personne que l'auteur de cette version.",
                           "The approver must be someone other than the author of this version.")
@@ -679,7 +688,8 @@ class TrackingResult:
     rows: int
     updated: int
     by_status: dict[str, int]
-    problems: list[TrackingProblem]
+    problems: list[TrackingProblem]  # the first PROBLEMS_KEPT, in line order
+    problem_count: int = 0  # all of them
 
     @property
     def ok(self) -> bool:
@@ -697,22 +707,84 @@ HEADER_ALIASES = {
 }
 
 
-def read_tracking_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a tracking file as (line number, {"reference", "status", "date"}). UTF-8 (with or without BOM) or
-    Windows-1252; `;`, `,` or tab separated; the header names a `reference` column."""
+TRACKING_MAX_BYTES = 50 * 1024 * 1024  # the setting NOTIFIER_TRACKING_MAX_BYTES; a line is about 40 bytes
+PROBLEMS_KEPT = 1000  # problems listed; all are counted (a 50 MiB file of bad lines would list a million)
+_TRACKING_SAMPLE = 1 << 20
+
+
+class TrackingRows:
+    """The rows of a tracking file, read one at a time (a 400 MB file took 7.9 GB when read whole): iterate for
+    (line number, {"reference", "status", "date"}). Built by `read_tracking_csv`, which checked the size, the
+    encoding and the header already."""
+
+    def __init__(self, text: io.TextIOWrapper, reader, columns: dict[str, int]):
+        self._text, self._reader, self.columns = text, reader, columns
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        reader, columns = self._reader, self.columns
+        try:
+            for cells in reader:
+                if not any(cell.strip() for cell in cells):
+                    continue
+                yield reader.line_num, {name: (cells[index].strip() if index < len(cells) else "")
+                                        for name, index in columns.items()}
+        except csv.Error as error:  # an unclosed quote swallowing the rest, a field over the csv size limit
+            raise TrackingFileError(f"Fichier mal formé ligne {reader.line_num + 1} ({error}).",
+                                    f"Malformed file at line {reader.line_num + 1} ({error}).") from None
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._text is not None:
+            self._text.detach()  # the binary file is the caller's
+            self._text = None
+
+
+def too_large_texts(size: int, max_bytes: int, *, more: bool = False) -> tuple[str, str]:
+    """The refusal of a tracking file over the limit, French and English (`more`: copying stopped at `size`)."""
+    limit, found = max_bytes / (1024 * 1024), size / (1024 * 1024)
+    over_fr, over_en = ("plus de ", "over ") if more else ("", "")
+    return (f"Fichier de suivi trop volumineux ({over_fr}{found:.0f}\u00a0Mio)\u00a0: la limite est de "
+            f"{limit:.0f}\u00a0Mio. Découpez-le en plusieurs fichiers.",
+            f"Tracking file too large ({over_en}{found:.0f} MiB): the limit is {limit:.0f} MiB. Split it into "
+            "several files.")
+
+
+def ensure_tracking_status(status: str) -> None:
+    if status not in list(LetterStatus):
+        raise LetterError("Statut inconnu.", "Unknown status.")
+
+
+def read_tracking_csv(source: bytes | IO[bytes], *, max_bytes: int = TRACKING_MAX_BYTES) -> TrackingRows:
+    """A tracking file (bytes, or a seekable binary file: an upload, an open file): UTF-8 (with or without BOM) or
+    Windows-1252, decided on its first MiB (a byte invalid later becomes U+FFFD: that reference is then reported
+    malformed); `;`, `,` or tab separated; the header names a `reference` column. TrackingFileError when it is
+    over `max_bytes`, binary, empty or has no reference column, before any row is read."""
+    handle = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    handle.seek(0, os.SEEK_END)
+    size = handle.tell()
+    if size > max_bytes:
+        raise TrackingFileError(*too_large_texts(size, max_bytes))
+    handle.seek(0)
+    head = handle.read(_TRACKING_SAMPLE)
+    handle.seek(0)
+    if b"\x00" in head:
+        raise TrackingFileError("Fichier illisible (binaire\u00a0?).", "Unreadable file (binary?).")
     try:
-        text = data.decode("utf-8-sig")
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+        encoding = "utf-8-sig"
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    if "\x00" in text:
-        raise TrackingFileError("Fichier illisible (binaire ?).", "Unreadable file (binary?).")
-    first = text.split("\n", 1)[0]
+        encoding = "cp1252"
+    text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+    first = text.readline()
     separator = max((";", ",", "\t"), key=first.count) if any(sep in first for sep in ";,\t") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     try:
-        header = next(reader)
-    except StopIteration:
-        raise TrackingFileError("Fichier vide.", "Empty file.") from None
+        header = next(csv.reader([first], delimiter=separator), None)
+    except csv.Error:
+        header = None
+    if not header:
+        text.detach()
+        raise TrackingFileError("Fichier vide.", "Empty file.")
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         key = _key(name)
@@ -720,80 +792,124 @@ def read_tracking_csv(data: bytes) -> list[tuple[int, dict[str, str]]]:
             if key in aliases and canonical not in columns:
                 columns[canonical] = index
     if "reference" not in columns:
+        text.detach()
         raise TrackingFileError("Colonne «\u00a0reference\u00a0» absente de la première ligne.",
                                 "No \"reference\" column on the first line.")
-    rows = []
-    for line_number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        rows.append((line_number, {name: (cells[index].strip() if index < len(cells) else "")
-                                   for name, index in columns.items()}))
-    return rows
+    reader = csv.reader(text, delimiter=separator)
+    reader_with_offset = _LineOffset(reader, 1)
+    return TrackingRows(text, reader_with_offset, columns)
 
 
-def apply_tracking(breach: Breach, rows: Sequence[tuple[int, dict[str, str]]], *, user: User | None,
-                   default_status: str = LetterStatus.RETURNED, default_date: date | None = None, source: str = "csv",
+class _LineOffset:
+    """csv.reader's line_num counted from the file's first line (the header was read before the reader)."""
+
+    def __init__(self, reader, offset: int):
+        self._reader, self._offset = reader, offset
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._reader)
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num + self._offset
+
+
+_TRACKING_BATCH = 900  # references looked up per query (SQLite allows 999 parameters)
+
+
+def apply_tracking(breach: Breach, rows: Iterable[tuple[int, dict[str, str]]], *, user: User | None,
+                   default_status: str = "returned", default_date: date | None = None, source: str = "csv",
                    dry_run: bool = False) -> TrackingResult:
     """Apply status updates from references: everything or nothing. Unknown references, bad statuses or dates are
-    all reported and nothing is changed; otherwise each letter gets its new status and an event, in one transaction.
-    A reference may appear twice (returned, then re-sent): rows are applied in file order."""
-    if default_status not in list(LetterStatus):
-        raise LetterError("Statut inconnu.", "Unknown status.")
+    all counted (the first PROBLEMS_KEPT listed) and nothing is changed; otherwise each letter gets its new status
+    and an event, in one transaction. A reference may appear twice (returned, then re-sent): rows are applied in
+    file order.
+
+    Streamed: rows are checked and written by batches inside a savepoint, rolled back when a problem was found or
+    on a dry run, so memory holds one batch and the set of updated letters, whatever the file's length."""
+    ensure_tracking_status(default_status)
     default_date = default_date or date.today()
     problems: list[TrackingProblem] = []
-    parsed: list[tuple[int, str, str, date]] = []
-    for line, row in rows:
-        reference = row.get("reference", "")
-        number = parse_reference(breach.reference, reference)
-        if number is None:
-            problems.append(TrackingProblem(line, reference, "malformed_reference"))
-            continue
-        status = parse_status(row["status"]) if row.get("status") else default_status
-        if status is None:
-            problems.append(TrackingProblem(line, reference, "unknown_status", row.get("status", "")))
-            continue
-        when = parse_date(row["date"]) if row.get("date") else default_date
-        if when is None:
-            problems.append(TrackingProblem(line, reference, "bad_date", row.get("date", "")))
-            continue
-        parsed.append((line, reference, status, when))
-    numbers = sorted({letter_number_of(breach.reference, reference) for _, reference, _, _ in parsed})
-    letters: dict[int, tuple[int, str | None]] = {}
-    for start in range(0, len(numbers), 900):
-        batch = numbers[start:start + 900]
-        for letter_id, number, status in db.session.execute(
-                select(Letter.id, Letter.number, Letter.status).where(
-                    Letter.breach_id == breach.id, Letter.number.in_(batch))):
-            letters[number] = (letter_id, status)
-    updates: dict[int, tuple[str, date]] = {}
-    events: list[dict[str, Any]] = []
+    problem_count = 0
+    count = 0
+    updated: set[int] = set()
     by_status: dict[str, int] = {}
-    for line, reference, status, when in parsed:
-        found = letters.get(letter_number_of(breach.reference, reference))
-        if found is None:
-            problems.append(TrackingProblem(line, reference, "unknown_reference"))
-            continue
-        letter_id, current = found
-        if current is None:
-            problems.append(TrackingProblem(line, reference, "not_generated"))
-            continue
-        updates[letter_id] = (status, when)
-        by_status[status] = by_status.get(status, 0) + 1
-        events.append({"letter_id": letter_id, "status": status, "status_date": when, "recorded_at": utcnow(),
-                       "recorded_by_id": user.id if user else None, "source": source[:100]})
-    problems.sort(key=lambda problem: problem.line)
-    result = TrackingResult(rows=len(rows), updated=len(updates) if not problems else 0, by_status=by_status,
-                            problems=problems)
-    if problems or dry_run or not updates:
+
+    def problem(found: TrackingProblem) -> None:
+        nonlocal problem_count
+        problem_count += 1
+        if len(problems) < PROBLEMS_KEPT:
+            problems.append(found)
+
+    def write(batch: list[tuple[int, str, int, str, date]]) -> None:
+        numbers = {number for _, _, number, _, _ in batch}
+        letters = {number: (letter_id, status) for letter_id, number, status in db.session.execute(
+            select(Letter.id, Letter.number, Letter.status).where(Letter.breach_id == breach.id,
+                                                                  Letter.number.in_(numbers)))}
+        changes: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        for line, reference, number, status, when in batch:
+            found = letters.get(number)
+            if found is None:
+                problem(TrackingProblem(line, reference, "unknown_reference"))
+                continue
+            letter_id, current = found
+            if current is None:
+                problem(TrackingProblem(line, reference, "not_generated"))
+                continue
+            updated.add(letter_id)
+            by_status[status] = by_status.get(status, 0) + 1
+            changes.append({"id": letter_id, "status": status, "status_date": when})
+            events.append({"letter_id": letter_id, "status": status, "status_date": when, "recorded_at": utcnow(),
+                           "recorded_by_id": user.id if user else None, "source": source[:100]})
+        if problem_count or dry_run:
+            return  # nothing will be kept: checking the rest is enough
+        # Rows of one batch in file order: a letter listed twice ends with its last status, as before.
+        latest = {change["id"]: change for change in changes}
+        if latest:
+            db.session.execute(update(Letter), list(latest.values()))
+        if events:
+            db.session.execute(LetterEvent.__table__.insert(), events)
+
+    savepoint = db.session.begin_nested()
+    batch: list[tuple[int, str, int, str, date]] = []
+    try:
+        for line, row in rows:
+            count += 1
+            reference = row.get("reference", "")
+            number = parse_reference(breach.reference, reference)
+            if number is None:
+                problem(TrackingProblem(line, reference, "malformed_reference"))
+                continue
+            status = parse_status(row["status"]) if row.get("status") else default_status
+            if status is None:
+                problem(TrackingProblem(line, reference, "unknown_status", row.get("status", "")))
+                continue
+            when = parse_date(row["date"]) if row.get("date") else default_date
+            if when is None:
+                problem(TrackingProblem(line, reference, "bad_date", row.get("date", "")))
+                continue
+            batch.append((line, reference, number, status, when))
+            if len(batch) == _TRACKING_BATCH:
+                write(batch)
+                batch = []
+        if batch:
+            write(batch)
+    except BaseException:
+        savepoint.rollback()
+        raise
+    problems.sort(key=lambda found: found.line)
+    result = TrackingResult(rows=count, updated=len(updated) if not problem_count else 0, by_status=by_status,
+                            problems=problems, problem_count=problem_count)
+    if problem_count or dry_run or not updated:
+        savepoint.rollback()
         return result
-    items = list(updates.items())
-    for start in range(0, len(items), 1000):
-        db.session.execute(update(Letter), [{"id": letter_id, "status": status, "status_date": when}
-                                            for letter_id, (status, when) in items[start:start + 1000]])
-    for start in range(0, len(events), 5000):
-        db.session.execute(LetterEvent.__table__.insert(), events[start:start + 5000])
+    savepoint.commit()
     audit.record("letters.track", user=user, obj=breach,
-                 details={"source": source[:100], "rows": len(rows), "updated": len(updates), "by_status": by_status})
+                 details={"source": source[:100], "rows": count, "updated": len(updated), "by_status": by_status})
     return result
 
 

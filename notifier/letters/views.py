@@ -5,6 +5,7 @@ Every view declares its permission. A breach is reached through get_breach (404 
 through its random token and its organisation: lot files are served from the path recorded in the database, never
 from a path in the URL."""
 
+import os
 from datetime import date
 
 from flask import (
@@ -25,11 +26,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from notifier.breaches.access import get_breach
-from notifier.core.web import require
+from notifier.core.web import MAX_ID, MAX_PAGE, bounded_number, form_int, query_int, require
 from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
 from notifier.letters import jobs as letter_jobs
 from notifier.letters import services as letters
+from notifier.letters import tracking
 from notifier.letters.models import LetterChunk, LetterJob, LetterTemplate, lot_file_name
 from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus
 from notifier.patients import services as patients
@@ -162,7 +164,9 @@ def save(breach_id: int, variant: str):
         flash(_("Date du courrier invalide."), "error")
         return _render_edit(breach, variant, current, values, 400)
     try:
-        layout = {key: float(value.replace(",", ".")) for key, value in values["layout"].items() if value.strip()}
+        # A finite number of millimetres (NaN passed every check and was stored); save_template says where it fits.
+        layout = {key: bounded_number(value, minimum=-1000, maximum=1000, decimal=True)
+                  for key, value in values["layout"].items() if value.strip()}
     except ValueError:
         flash(_("Position de la fenêtre\u00a0: des nombres en millimètres."), "error")
         return _render_edit(breach, variant, current, values, 400)
@@ -242,7 +246,7 @@ def start(breach_id: int):
     breach = get_breach(breach_id)
     draft = request.form.get("draft") == "y"
     variant = request.form.get("variant") or None
-    lot_size = request.form.get("lot_size", type=int) or letter_jobs.DEFAULT_LOT_SIZE
+    lot_size = form_int("lot_size", minimum=-MAX_ID) or letter_jobs.DEFAULT_LOT_SIZE  # start_job explains
     try:
         started = letter_jobs.start_job(breach, user=current_user, draft=draft, variant=variant, lot_size=lot_size,
                                         storage_dir=current_app.config["STORAGE_DIR"],
@@ -338,21 +342,46 @@ def track(breach_id: int):
     if upload is None or not upload.filename:
         flash(_("Choisissez un fichier CSV."), "error")
         return _back(breach, "tracking-title")
+    max_bytes = int(current_app.config["TRACKING_MAX_BYTES"])
+    stream = upload.stream  # werkzeug spools a large upload to a temporary file: read it as a stream
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
     try:
-        rows = letters.read_tracking_csv(upload.read())
+        if size > int(current_app.config["TRACKING_INLINE_BYTES"]):
+            # Long: staged and applied in the background, so that no upload holds a worker (issue 12, point 5).
+            tracking.sweep()
+            staged = tracking.stage(stream, max_bytes=max_bytes)
+            started = tracking.begin(breach, staged, upload.filename, user=current_user,
+                                     default_status=default_status, default_date=default_date, max_bytes=max_bytes)
+            tracking.start_in_background(current_app._get_current_object(), started.id, lang=_lang())
+            return redirect(url_for("letters.tracking_upload", breach_id=breach.id, upload_id=started.id))
+        rows = letters.read_tracking_csv(stream, max_bytes=max_bytes)
         result = letters.apply_tracking(breach, rows, user=current_user, default_status=default_status,
                                         default_date=default_date, source=f"web:{upload.filename[:80]}")
     except letters.LetterError as error:
         db.session.rollback()
         flash(error.message(_lang()), "error")
         return _back(breach, "tracking-title")
-    if result.problems:
+    if result.problem_count:
         db.session.rollback()
         return render_template("letters/tracking_problems.html", breach=breach, result=result,
                                filename=upload.filename, lang=_lang()), 400
     db.session.commit()
     flash(_("%(n)s courrier(s) mis à jour.", n=result.updated), "success")
     return _back(breach, "tracking-title")
+
+
+@bp.get("/breaches/<int:breach_id>/letters/tracking/<int:upload_id>")
+@require("letters.track")
+def tracking_upload(breach_id: int, upload_id: int):
+    """A tracking file applied in the background: running (the page reloads itself), done, refused or failed."""
+    breach = get_breach(breach_id)
+    upload = tracking.get_upload(upload_id, breach)
+    if upload is None:
+        abort(404)
+    return render_template("letters/tracking_upload.html", breach=breach, upload=upload,
+                           problems=tracking.problem_messages(upload, _lang()))
 
 
 @bp.post("/breaches/<int:breach_id>/letters/status")
@@ -381,7 +410,7 @@ def set_status(breach_id: int):
 @require("patients.view")
 def held(breach_id: int):
     breach = get_breach(breach_id)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = query_int("page", 1, maximum=MAX_PAGE)
     return render_template("letters/held.html", breach=breach, page=page, total=letters.held_count(breach.id),
                            patients=letters.held_patients(breach.id, limit=200, offset=(page - 1) * 200))
 

@@ -2,6 +2,7 @@
 
     notifier patients import BREACH_ID FILE [--mapping NAME] [--rejected OUT.csv] [--json] [--user EMAIL]
     notifier patients purge BREACH_ID [--force] [--user EMAIL]
+    notifier patients clean-staging
 
 `import` exits 0 when the file was processed (rejected rows included: their reasons are in the rejected-rows CSV),
 2 with one `error:` line when the file itself is unusable (not CSV/XLSX, unknown encoding, no recognisable or
@@ -134,6 +135,17 @@ def purge_command(breach_id: int, force: bool, email):
         fail(f"breach {breach.reference}: {error.message('en')}")
     db.session.commit()
     click.echo(f"{breach.reference}: deleted {deleted} patients; import counts and letter references kept")
+
+
+@patients_group.command("clean-staging", cls=Command)
+@with_appcontext
+def clean_staging_command():
+    """Delete the staged uploads and partial rejected-rows files that no import needs any more (imports that
+    ended, or whose process died: they are marked failed first). Safe to run at any time, e.g. from cron."""
+    from notifier.patients import services as patients
+
+    result = patients.sweep_staging()
+    click.echo(f"{result['interrupted']} interrupted import(s) marked failed, {result['deleted']} file(s) deleted")
 
 
 COMMANDS = [patients_group]

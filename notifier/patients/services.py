@@ -46,6 +46,7 @@ from sqlalchemy import Text, cast, delete, func, insert, select, tuple_, update
 
 from notifier.accounts.models import User
 from notifier.audit import services as audit
+from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.breaches.states import BreachStatus
 from notifier.core.formatting import format_count  # noqa: F401 - the patients page formats its counts
@@ -58,7 +59,7 @@ from notifier.letters.models import Letter, LetterJob
 from notifier.patients.models import PATIENT_ID_MAX_LENGTH, ImportMapping, Patient, PatientImport
 from notifier.patients.rules.addresses import FieldProblem, without_accents
 from notifier.patients.rules.addresses import salutation as addresses_salutation
-from notifier.patients.rules.files import inspect_file, iter_records
+from notifier.patients.rules.files import XlsxLimits, inspect_file, iter_records
 from notifier.patients.rules.rows import (
     FIELDS,
     HOLDS,
@@ -129,6 +130,19 @@ def _new_storage_file(suffix: str) -> tuple[str, IO[bytes]]:
 def _remove(name: str | None) -> None:
     if name:
         storage_path(name).unlink(missing_ok=True)
+
+
+def file_limits() -> dict[str, Any]:
+    """The settings that bound a hostile file, as keyword arguments of open_patient_file and inspect_file."""
+    config = current_app.config
+    defaults = XlsxLimits()
+    member = int(config.get("IMPORT_XLSX_MAX_MEMBER_BYTES", defaults.max_member_bytes))
+    return {"max_columns": int(config.get("IMPORT_MAX_COLUMNS", 200)),
+            "xlsx_limits": XlsxLimits(max_member_bytes=member,
+                                      max_total_bytes=max(defaults.max_total_bytes, 3 * member),
+                                      max_ratio=int(config.get("IMPORT_XLSX_MAX_RATIO", defaults.max_ratio)),
+                                      max_shared_strings=int(config.get("IMPORT_XLSX_MAX_STRINGS",
+                                                                        defaults.max_shared_strings)))}
 
 
 def stage_upload(stream: IO[bytes]) -> tuple[str, str]:
@@ -239,7 +253,7 @@ def sample_values(imp: PatientImport, count: int = 3) -> list[list[str]]:
         return samples
     path = storage_path(imp.upload_file)
     try:
-        with closing(iter_records(path, inspect_file(path, imp.filename))) as records:
+        with closing(iter_records(path, inspect_file(path, imp.filename, **file_limits()))) as records:
             for _row_number, cells in islice(records, count):
                 for index, value in enumerate(cells[:len(samples)]):
                     if value.strip():
@@ -257,11 +271,14 @@ def begin_import(breach: Breach, source: str | os.PathLike, filename: str, *, us
     staged upload is then deleted and nothing but an audit entry is kept)."""
     saved = None
     try:
+        ensure_open(breach)
+        sweep_staging()  # what earlier imports left behind (a killed process) goes now
         if mapping_name:
             saved = get_saved_mapping(breach.organisation_id, mapping_name)
             if saved is None:
                 raise ImportRefused("unknown_mapping", mapping_name)
-        patient_file = open_patient_file(source, filename, saved_mapping=saved.mapping if saved else None)
+        patient_file = open_patient_file(source, filename, saved_mapping=saved.mapping if saved else None,
+                                         **file_limits())
     except ImportFileError as error:
         _remove(staged)
         audit.record("patients.import_refused", user=user, obj=breach, details={"code": error.code})
@@ -297,6 +314,7 @@ def confirm_mapping(imp: PatientImport, mapping: dict[str, str], *, user: User |
     are ignored. ImportFileError (invalid_mapping, missing_columns) leaves the import waiting."""
     if imp.status != ImportStatus.MAPPING:
         raise ImportRefused("not_waiting")
+    ensure_open(db.session.get(Breach, imp.breach_id))
     mapping = {header: (mapping.get(header) or "") for header in imp.headers}
     check_mapping(imp.headers, mapping)
     _refuse_concurrent(imp)
@@ -336,13 +354,15 @@ def cancel_import(imp: PatientImport, *, user: User | None) -> None:
     audit.record("patients.import_cancelled", user=user, obj=imp, breach_id=imp.breach_id)
 
 
-def fail_stale_imports(breach_id: int, *, now: datetime | None = None) -> int:
+def fail_stale_imports(breach_id: int | None, *, now: datetime | None = None) -> int:
     """Mark failed the imports left running by a process that died: at once when that process was on this machine
     (killed, crashed: processes.owner_alive), otherwise after STALE_AFTER without a batch. Drop the files of uploads
-    left waiting for their mapping for MAPPING_KEPT (patients' data is not kept for nothing)."""
+    left waiting for their mapping for MAPPING_KEPT (patients' data is not kept for nothing). `breach_id` None: the
+    imports of every breach (the staging sweep)."""
     now = now or utcnow()
+    of_breach = [PatientImport.breach_id == breach_id] if breach_id is not None else []
     stale = [imp for imp in db.session.scalars(select(PatientImport).where(
-        PatientImport.breach_id == breach_id, PatientImport.status == ImportStatus.RUNNING))
+        *of_breach, PatientImport.status == ImportStatus.RUNNING))
         if imp.updated_at < now - STALE_AFTER or (imp.worker and owner_alive(imp.worker) is False)]
     for imp in stale:
         imp.status, imp.error_code, imp.finished_at = ImportStatus.FAILED, "interrupted", now
@@ -351,7 +371,7 @@ def fail_stale_imports(breach_id: int, *, now: datetime | None = None) -> int:
         _remove(imp.upload_file)
         imp.upload_file = None
     abandoned = list(db.session.scalars(select(PatientImport).where(
-        PatientImport.breach_id == breach_id, PatientImport.status == ImportStatus.MAPPING,
+        *of_breach, PatientImport.status == ImportStatus.MAPPING,
         PatientImport.updated_at < now - MAPPING_KEPT)))
     for imp in abandoned:
         imp.status, imp.finished_at = ImportStatus.CANCELLED, now
@@ -360,6 +380,54 @@ def fail_stale_imports(breach_id: int, *, now: datetime | None = None) -> int:
     if stale or abandoned:
         db.session.commit()
     return len(stale)
+
+
+STAGING_GRACE = timedelta(hours=1)  # a file without an import row yet is being staged by a request right now
+_REJECTS_SUFFIX = ".rejects.csv"  # "<random>.<import id>.rejects.csv": the sweep knows whose it is
+
+
+def sweep_staging(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete the files under STORAGE_DIR/imports that no import needs any more (issue 12, point 15): uploads and
+    partial rejected-rows files of imports that ended, were cancelled or whose process died (a kill -9 leaves
+    them behind), and files that no import row names once STAGING_GRACE has passed (a crash between staging and
+    inspection). Kept: the upload of an import waiting for its mapping or running in a live process, its partial
+    rejected rows, and the rejected-rows files offered for download. Run at each new import and by
+    `notifier patients clean-staging`. Returns {"interrupted": imports marked failed, "deleted": files}."""
+    now = now or utcnow()
+    folder = Path(current_app.config["STORAGE_DIR"]) / IMPORTS_DIR
+    before = set(os.listdir(folder)) if folder.is_dir() else set()
+    interrupted = fail_stale_imports(None, now=now)  # deletes the uploads of the imports it fails
+    if not before:
+        return {"interrupted": interrupted, "deleted": 0}
+    needed: set[str] = set()
+    live: set[int] = set()
+    for upload, rejected, status, import_id in db.session.execute(select(
+            PatientImport.upload_file, PatientImport.rejected_file, PatientImport.status, PatientImport.id)):
+        if rejected:
+            needed.add(rejected)
+        if status in ("mapping", "running") and upload:
+            needed.add(upload)
+        if status == "running":
+            live.add(import_id)
+    db.session.commit()  # end the read transaction: the sweep holds nothing while it deletes
+    cutoff = (now - STAGING_GRACE).timestamp()
+    for entry in os.scandir(folder):
+        if not entry.is_file(follow_symlinks=False) or entry.name in needed:
+            continue
+        owner = _rejects_owner(entry.name)
+        if owner is not None and owner in live:
+            continue
+        if owner is None and entry.stat(follow_symlinks=False).st_mtime > cutoff:
+            continue  # no import row names it yet: maybe a request staging it now
+        Path(entry.path).unlink(missing_ok=True)
+    return {"interrupted": interrupted, "deleted": len(before - set(os.listdir(folder)))}
+
+
+def _rejects_owner(name: str) -> int | None:
+    if not name.endswith(_REJECTS_SUFFIX):
+        return None
+    number = name[:-len(_REJECTS_SUFFIX)].rpartition(".")[2]
+    return int(number) if number.isdigit() else None
 
 
 @dataclass
@@ -441,16 +509,16 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
     filename = imp.filename
     imp.worker = process_identity()  # a kill -9 of this process is then seen at once (fail_stale_imports)
     db.session.commit()  # the rows go through a connection of their own, one transaction per batch
-    rejected_name, rejected_out = _new_storage_file(".csv")
+    rejected_name, rejected_out = _new_storage_file(f".{import_id}{_REJECTS_SUFFIX}")
     try:
-        patient_file = open_patient_file(source, filename, saved_mapping=mapping)
+        patient_file = open_patient_file(source, filename, saved_mapping=mapping, **file_limits())
         if list(patient_file.headers) != headers:
             raise ImportFileError("invalid_mapping", "le fichier a changé depuis son inspection")
         with db.engine.connect() as connection, _large_page_cache(connection):
             seen_ids = set(connection.scalars(select(Patient.patient_id).where(Patient.breach_id == breach_id)))
             rows = patient_file.rows(mapping, today=today, letter_date=letter_date, seen_ids=seen_ids)
             with rejected_out:
-                written = write_rejected_csv(rejected_out, headers, _store_rows(
+                write_rejected_csv(rejected_out, headers, _store_rows(
                     connection, rows, import_id, breach_id, batch_size, progress, normalisation_counts,
                     hold_counts, mapping), lang=lang)
     except Exception as error:  # noqa: BLE001 - any failure ends the import "failed" with its reason
@@ -465,8 +533,9 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
         imp = _finish(import_id, progress, normalisation_counts, hold_counts, rejected_name,
                       status=ImportStatus.FAILED, error_code=code, error=f"{message}{where}", user=user)
     else:
-        imp = _finish(import_id, progress, normalisation_counts, hold_counts, rejected_name if written else None,
-                      status=ImportStatus.DONE, user=user)
+        # With no rejected row the file holds only its header: _finish deletes it (it was left behind before).
+        imp = _finish(import_id, progress, normalisation_counts, hold_counts, rejected_name, status=ImportStatus.DONE,
+                      user=user)
     finally:
         rejected_out.close()
         _remove(staged)
@@ -872,6 +941,7 @@ def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str
 
     The new values go through the importer's checks again; the holds are recomputed, minus those a person cleared.
     Audited with field names and hold codes only. Nothing is saved when a check fails."""
+    ensure_open(db.session.get(Breach, patient.breach_id))
     reason = reason.strip()
     clear_holds = [code for code in dict.fromkeys(clear_holds) if code in (patient.holds or [])]
     if clear_holds and not reason:

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from notifier.breaches.access import get_breach
-from notifier.core.web import require
+from notifier.core.web import query_int, require
 from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
 from notifier.patients import services as patients
@@ -74,8 +74,7 @@ def index(breach_id: int):
     status = request.args.get("status", "")
     hold = request.args.get("hold", "")
     page = patients.list_patients(breach.id, query=query, status=status, hold=hold,
-                                  after=request.args.get("after", type=int),
-                                  before=request.args.get("before", type=int))
+                                  after=query_int("after"), before=query_int("before"))
     imports = patients.imports_of(breach.id)
     filters = {key: value for key, value in (("q", query), ("status", status), ("hold", hold)) if value}
     return render_template(

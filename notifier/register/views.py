@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from notifier.breaches.access import establishments
 from notifier.breaches.states import BreachStatus
-from notifier.core.web import require
+from notifier.core.web import query_int, require
 from notifier.extensions import db
 from notifier.register import services as service
 
@@ -16,9 +16,9 @@ bp = Blueprint("register", __name__)
 def _filters() -> service.Filters:
     """Filters from the query string; an unknown establishment, year or status is ignored rather than an error."""
     own = {e.id for e in establishments()}
-    establishment_id = request.args.get("establishment", type=int)
+    establishment_id = query_int("establishment", strict=False)
     status = request.args.get("status") or None
-    year = request.args.get("year", type=int)
+    year = query_int("year", minimum=1900, maximum=9999, strict=False)
     return service.Filters(
         establishment_id=establishment_id if establishment_id in own else None,
         year=year if year is not None and 1900 <= year <= 9999 else None,

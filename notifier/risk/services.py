@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from notifier.accounts.models import User
 from notifier.audit import services as audit
+from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.core.i18n import LANGUAGES, N_, translate
 from notifier.core.types import utcnow
@@ -383,6 +384,7 @@ def assess_breach(breach: Breach, facts_doc: Mapping[str, Any], user: User,
     into the breach (``sections["risk_facts"]``) and write the audit trail, in the caller's transaction (flushed)."""
     if trigger not in (RiskTrigger.MANUAL, RiskTrigger.IMPORT):
         raise ValueError(f"assess_breach: trigger {trigger!r}; 'facts_changed' is reassess_after_change's")
+    ensure_open(breach)
     facts = validate_facts(dict(facts_doc))
     with db.session.no_autoflush:
         if trigger == RiskTrigger.MANUAL:
@@ -522,6 +524,7 @@ def override(assessment: RiskAssessment | None, user: User, notify: bool | None,
     if assessment is None:
         raise OverrideError("no_assessment")
     breach = db.session.get(Breach, assessment.breach_id)
+    ensure_open(breach)
     latest = latest_assessment(breach)
     if latest is None or latest.id != assessment.id:
         raise OverrideError("not_latest")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from notifier.breaches.access import get_breach
 from notifier.breaches.rules import form
 from notifier.core.i18n import N_
-from notifier.core.web import require
+from notifier.core.web import form_int, require
 from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
 from notifier.risk import services as risk
@@ -102,7 +102,7 @@ def override(breach_id: int):
     latest = risk.latest_assessment(breach)
     submitted = {key: request.form.get(key, "") for key in ("notify_authority", "inform_subjects", "justification")}
     try:
-        if latest is None or request.form.get("assessment_id", type=int) not in (None, latest.id):
+        if latest is None or form_int("assessment_id") not in (None, latest.id):
             # The page showed an assessment that is no longer the latest one.
             raise risk.OverrideError("not_latest" if latest else "no_assessment")
         risk.override(latest, current_user, risk.parse_verdict(submitted["notify_authority"]),

@@ -120,7 +120,7 @@ def run_with_celery(app: Flask, job_id: int, *, on_progress: ProgressCallback | 
         if timeout is not None and time.monotonic() - started > timeout:
             return "timeout"
         time.sleep(poll_seconds)
-    status = letter_jobs.finalize(job_id)
+    status = letter_jobs.finalize_and_wait(job_id)
     if on_progress is not None:
         on_progress(letter_jobs.progress(db.session.get(LetterJob, job_id)))
     return status

@@ -75,7 +75,7 @@ def run_local(app: Flask, job_id: int, *, workers: int | None = None, on_progres
         report()
         time.sleep(poll_seconds)
         db.session.commit()
-    status = letter_jobs.finalize(job_id)
+    status = letter_jobs.finalize_and_wait(job_id)
     report()
     return status
 

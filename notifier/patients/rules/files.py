@@ -23,6 +23,8 @@ import io
 import os
 import re
 import warnings
+import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +32,9 @@ from datetime import date, datetime, time
 from typing import IO, Any
 
 SAMPLE_BYTES = 1 << 20
+# A patient list has about 20 columns; thousands of them are an attack or a mistake (a row pasted as a header).
+# Overridden by the setting NOTIFIER_IMPORT_MAX_COLUMNS.
+MAX_COLUMNS = 200
 SEPARATORS = (";", "\t", ",")  # in order of preference on a tie
 CSV_EXTENSIONS = frozenset({"", ".csv", ".txt", ".tsv", ".tab"})
 XLSX_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
@@ -48,6 +53,14 @@ FILE_ERRORS: dict[str, tuple[str, str]] = {
         "Classeur XLSX illisible ou endommagé ({detail})",
         "Unreadable or damaged XLSX workbook ({detail})",
     ),
+    "xlsx_too_large": (
+        "Classeur XLSX refusé\u00a0: {detail} (archive trop volumineuse une fois décompressée)",
+        "XLSX workbook refused: {detail} (archive too large once decompressed)",
+    ),
+    "xlsx_too_many_strings": (
+        "Classeur XLSX refusé\u00a0: plus de {detail} textes distincts (sharedStrings.xml)",
+        "XLSX workbook refused: more than {detail} distinct texts (sharedStrings.xml)",
+    ),
     "binary_file": ("Le fichier n'est pas un fichier texte CSV", "The file is not a CSV text file"),
     "utf16_without_bom": (
         "Encodage UTF-16 sans marque d'ordre des octets : enregistrez le fichier en CSV UTF-8",
@@ -58,6 +71,10 @@ FILE_ERRORS: dict[str, tuple[str, str]] = {
         "Unknown encoding: neither UTF-8 nor Windows-1252",
     ),
     "no_header": ("Aucune ligne d'en-tête", "No header line"),
+    "too_many_columns": (
+        "Trop de colonnes sur la ligne d'en-tête\u00a0: {detail}",
+        "Too many columns on the header line: {detail}",
+    ),
     "no_separator": (
         "Séparateur introuvable sur la ligne d'en-tête : point-virgule, virgule ou tabulation attendu",
         "No separator on the header line: semicolon, comma or tab expected",
@@ -101,6 +118,22 @@ class FileFormat:
 Source = str | os.PathLike | IO[bytes]
 
 
+@dataclass(frozen=True)
+class XlsxLimits:
+    """What an XLSX archive may hold, checked with zipfile before openpyxl reads it (a 1.1 MB zip bomb declared a
+    480 MB sharedStrings.xml of 20 million strings, which openpyxl keeps in memory). Defaults keep the import
+    under its 300 MiB ceiling; the settings NOTIFIER_IMPORT_XLSX_* override them."""
+
+    max_member_bytes: int = 100 * 1024 * 1024  # declared uncompressed size of one member
+    max_total_bytes: int = 300 * 1024 * 1024  # of all members together
+    max_ratio: int = 100  # uncompressed / compressed, for members over RATIO_FLOOR (a sheet's XML is about 10)
+    max_members: int = 10_000
+    max_shared_strings: int = 2_000_000  # about 150 MiB in openpyxl's table at 20 characters a string
+
+
+RATIO_FLOOR = 1024 * 1024  # below 1 MiB a high ratio is harmless: tiny XML parts compress very well
+
+
 @contextmanager
 def _binary(source: Source):
     """The source as a binary file at its start; closed afterwards only if opened here."""
@@ -120,17 +153,20 @@ def _file_name(source: Source, filename: str | None) -> str:
     return getattr(source, "name", "") or ""
 
 
-def inspect_file(source: Source, filename: str | None = None) -> FileFormat:
+def inspect_file(source: Source, filename: str | None = None, *, max_columns: int = MAX_COLUMNS,
+                 xlsx_limits: XlsxLimits | None = None) -> FileFormat:
     """Kind, encoding, separator and header line of a patient list; ImportFileError when it cannot be read.
 
-    A file object must be binary and seekable (it is read again for the records)."""
+    A header of more than `max_columns` columns is refused before any row is read; an XLSX archive is checked
+    against `xlsx_limits` before openpyxl opens it. A file object must be binary and seekable (it is read again
+    for the records)."""
     extension = os.path.splitext(_file_name(source, filename))[1].lower()
     with _binary(source) as handle:
         head = handle.read(SAMPLE_BYTES)
         if not head:
             raise ImportFileError("empty_file")
         if head.startswith(b"PK\x03\x04"):
-            return _inspect_xlsx(handle)
+            return _inspect_xlsx(handle, max_columns, xlsx_limits or XlsxLimits())
         if head.startswith(b"\xd0\xcf\x11\xe0"):
             raise ImportFileError("legacy_xls")
         if extension in XLSX_EXTENSIONS:
@@ -148,7 +184,7 @@ def inspect_file(source: Source, filename: str | None = None) -> FileFormat:
             try:
                 for cells in reader:
                     if _is_header(cells):
-                        return FileFormat("csv", encoding, separator, clean_headers(cells), line)
+                        return FileFormat("csv", encoding, separator, clean_headers(cells, max_columns), line)
                     line = reader.line_num + 1
             except csv.Error as error:
                 raise ImportFileError("malformed_csv", f"{reader.line_num} ({error})") from None
@@ -240,19 +276,30 @@ def _detect_separator(text: str) -> str:
     return best
 
 
-def clean_headers(cells: list[Any]) -> tuple[str, ...]:
+def clean_headers(cells: list[Any], max_columns: int = MAX_COLUMNS) -> tuple[str, ...]:
     """Header names as keys: whitespace collapsed, trailing empty ones dropped, an empty one named after its
-    position ("colonne 4") and a repeated one numbered ("Nom (2)")."""
-    names = [" ".join(str(cell).split()) if cell is not None else "" for cell in cells]
-    while names and not names[-1]:
-        names.pop()
+    position ("colonne 4") and a repeated one numbered ("Nom (2)"). ImportFileError past `max_columns`.
+
+    Linear in the number of cells: a set of the names taken and, per repeated name, the last copy number tried
+    (a header of 3,000 "x" was cubic with a search from "(2)" in a list)."""
+    last = len(cells)
+    while last and (cells[last - 1] is None or not str(cells[last - 1]).strip()):
+        last -= 1
+    if last > max_columns:
+        raise ImportFileError("too_many_columns", f"{last} > {max_columns}")
     headers: list[str] = []
-    for position, name in enumerate(names, start=1):
-        name = name or f"colonne {position}"
-        unique, copy = name, 1
-        while unique in headers:
-            copy += 1
-            unique = f"{name} ({copy})"
+    taken: set[str] = set()
+    last_copy: dict[str, int] = {}
+    for position, cell in enumerate(cells[:last], start=1):
+        name = (" ".join(str(cell).split()) if cell is not None else "") or f"colonne {position}"
+        unique = name
+        if unique in taken:
+            copy = last_copy.get(name, 1)
+            while unique in taken:  # every number tried stays taken: the next search starts after it
+                copy += 1
+                unique = f"{name} ({copy})"
+            last_copy[name] = copy
+        taken.add(unique)
         headers.append(unique)
     return tuple(headers)
 
@@ -305,7 +352,75 @@ def _xlsx_rows(workbook) -> Iterator[tuple[int, tuple]]:
         yield from enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
 
 
-def _inspect_xlsx(handle: IO[bytes]) -> FileFormat:
+def check_xlsx_archive(handle: IO[bytes], limits: XlsxLimits) -> None:
+    """Refuse a workbook whose archive could exhaust memory or time, before anything is decompressed beyond the
+    shared strings' first bytes: members' declared sizes (zipfile never inflates a member past its declared size,
+    a lying size fails its CRC), compression ratios, and the number of shared strings (the `uniqueCount`/`count`
+    attribute, then the `<si>` elements counted while streaming, stopping past the limit)."""
+    handle.seek(0)
+    try:
+        archive = zipfile.ZipFile(handle)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError("unreadable_xlsx", type(error).__name__) from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > limits.max_members:
+            raise ImportFileError("xlsx_too_large", f"{len(members)} > {limits.max_members} fichiers")
+        total = 0
+        for member in members:
+            total += member.file_size
+            if member.file_size > limits.max_member_bytes:
+                raise ImportFileError("xlsx_too_large", f"{member.filename[:80]} {_mib(member.file_size)} > "
+                                                        f"{_mib(limits.max_member_bytes)}")
+            if member.file_size > RATIO_FLOOR and member.file_size > limits.max_ratio * max(member.compress_size, 1):
+                raise ImportFileError("xlsx_too_large", f"{member.filename[:80]} compressé "
+                                      f"{member.file_size // max(member.compress_size, 1)} fois > {limits.max_ratio}")
+        if total > limits.max_total_bytes:
+            raise ImportFileError("xlsx_too_large", f"{_mib(total)} > {_mib(limits.max_total_bytes)}")
+        for member in members:
+            if member.filename.lower().endswith("sharedstrings.xml"):
+                _check_shared_strings(archive, member, limits.max_shared_strings)
+    handle.seek(0)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} Mio"
+
+
+_STRING_COUNT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst\b[^>]*?\b(?:uniqueCount|count)\s*=\s*[\"'](\d+)")
+_STRING_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
+
+
+def _check_shared_strings(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) -> None:
+    """The table openpyxl loads whole: refused past `limit` strings, read in 1 MiB chunks (memory stays flat)."""
+    try:
+        with archive.open(member) as stream:
+            found = 0
+            tail = b""
+            first = True
+            while chunk := stream.read(SAMPLE_BYTES):
+                data = tail + chunk
+                if first:
+                    first = False
+                    declared = [int(value) for value in _STRING_COUNT.findall(data[:4096])]
+                    if declared and max(declared) > limit:
+                        raise ImportFileError("xlsx_too_many_strings", f"{limit:,}".replace(",", "\u202f"))
+                # An element cut by the chunk boundary is counted in the next round: keep from the last "<" on.
+                cut = data.rfind(b"<")
+                cut = len(data) if cut < 0 else cut
+                found += len(_STRING_ELEMENT.findall(data, 0, cut))
+                tail = data[cut:]
+                if found > limit:
+                    raise ImportFileError("xlsx_too_many_strings", f"{limit:,}".replace(",", "\u202f"))
+            found += len(_STRING_ELEMENT.findall(tail))
+            if found > limit:
+                raise ImportFileError("xlsx_too_many_strings", f"{limit:,}".replace(",", "\u202f"))
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+        raise ImportFileError("unreadable_xlsx", type(error).__name__) from None
+
+
+def _inspect_xlsx(handle: IO[bytes], max_columns: int, limits: XlsxLimits) -> FileFormat:
+    check_xlsx_archive(handle, limits)
     handle.seek(0)
     with _workbook(handle) as workbook:
         if not workbook.worksheets:
@@ -313,7 +428,7 @@ def _inspect_xlsx(handle: IO[bytes]) -> FileFormat:
         for row_number, values in _xlsx_rows(workbook):
             cells = [cell_text(value) for value in values]
             if _is_header(cells):
-                return FileFormat("xlsx", None, None, clean_headers(cells), row_number,
+                return FileFormat("xlsx", None, None, clean_headers(cells, max_columns), row_number,
                                   workbook.worksheets[0].title)
     raise ImportFileError("no_header")
 

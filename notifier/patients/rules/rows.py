@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date
 from itertools import starmap
@@ -31,7 +32,15 @@ from notifier.patients.rules.addresses import (
     format_address,
     without_accents,
 )
-from notifier.patients.rules.files import FileFormat, ImportFileError, Source, inspect_file, iter_records
+from notifier.patients.rules.files import (
+    MAX_COLUMNS,
+    FileFormat,
+    ImportFileError,
+    Source,
+    XlsxLimits,
+    inspect_file,
+    iter_records,
+)
 from notifier.patients.states import Addressee, Hold
 
 __all__ = [
@@ -155,8 +164,9 @@ def detect_mapping(headers: Iterable[str], saved: dict[str, str] | None = None) 
     """Recognise the columns from their headers. A saved mapping (the user's earlier choice for this kind of file)
     overrides detection for the headers it names; a saved empty value means "ignore this column"."""
     headers = list(headers)
+    known = set(headers)
     saved = {header: field for header, field in (saved or {}).items()
-             if header in headers and (not field or field in FIELDS)}  # a stale saved choice is ignored
+             if header in known and (not field or field in FIELDS)}  # a stale saved choice is ignored
     best: dict[str, tuple[int, str]] = {}
     for header in headers:
         if header in saved:
@@ -164,11 +174,10 @@ def detect_mapping(headers: Iterable[str], saved: dict[str, str] | None = None) 
         hit = _ALIASES.get(header_key(header))
         if hit and (hit[0] not in best or hit[1] > best[hit[0]][0]):
             best[hit[0]] = (hit[1], header)
-    chosen = {header: field for field, (_rank, header) in best.items()}
-    for header, field in saved.items():
-        if field:
-            chosen = {h: f for h, f in chosen.items() if f != field}
-            chosen[header] = field
+    # One header per field: a saved choice replaces the detected header of its field.
+    header_of = {field: header for field, (_rank, header) in best.items()}
+    header_of.update({field: header for header, field in saved.items() if field})
+    chosen = {header: field for field, header in header_of.items()}
     mapping = {header: chosen[header] for header in headers if header in chosen}
     unmapped = [header for header in headers if header not in mapping]
     return MappingResult(mapping, unmapped, missing_fields(mapping))
@@ -181,7 +190,8 @@ def check_mapping(headers: Iterable[str], mapping: dict[str, str]) -> dict[str, 
     used = {header: field for header, field in mapping.items() if field}
     unknown = [repr(header) for header in used if header not in headers]
     unknown += [repr(field) for field in used.values() if field not in _ROW_FIELDS]
-    twice = sorted({field for field in used.values() if list(used.values()).count(field) > 1})
+    uses = Counter(used.values())
+    twice = sorted(field for field, count in uses.items() if count > 1)
     if unknown or twice:
         raise ImportFileError("invalid_mapping", ", ".join(unknown + twice))
     missing = missing_fields(used)
@@ -403,7 +413,8 @@ class _RowChecker:
         mapping = check_mapping(headers, mapping)
         self.headers = headers
         self.width = len(headers)
-        position = {field: headers.index(header) for header, field in mapping.items()}
+        index = {header: number for number, header in enumerate(headers)}
+        position = {field: index[header] for header, field in mapping.items()}
         # An unmapped field reads the empty cell appended after the last column.
         self.pick = itemgetter(*(position.get(field, self.width) for field in _ROW_FIELDS))
         self.today = today
@@ -590,12 +601,13 @@ class PatientFile:
 
 
 def open_patient_file(source: Source, filename: str | None = None, *,
-                      saved_mapping: dict[str, str] | None = None) -> PatientFile:
+                      saved_mapping: dict[str, str] | None = None, max_columns: int = MAX_COLUMNS,
+                      xlsx_limits: XlsxLimits | None = None) -> PatientFile:
     """Open a CSV or XLSX patient list (a path, or a seekable binary file object with its upload `filename`).
 
     ImportFileError when it is not a CSV/XLSX file, its encoding is unknown, or no column is recognised (neither
     from its headers nor from `saved_mapping`)."""
-    file_format = inspect_file(source, filename)
+    file_format = inspect_file(source, filename, max_columns=max_columns, xlsx_limits=xlsx_limits)
     detected = detect_mapping(file_format.headers, saved_mapping)
     if not detected.mapping:
         raise ImportFileError("no_known_columns")
