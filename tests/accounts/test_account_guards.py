@@ -34,6 +34,7 @@ def test_an_admin_of_another_organisation_cannot_unlock(app, client, dpo, passwo
     db.session.add(other)
     db.session.commit()
     outsider = users.add_user("admin@autre.test", "admin", password, organisation=other)
+    db.session.commit()
     client.post("/login", data={"email": outsider.email, "password": password})
     client.csrf_token = None
     assert client.post(f"/admin/users/{dpo.id}/unlock", data={}).status_code == 404
