@@ -22,7 +22,11 @@ def make_example(dpo, establishment):
         doc = copy.deepcopy(json.loads(EXAMPLE.read_text(encoding="utf-8")))
         if change:
             change(doc)
-        return import_document(doc, dpo, now=IMPORT_NOW)
+        from notifier.extensions import db
+
+        imported = import_document(doc, dpo, now=IMPORT_NOW)
+        db.session.commit()  # as `notifier breach import` does
+        return imported
 
     return make
 

@@ -28,7 +28,11 @@ def import_example(user, change=None):
     doc = copy.deepcopy(example_document())
     if change:
         change(doc)
-    return import_document(doc, user, now=IMPORT_NOW)
+    from notifier.extensions import db
+
+    imported = import_document(doc, user, now=IMPORT_NOW)
+    db.session.commit()  # as `notifier breach import` does
+    return imported
 
 
 @pytest.fixture

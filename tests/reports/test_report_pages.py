@@ -119,6 +119,7 @@ def test_the_cnil_acknowledgement_closes_the_notification_step(breach, dpo, dpo_
                                                             "cnil_reference": "NOT-2026-0154321"},
                                 user=dpo, expected_version=breach.version)
     assert result.ok, result.errors
+    db.session.commit()  # as the request that called it would
     page = dpo_client.get(f"/breaches/{breach.id}").get_data(as_text=True)
     assert "Pas encore enregistré" not in page
     assert "NOT-2026-0154321" in page and "25 octobre 2026 à 18\u00a0h\u00a040" in page

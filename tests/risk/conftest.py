@@ -26,7 +26,11 @@ def import_example(dpo, establishment):
         doc = copy.deepcopy(example_document())
         if change:
             change(doc)
-        return import_document(doc, dpo, now=IMPORT_NOW)
+        from notifier.extensions import db
+
+        imported = import_document(doc, dpo, now=IMPORT_NOW)
+        db.session.commit()  # as `notifier breach import` does
+        return imported
 
     return make
 

@@ -161,6 +161,7 @@ def test_a_second_override_keeps_the_first_in_the_history(dpo_client, example_br
 def test_an_override_of_an_assessment_that_is_no_longer_the_latest_is_refused(dpo_client, example_breach, dpo):
     shown = service.latest_assessment(example_breach)
     service.assess_breach(example_breach, service.facts_from_breach(example_breach), dpo)
+    db.session.commit()  # as the request that called it would
     response = dpo_client.post(url(example_breach, "/override"), data={
         "assessment_id": shown.id, "inform_subjects": "no", "justification": "x" * 30})
     assert response.status_code == 422

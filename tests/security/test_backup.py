@@ -5,6 +5,7 @@ import sqlite3
 import pytest
 
 from notifier.breaches import services as breaches
+from notifier.extensions import db
 
 
 @pytest.fixture
@@ -19,6 +20,7 @@ def test_backup_then_check(runner, dpo, establishment, tmp_path):
 
     stamp()  # the backup check expects a migrated database (alembic_version)
     breaches.create_breach(dpo, establishment)
+    db.session.commit()  # as the request that called it would
     out = tmp_path / "backup.db"
     result = runner.invoke(args=["backup", str(out)])
     assert result.exit_code == 0, result.output
@@ -32,6 +34,7 @@ def test_a_tampered_backup_is_refused(runner, dpo, establishment, tmp_path):
 
     stamp()
     breaches.create_breach(dpo, establishment)
+    db.session.commit()  # as the request that called it would
     out = tmp_path / "backup.db"
     runner.invoke(args=["backup", str(out)])
     connection = sqlite3.connect(out)
