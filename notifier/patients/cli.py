@@ -257,7 +257,7 @@ def _bench_import(path: str, workdir: str, url: str, options: dict) -> dict:
         establishment = Establishment(organisation=organisation, name="Bench")
         db.session.add_all([organisation, establishment])
         db.session.commit()
-        user = add_user("dpo@bench.invalid", "dpo", "bench passphrase 2026", organisation=organisation)
+        user = add_user("dpo@bench.invalid", "dpo", "import step passphrase 2026", organisation=organisation)
         breach = create_breach(user, establishment)
         started = time.perf_counter()
         imp = patients.import_file(breach, path, user=user, today=TODAY, letter_date=LETTER_DATE)
