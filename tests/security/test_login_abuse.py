@@ -49,7 +49,9 @@ def test_an_unknown_email_and_a_wrong_password_take_the_same_time(client, dpo):
     assert 1 / 3 < unknown / wrong_password < 3, (unknown, wrong_password)
 
 
-def test_every_refusal_gives_the_same_page(app, client, dpo, viewer, password):
+def test_every_refusal_gives_the_same_page(app, client, dpo, viewer, password, monkeypatch):
+    frozen = utcnow()
+    monkeypatch.setattr(users, "utcnow", lambda: frozen)  # the first delay is 1 s: no request may outlast it
     viewer.active = False
     db.session.commit()
     pages = {

@@ -41,7 +41,9 @@ def test_a_code_older_than_the_last_accepted_one_is_refused(app, dpo, secret):
     assert users.check_totp(dpo.id, totp.at(now + 60), at=now + 60) == dpo  # a later one is fine
 
 
-def test_wrong_codes_are_counted_per_account_and_delay_the_next_tries(app, dpo, secret):
+def test_wrong_codes_are_counted_per_account_and_delay_the_next_tries(app, dpo, secret, monkeypatch):
+    frozen = users.utcnow()
+    monkeypatch.setattr(users, "utcnow", lambda: frozen)  # the first delay is 1 s: no call may outlast it
     totp, now = pyotp.TOTP(secret), 1_800_000_000.0
     wrong = str((int(totp.at(now)) + 1) % 1_000_000).zfill(6)
     for _ in range(5):
