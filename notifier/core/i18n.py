@@ -43,3 +43,15 @@ def translate_plural(singular: str, plural: str, count: int, lang: str, **params
 
 def normalise_language(lang: str | None) -> str:
     return lang if lang in LANGUAGES else SOURCE_LANGUAGE
+
+
+def cli_language() -> str:
+    """The language of command-line messages: NOTIFIER_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG: fr* or
+    en*), else French. Only messages change; machine-read parts (``error:``, exit codes, ids, JSON) never do."""
+    import os
+
+    for name in ("NOTIFIER_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = (os.environ.get(name) or "").strip().lower()
+        if value[:2] in LANGUAGES:
+            return value[:2]
+    return SOURCE_LANGUAGE

@@ -34,6 +34,7 @@ from notifier.letters import services as letters
 from notifier.letters.models import AUDIENCES, LETTER_STATUSES, LetterChunk, LetterJob, LetterTemplate
 from notifier.patients import services as patients
 from notifier.patients.models import Patient
+from notifier.patients.rules.rows import HOLDS
 
 bp = Blueprint("letters", __name__)
 
@@ -394,7 +395,7 @@ def held(breach_id: int):
     breach = get_breach(breach_id)
     page = max(request.args.get("page", 1, type=int), 1)
     return render_template("letters/held.html", breach=breach, page=page, total=letters.held_count(breach.id),
-                           patients=letters.held_patients(breach.id, limit=200, offset=(page - 1) * 200))
+                           patients=letters.held_patients(breach.id, limit=200, offset=(page - 1) * 200), holds=HOLDS)
 
 
 @bp.get("/breaches/<int:breach_id>/letters/public-notice.pdf")

@@ -24,6 +24,7 @@ from flask_login import current_user
 
 from notifier.audit import services as audit
 from notifier.breaches.views import get_breach
+from notifier.core.i18n import N_, translate
 from notifier.core.web import require
 from notifier.extensions import db
 from notifier.patients import services as patients
@@ -37,11 +38,11 @@ def _lang() -> str:
 
 
 IMPORT_STATUS_LABELS = {
-    "mapping": ("en attente des colonnes", "waiting for the columns"),
-    "running": ("en cours", "running"),
-    "done": ("terminé", "done"),
-    "failed": ("échoué", "failed"),
-    "cancelled": ("abandonné", "cancelled"),
+    "mapping": N_("en attente des colonnes"),
+    "running": N_("en cours"),
+    "done": N_("terminé"),
+    "failed": N_("échoué"),
+    "cancelled": N_("abandonné"),
 }
 
 
@@ -54,8 +55,7 @@ def _patient_helpers():
         return patients.format_count(value or 0, _lang())
 
     def import_status_label(status):
-        french, english = IMPORT_STATUS_LABELS.get(status, (status, status))
-        return english if _lang() == "en" else french
+        return translate(IMPORT_STATUS_LABELS.get(status, status), _lang())
 
     return {"patient_panel": patient_panel, "number": number, "import_status_label": import_status_label}
 
