@@ -5,7 +5,9 @@ import io
 
 from sqlalchemy import select
 
+from notifier.audit.labels import action_label, object_label
 from notifier.audit.models import AuditEntry
+from notifier.core.i18n import N_, translate
 from notifier.core.spreadsheet import safe_cell
 from notifier.extensions import db
 
@@ -22,7 +24,8 @@ def entries(breach_id: int | None = None, organisation_id: int | None = None):
     return db.session.scalars(query).yield_per(1000)
 
 
-def export(fmt: str, *, breach_id: int | None = None, organisation_id: int | None = None) -> bytes:
+def export(fmt: str, *, breach_id: int | None = None, organisation_id: int | None = None, lang: str = "fr") -> bytes:
+    """CSV (codes and raw details, for machines; the same in every language) or PDF/A in ``lang``."""
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
@@ -35,8 +38,10 @@ def export(fmt: str, *, breach_id: int | None = None, organisation_id: int | Non
     if fmt == "pdf":
         from notifier.documents.render import PDF_A3, PdfMetadata, render_pdf, render_template
 
-        html = render_template("audit/trail.html", entries=list(entries(breach_id, organisation_id)),
-                               breach_id=breach_id)
-        return render_pdf(html, pdf_variant=PDF_A3, lang="fr",
-                          metadata=PdfMetadata(title="Journal d'audit", subject="Audit trail (notifier)"))
+        html = render_template("audit/trail.html", lang=lang, entries=list(entries(breach_id, organisation_id)),
+                               breach_id=breach_id, action_label=lambda code: action_label(code, lang),
+                               object_label=lambda code: object_label(code, lang))
+        return render_pdf(html, pdf_variant=PDF_A3, lang=lang,
+                          metadata=PdfMetadata(title=translate(N_("Journal d'audit"), lang),
+                                               subject="Audit trail (notifier)"))
     raise ValueError(fmt)

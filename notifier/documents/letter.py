@@ -168,21 +168,35 @@ STRINGS = {
     "advice": N_("Ce que nous vous conseillons de faire"),
     "dpo_contact": N_("Pour toute question : notre délégué à la protection des données"),
     "complaint_title": N_("Votre droit de réclamation"),
-    "complaint": N_("Vous pouvez introduire une réclamation auprès de la Commission nationale de l'informatique et des libertés (CNIL), 3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07, ou en ligne sur www.cnil.fr/plaintes."),
-    "closing": N_("Nous vous prions d'accepter nos excuses pour cet incident et vous assurons de notre entière disponibilité."),
+    "complaint": N_("Vous pouvez introduire une réclamation auprès de la Commission nationale de l'informatique et "
+                    "des libertés (CNIL), 3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07, ou en ligne sur "
+                    "www.cnil.fr/plaintes."),
+    "closing": N_("Nous vous prions d'accepter nos excuses pour cet incident et vous assurons de notre entière "
+                  "disponibilité."),
     "draft": N_("PROJET"),
     "date": N_("Le %(day)s %(month)s %(year)s"),
 }
-MONTHS = (N_("janvier"), N_("février"), N_("mars"), N_("avril"), N_("mai"), N_("juin"), N_("juillet"), N_("août"), N_("septembre"), N_("octobre"), N_("novembre"), N_("décembre"))
+MONTHS = (N_("janvier"), N_("février"), N_("mars"), N_("avril"), N_("mai"), N_("juin"), N_("juillet"), N_("août"),
+          N_("septembre"), N_("octobre"), N_("novembre"), N_("décembre"))
 
 # Starting texts the DPO adapts (a ransomware attack with exfiltration, the usual hospital case), in the
 # template's language.
 EXAMPLE_MSGIDS = {
-    "nature": N_("Le 12 mars 2026, notre établissement a été victime d'une attaque informatique. Des personnes non autorisées ont copié une partie de nos fichiers administratifs. Ces fichiers contenaient votre nom, votre adresse, votre date de naissance et, pour certains patients, la date et le service de leur hospitalisation."),
-    "consequences": N_("Ces informations pourraient être utilisées pour vous envoyer des messages frauduleux (courriels, SMS, appels) se faisant passer pour l'hôpital, votre banque ou l'Assurance maladie, afin d'obtenir d'autres informations ou de l'argent."),
-    "measures": N_("Nous avons isolé les systèmes touchés, changé tous les mots de passe, porté plainte et notifié la CNIL et l'Agence régionale de santé. Des experts en sécurité surveillent nos systèmes."),
-    "advice": N_("Méfiez-vous de tout message qui mentionne votre hospitalisation et vous demande de cliquer sur un lien, de rappeler un numéro ou de payer. Nous ne vous demanderons jamais vos coordonnées bancaires ni vos mots de passe.\n\nEn cas de doute, raccrochez et appelez le standard de l'hôpital au numéro figurant sur notre site. Surveillez vos relevés bancaires et vos remboursements sur ameli.fr."),
-    "dpo_contact": N_("Délégué à la protection des données, 1 rue de l'Hôpital, 75000 Paris. dpo@hopital.example, 01 23 45 67 89 (du lundi au vendredi, de 9 h à 17 h)."),
+    "nature": N_("Le 12 mars 2026, notre établissement a été victime d'une attaque informatique. Des personnes non "
+                 "autorisées ont copié une partie de nos fichiers administratifs. Ces fichiers contenaient votre "
+                 "nom, votre adresse, votre date de naissance et, pour certains patients, la date et le service de "
+                 "leur hospitalisation."),
+    "consequences": N_("Ces informations pourraient être utilisées pour vous envoyer des messages frauduleux "
+                       "(courriels, SMS, appels) se faisant passer pour l'hôpital, votre banque ou l'Assurance "
+                       "maladie, afin d'obtenir d'autres informations ou de l'argent."),
+    "measures": N_("Nous avons isolé les systèmes touchés, changé tous les mots de passe, porté plainte et notifié "
+                   "la CNIL et l'Agence régionale de santé. Des experts en sécurité surveillent nos systèmes."),
+    "advice": N_("Méfiez-vous de tout message qui mentionne votre hospitalisation et vous demande de cliquer sur un "
+                 "lien, de rappeler un numéro ou de payer. Nous ne vous demanderons jamais vos coordonnées bancaires "
+                 "ni vos mots de passe.\n\nEn cas de doute, raccrochez et appelez le standard de l'hôpital au numéro "
+                 "figurant sur notre site. Surveillez vos relevés bancaires et vos remboursements sur ameli.fr."),
+    "dpo_contact": N_("Délégué à la protection des données, 1 rue de l'Hôpital, 75000 Paris. dpo@hopital.example, "
+                      "01 23 45 67 89 (du lundi au vendredi, de 9 h à 17 h)."),
 }
 
 

@@ -638,7 +638,7 @@ class TrackingProblem:
         }
         problem = translate(labels[self.code], lang)
         if self.value:
-            problem += f" “{self.value}”" if lang == "en" else f" «\u00a0{self.value}\u00a0»"
+            problem += f' "{self.value}"' if lang == "en" else f" «\u00a0{self.value}\u00a0»"
         return translate(N_("ligne %(line)s\u00a0: %(reference)s\u00a0: %(problem)s"), lang, line=self.line,
                          reference=self.reference or "—", problem=problem)
 

@@ -475,8 +475,9 @@ STRINGS: dict[str, str] = {
     "malicious_yes": N_("Oui (cause : acte malveillant)"),
     "malicious_no": N_("Non (cause accidentelle)"),
     "malicious_unknown": N_("Inconnu à ce stade"),
-    "nis2_intro": N_("Résumé préparé pour l'autorité compétente ou le CSIRT (ANSSI / CERT-FR en France ; transposition de la "
-        "directive NIS2 en cours), selon l'article 23(4) de la directive (UE) 2022/2555."),
+    "nis2_intro": N_("Résumé préparé pour l'autorité compétente ou le CSIRT (ANSSI / CERT-FR en France ; "
+                     "transposition de la directive NIS2 en cours), selon l'article 23(4) de la directive (UE) "
+                     "2022/2555."),
 }
 
 
@@ -636,7 +637,7 @@ def render(doc_type: DocumentType, context: dict[str, Any], export: dict[str, An
     """The PDF/A-3b of a report, the breach's JSON export embedded, title/author/subject and language set."""
     from notifier.documents.render import PDF_A3, EmbeddedFile, PdfMetadata, render_pdf, render_template
 
-    html = render_template(doc_type.template, **context)
+    html = render_template(doc_type.template, **context)  # context["lang"]: the document's language
     payload = json.dumps(export, ensure_ascii=False, indent=2).encode("utf-8")
     attachment = EmbeddedFile(
         name=attachment_name, data=payload, relationship="Data", modified=now,

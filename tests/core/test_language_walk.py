@@ -159,7 +159,8 @@ def _urls(app, world, lang):
 
     breach = world["breach"]
     values = {
-        "breach_id": [breach.id], "code": [step.code for step in form.STEPS], "establishment_id": [breach.establishment_id],
+        "breach_id": [breach.id], "code": [step.code for step in form.STEPS],
+        "establishment_id": [breach.establishment_id],
         "version_id": world["versions"][lang], "import_id": [world["import_id"]], "patient_pk": [world["held"].id],
         "variant": ["standard" if lang == "fr" else "english"], "template_id": [world["templates"][lang].id],
         "token": [world["job"].token], "number": [1], "fmt": ["csv", "pdf"],

@@ -66,7 +66,8 @@ ADDRESS_NORMALISATIONS: dict[str, str] = {
     "domestic_country_omitted": N_("Pays non imprimé : adresse en France (NF Z10-011)"),
     "punctuation_removed": N_("Ponctuation supprimée à partir de la ligne 4 (NF Z10-011)"),
     "postcode_spaces_removed": N_("Espaces retirés du code postal"),
-    "postcode_zero_padded": N_("Zéro initial rétabli : code postal à 4 chiffres, zéro perdu par le tableur (départements 01 à 09)"),
+    "postcode_zero_padded": N_("Zéro initial rétabli : code postal à 4 chiffres, zéro perdu par le tableur "
+                               "(départements 01 à 09)"),
     "abbreviated": N_("Abrégé pour tenir en 38 caractères (abréviations La Poste, NF Z10-011)"),
 }
 

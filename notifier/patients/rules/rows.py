@@ -22,7 +22,7 @@ from itertools import starmap
 from operator import itemgetter
 from typing import IO, NamedTuple
 
-from notifier.core.i18n import N_
+from notifier.core.i18n import N_, translate
 from notifier.core.spreadsheet import FORMULA_TRIGGERS, safe_cell
 from notifier.patients.rules.addresses import (
     ADDRESS_NORMALISATIONS,
@@ -197,7 +197,8 @@ ROW_ERRORS: dict[str, str] = {
     "patient_id_duplicate": N_("IPP en double dans le fichier"),
     "patient_id_already_imported": N_("IPP déjà importé pour cette violation"),
     "last_name_missing": N_("Nom manquant"),
-    "birth_date_missing": N_("Date de naissance manquante : elle décide si le courrier va au patient ou à son représentant légal"),
+    "birth_date_missing": N_("Date de naissance manquante : elle décide si le courrier va au patient ou à son "
+                             "représentant légal"),
     "date_format": N_("Date illisible : JJ/MM/AAAA ou AAAA-MM-JJ attendu"),
     "date_two_digit_year": N_("Année sur deux chiffres refusée (19xx ou 20xx ?) : JJ/MM/AAAA attendu"),
     "date_impossible": N_("Date impossible : ce jour n'existe pas"),
@@ -250,13 +251,11 @@ HOLDS: dict[str, Hold] = {
 
 def describe_error(error: RowError, lang: str = "fr") -> str:
     """'Code postal français invalide : 5 chiffres attendus (Code postal : « 7500 »)'."""
-    french, english = ROW_ERRORS[error.code]
+    problem = translate(ROW_ERRORS[error.code], lang)
     if not error.value:
-        return french if lang != "en" else english
-    field_fr, field_en = _ERROR_FIELDS[error.field]
-    if lang == "en":
-        return f'{english} ({field_en}: "{error.value}")'
-    return f"{french} ({field_fr} : « {error.value} »)"
+        return problem
+    return translate(N_("%(problem)s (%(field)s\u00a0: «\u00a0%(value)s\u00a0»)"), lang, problem=problem,
+                     field=translate(_ERROR_FIELDS[error.field], lang), value=error.value)
 
 
 class AcceptedRow(NamedTuple):
