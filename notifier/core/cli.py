@@ -6,7 +6,14 @@ import sys
 import click
 from sqlalchemy import select
 
+from notifier.core.i18n import N_, cli_language, translate
 from notifier.extensions import db
+
+
+def cli_text(message: str, **params) -> str:
+    """A French msgid (marked with N_) in the language of command-line messages (cli_language()); the machine-read
+    parts around it (`error:`, exit codes, last-line ids and hashes, JSON) never change with the language."""
+    return translate(message, cli_language(), **params)
 
 
 def fail(message: str, status: int = 2):
@@ -22,11 +29,11 @@ def acting_user(email: str | None):
     if email:
         user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
         if user is None:
-            fail(f"no account {email}")
+            fail(cli_text(N_("aucun compte %(email)s"), email=email))
         return user
     dpos = db.session.scalars(select(User).where(User.role == "dpo", User.active.is_(True))).all()
     if len(dpos) != 1:
-        fail("several or no DPO accounts: say which with --user EMAIL")
+        fail(cli_text(N_("plusieurs comptes DPO ou aucun\u00a0: indiquez lequel avec --user EMAIL")))
     return dpos[0]
 
 

@@ -20,6 +20,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from notifier.core.cli import Command, Group, acting_user, fail
+from notifier.core.i18n import cli_language
 from notifier.extensions import db
 
 
@@ -107,7 +108,7 @@ def generate_command(breach_id, out_dir: Path, variant, lot_size, workers, draft
                                         lot_size=lot_size, only_new=new_only, duplex=duplex)
     except letter_jobs.GenerationRefused as error:
         db.session.rollback()
-        fail(error.message("en"))
+        fail(error.message(cli_language()))
     job_id, total, held, lots = started.job.id, started.job.total, started.job.held, len(started.job.chunks)
     if started.resumed:
         click.echo(f"resuming letter job {job_id}: {started.done_before}/{total} letters already done")
@@ -174,7 +175,7 @@ def reprint_command(breach_id, patient_id, out: Path):
     try:
         found = letters.reprint(breach, patient_id)
     except letters.LetterError as error:
-        fail(error.message("en"))
+        fail(error.message(cli_language()))
     try:
         out.write_bytes(found.pdf)
     except OSError as error:
@@ -217,11 +218,11 @@ def track_command(breach_id, file: Path, default_status, default_date, dry_run, 
                                         source=f"cli:{file.name}", dry_run=dry_run)
     except letters.LetterError as error:
         db.session.rollback()
-        fail(error.message("en"))
+        fail(error.message(cli_language()))
     if result.problems:
         db.session.rollback()
         for problem in result.problems[:1000]:
-            click.echo(problem.message("en"))
+            click.echo(problem.message(cli_language()))
         fail(f"{len(result.problems)} problem(s) in {file.name}: nothing was applied")
     db.session.commit()
     summary = ", ".join(f"{status} {count}" for status, count in sorted(result.by_status.items())) or "nothing"
@@ -242,7 +243,7 @@ def notice_command(breach_id, out: Path, lang):
     try:
         pdf = letters.public_notice_pdf(breach, lang)
     except letters.LetterError as error:
-        fail(error.message("en"))
+        fail(error.message(cli_language()))
     try:
         out.write_bytes(pdf)
     except OSError as error:

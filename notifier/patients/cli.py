@@ -24,6 +24,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from notifier.core.cli import Command, Group, acting_user, fail
+from notifier.core.i18n import cli_language
 
 FILE_ERROR_EXIT = 2
 
@@ -68,9 +69,9 @@ def import_command(breach_id: int, file: Path, mapping_name, rejected_out: Path 
     try:
         imp = patients.import_file(breach, file, user=user, mapping_name=mapping_name)
     except ImportFileError as error:
-        fail(error.message("en"), FILE_ERROR_EXIT)
+        fail(error.message(cli_language()), FILE_ERROR_EXIT)
     except patients.ImportRefused as error:
-        fail(error.message("en"))
+        fail(error.message(cli_language()))
     if imp.status != "done":
         status = FILE_ERROR_EXIT if imp.error_code != "internal" else 1
         fail(f"import stopped ({imp.error_code}): {imp.error}; kept {imp.accepted} patients from earlier batches",

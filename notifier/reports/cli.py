@@ -9,7 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from notifier.core.cli import Command, acting_user, fail
+from notifier.core.cli import Command, acting_user, cli_text, fail
+from notifier.core.i18n import N_, cli_language
 
 DOCUMENT_CHOICES = ("cnil", "ars", "nis2_early_warning", "nis2_notification", "nis2_final_report")
 
@@ -32,25 +33,29 @@ def report_command(breach_id: int, out: Path, kind, lang, document, email):
 
     breach = db.session.get(Breach, breach_id)
     if breach is None:
-        fail(f"no breach {breach_id}")
+        fail(cli_text(N_("aucune violation %(id)s"), id=breach_id))
     user = acting_user(email)
     if user.organisation_id != breach.organisation_id:
-        fail(f"{user.email} does not belong to the organisation of breach {breach_id}")
+        fail(cli_text(N_("%(email)s n'appartient pas à l'organisme de la violation %(id)s"), email=user.email,
+                      id=breach_id))
     if not user.can("report.generate"):
-        fail(f"{user.email} ({user.role}) may not generate reports")
+        fail(cli_text(N_("%(email)s (%(role)s) ne peut pas générer de rapports"), email=user.email, role=user.role))
     if out.parent and not out.parent.is_dir():
-        fail(f"no such directory: {out.parent}")
+        fail(cli_text(N_("dossier introuvable\u00a0: %(path)s"), path=out.parent))
     try:
         version = reports.generate(breach, user=user, document=document, kind=kind, lang=lang,
                                    period_hours=current_app.config["CNIL_PERIOD_HOURS"])
     except reports.ReportError as error:
         db.session.rollback()
-        fail(error.message("en"))
+        fail(error.message(cli_language()))
     try:
         out.write_bytes(reports.read_version(version))
     except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
-    click.echo(f"wrote {out}: {breach.reference} {document} version {version.number} ({version.kind}, {version.lang})")
+        fail(cli_text(N_("impossible d'écrire %(path)s\u00a0: %(reason)s"), path=out, reason=error.strerror))
+    click.echo(cli_text(N_("%(path)s écrit\u00a0: %(reference)s %(document)s version %(number)s "
+                           "(%(kind)s, %(language)s)"),
+                        path=out, reference=breach.reference, document=document, number=version.number,
+                        kind=version.kind, language=version.lang))
     click.echo(version.sha256)
 
 
