@@ -19,8 +19,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from notifier.core.cli import Command, Group, acting_user, fail
-from notifier.core.i18n import cli_language
+from notifier.core.cli import Command, Group, acting_user, cli_text, fail
+from notifier.core.i18n import N_, cli_language
 from notifier.extensions import db
 
 
@@ -29,7 +29,7 @@ def _breach(breach_id: int):
 
     breach = db.session.get(Breach, breach_id)
     if breach is None:
-        fail(f"no breach {breach_id}")
+        fail(cli_text(N_("aucune violation %(id)s"), id=breach_id))
     return breach
 
 
@@ -45,9 +45,11 @@ def _user(breach, email: str | None, permission: str):
         user = dpos[0] if len(dpos) == 1 else None
     if user is not None:
         if user.organisation_id != breach.organisation_id:
-            fail(f"{user.email} does not belong to the organisation of breach {breach.id}")
+            fail(cli_text(N_("%(email)s n'appartient pas à l'organisme de la violation %(id)s"), email=user.email,
+                          id=breach.id))
         if not user.can(permission):
-            fail(f"{user.email} ({user.role}) may not do this ({permission})")
+            fail(cli_text(N_("%(email)s (%(role)s) n'a pas ce droit (%(permission)s)"), email=user.email,
+                          role=user.role, permission=permission))
     return user
 
 
@@ -171,7 +173,7 @@ def reprint_command(breach_id, patient_id, out: Path):
 
     breach = _breach(breach_id)
     if out.parent and not out.parent.is_dir():
-        fail(f"no such directory: {out.parent}")
+        fail(cli_text(N_("dossier introuvable\u00a0: %(path)s"), path=out.parent))
     try:
         found = letters.reprint(breach, patient_id)
     except letters.LetterError as error:
@@ -179,7 +181,7 @@ def reprint_command(breach_id, patient_id, out: Path):
     try:
         out.write_bytes(found.pdf)
     except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
+        fail(cli_text(N_("impossible d'écrire %(path)s\u00a0: %(reason)s"), path=out, reason=error.strerror))
     audit.record("letters.reprint", obj=breach, details={"reference": found.reference, "via": "cli"})
     db.session.commit()
     click.echo(f"wrote {out}: {found.reference} ({found.lot} of job {found.job.id}"
@@ -247,10 +249,10 @@ def notice_command(breach_id, out: Path, lang):
     try:
         out.write_bytes(pdf)
     except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
+        fail(cli_text(N_("impossible d'écrire %(path)s\u00a0: %(reason)s"), path=out, reason=error.strerror))
     audit.record("letters.public_notice_pdf", obj=breach, details={"lang": lang, "via": "cli"})
     db.session.commit()
-    click.echo(f"wrote {out}")
+    click.echo(cli_text(N_("%(path)s écrit"), path=out))
 
 
 COMMANDS = [letters_group]

@@ -264,7 +264,7 @@ STRINGS: dict[str, str] = {
                "mesures prises, décision et ses motifs."),
     "generated": N_("Généré le"),
     "filters": N_("Filtres"),
-    "none": ("aucun", "none"),
+    "none": N_("aucun"),
     "count": N_("Violations"),
     "empty": N_("Aucune violation ne correspond à ces filtres."),
     "attachment": N_("Le registre est joint à ce PDF/A-3 au format CSV (register.csv)."),
