@@ -6,6 +6,9 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from notifier.core.cli import cli_text
+from notifier.core.i18n import N_, cli_language
+
 
 @click.group("audit")
 def audit_group():
@@ -30,9 +33,10 @@ def verify_command(public_keys: tuple[Path, ...]):
         fail(str(error))
     report = audit.verify(trusted)
     if report.intact:
-        click.echo(f"audit trail intact: {report.entries} entries")
+        click.echo(cli_text(N_("journal d'audit intact\u00a0: %(count)s entrées"), count=report.entries))
         return
-    click.echo(f"audit trail BROKEN at entry {report.first_bad_id}: {report.problem}", err=True)
+    click.echo(cli_text(N_("journal d'audit ROMPU à l'entrée %(id)s\u00a0: %(problem)s"), id=report.first_bad_id,
+                        problem=report.problem), err=True)
     sys.exit(1)
 
 
@@ -83,10 +87,10 @@ def export_command(breach_id, fmt, out: Path):
     from notifier.audit import export as audit_export
     from notifier.extensions import db
 
-    data = audit_export.download(fmt, breach_id=breach_id, via="cli")
+    data = audit_export.download(fmt, breach_id=breach_id, via="cli", lang=cli_language())
     out.write_bytes(data)
     db.session.commit()
-    click.echo(f"wrote {out}")
+    click.echo(cli_text(N_("%(path)s écrit"), path=out))
 
 
 COMMANDS = [audit_group]

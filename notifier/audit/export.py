@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from notifier.audit import services as audit
+from notifier.audit.labels import action_label, object_label
 from notifier.audit.models import AuditEntry
+from notifier.core.i18n import N_, translate
 from notifier.core.spreadsheet import safe_cell
 from notifier.extensions import db
 
@@ -29,13 +31,14 @@ def entries(breach_id: int | None = None, organisation_id: int | None = None):
     return db.session.scalars(query).yield_per(1000)
 
 
-def export(fmt: str, *, breach_id: int | None = None, organisation_id: int | None = None) -> bytes:
+def export(fmt: str, *, breach_id: int | None = None, organisation_id: int | None = None, lang: str = "fr") -> bytes:
+    """CSV (codes and raw details, for machines; the same in every language) or PDF/A in ``lang``."""
     from notifier.audit.services import document_checkpoint
 
     if fmt not in ("csv", "pdf"):
         raise ValueError(fmt)
     # Every document issued: a signed checkpoint of the trail, printed in the PDF's footer (docs/security.md).
-    audit_footer = document_checkpoint("fr")
+    audit_footer = document_checkpoint(lang)
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
@@ -47,17 +50,20 @@ def export(fmt: str, *, breach_id: int | None = None, organisation_id: int | Non
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
     from notifier.documents.render import PDF_A3, PdfMetadata, render_pdf, render_template
 
-    html = render_template("audit/trail.html", entries=list(entries(breach_id, organisation_id)), breach_id=breach_id)
-    return render_pdf(html, pdf_variant=PDF_A3, lang="fr",
-                      metadata=PdfMetadata(title="Journal d'audit", subject="Audit trail (notifier)"),
+    html = render_template("audit/trail.html", lang=lang, entries=list(entries(breach_id, organisation_id)),
+                           breach_id=breach_id, action_label=lambda code: action_label(code, lang),
+                           object_label=lambda code: object_label(code, lang))
+    return render_pdf(html, pdf_variant=PDF_A3, lang=lang,
+                      metadata=PdfMetadata(title=translate(N_("Journal d'audit"), lang),
+                                           subject="Audit trail (notifier)"),
                       audit_footer=audit_footer)
 
 
 def download(fmt: str, *, user: User | None = None, breach_id: int | None = None, organisation_id: int | None = None,
-             via: str | None = None) -> bytes:
+             via: str | None = None, lang: str = "fr") -> bytes:
     """The export handed to the user (web) or written (`notifier audit export`), itself recorded in the trail
     (flushed: the request or the command commits)."""
-    data = export(fmt, breach_id=breach_id, organisation_id=organisation_id)
+    data = export(fmt, breach_id=breach_id, organisation_id=organisation_id, lang=lang)
     audit.record("audit.export", user=user, breach_id=breach_id, organisation_id=organisation_id,
                  details={"format": fmt, **audit.via(via)})
     return data

@@ -1,11 +1,13 @@
 """The audit trail, for legal and administrators: browse, check the chain, export."""
 
 from flask import Blueprint, Response, render_template
+from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from notifier.audit import export as audit_export
 from notifier.audit import services as audit
+from notifier.audit.labels import action_label, object_label
 from notifier.audit.models import AuditEntry
 from notifier.breaches.access import get_breach
 from notifier.core.web import MAX_PAGE, query_int, require
@@ -23,8 +25,10 @@ def index():
     total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(mine))
     entries = db.session.scalars(select(AuditEntry).where(mine).order_by(AuditEntry.id.desc())
                                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    lang = str(get_locale() or "fr")
     return render_template("audit/index.html", entries=entries, page=page, total=total, page_size=PAGE_SIZE,
-                           chain=audit.verify())
+                           chain=audit.verify(), action_label=lambda code: action_label(code, lang),
+                           object_label=lambda code: object_label(code, lang))
 
 
 @bp.get("/export.<fmt>")
@@ -38,7 +42,7 @@ def export(fmt: str):
     if breach_id is not None:
         get_breach(breach_id)  # 404 unless the breach is the user's organisation's
     data = audit_export.download(fmt, user=current_user, breach_id=breach_id,
-                                 organisation_id=current_user.organisation_id)
+                                 organisation_id=current_user.organisation_id, lang=str(get_locale() or "fr"))
     db.session.commit()
     name = f"audit-{breach_id or 'all'}.{fmt}"
     mimetype = "text/csv" if fmt == "csv" else "application/pdf"

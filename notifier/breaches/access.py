@@ -9,7 +9,8 @@ from sqlalchemy import select
 from notifier.accounts.cli import acting_user
 from notifier.accounts.organisations import Establishment
 from notifier.breaches.models import Breach
-from notifier.core.cli import fail
+from notifier.core.cli import cli_text, fail
+from notifier.core.i18n import N_
 from notifier.extensions import db
 
 
@@ -31,7 +32,7 @@ def establishments():
 def breach_or_fail(breach_id: int) -> Breach:
     breach = db.session.get(Breach, breach_id)
     if breach is None:
-        fail(f"no breach {breach_id}")
+        fail(cli_text(N_("aucune violation %(id)s"), id=breach_id))
     return breach
 
 
@@ -40,5 +41,6 @@ def breach_and_user_or_fail(breach_id: int, email: str | None):
     breach = breach_or_fail(breach_id)
     user = acting_user(email)
     if user.organisation_id != breach.organisation_id:
-        fail(f"{user.email} does not belong to the organisation of breach {breach_id}")
+        fail(cli_text(N_("%(email)s n'appartient pas à l'organisme de la violation %(id)s"), email=user.email,
+                      id=breach_id))
     return breach, user

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from notifier.breaches.models import Breach
 from notifier.core.errors import Refusal
-from notifier.core.i18n import N_, translate
+from notifier.core.i18n import N_
 
 CLOSED_MESSAGE = N_("Violation clôturée\u00a0: elle n'est plus modifiable. Un DPO peut la rouvrir en indiquant le "
                     "motif.")
@@ -24,10 +24,7 @@ class BreachClosedError(Refusal):
     def __init__(self, breach: Breach):
         self.breach_id = breach.id
         self.reference = breach.reference
-        super().__init__(self.message("fr"))
-
-    def message(self, lang: str = "fr") -> str:
-        return translate(CLOSED_MESSAGE, lang)
+        super().__init__(CLOSED_MESSAGE)
 
 
 def ensure_open(breach: Breach) -> None:

@@ -6,8 +6,14 @@ import sys
 import click
 
 from notifier.core.errors import Refusal
-from notifier.core.i18n import cli_language
+from notifier.core.i18n import N_, cli_language, translate
 from notifier.extensions import db
+
+
+def cli_text(message: str, **params) -> str:
+    """A French msgid (marked with N_) in the language of command-line messages (cli_language()); the machine-read
+    parts around it (`error:`, exit codes, last-line ids and hashes, JSON) never change with the language."""
+    return translate(message, cli_language(), **params)
 
 
 def fail(message: str, status: int = 2):
@@ -21,7 +27,7 @@ def write_output(out, data: bytes) -> None:
     try:
         out.write_bytes(data)
     except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
+        fail(cli_text(N_("impossible d'écrire %(path)s\u00a0: %(reason)s"), path=out, reason=error.strerror))
 
 
 class OneLineErrors:

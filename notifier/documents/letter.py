@@ -16,6 +16,7 @@ from datetime import date
 import segno
 from markupsafe import Markup
 
+from notifier.core.i18n import LANGUAGES, N_, translate
 from notifier.documents.render import render_pdf, render_template
 
 TEMPLATE = "patient_letter/letter.html"
@@ -155,97 +156,64 @@ class LetterContent:
     template: str = TEMPLATE
 
 
+# The fixed words of a patient letter and of the public notice: French msgids, translated by strings(lang).
 STRINGS = {
-    "fr": {
-        "title": "Information sur une violation de données personnelles",
-        "subject_label": "Objet :",
-        "subject": "violation de données personnelles vous concernant",
-        "reference_label": "Référence à rappeler :",
-        "nature": "Ce qui s'est passé",
-        "consequences": "Les conséquences possibles pour vous",
-        "measures": "Les mesures que nous avons prises",
-        "advice": "Ce que nous vous conseillons de faire",
-        "dpo_contact": "Pour toute question : notre délégué à la protection des données",
-        "complaint_title": "Votre droit de réclamation",
-        "complaint": "Vous pouvez introduire une réclamation auprès de la Commission nationale de l'informatique et "
-                     "des libertés (CNIL), 3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07, ou en ligne sur "
-                     "www.cnil.fr/plaintes.",
-        "closing": "Nous vous prions d'accepter nos excuses pour cet incident et vous assurons de notre entière "
-                   "disponibilité.",
-        "draft": "PROJET",
-        "date": "Le {day} {month} {year}",
-        "months": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-                   "novembre", "décembre"),
-    },
-    "en": {
-        "title": "Information about a personal data breach",
-        "subject_label": "Subject:",
-        "subject": "personal data breach concerning you",
-        "reference_label": "Reference to quote:",
-        "nature": "What happened",
-        "consequences": "What this may mean for you",
-        "measures": "What we have done",
-        "advice": "What we advise you to do",
-        "dpo_contact": "Questions: our Data Protection Officer",
-        "complaint_title": "Your right to complain",
-        "complaint": "You may lodge a complaint with the French data protection authority (Commission nationale de "
-                     "l'informatique et des libertés, CNIL), 3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07, "
-                     "France, or online at www.cnil.fr/plaintes.",
-        "closing": "We apologise for this incident and remain at your disposal.",
-        "draft": "DRAFT",
-        "date": "{day} {month} {year}",
-        "months": ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                   "October", "November", "December"),
-    },
+    "title": N_("Information sur une violation de données personnelles"),
+    "subject_label": N_("Objet :"),
+    "subject": N_("violation de données personnelles vous concernant"),
+    "reference_label": N_("Référence à rappeler :"),
+    "nature": N_("Ce qui s'est passé"),
+    "consequences": N_("Les conséquences possibles pour vous"),
+    "measures": N_("Les mesures que nous avons prises"),
+    "advice": N_("Ce que nous vous conseillons de faire"),
+    "dpo_contact": N_("Pour toute question : notre délégué à la protection des données"),
+    "complaint_title": N_("Votre droit de réclamation"),
+    "complaint": N_("Vous pouvez introduire une réclamation auprès de la Commission nationale de l'informatique et "
+                    "des libertés (CNIL), 3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07, ou en ligne sur "
+                    "www.cnil.fr/plaintes."),
+    "closing": N_("Nous vous prions d'accepter nos excuses pour cet incident et vous assurons de notre entière "
+                  "disponibilité."),
+    "draft": N_("PROJET"),
+    "date": N_("Le %(day)s %(month)s %(year)s"),
 }
+MONTHS = (N_("janvier"), N_("février"), N_("mars"), N_("avril"), N_("mai"), N_("juin"), N_("juillet"), N_("août"),
+          N_("septembre"), N_("octobre"), N_("novembre"), N_("décembre"))
 
-# Starting texts the DPO adapts (a ransomware attack with exfiltration, the usual hospital case).
-EXAMPLE_TEXTS = {
-    "fr": {
-        "nature": "Le 12 mars 2026, notre établissement a été victime d'une attaque informatique. Des personnes "
-                  "non autorisées ont copié une partie de nos fichiers administratifs. Ces fichiers contenaient "
-                  "votre nom, votre adresse, votre date de naissance et, pour certains patients, la date et le "
-                  "service de leur hospitalisation.",
-        "consequences": "Ces informations pourraient être utilisées pour vous envoyer des messages frauduleux "
-                        "(courriels, SMS, appels) se faisant passer pour l'hôpital, votre banque ou l'Assurance "
-                        "maladie, afin d'obtenir d'autres informations ou de l'argent.",
-        "measures": "Nous avons isolé les systèmes touchés, changé tous les mots de passe, porté plainte et "
-                    "notifié la CNIL et l'Agence régionale de santé. Des experts en sécurité surveillent nos "
-                    "systèmes.",
-        "advice": "Méfiez-vous de tout message qui mentionne votre hospitalisation et vous demande de cliquer sur "
-                  "un lien, de rappeler un numéro ou de payer. Nous ne vous demanderons jamais vos coordonnées "
-                  "bancaires ni vos mots de passe.\n\nEn cas de doute, raccrochez et appelez le standard de "
-                  "l'hôpital au numéro figurant sur notre site. Surveillez vos relevés bancaires et vos "
-                  "remboursements sur ameli.fr.",
-        "dpo_contact": "Délégué à la protection des données, 1 rue de l'Hôpital, 75000 Paris. "
-                       "dpo@hopital.example, 01 23 45 67 89 (du lundi au vendredi, de 9 h à 17 h).",
-    },
-    "en": {
-        "nature": "On 12 March 2026 our hospital suffered a cyber-attack. Unauthorised people copied part of our "
-                  "administrative files, which held your name, address, date of birth and, for some patients, the "
-                  "date and ward of their stay.",
-        "consequences": "This information could be used to send you fraudulent messages (e-mails, texts, calls) "
-                        "pretending to come from the hospital, your bank or the health insurance, to obtain more "
-                        "information or money.",
-        "measures": "We isolated the affected systems, changed every password, filed a police complaint and "
-                    "notified the CNIL and the regional health agency. Security experts are monitoring our systems.",
-        "advice": "Be wary of any message that mentions your stay and asks you to click a link, call a number or "
-                  "pay. We will never ask for your bank details or passwords.\n\nIf in doubt, hang up and call the "
-                  "hospital switchboard on the number shown on our website. Check your bank statements.",
-        "dpo_contact": "Data Protection Officer, 1 rue de l'Hôpital, 75000 Paris, France. dpo@hopital.example, "
-                       "+33 1 23 45 67 89 (Monday to Friday, 9 am to 5 pm).",
-    },
+# Starting texts the DPO adapts (a ransomware attack with exfiltration, the usual hospital case), in the
+# template's language.
+EXAMPLE_MSGIDS = {
+    "nature": N_("Le 12 mars 2026, notre établissement a été victime d'une attaque informatique. Des personnes non "
+                 "autorisées ont copié une partie de nos fichiers administratifs. Ces fichiers contenaient votre "
+                 "nom, votre adresse, votre date de naissance et, pour certains patients, la date et le service de "
+                 "leur hospitalisation."),
+    "consequences": N_("Ces informations pourraient être utilisées pour vous envoyer des messages frauduleux "
+                       "(courriels, SMS, appels) se faisant passer pour l'hôpital, votre banque ou l'Assurance "
+                       "maladie, afin d'obtenir d'autres informations ou de l'argent."),
+    "measures": N_("Nous avons isolé les systèmes touchés, changé tous les mots de passe, porté plainte et notifié "
+                   "la CNIL et l'Agence régionale de santé. Des experts en sécurité surveillent nos systèmes."),
+    "advice": N_("Méfiez-vous de tout message qui mentionne votre hospitalisation et vous demande de cliquer sur un "
+                 "lien, de rappeler un numéro ou de payer. Nous ne vous demanderons jamais vos coordonnées bancaires "
+                 "ni vos mots de passe.\n\nEn cas de doute, raccrochez et appelez le standard de l'hôpital au numéro "
+                 "figurant sur notre site. Surveillez vos relevés bancaires et vos remboursements sur ameli.fr."),
+    "dpo_contact": N_("Délégué à la protection des données, 1 rue de l'Hôpital, 75000 Paris. dpo@hopital.example, "
+                      "01 23 45 67 89 (du lundi au vendredi, de 9 h à 17 h)."),
 }
 
 
 def strings(lang: str) -> dict:
-    return STRINGS.get(lang, STRINGS["fr"])
+    return {key: translate(text, lang) for key, text in STRINGS.items()}
+
+
+def example_texts(lang: str) -> dict[str, str]:
+    return {key: translate(text, lang) for key, text in EXAMPLE_MSGIDS.items()}
+
+
+EXAMPLE_TEXTS = {lang: example_texts(lang) for lang in LANGUAGES}  # read by the benchmarks
 
 
 def format_letter_date(value: date, lang: str) -> str:
-    words = strings(lang)
     day = "1er" if value.day == 1 and lang == "fr" else str(value.day)
-    return words["date"].format(day=day, month=words["months"][value.month - 1], year=value.year)
+    return translate(STRINGS["date"], lang, day=day, month=translate(MONTHS[value.month - 1], lang), year=value.year)
 
 
 def clean_field(text: str) -> str:

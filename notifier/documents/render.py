@@ -29,6 +29,7 @@ from weasyprint.css import ColorProfile
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from notifier.core.i18n import SOURCE_LANGUAGE, catalog, normalise_language, translate
 from notifier.core.paths import resource_dir
 
 LETTERS_DIR = resource_dir("letters")
@@ -177,23 +178,30 @@ def paragraphs(text: str | None) -> Markup:
         for block in blocks if block)
 
 
-_environment: jinja2.Environment | None = None
+_environments: dict[str, jinja2.Environment] = {}
 
 
-def template_environment() -> jinja2.Environment:
-    """Jinja2 environment over letters/, autoescape on for every template, undefined variables are errors."""
-    global _environment
-    if _environment is None:
-        _environment = jinja2.Environment(
+def template_environment(lang: str = SOURCE_LANGUAGE) -> jinja2.Environment:
+    """Jinja2 environment over letters/ in one language: autoescape on for every template, undefined variables are
+    errors, and ``_()``, ``gettext()``, ``ngettext()`` and ``{% trans %}`` translate through the catalog into
+    ``lang`` (one environment per language, so a document never takes the language of a request by accident)."""
+    lang = normalise_language(lang)
+    if lang not in _environments:
+        environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(LETTERS_DIR), autoescape=True, undefined=jinja2.StrictUndefined,
-            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-        _environment.filters["paragraphs"] = paragraphs
-    return _environment
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, extensions=["jinja2.ext.i18n"])
+        environment.filters["paragraphs"] = paragraphs
+        environment.install_gettext_callables(  # type: ignore[attr-defined]
+            lambda message: translate(message, lang),
+            lambda singular, plural, count: catalog(lang).ngettext(singular, plural, count), newstyle=True)
+        environment.globals["lang"] = lang
+        _environments[lang] = environment
+    return _environments[lang]
 
 
-def render_template(name: str, **context) -> str:
-    """Render the template letters/<name> with autoescaping."""
-    return template_environment().get_template(name).render(**context)
+def render_template(name: str, *, lang: str, **context) -> str:
+    """Render the template letters/<name> in ``lang`` (fr or en), with autoescaping."""
+    return template_environment(lang).get_template(name).render(lang=normalise_language(lang), **context)
 
 
 _SRGB = "notifier-srgb"

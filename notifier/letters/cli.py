@@ -21,7 +21,8 @@ from sqlalchemy import select
 
 from notifier.accounts.cli import acting_user
 from notifier.accounts.roles import Role
-from notifier.core.cli import Command, Group, fail, write_output
+from notifier.core.cli import Command, Group, cli_text, fail, write_output
+from notifier.core.i18n import N_, cli_language
 from notifier.extensions import db
 from notifier.letters.states import JobStatus, LetterStatus
 
@@ -44,9 +45,11 @@ def _user(breach, email: str | None, permission: str):
         user = dpos[0] if len(dpos) == 1 else None
     if user is not None:
         if user.organisation_id != breach.organisation_id:
-            fail(f"{user.email} does not belong to the organisation of breach {breach.id}")
+            fail(cli_text(N_("%(email)s n'appartient pas à l'organisme de la violation %(id)s"), email=user.email,
+                          id=breach.id))
         if not user.can(permission):
-            fail(f"{user.email} ({user.role}) may not do this ({permission})")
+            fail(cli_text(N_("%(email)s (%(role)s) n'a pas ce droit (%(permission)s)"), email=user.email,
+                          role=user.role, permission=permission))
     return user
 
 
@@ -107,7 +110,7 @@ def generate_command(breach_id, out_dir: Path, variant, lot_size, workers, draft
                                         lot_size=lot_size, only_new=new_only, duplex=duplex)
     except letter_jobs.GenerationRefused as error:
         db.session.rollback()
-        fail(error.message("en"))
+        fail(error.message(cli_language()))
     job_id, total, held, lots = started.job.id, started.job.total, started.job.held, len(started.job.chunks)
     if started.resumed:
         click.echo(f"resuming letter job {job_id}: {started.done_before}/{total} letters already done")
@@ -169,11 +172,11 @@ def reprint_command(breach_id, patient_id, out: Path):
 
     breach = _breach(breach_id)
     if out.parent and not out.parent.is_dir():
-        fail(f"no such directory: {out.parent}")
+        fail(cli_text(N_("dossier introuvable\u00a0: %(path)s"), path=out.parent))
     try:
         found = letters.reprint(breach, patient_id, via="cli")
     except letters.LetterError as error:
-        fail(error.message("en"))
+        fail(error.message(cli_language()))
     write_output(out, found.pdf)
     db.session.commit()
     click.echo(f"wrote {out}: {found.reference} ({found.lot} of job {found.job.id}"
@@ -212,12 +215,13 @@ def track_command(breach_id, file: Path, default_status, default_date, dry_run, 
                                             source=f"cli:{file.name}", dry_run=dry_run)
     except letters.LetterError as error:
         db.session.rollback()
-        fail(error.message("en"))
+        fail(error.message(cli_language()))
     if result.problem_count:
         db.session.rollback()
         for problem in result.problems:
-            click.echo(problem.message("en"))
-        fail(f"{result.problem_count} problem(s) in {file.name}: nothing was applied")
+            click.echo(problem.message(cli_language()))
+        fail(cli_text(N_("%(count)s problème(s) dans %(file)s\u00a0: rien n'a été appliqué"),
+                      count=result.problem_count, file=file.name))
     db.session.commit()
     summary = ", ".join(f"{status} {count}" for status, count in sorted(result.by_status.items())) or "nothing"
     click.echo(f"{'checked' if dry_run else 'updated'} {result.rows} row(s): {summary}")
@@ -236,10 +240,10 @@ def notice_command(breach_id, out: Path, lang):
     try:
         pdf = letters.public_notice_pdf(breach, lang, via="cli")
     except letters.LetterError as error:
-        fail(error.message("en"))
+        fail(error.message(cli_language()))
     write_output(out, pdf)
     db.session.commit()
-    click.echo(f"wrote {out}")
+    click.echo(cli_text(N_("%(path)s écrit"), path=out))
 
 
 COMMANDS = [letters_group]

@@ -40,6 +40,7 @@ from notifier.audit import checkpoints
 from notifier.audit import services as audit
 from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
+from notifier.core.i18n import N_
 from notifier.core.logs import log_failure, short_error
 from notifier.core.processes import owner_alive, process_identity
 from notifier.core.types import utcnow
@@ -150,28 +151,24 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
     if duplex is None:
         duplex = bool(current_app.config.get("LETTER_DUPLEX", False))
     if not 1 <= lot_size <= MAX_LOT_SIZE:
-        raise GenerationRefused(f"Taille de lot entre 1 et {MAX_LOT_SIZE}.", f"Lot size between 1 and {MAX_LOT_SIZE}.")
+        raise GenerationRefused(N_("Taille de lot entre 1 et %(max)s."), max=MAX_LOT_SIZE)
     templates = current_templates(breach.id)
     if not templates:
-        raise GenerationRefused("Aucun modèle de courrier pour cette violation\u00a0: rédigez-le d'abord.",
-                                "No letter template for this breach: write one first.")
+        raise GenerationRefused(N_("Aucun modèle de courrier pour cette violation\u00a0: rédigez-le d'abord."))
     in_scope = [t for t in templates if variant is None or t.variant == variant]
     if not in_scope:
-        raise GenerationRefused(f"Pas de variante «\u00a0{variant}\u00a0» (variantes\u00a0: "
-                                f"{', '.join(t.variant for t in templates)}).",
-                                f"No variant \"{variant}\" (variants: {', '.join(t.variant for t in templates)}).")
+        raise GenerationRefused(N_("Pas de variante «\u00a0%(variant)s\u00a0» (variantes\u00a0: %(variants)s)."),
+                                variant=variant, variants=", ".join(t.variant for t in templates))
     incomplete = [f"{t.variant} v{t.version} ({', '.join(template_problems(t))})" for t in in_scope
                   if template_problems(t)]
     if incomplete:
-        raise GenerationRefused("Éléments de l'article 34(2) manquants\u00a0: " + "; ".join(incomplete) + ".",
-                                "Missing art. 34(2) elements: " + "; ".join(incomplete) + ".")
+        raise GenerationRefused(N_("Éléments de l'article 34(2) manquants\u00a0: %(missing)s."),
+                                missing="; ".join(incomplete))
     unapproved = [f"{t.variant} v{t.version}" for t in in_scope if not t.approved]
     if unapproved and not draft:
-        raise GenerationRefused(
-            "Modèle non approuvé (quatre yeux)\u00a0: " + ", ".join(unapproved) + ". Faites approuver la version "
-            "par un juriste, ou générez des projets filigranés (--draft).",
-            "No approved template: " + ", ".join(unapproved) + " not approved (four eyes). Have a legal user "
-            "approve it, or generate watermarked drafts with --draft.")
+        raise GenerationRefused(N_(
+            "Modèle non approuvé (quatre yeux)\u00a0: %(versions)s. Faites approuver la version par un juriste, ou "
+            "générez des projets filigranés (--draft)."), versions=", ".join(unapproved))
     specs = [template_spec(t) for t in templates]
     scope = [index for index, t in enumerate(templates) if t in in_scope]
     template_ids = [spec["template_id"] for spec in specs]
@@ -199,7 +196,7 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
     total_letters = db.session.scalar(select(func.count()).select_from(Patient).where(
         Patient.breach_id == breach.id, addressable())) or 0
     if total_letters > MAX_LETTERS_PER_BREACH:
-        raise GenerationRefused("Trop de patients pour une seule violation.", "Too many patients for one breach.")
+        raise GenerationRefused(N_("Trop de patients pour une seule violation."))
     assign_numbers(breach)
     token = secrets.token_urlsafe(18)
     if folder is None:
@@ -217,15 +214,13 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
             in_job(breach.id, _new_since(job)), index_expression.is_(None))) or 0
     if uncovered:
         db.session.rollback()
-        raise GenerationRefused(
-            f"{uncovered} patient(s) ne relèvent d'aucune variante (segments, destinataires)\u00a0: ajoutez une "
-            "variante par défaut, sans segment.",
-            f"{uncovered} patient(s) match no variant (segments, addressees): add a default variant without segments.")
+        raise GenerationRefused(N_(
+            "%(count)s patient(s) ne relèvent d'aucune variante (segments, destinataires)\u00a0: ajoutez une "
+            "variante par défaut, sans segment."), count=uncovered)
     chunks = list(_plan_chunks(job, index_expression, scope))
     if not chunks:
         db.session.rollback()
-        raise GenerationRefused("Aucun patient prêt à recevoir ce courrier (patients importés et non retenus).",
-                                "No patient ready for this letter (imported and not held).")
+        raise GenerationRefused(N_("Aucun patient prêt à recevoir ce courrier (patients importés et non retenus)."))
     db.session.execute(insert(LetterChunk), chunks)
     job.total = sum(chunk["expected"] for chunk in chunks)
     job.held = held_count(breach.id)

@@ -28,7 +28,7 @@ from notifier.accounts.models import User
 from notifier.audit import services as audit
 from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
-from notifier.core.errors import BilingualError
+from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
 from notifier.documents.letter import (
     EXAMPLE_TEXTS,
@@ -52,6 +52,7 @@ from notifier.documents.stamping import (
     prepare_variant,
     render_single_letter,
 )
+from notifier.documents.wording import Refusal
 from notifier.extensions import db
 from notifier.letters.models import (
     Letter,
@@ -66,7 +67,6 @@ from notifier.patients.models import Patient
 from notifier.patients.rules import addresses
 from notifier.patients.states import Addressee, PatientStatus
 
-Text = tuple[str, str]  # (French, English)
 LANGUAGES = ("fr", "en")
 TEXT_KEYS = (*REQUIRED_TEXT_KEYS, *OPTIONAL_TEXT_KEYS)
 TEXT_LIMIT = 5000  # characters per block: a letter is read on paper, two pages at most
@@ -74,15 +74,15 @@ VARIANT_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 # La Poste window envelopes (docs/domain.md, "Window envelopes"): about 110 mm from the left and 55 mm from the top.
 DEFAULT_WINDOW = {"left": 110.0, "top": 55.0}
 
-TEXT_LABELS: dict[str, Text] = {
-    "nature": ("Nature de la violation (ce qui s'est passé)", "Nature of the breach (what happened)"),
-    "consequences": ("Conséquences probables pour la personne", "Likely consequences for the person"),
-    "measures": ("Mesures prises ou envisagées", "Measures taken or proposed"),
-    "advice": ("Conseils concrets pour se protéger", "Concrete advice to protect oneself"),
-    "dpo_contact": ("Coordonnées du délégué à la protection des données", "Data Protection Officer's contact"),
-    "introduction": ("Introduction (facultative)", "Introduction (optional)"),
-    "closing": ("Formule de politesse (facultative)", "Closing (optional)"),
-    "signatory": ("Signataire (facultatif)", "Signatory (optional)"),
+TEXT_LABELS: dict[str, str] = {
+    "nature": N_("Nature de la violation (ce qui s'est passé)"),
+    "consequences": N_("Conséquences probables pour la personne"),
+    "measures": N_("Mesures prises ou envisagées"),
+    "advice": N_("Conseils concrets pour se protéger"),
+    "dpo_contact": N_("Coordonnées du délégué à la protection des données"),
+    "introduction": N_("Introduction (facultative)"),
+    "closing": N_("Formule de politesse (facultative)"),
+    "signatory": N_("Signataire (facultatif)"),
 }
 # The source of each required block: GDPR art. 34(2) refers to art. 33(3)(b), (c), (d).
 TEXT_SOURCES = {
@@ -90,20 +90,19 @@ TEXT_SOURCES = {
     "consequences": "RGPD art. 34(2) et 33(3)(c)", "measures": "RGPD art. 34(2) et 33(3)(d)",
     "advice": "CNIL, décision Free Mobile (janvier 2026)",
 }
-AUDIENCE_LABELS: dict[str, Text] = {
-    "any": ("Tous les destinataires", "Every addressee"),
-    "patients": ("Les patients eux-mêmes", "The patients themselves"),
-    "representatives": ("Représentants légaux (mineurs, majeurs protégés)",
-                        "Legal representatives (minors, protected adults)"),
-    "heirs": ("Ayants droit de patients décédés", "Heirs of deceased patients"),
+AUDIENCE_LABELS: dict[str, str] = {
+    "any": N_("Tous les destinataires"),
+    "patients": N_("Les patients eux-mêmes"),
+    "representatives": N_("Représentants légaux (mineurs, majeurs protégés)"),
+    "heirs": N_("Ayants droit de patients décédés"),
 }
-STATUS_LABELS: dict[str, Text] = {
-    "generated": ("Généré", "Generated"),
-    "printed": ("Imprimé", "Printed"),
-    "posted": ("Posté", "Posted"),
-    "returned": ("Revenu (NPAI)", "Returned (not at this address)"),
-    "resent": ("Renvoyé", "Re-sent"),
-    "public_notice": ("Remplacé par l'avis public", "Replaced by the public notice"),
+STATUS_LABELS: dict[str, str] = {
+    "generated": N_("Généré"),
+    "printed": N_("Imprimé"),
+    "posted": N_("Posté"),
+    "returned": N_("Revenu (NPAI)"),
+    "resent": N_("Renvoyé"),
+    "public_notice": N_("Remplacé par l'avis public"),
 }
 # What the print shop or La Poste may write in a `status` column, compared without case, accents or punctuation.
 STATUS_ALIASES: dict[str, str] = {
@@ -117,12 +116,8 @@ STATUS_ALIASES: dict[str, str] = {
 }
 
 
-class LetterError(BilingualError):
-    """A letters request that cannot be met (templates, generation, reprints, tracking, the public notice)."""
-
-
-def pick(pair: Text, lang: str) -> str:
-    return pair[1] if lang == "en" else pair[0]
+class LetterError(Refusal):
+    """A request that cannot be met; ``message(lang)`` is one line in that language."""
 
 
 # --- references ---------------------------------------------------------------------------------------------------
@@ -312,17 +307,16 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
     ensure_open(breach)
     variant = (variant or "").strip().lower()
     if not VARIANT_NAME.fullmatch(variant):
-        raise LetterError("Nom de variante invalide\u00a0: lettres minuscules, chiffres et tirets (40 au plus).",
-                          "Invalid variant name: lower-case letters, digits and hyphens (40 at most).")
+        raise LetterError(N_("Nom de variante invalide\u00a0: lettres minuscules, chiffres et tirets (40 au plus)."))
     if draft.lang not in LANGUAGES:
-        raise LetterError("Langue inconnue\u00a0: fr ou en.", "Unknown language: fr or en.")
+        raise LetterError(N_("Langue inconnue\u00a0: fr ou en."))
     if draft.audience not in list(Audience):
-        raise LetterError("Destinataires inconnus.", "Unknown addressees.")
+        raise LetterError(N_("Destinataires inconnus."))
     texts = {key: _clean_text(draft.texts.get(key)) for key in TEXT_KEYS}
     too_long = [key for key, value in texts.items() if len(value) > TEXT_LIMIT]
     if too_long:
-        raise LetterError(f"Texte trop long ({TEXT_LIMIT} caractères au plus)\u00a0: {', '.join(too_long)}.",
-                          f"Text too long ({TEXT_LIMIT} characters at most): {', '.join(too_long)}.")
+        raise LetterError(N_("Texte trop long (%(limit)s caractères au plus)\u00a0: %(keys)s."), limit=TEXT_LIMIT,
+                          keys=", ".join(too_long))
     sender_source = draft.sender or default_sender(breach)
     sender = {
         "name": _clean_text(sender_source.get("name"))[:200],
@@ -332,17 +326,14 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
         "email": _clean_text(sender_source.get("email"))[:200],
     }
     if not sender["name"]:
-        raise LetterError("L'expéditeur (nom de l'établissement) est obligatoire.",
-                          "The sender (establishment name) is required.")
+        raise LetterError(N_("L'expéditeur (nom de l'établissement) est obligatoire."))
     layout = {**default_layout(config), **{k: float(v) for k, v in (draft.layout or {}).items()
                                           if k in ("left", "top") and v not in (None, "")}}
     if not all(math.isfinite(value) for value in layout.values()):  # NaN passes every comparison below
-        raise LetterError("Position de la fenêtre\u00a0: des nombres en millimètres.",
-                          "Window position: numbers of millimetres.")
+        raise LetterError(N_("Position de la fenêtre\u00a0: des nombres en millimètres."))
     problems = boxes_for(layout).problems()
     if problems:
-        raise LetterError("Position de la fenêtre impossible\u00a0: " + "; ".join(problems) + ".",
-                          "Impossible window position: " + "; ".join(problems) + ".")
+        raise LetterError(N_("Position de la fenêtre impossible\u00a0: %(problems)s."), problems="; ".join(problems))
     segments = parse_segments(draft.segments)
     letter_date = draft.letter_date or date.today()
     current = current_template(breach.id, variant)
@@ -353,12 +344,10 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
     if not draft.retired:
         conflict = _conflicts(breach.id, variant, draft.audience, segments)
         if conflict:
-            raise LetterError(
-                f"Cette variante couvrirait les mêmes patients que la variante «\u00a0{conflict}\u00a0» (mêmes "
+            raise LetterError(N_(
+                "Cette variante couvrirait les mêmes patients que la variante «\u00a0%(conflict)s\u00a0» (mêmes "
                 "destinataires et segments communs, ou deux variantes par défaut)\u00a0: un patient ne reçoit qu'une "
-                "lettre.",
-                f"This variant would cover the same patients as variant \"{conflict}\" (same addressees and shared "
-                "segments, or two default variants): a patient receives one letter only.")
+                "lettre."), conflict=conflict)
     template = LetterTemplate(
         organisation_id=breach.organisation_id, breach_id=breach.id, variant=variant,
         version=(current.version + 1) if current else 1, created_by_id=user.id if user else None, **values)
@@ -385,25 +374,21 @@ def _conflicts(breach_id: int, variant: str, audience: str, segments: list[str])
 def approve_template(template: LetterTemplate, user: User) -> LetterTemplate:
     """Four eyes: a legal user approves one version; never its own author; only the current, complete version."""
     if not user.can("letters.approve"):
-        raise LetterError("Seul un juriste peut approuver un modèle de courrier.",
-                          "Only a legal user may approve a letter template.")
+        raise LetterError(N_("Seul un juriste peut approuver un modèle de courrier."))
     if user.organisation_id != template.organisation_id:
-        raise LetterError("Modèle d'une autre organisation.", "Template of another organisation.")
+        raise LetterError(N_("Modèle d'une autre organisation."))
     ensure_open(db.session.get(Breach, template.breach_id))
     if template.created_by_id is not None and template.created_by_id == user.id:
-        raise LetterError("L'approbateur doit être une autre personne que l'auteur de cette version.",
-                          "The approver must be someone other than the author of this version.")
+        raise LetterError(N_("L'approbateur doit être une autre personne que l'auteur de cette version."))
     if template.approved:
-        raise LetterError("Cette version est déjà approuvée.", "This version is already approved.")
+        raise LetterError(N_("Cette version est déjà approuvée."))
     if not is_current(template):
-        raise LetterError("Une version plus récente existe\u00a0: c'est elle qu'il faut approuver.",
-                          "A newer version exists: approve that one.")
+        raise LetterError(N_("Une version plus récente existe\u00a0: c'est elle qu'il faut approuver."))
     if template.retired:
-        raise LetterError("Cette variante est retirée.", "This variant is retired.")
+        raise LetterError(N_("Cette variante est retirée."))
     missing = template_problems(template)
     if missing:
-        raise LetterError("Éléments de l'article 34(2) manquants\u00a0: " + ", ".join(missing) + ".",
-                          "Missing art. 34(2) elements: " + ", ".join(missing) + ".")
+        raise LetterError(N_("Éléments de l'article 34(2) manquants\u00a0: %(missing)s."), missing=", ".join(missing))
     template.approved_by_id = user.id
     template.approved_at = utcnow()
     audit.record("letters.template_approve", user=user, obj=template, breach_id=template.breach_id,
@@ -552,7 +537,7 @@ def preview(template: LetterTemplate, breach: Breach, patient_id: str | None = N
     if patient_id:
         patient = find_patient(breach.id, patient_id)
         if patient is None:
-            raise LetterError("Aucun patient avec cet IPP dans cette violation.", "No patient with this IPP here.")
+            raise LetterError(N_("Aucun patient avec cet IPP dans cette violation."))
     else:
         spec = template_spec(template)
         patient = db.session.scalar(select(Patient).where(Patient.breach_id == breach.id, addressable(),
@@ -590,8 +575,8 @@ def reprint(breach: Breach, patient_id: str, *, user: User | None = None, via: s
         .where(LetterOutput.letter_id == letter.id)
         .order_by(LetterJob.draft.asc(), LetterJob.id.desc()).limit(1)).first()
     if not found:
-        raise LetterError(f"Aucun courrier généré pour le patient {patient_id} dans cette violation.",
-                          f"No letter generated for patient {patient_id} in this breach.")
+        raise LetterError(N_("Aucun courrier généré pour le patient %(patient)s dans cette violation."),
+                          patient=patient_id)
     output, job = found
     template = db.session.get(LetterTemplate, output.template_id)
     fields = letter_fields(breach.reference, letter.number, patient, lang=template.lang, audience=template.audience)
@@ -666,21 +651,17 @@ class TrackingProblem:
 
     def message(self, lang: str = "fr") -> str:
         labels = {
-            "unknown_reference": ("référence inconnue dans cette violation", "unknown reference in this breach"),
-            "malformed_reference": ("référence mal formée ou d'une autre violation",
-                                    "malformed reference or from another breach"),
-            "not_generated": ("courrier pas encore généré (seulement en projet)",
-                              "letter not generated yet (draft only)"),
-            "unknown_status": ("statut inconnu", "unknown status"),
-            "bad_date": ("date illisible (AAAA-MM-JJ ou JJ/MM/AAAA)", "unreadable date (YYYY-MM-DD or DD/MM/YYYY)"),
+            "unknown_reference": N_("référence inconnue dans cette violation"),
+            "malformed_reference": N_("référence mal formée ou d'une autre violation"),
+            "not_generated": N_("courrier pas encore généré (seulement en projet)"),
+            "unknown_status": N_("statut inconnu"),
+            "bad_date": N_("date illisible (AAAA-MM-JJ ou JJ/MM/AAAA)"),
         }
-        label = pick(labels[self.code], lang)
-        where = f"ligne {self.line}" if lang != "en" else f"line {self.line}"
-        if lang == "en":
-            shown = f' "{self.value}"' if self.value else ""
-            return f"{where}: {self.reference or '-'}: {label}{shown}"
-        shown = f" «\u00a0{self.value}\u00a0»" if self.value else ""
-        return f"{where}\u00a0: {self.reference or '—'}\u00a0: {label}{shown}"
+        problem = translate(labels[self.code], lang)
+        if self.value:
+            problem += f' "{self.value}"' if lang == "en" else f" «\u00a0{self.value}\u00a0»"
+        return translate(N_("ligne %(line)s\u00a0: %(reference)s\u00a0: %(problem)s"), lang, line=self.line,
+                         reference=self.reference or "—", problem=problem)
 
 
 @dataclass
@@ -729,8 +710,8 @@ class TrackingRows:
                 yield reader.line_num, {name: (cells[index].strip() if index < len(cells) else "")
                                         for name, index in columns.items()}
         except csv.Error as error:  # an unclosed quote swallowing the rest, a field over the csv size limit
-            raise TrackingFileError(f"Fichier mal formé ligne {reader.line_num + 1} ({error}).",
-                                    f"Malformed file at line {reader.line_num + 1} ({error}).") from None
+            raise TrackingFileError(N_("Fichier mal formé ligne %(line)s (%(error)s)."), line=reader.line_num + 1,
+                                    error=str(error)[:200]) from None
         finally:
             self.close()
 
@@ -752,7 +733,7 @@ def too_large_texts(size: int, max_bytes: int, *, more: bool = False) -> tuple[s
 
 def ensure_tracking_status(status: str) -> None:
     if status not in list(LetterStatus):
-        raise LetterError("Statut inconnu.", "Unknown status.")
+        raise LetterError(N_("Statut inconnu."))
 
 
 def read_tracking_csv(source: bytes | IO[bytes], *, max_bytes: int = TRACKING_MAX_BYTES) -> TrackingRows:
@@ -769,7 +750,7 @@ def read_tracking_csv(source: bytes | IO[bytes], *, max_bytes: int = TRACKING_MA
     head = handle.read(_TRACKING_SAMPLE)
     handle.seek(0)
     if b"\x00" in head:
-        raise TrackingFileError("Fichier illisible (binaire\u00a0?).", "Unreadable file (binary?).")
+        raise TrackingFileError(N_("Fichier illisible (binaire\u00a0?)."))
     try:
         codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
         encoding = "utf-8-sig"
@@ -784,7 +765,7 @@ def read_tracking_csv(source: bytes | IO[bytes], *, max_bytes: int = TRACKING_MA
         header = None
     if not header:
         text.detach()
-        raise TrackingFileError("Fichier vide.", "Empty file.")
+        raise TrackingFileError(N_("Fichier vide."))
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         key = _key(name)
@@ -793,8 +774,7 @@ def read_tracking_csv(source: bytes | IO[bytes], *, max_bytes: int = TRACKING_MA
                 columns[canonical] = index
     if "reference" not in columns:
         text.detach()
-        raise TrackingFileError("Colonne «\u00a0reference\u00a0» absente de la première ligne.",
-                                "No \"reference\" column on the first line.")
+        raise TrackingFileError(N_("Colonne «\u00a0reference\u00a0» absente de la première ligne."))
     reader = csv.reader(text, delimiter=separator)
     reader_with_offset = _LineOffset(reader, 1)
     return TrackingRows(text, reader_with_offset, columns)
@@ -955,13 +935,11 @@ def public_notice_pdf(breach: Breach, lang: str = "fr", *, user: User | None = N
     (flushed)."""
     templates = current_templates(breach.id)
     if not templates:
-        raise LetterError("Aucun modèle de courrier\u00a0: rédigez d'abord le courrier.",
-                          "No letter template: write the letter first.")
+        raise LetterError(N_("Aucun modèle de courrier\u00a0: rédigez d'abord le courrier."))
     template = next((t for t in reversed(templates) if t.lang == lang), templates[-1])
     missing = template_problems(template)
     if missing:
-        raise LetterError("Éléments de l'article 34(2) manquants\u00a0: " + ", ".join(missing) + ".",
-                          "Missing art. 34(2) elements: " + ", ".join(missing) + ".")
+        raise LetterError(N_("Éléments de l'article 34(2) manquants\u00a0: %(missing)s."), missing=", ".join(missing))
     from notifier.documents.letter import format_letter_date, strings
 
     returned = db.session.scalar(select(func.count()).select_from(Letter).where(

@@ -36,6 +36,7 @@ from notifier.letters.models import LetterChunk, LetterJob, LetterTemplate, lot_
 from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus
 from notifier.patients import services as patients
 from notifier.patients.models import Patient
+from notifier.patients.rules.rows import HOLDS
 
 bp = Blueprint("letters", __name__)
 for _state in (Audience, ChunkStatus, JobStatus, LetterStatus):
@@ -412,7 +413,7 @@ def held(breach_id: int):
     breach = get_breach(breach_id)
     page = query_int("page", 1, maximum=MAX_PAGE)
     return render_template("letters/held.html", breach=breach, page=page, total=letters.held_count(breach.id),
-                           patients=letters.held_patients(breach.id, limit=200, offset=(page - 1) * 200))
+                           patients=letters.held_patients(breach.id, limit=200, offset=(page - 1) * 200), holds=HOLDS)
 
 
 @bp.get("/breaches/<int:breach_id>/letters/public-notice.pdf")

@@ -20,7 +20,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from notifier.core.cli import Command, Group, fail
+from notifier.core.cli import Command, Group, cli_text, fail
+from notifier.core.i18n import N_, cli_language
 from notifier.patients.states import ImportStatus
 
 FILE_ERROR_EXIT = 2
@@ -36,7 +37,8 @@ def _breach_and_user(breach_id: int, email: str | None, permission: str):
 
     breach, user = breach_and_user_or_fail(breach_id, email)
     if not user.can(permission):
-        fail(f"{user.email} ({user.role}) may not do this ({permission})")
+        fail(cli_text(N_("%(email)s (%(role)s) n'a pas ce droit (%(permission)s)"), email=user.email,
+                      role=user.role, permission=permission))
     return breach, user
 
 
@@ -56,13 +58,13 @@ def import_command(breach_id: int, file: Path, mapping_name, rejected_out: Path 
 
     breach, user = _breach_and_user(breach_id, email, "patients.import")
     if rejected_out and not rejected_out.parent.is_dir():
-        fail(f"no such directory: {rejected_out.parent}")
+        fail(cli_text(N_("dossier introuvable\u00a0: %(path)s"), path=rejected_out.parent))
     try:
         imp = patients.import_file(breach, file, user=user, mapping_name=mapping_name)
     except ImportFileError as error:
-        fail(error.message("en"), FILE_ERROR_EXIT)
+        fail(error.message(cli_language()), FILE_ERROR_EXIT)
     except patients.ImportRefused as error:
-        fail(error.message("en"))
+        fail(error.message(cli_language()))
     if imp.status != ImportStatus.DONE:
         status = FILE_ERROR_EXIT if imp.error_code != "internal" else 1
         fail(f"import stopped ({imp.error_code}): {imp.error}; kept {imp.accepted} patients from earlier batches",
@@ -103,7 +105,7 @@ def _write_rejected(imp, out: Path) -> None:
             with open(out, "wb") as handle:
                 write_rejected_csv(handle, imp.headers, [])
     except OSError as error:
-        fail(f"cannot write {out}: {error.strerror}")
+        fail(cli_text(N_("impossible d'écrire %(path)s\u00a0: %(reason)s"), path=out, reason=error.strerror))
 
 
 @patients_group.command("purge", cls=Command)
@@ -122,17 +124,19 @@ def purge_command(breach_id: int, force: bool, email):
     try:
         patients.check_purge(breach, retention_days=retention_days)
     except patients.PurgeRefused as error:
-        fail(f"breach {breach.reference}: {error.message('en')}")
+        fail(cli_text(N_("violation %(reference)s\u00a0: %(problem)s"), reference=breach.reference,
+                      problem=error.message(cli_language())))
     count = patients.counts(breach.id).total
     if not force:
         if not sys.stdin.isatty():
-            fail("not interactive: confirm with --force")
+            fail(cli_text(N_("pas de terminal interactif\u00a0: confirmez avec --force")))
         click.confirm(f"Delete the {count} patients of breach {breach.reference}?", abort=True)
     try:
         deleted = patients.purge(breach, user=user, retention_days=retention_days)
     except patients.PurgeRefused as error:
         db.session.rollback()
-        fail(f"breach {breach.reference}: {error.message('en')}")
+        fail(cli_text(N_("violation %(reference)s\u00a0: %(problem)s"), reference=breach.reference,
+                      problem=error.message(cli_language())))
     db.session.commit()
     click.echo(f"{breach.reference}: deleted {deleted} patients; import counts and letter references kept")
 

@@ -50,6 +50,7 @@ from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.breaches.states import BreachStatus
 from notifier.core.formatting import format_count  # noqa: F401 - the patients page formats its counts
+from notifier.core.i18n import N_, translate
 from notifier.core.logs import short_error
 from notifier.core.processes import owner_alive, process_identity
 from notifier.core.types import utcnow
@@ -87,14 +88,10 @@ class ImportRefused(Exception):
     """The request cannot go on (not a file problem: those are the domain's ImportFileError)."""
 
     MESSAGES = {
-        "import_running": ("Un import est déjà en cours pour cette violation : attendez qu'il se termine.",
-                           "An import is already running for this breach: wait until it ends."),
-        "not_waiting": ("Cet import n'attend plus de correspondance de colonnes.",
-                        "This import is no longer waiting for a column mapping."),
-        "unknown_mapping": ("Aucune correspondance enregistrée sous ce nom : {detail}.",
-                            "No saved mapping of that name: {detail}."),
-        "mapping_name": ("Nom de correspondance invalide (1 à 100 caractères).",
-                         "Invalid mapping name (1 to 100 characters)."),
+        "import_running": N_("Un import est déjà en cours pour cette violation : attendez qu'il se termine."),
+        "not_waiting": N_("Cet import n'attend plus de correspondance de colonnes."),
+        "unknown_mapping": N_("Aucune correspondance enregistrée sous ce nom : {detail}."),
+        "mapping_name": N_("Nom de correspondance invalide (1 à 100 caractères)."),
     }
 
     def __init__(self, code: str, detail: str = ""):
@@ -103,8 +100,7 @@ class ImportRefused(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "fr") -> str:
-        french, english = self.MESSAGES[self.code]
-        return (english if lang == "en" else french).format(detail=self.detail)
+        return translate(self.MESSAGES[self.code], lang).format(detail=self.detail)
 
 
 def paris_today() -> date:
@@ -448,7 +444,7 @@ class _TooLong(RejectedRow):
 
     def messages(self, lang: str = "fr") -> list[str]:
         field, limit = self.errors[0].field, self.errors[0].value
-        label = FIELDS[field][1 if lang == "en" else 0]
+        label = translate(FIELDS[field], lang)
         if lang == "en":
             return [f"Value too long: {label} has at most {limit} characters"]
         return [f"Valeur trop longue : {label} compte au plus {limit} caractères"]
@@ -945,8 +941,7 @@ def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str
     reason = reason.strip()
     clear_holds = [code for code in dict.fromkeys(clear_holds) if code in (patient.holds or [])]
     if clear_holds and not reason:
-        return FixResult([_text(lang, "Indiquez pourquoi la mise en attente est levée.",
-                                "Say why the hold is cleared.")], [])
+        return FixResult([translate(N_("Indiquez pourquoi la mise en attente est levée."), lang)], [])
     values = _record_values(patient)
     changed = []
     for field in FIXABLE_FIELDS:
@@ -956,7 +951,7 @@ def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str
                 values[field] = new
                 changed.append(field)
     if not changed and not clear_holds:
-        return FixResult([_text(lang, "Aucune modification.", "Nothing changed.")], [])
+        return FixResult([translate(N_("Aucune modification."), lang)], [])
     today = today or paris_today()
     import_letter_date = db.session.scalar(select(PatientImport.letter_date).where(
         PatientImport.id == patient.import_id))
@@ -985,10 +980,6 @@ def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str
     return FixResult([], changed)
 
 
-def _text(lang: str, french: str, english: str) -> str:
-    return english if lang == "en" else french
-
-
 # --- Retention -------------------------------------------------------------------------------------------------------
 
 class PurgeRefused(Exception):
@@ -999,11 +990,9 @@ class PurgeRefused(Exception):
 
     def message(self, lang: str = "fr") -> str:
         if self.code == "not_closed":
-            return _text(lang, "la violation n'est pas clôturée : la liste des patients sert encore",
-                         "the breach is not closed: its patient list is still in use")
+            return translate(N_("la violation n'est pas clôturée\u00a0: la liste des patients sert encore"), lang)
         day = self.until.date().isoformat() if self.until else "?"
-        return _text(lang, f"durée de conservation en cours jusqu'au {day}",
-                     f"the retention period runs until {day}")
+        return translate(N_("durée de conservation en cours jusqu'au %(day)s"), lang, day=day)
 
 
 def retention_end(breach: Breach, retention_days: int) -> datetime | None:

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from notifier.breaches.access import get_breach
+from notifier.core.i18n import N_, translate
 from notifier.core.web import query_int, require
 from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
@@ -35,11 +36,11 @@ for _state in (ImportStatus, PatientStatus):
 
 
 IMPORT_STATUS_LABELS = {
-    "mapping": ("en attente des colonnes", "waiting for the columns"),
-    "running": ("en cours", "running"),
-    "done": ("terminé", "done"),
-    "failed": ("échoué", "failed"),
-    "cancelled": ("abandonné", "cancelled"),
+    "mapping": N_("en attente des colonnes"),
+    "running": N_("en cours"),
+    "done": N_("terminé"),
+    "failed": N_("échoué"),
+    "cancelled": N_("abandonné"),
 }
 
 
@@ -52,8 +53,7 @@ def _patient_helpers():
         return patients.format_count(value or 0, _lang())
 
     def import_status_label(status):
-        french, english = IMPORT_STATUS_LABELS.get(status, (status, status))
-        return english if _lang() == "en" else french
+        return translate(IMPORT_STATUS_LABELS.get(status, status), _lang())
 
     return {"patient_panel": patient_panel, "number": number, "import_status_label": import_status_label}
 

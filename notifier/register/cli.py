@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from notifier.breaches.states import BreachStatus
-from notifier.core.cli import Command, Group, fail, write_output
+from notifier.core.cli import Command, Group, cli_text, fail, write_output
+from notifier.core.i18n import N_
 
 
 @click.group("register", cls=Group)
@@ -37,15 +38,15 @@ def export_command(fmt, out: Path, establishment_id, year, status, lang):
     if establishment_id is not None:
         establishment = db.session.get(Establishment, establishment_id)
         if establishment is None:
-            fail(f"no establishment {establishment_id}")
+            fail(cli_text(N_("aucun établissement %(id)s"), id=establishment_id))
         organisation_id = establishment.organisation_id
     else:
         organisations = db.session.scalars(select(Organisation)).all()
         if len(organisations) > 1:
-            fail("several organisations: say which establishment with --establishment ID")
+            fail(cli_text(N_("plusieurs organismes\u00a0: indiquez l'établissement avec --establishment ID")))
         organisation_id = organisations[0].id if organisations else None
     if out.parent and not out.parent.is_dir():
-        fail(f"no such directory: {out.parent}")
+        fail(cli_text(N_("dossier introuvable\u00a0: %(path)s"), path=out.parent))
     organisation = db.session.get(Organisation, organisation_id) if organisation_id is not None else None
     filters = service.Filters(establishment_id=establishment_id, year=year, status=status)
     data = service.download(fmt, organisation_id, filters, via="cli", lang=lang,
@@ -53,7 +54,7 @@ def export_command(fmt, out: Path, establishment_id, year, status, lang):
                             period_hours=current_app.config["CNIL_PERIOD_HOURS"])
     write_output(out, data)
     db.session.commit()
-    click.echo(f"wrote {out}")
+    click.echo(cli_text(N_("%(path)s écrit"), path=out))
 
 
 COMMANDS = [register_group]

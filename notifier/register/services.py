@@ -21,49 +21,48 @@ from notifier.breaches.models import Breach
 from notifier.breaches.rules import form
 from notifier.breaches.rules.deadlines import is_late
 from notifier.breaches.states import BreachStatus
+from notifier.core.i18n import N_, translate
 from notifier.core.spreadsheet import safe_cell
 from notifier.core.types import utcnow
 from notifier.extensions import db
-from notifier.reports.services import display, format_count, format_instant, pick, risk_summary
+from notifier.reports.services import display, format_count, format_instant, nbsp_colon, risk_summary
 
 PARIS = ZoneInfo("Europe/Paris")
 FORMATS = ("csv", "xlsx", "pdf")
-STATUS_LABELS = {"draft": ("Brouillon", "Draft"), "open": ("En cours", "Open"), "closed": ("Clôturée", "Closed")}
-
-Text = tuple[str, str]
+STATUS_LABELS = {"draft": N_("Brouillon"), "open": N_("En cours"), "closed": N_("Clôturée")}
 
 # The register's columns, in order: (code, label). Facts, then effects, then remedial action, then the decision.
-COLUMNS: tuple[tuple[str, Text], ...] = (
-    ("reference", ("Référence", "Reference")),
-    ("establishment", ("Établissement", "Establishment")),
-    ("status", ("Statut", "Status")),
-    ("title", ("Intitulé", "Title")),
-    ("started_at", ("Début", "Start")),
-    ("discovered_at", ("Découverte", "Discovery")),
-    ("aware_at", ("Prise de connaissance", "Awareness")),
-    ("ended_at", ("Fin", "End")),
-    ("natures", ("Nature", "Nature")),
-    ("facts", ("Faits", "Facts")),
-    ("origins", ("Origine", "Origin")),
-    ("cause", ("Cause", "Cause")),
-    ("people_categories", ("Personnes concernées", "People concerned")),
-    ("people_count", ("Nombre de personnes", "Number of people")),
-    ("data_categories", ("Données concernées", "Data concerned")),
-    ("records_count", ("Nombre d'enregistrements", "Number of records")),
-    ("consequences", ("Effets : conséquences", "Effects: consequences")),
-    ("consequences_details", ("Effets : description", "Effects: description")),
-    ("severity", ("Gravité estimée", "Estimated severity")),
-    ("measures_taken", ("Mesures prises", "Remedial action taken")),
-    ("measures_planned", ("Mesures envisagées", "Measures planned")),
-    ("risk", ("Évaluation du risque", "Risk assessment")),
-    ("cnil_decision", ("Décision : notification CNIL", "Decision: notification to the CNIL")),
-    ("people_decision", ("Décision : information des personnes", "Decision: information of the people")),
-    ("decision_reasons", ("Motifs de la décision", "Reasons for the decision")),
-    ("cnil_sent_at", ("Notifiée à la CNIL le", "Notified to the CNIL on")),
-    ("cnil_reference", ("Accusé de réception CNIL", "CNIL acknowledgement")),
-    ("delay_reasons", ("Motifs du retard", "Reasons for the delay")),
-    ("ars_reported_at", ("Signalée à l'ARS le", "Reported to the ARS on")),
-    ("closed_at", ("Clôturée le", "Closed on")),
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("reference", N_("Référence")),
+    ("establishment", N_("Établissement")),
+    ("status", N_("Statut")),
+    ("title", N_("Intitulé")),
+    ("started_at", N_("Début")),
+    ("discovered_at", N_("Découverte")),
+    ("aware_at", N_("Prise de connaissance")),
+    ("ended_at", N_("Fin")),
+    ("natures", N_("Nature")),
+    ("facts", N_("Faits")),
+    ("origins", N_("Origine")),
+    ("cause", N_("Cause")),
+    ("people_categories", N_("Personnes concernées")),
+    ("people_count", N_("Nombre de personnes")),
+    ("data_categories", N_("Données concernées")),
+    ("records_count", N_("Nombre d'enregistrements")),
+    ("consequences", N_("Effets : conséquences")),
+    ("consequences_details", N_("Effets : description")),
+    ("severity", N_("Gravité estimée")),
+    ("measures_taken", N_("Mesures prises")),
+    ("measures_planned", N_("Mesures envisagées")),
+    ("risk", N_("Évaluation du risque")),
+    ("cnil_decision", N_("Décision : notification CNIL")),
+    ("people_decision", N_("Décision : information des personnes")),
+    ("decision_reasons", N_("Motifs de la décision")),
+    ("cnil_sent_at", N_("Notifiée à la CNIL le")),
+    ("cnil_reference", N_("Accusé de réception CNIL")),
+    ("delay_reasons", N_("Motifs du retard")),
+    ("ars_reported_at", N_("Signalée à l'ARS le")),
+    ("closed_at", N_("Clôturée le")),
 )
 COLUMN_CODES = tuple(code for code, _ in COLUMNS)
 
@@ -137,25 +136,24 @@ def decision(breach: Breach, lang: str, period_hours: int = 72) -> tuple[str, st
     sent = breach.cnil_sent_at
     reasons: list[str] = []
     if sent is not None:
-        cnil = pick(("Notifiée le ", "Notified on "), lang) + format_instant(sent, lang)
+        cnil = translate(N_("Notifiée le %(date)s"), lang, date=format_instant(sent, lang))
         if breach.aware_at and is_late(breach.aware_at, sent, period_hours):
-            cnil += pick((" (hors délai de 72 h)", " (after the 72 hours)"), lang)
+            cnil += translate(N_(" (hors délai de 72 h)"), lang)
         reference = _raw("cnil_submission", "cnil_reference", breach)
         if reference:
-            cnil += pick((f", accusé de réception {reference}", f", acknowledgement {reference}"), lang)
+            cnil += translate(N_(", accusé de réception %(reference)s"), lang, reference=reference)
     elif risk is None:
-        cnil = pick(("Pas encore décidée : risque non évalué", "Not decided yet: risk not assessed"), lang)
+        cnil = translate(N_("Pas encore décidée : risque non évalué"), lang)
     elif risk.notify_decided:
-        cnil = pick(("À notifier : pas encore envoyée", "To be notified: not sent yet"), lang)
+        cnil = translate(N_("À notifier : pas encore envoyée"), lang)
     else:
-        cnil = pick(("Non notifiée : risque improbable (art. 33(1))",
-                     "Not notified: risk unlikely (art. 33(1))"), lang)
+        cnil = translate(N_("Non notifiée : risque improbable (art. 33(1))"), lang)
     if risk is not None:
         reasons.extend(risk.reasons)
-        reasons.extend(f"{row.label}{pick((' : ', ': '), lang)}{row.value}" for row in risk.override)
+        reasons.extend(f"{row.label}{nbsp_colon(lang)} {row.value}" for row in risk.override)
     status = _field("information_status", breach, lang)
     exception = _field("art_34_3_exception", breach, lang)
-    people = status or (pick(("Pas encore décidée", "Not decided yet"), lang))
+    people = status or (translate(N_("Pas encore décidée"), lang))
     if exception:
         people += f" — {exception}"
     justification = _raw("information", "information_justification", breach)
@@ -172,7 +170,7 @@ def row(breach: Breach, lang: str = "fr", period_hours: int = 72) -> dict[str, A
     values: dict[str, Any] = {
         "reference": breach.reference,
         "establishment": breach.establishment.name,
-        "status": pick(STATUS_LABELS.get(breach.status, (breach.status, breach.status)), lang),
+        "status": translate(STATUS_LABELS.get(breach.status, breach.status), lang),
         "title": breach.title or "",
         "facts": _raw("nature", "nature_details", breach) or "",
         "risk": f"{risk.risk_level} (SE {risk.score}, {risk.severity})" if risk else "",
@@ -189,7 +187,7 @@ def row(breach: Breach, lang: str = "fr", period_hours: int = 72) -> dict[str, A
                  "ars_reported_at"):
         values[name] = _field(name, breach, lang)
     if _raw("dates", "ongoing", breach):
-        values["ended_at"] = pick(("En cours", "Ongoing"), lang)
+        values["ended_at"] = translate(N_("Toujours en cours"), lang)
     return {"id": breach.id, **{code: values[code] for code in COLUMN_CODES}}
 
 
@@ -199,7 +197,7 @@ def rows(organisation_id: int | None, filters: Filters, lang: str = "fr",
 
 
 def headers(lang: str) -> list[str]:
-    return [pick(label, lang) for _, label in COLUMNS]
+    return [translate(label, lang) for _, label in COLUMNS]
 
 
 # --- exports ------------------------------------------------------------------------------------------------------
@@ -221,9 +219,9 @@ def to_xlsx(entries: list[dict[str, Any]], lang: str = "fr") -> bytes:
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False,
                                             "strings_to_urls": False, "strings_to_numbers": False})
-    workbook.set_properties({"title": pick(("Registre des violations de données", "Personal data breach register"),
+    workbook.set_properties({"title": translate(N_("Registre des violations de données"),
                                            lang), "comments": "GDPR art. 33(5)"})
-    sheet = workbook.add_worksheet(pick(("Registre", "Register"), lang))
+    sheet = workbook.add_worksheet(translate(N_("Registre"), lang))
     bold = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     for column, title in enumerate(headers(lang)):
@@ -247,34 +245,31 @@ def to_pdf(entries: list[dict[str, Any]], filters: Filters, *, lang: str = "fr",
     from notifier.documents.render import PDF_A3, EmbeddedFile, PdfMetadata, render_pdf, render_template
 
     now = now or utcnow()
-    title = pick(("Registre des violations de données personnelles", "Personal data breach register"), lang)
+    title = translate(N_("Registre des violations de données personnelles"), lang)
     html = render_template(
         "register/register.html", lang=lang, title=title, organisation=organisation,
         entries=[{code: format_count(v, lang) if isinstance(v, int) else v for code, v in e.items()} for e in entries],
-        columns=[(code, pick(label, lang)) for code, label in COLUMNS], filters=_filters_text(filters, lang),
+        columns=[(code, translate(label, lang)) for code, label in COLUMNS], filters=_filters_text(filters, lang),
         generated_at=format_instant(now, lang), count=len(entries),
-        s={key: pick(pair, lang) for key, pair in STRINGS.items()})
+        s={key: translate(text, lang) for key, text in STRINGS.items()})
     attachment = EmbeddedFile(name="register.csv", data=to_csv(entries, lang), relationship="Data", modified=now,
-                              description=pick(("Registre au format CSV", "Register as CSV"), lang))
+                              description=translate(N_("Registre au format CSV"), lang))
     metadata = PdfMetadata(title=title, author=organisation, subject="RGPD art. 33(5) / GDPR art. 33(5)",
                            keywords=("RGPD", "GDPR", "register"))
     return render_pdf(html, pdf_variant=PDF_A3, attachments=[attachment], metadata=metadata, lang=lang,
                       stylesheets=("base.css", "register/register.css"), audit_footer=audit_footer)
 
 
-STRINGS: dict[str, Text] = {
-    "confidential": ("Confidentiel", "Confidential"),
-    "source": ("RGPD art. 33(5) : toute violation est documentée, qu'elle soit notifiée ou non : faits, effets, "
-               "mesures prises, décision et ses motifs.",
-               "GDPR art. 33(5): every breach is documented, notified or not: facts, effects, remedial action, "
-               "decision and its reasons."),
-    "generated": ("Généré le", "Generated on"),
-    "filters": ("Filtres", "Filters"),
-    "none": ("aucun", "none"),
-    "count": ("Violations", "Breaches"),
-    "empty": ("Aucune violation ne correspond à ces filtres.", "No breach matches these filters."),
-    "attachment": ("Le registre est joint à ce PDF/A-3 au format CSV (register.csv).",
-                   "The register is attached to this PDF/A-3 as CSV (register.csv)."),
+STRINGS: dict[str, str] = {
+    "confidential": N_("Confidentiel"),
+    "source": N_("RGPD art. 33(5) : toute violation est documentée, qu'elle soit notifiée ou non : faits, effets, "
+               "mesures prises, décision et ses motifs."),
+    "generated": N_("Généré le"),
+    "filters": N_("Filtres"),
+    "none": N_("aucun"),
+    "count": N_("Violations"),
+    "empty": N_("Aucune violation ne correspond à ces filtres."),
+    "attachment": N_("Le registre est joint à ce PDF/A-3 au format CSV (register.csv)."),
 }
 
 
@@ -288,7 +283,7 @@ def _filters_text(filters: Filters, lang: str) -> str:
     if filters.year is not None:
         parts.append(str(filters.year))
     if filters.status is not None:
-        parts.append(pick(STATUS_LABELS[filters.status], lang))
+        parts.append(translate(STATUS_LABELS[filters.status], lang))
     return ", ".join(parts)
 
 

@@ -9,7 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from notifier.core.cli import Command, fail, write_output
+from notifier.core.cli import Command, cli_text, fail, write_output
+from notifier.core.i18n import N_, cli_language
 from notifier.reports.states import ReportDocument, ReportKind
 
 
@@ -32,17 +33,20 @@ def report_command(breach_id: int, out: Path, kind, lang, document, email):
 
     breach, user = breach_and_user_or_fail(breach_id, email)
     if not user.can("report.generate"):
-        fail(f"{user.email} ({user.role}) may not generate reports")
+        fail(cli_text(N_("%(email)s (%(role)s) ne peut pas générer de rapports"), email=user.email, role=user.role))
     if out.parent and not out.parent.is_dir():
-        fail(f"no such directory: {out.parent}")
+        fail(cli_text(N_("dossier introuvable\u00a0: %(path)s"), path=out.parent))
     try:
         version = reports.generate(breach, user=user, document=document, kind=kind, lang=lang,
                                    period_hours=current_app.config["CNIL_PERIOD_HOURS"])
     except reports.ReportError as error:
         db.session.rollback()
-        fail(error.message("en"))
+        fail(error.message(cli_language()))
     write_output(out, reports.read_version(version))
-    click.echo(f"wrote {out}: {breach.reference} {document} version {version.number} ({version.kind}, {version.lang})")
+    click.echo(cli_text(N_("%(path)s écrit\u00a0: %(reference)s %(document)s version %(number)s "
+                           "(%(kind)s, %(language)s)"),
+                        path=out, reference=breach.reference, document=document, number=version.number,
+                        kind=version.kind, language=version.lang))
     click.echo(version.sha256)
 
 

@@ -34,15 +34,14 @@ from notifier.breaches.models import Breach
 from notifier.breaches.rules import form, vocabulary
 from notifier.breaches.rules.deadlines import Clock
 from notifier.core import formatting as timefmt
-from notifier.core.errors import BilingualError
 from notifier.core.formatting import format_count
-from notifier.core.i18n import translate
+from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
+from notifier.documents.wording import Refusal, clock_label, shown
 from notifier.extensions import db
 from notifier.reports.models import ReportVersion
 from notifier.reports.states import ReportDocument, ReportKind
 
-Text = tuple[str, str]  # (French, English)
 LANGUAGES = ("fr", "en")
 REPORT_STYLESHEETS = ("base.css", "cnil_report/report.css")
 
@@ -50,7 +49,8 @@ REPORT_STYLESHEETS = ("base.css", "cnil_report/report.css")
 @dataclass(frozen=True)
 class DocumentType:
     code: str
-    label: Text
+    label: str
+    """French msgid of the catalog."""
     template: str
     clock: str
     """The code of its clock in services.breaches.clocks."""
@@ -59,46 +59,39 @@ class DocumentType:
 
 
 DOCUMENTS: dict[str, DocumentType] = {
-    "cnil": DocumentType("cnil", ("Notification à la CNIL", "Notification to the CNIL"), "cnil_report/report.html",
-                         "cnil", "RGPD art. 33 / GDPR art. 33"),
-    "ars": DocumentType("ars", ("Signalement ARS / CERT Santé (incident de sécurité des SI)",
-                                "ARS / CERT Santé report (information system security incident)"),
+    "cnil": DocumentType("cnil", N_("Notification à la CNIL"), "cnil_report/report.html",
+                         "cnil", N_("RGPD art. 33")),
+    "ars": DocumentType("ars", N_("Signalement ARS / CERT Santé (incident de sécurité des SI)"),
                         "ars_report/report.html", "ars_cert_sante",
-                        "Code de la santé publique art. L.1111-8-2 ; décret n° 2016-1214"),
+                        N_("Code de la santé publique art. L.1111-8-2\u00a0; décret n° 2016-1214")),
     "nis2_early_warning": DocumentType(
-        "nis2_early_warning", ("NIS2 : alerte précoce", "NIS2: early warning"), "nis2/report.html",
-        "nis2_early_warning", "Directive (UE) 2022/2555 art. 23(4)(a)", nis2=True),
+        "nis2_early_warning", N_("NIS2 : alerte précoce"), "nis2/report.html",
+        "nis2_early_warning", N_("Directive (UE) 2022/2555 art. 23(4)(a)"), nis2=True),
     "nis2_notification": DocumentType(
-        "nis2_notification", ("NIS2 : notification d'incident", "NIS2: incident notification"), "nis2/report.html",
-        "nis2_notification", "Directive (UE) 2022/2555 art. 23(4)(b)", nis2=True),
+        "nis2_notification", N_("NIS2 : notification d'incident"), "nis2/report.html",
+        "nis2_notification", N_("Directive (UE) 2022/2555 art. 23(4)(b)"), nis2=True),
     "nis2_final_report": DocumentType(
-        "nis2_final_report", ("NIS2 : rapport final", "NIS2: final report"), "nis2/report.html",
-        "nis2_final_report", "Directive (UE) 2022/2555 art. 23(4)(d)", nis2=True),
+        "nis2_final_report", N_("NIS2 : rapport final"), "nis2/report.html",
+        "nis2_final_report", N_("Directive (UE) 2022/2555 art. 23(4)(d)"), nis2=True),
 }
 
-KIND_LABELS: dict[str, Text] = {
-    "initial": ("Version initiale", "Initial version"),
-    "complementary": ("Version complémentaire", "Complementary version"),
+KIND_LABELS: dict[str, str] = {
+    "initial": N_("Version initiale"),
+    "complementary": N_("Version complémentaire"),
 }
 
 
-class ReportError(BilingualError):
-    """A report that cannot be made as asked."""
+class ReportError(Refusal):
+    """A report that cannot be made as asked; ``message(lang)`` is one line in that language."""
 
 
 class ArchiveCorrupted(RuntimeError):
     """The stored file of a version is missing or no longer matches its recorded SHA-256."""
 
 
-def pick(pair: Text, lang: str) -> str:
-    if isinstance(pair, str):  # a French msgid of breaches and risk: notifier.core.i18n.translate
-        return translate(pair, lang)
-    return pair[1] if lang == "en" else pair[0]
-
-
 # --- values as people read them -----------------------------------------------------------------------------------
 
-YES_NO: dict[bool, Text] = {True: ("Oui", "Yes"), False: ("Non", "No")}
+YES_NO: dict[bool, str] = {True: N_("Oui"), False: N_("Non")}
 
 
 def _instant(value: Any) -> datetime | None:
@@ -126,12 +119,12 @@ def display(field: form.Field, value: Any, lang: str) -> str:
     if field.kind == "choice":
         return vocabulary.label(field.options, str(value), lang)
     if field.kind == "bool":
-        return pick(YES_NO[bool(value)], lang)
+        return translate(YES_NO[bool(value)], lang)
     if field.kind == "int" and isinstance(value, int) and not isinstance(value, bool):
         text = format_count(value, lang)
         if field.name == "people_count":
             band = vocabulary.label(vocabulary.PEOPLE_COUNT_BANDS, vocabulary.people_count_band(value), lang)
-            text += f" ({pick(('tranche CNIL', 'CNIL band'), lang)}{nbsp_colon(lang)} {band})"
+            text += f" ({translate(N_('tranche CNIL'), lang)}{nbsp_colon(lang)} {band})"
         return text
     if field.kind == "datetime":
         return format_instant(value, lang) or str(value)
@@ -172,9 +165,9 @@ def form_sections(sections: dict[str, Any], lang: str) -> list[Section]:
     result = []
     for number, step in enumerate(form.STEPS, 1):
         answers = sections.get(step.code) or {}
-        rows = tuple(Row(pick(field.label, lang), display(field, answers.get(field.name), lang),
+        rows = tuple(Row(shown(field.label, lang), display(field, answers.get(field.name), lang),
                          field.kind == "textarea") for field in step.fields)
-        result.append(Section(number, step.code, pick(step.title, lang), step.source, rows))
+        result.append(Section(number, step.code, shown(step.title, lang), shown(step.source, lang), rows))
     return result
 
 
@@ -194,7 +187,7 @@ def art_33_3_checklist(sections: dict[str, Any], lang: str) -> list[Element]:
     """GDPR art. 33(3): each element of the minimum content, answered or not, and the report sections holding it."""
     missing = {code for code, _ in form.missing_art_33_3(sections)}
     where = section_of_field()
-    return [Element(code, pick(label, lang), code not in missing,
+    return [Element(code, shown(label, lang), code not in missing,
                     tuple(sorted({where[name] for alternatives in requirements for name in alternatives})))
             for code, label, requirements in form.ART_33_3_ELEMENTS]
 
@@ -218,21 +211,20 @@ def timing(clock: Clock, aware_at: datetime, lang: str) -> Timing:
     """GDPR art. 33(1): on time or late, and by how much; for "sans délai" duties (ARS), done or to do."""
     duration = timefmt.format_duration
     if clock.status == "done_on_time":
-        verdict = (pick(("Fait dans le délai.", "Done on time."), lang) if not clock.immediate
-                   else pick(("Fait.", "Done."), lang))
+        verdict = (translate(N_("Fait dans le délai."), lang) if not clock.immediate
+                   else translate(N_("Fait."), lang))
     elif clock.status == "done_late":
-        verdict = pick((f"Fait en retard de {duration(clock.lateness, 'fr')}.",
-                        f"Done late, by {duration(clock.lateness, 'en')}."), lang)
+        verdict = translate(N_("Fait en retard de %(lateness)s."), lang, lateness=duration(clock.lateness, lang))
     elif clock.immediate:
-        verdict = pick(("À faire sans délai.", "To be done without delay."), lang)
+        verdict = translate(N_("À faire sans délai."), lang)
     elif clock.status == "pending":
-        verdict = pick((f"Pas encore fait ; reste {duration(clock.remaining, 'fr')}.",
-                        f"Not done yet; {duration(clock.remaining, 'en')} left."), lang)
+        verdict = translate(N_("Pas encore fait\u00a0; reste %(remaining)s."), lang,
+                            remaining=duration(clock.remaining, lang))
     else:
-        verdict = pick((f"Pas encore fait ; délai dépassé de {duration(clock.lateness, 'fr')}.",
-                        f"Not done yet; overdue by {duration(clock.lateness, 'en')}."), lang)
+        verdict = translate(N_("Pas encore fait\u00a0; délai dépassé de %(lateness)s."), lang,
+                            lateness=duration(clock.lateness, lang))
     return Timing(
-        label=pick(clock.label, lang), source=clock.source, immediate=clock.immediate,
+        label=clock_label(clock, lang), source=shown(clock.source, lang), immediate=clock.immediate,
         status=clock.status, aware_at=format_instant(aware_at, lang), due=format_instant(clock.due, lang),
         done_at=format_instant(clock.done_at, lang), verdict=verdict,
         late=clock.status in ("done_late", "overdue") and not clock.immediate)
@@ -240,19 +232,19 @@ def timing(clock: Clock, aware_at: datetime, lang: str) -> Timing:
 
 # --- the risk assessment ------------------------------------------------------------------------------------------
 
-OVERRIDE_LABELS: dict[str, Text] = {
-    "notify_authority": ("Notification à la CNIL", "Notification to the CNIL"),
-    "inform_subjects": ("Information des personnes", "Information of the people"),
-    "public_communication_required": ("Communication publique", "Public communication"),
-    "risk_level": ("Niveau de risque retenu", "Risk level decided"),
-    "severity": ("Gravité retenue", "Severity decided"),
-    "justification": ("Justification", "Justification"),
-    "reason": ("Justification", "Justification"),
-    "reasons": ("Justification", "Justification"),
-    "by": ("Par", "By"),
-    "author": ("Par", "By"),
-    "user": ("Par", "By"),
-    "at": ("Le", "On"),
+OVERRIDE_LABELS: dict[str, str] = {
+    "notify_authority": N_("Notification à la CNIL"),
+    "inform_subjects": N_("Information des personnes"),
+    "public_communication_required": N_("Communication publique"),
+    "risk_level": N_("Niveau de risque retenu"),
+    "severity": N_("Gravité retenue"),
+    "justification": N_("Justification"),
+    "reason": N_("Justification"),
+    "reasons": N_("Justification"),
+    "by": N_("Par"),
+    "author": N_("Par"),
+    "user": N_("Par"),
+    "at": N_("Le"),
 }
 
 
@@ -282,13 +274,13 @@ def _override_rows(override: Any, lang: str) -> tuple[Row, ...]:
     for key, value in override.items():
         if value in (None, "", []):
             continue
-        label = pick(OVERRIDE_LABELS[key], lang) if key in OVERRIDE_LABELS else key
+        label = translate(OVERRIDE_LABELS[key], lang) if key in OVERRIDE_LABELS else key
         if isinstance(value, bool):
-            text = pick(YES_NO[value], lang)
+            text = translate(YES_NO[value], lang)
         elif key == "risk_level" and value in risk.RISK_LEVELS:
-            text = pick(risk.RISK_LEVELS[value], lang)
+            text = shown(risk.RISK_LEVELS[value], lang)
         elif key == "severity" and value in risk.SEVERITIES:
-            text = pick(risk.SEVERITIES[value], lang)
+            text = shown(risk.SEVERITIES[value], lang)
         elif key == "at" and _instant(value):
             text = format_instant(value, lang)
         elif isinstance(value, (dict, list)):
@@ -321,16 +313,15 @@ def risk_summary(breach: Breach, lang: str) -> RiskSummary | None:
     score = f"{assessment.severity_score:g}"
     return RiskSummary(
         score=score if lang == "en" else score.replace(".", ","),
-        severity=pick(risk.SEVERITIES[assessment.severity], lang),
-        risk_level=pick(risk.RISK_LEVELS[assessment.risk_level], lang),
+        severity=shown(risk.SEVERITIES[assessment.severity], lang),
+        risk_level=shown(risk.RISK_LEVELS[assessment.risk_level], lang),
         notify_authority=assessment.notify_authority, inform_subjects=assessment.inform_subjects,
         public_communication=assessment.public_communication_required,
         reasons=tuple(reason.text(lang) for reason in assessment.reasons),
         override=_override_rows(override, lang),
         notify_decided=notify if isinstance(notify, bool) else assessment.notify_authority,
         inform_decided=inform if isinstance(inform, bool) else assessment.inform_subjects,
-        source=pick(("ENISA 2013 (SE = DPC × EI + CB) ; RGPD art. 33 et 34",
-                     "ENISA 2013 (SE = DPC × EI + CB); GDPR art. 33 and 34"), lang),
+        source=translate(N_("ENISA 2013 (SE = DPC × EI + CB) ; RGPD art. 33 et 34"), lang),
     )
 
 
@@ -361,26 +352,26 @@ def changes_between(old_doc: dict[str, Any], new_doc: dict[str, Any], lang: str)
     notification says what it adds or corrects."""
     changes = []
     old_est, new_est = old_doc.get("establishment") or {}, new_doc.get("establishment") or {}
-    establishment = pick(("Établissement", "Establishment"), lang)
-    for key, label in (("name", ("Nom", "Name")), ("siren", ("SIREN", "SIREN")), ("finess", ("FINESS", "FINESS"))):
+    establishment = translate(N_("Établissement"), lang)
+    for key, label in (("name", N_("Nom")), ("siren", N_("SIREN")), ("finess", N_("FINESS"))):
         if not _same(None, old_est.get(key), new_est.get(key)):
-            changes.append(Change(establishment, pick(label, lang), str(old_est.get(key) or ""),
+            changes.append(Change(establishment, translate(label, lang), str(old_est.get(key) or ""),
                                   str(new_est.get(key) or "")))
     old_sections, new_sections = old_doc.get("sections") or {}, new_doc.get("sections") or {}
     for step in form.STEPS:
         old, new = old_sections.get(step.code) or {}, new_sections.get(step.code) or {}
         for field in step.fields:
             if not _same(field, old.get(field.name), new.get(field.name)):
-                changes.append(Change(pick(step.title, lang), pick(field.label, lang),
+                changes.append(Change(shown(step.title, lang), shown(field.label, lang),
                                       display(field, old.get(field.name), lang),
                                       display(field, new.get(field.name), lang)))
-    risk_parts = (("risk_facts", ("Évaluation du risque : faits", "Risk assessment: facts")),
-                  ("risk_override", ("Évaluation du risque : décision du DPO", "Risk assessment: DPO's override")))
+    risk_parts = (("risk_facts", N_("Évaluation du risque : faits")),
+                  ("risk_override", N_("Évaluation du risque : décision du DPO")))
     for key, title in risk_parts:
         old, new = old_doc.get(key) or {}, new_doc.get(key) or {}
         for name in sorted(set(old) | set(new)):
             if not _same(None, old.get(name), new.get(name)):
-                changes.append(Change(pick(title, lang), name, _plain(old.get(name), lang),
+                changes.append(Change(translate(title, lang), name, _plain(old.get(name), lang),
                                       _plain(new.get(name), lang)))
     return changes
 
@@ -389,7 +380,7 @@ def _plain(value: Any, lang: str) -> str:
     if value in (None, "", []):
         return ""
     if isinstance(value, bool):
-        return pick(YES_NO[value], lang)
+        return translate(YES_NO[value], lang)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
@@ -399,116 +390,95 @@ def _plain(value: Any, lang: str) -> str:
 
 # --- the fixed text of the documents ------------------------------------------------------------------------------
 
-STRINGS: dict[str, Text] = {
-    "confidential": ("Confidentiel", "Confidential"),
-    "reference": ("Référence interne", "Internal reference"),
-    "establishment": ("Établissement", "Establishment"),
-    "organisation": ("Organisme", "Organisation"),
-    "address": ("Adresse", "Address"),
-    "version": ("Version", "Version"),
-    "kind": ("Nature de la version", "Version type"),
-    "generated": ("Généré le", "Generated on"),
-    "generated_by": ("par", "by"),
-    "not_answered": ("Non renseigné", "Not answered"),
-    "timing_title": ("Délai de notification", "Notification deadline"),
-    "aware_at": ("Prise de connaissance", "Awareness"),
-    "due": ("Échéance", "Deadline"),
-    "done_at": ("Envoyé le", "Sent on"),
-    "not_sent": ("Pas encore envoyé", "Not sent yet"),
-    "verdict": ("Respect du délai", "Deadline met"),
-    "delay_reasons": ("Motifs du retard", "Reasons for the delay"),
-    "delay_reasons_missing": ("Motifs du retard non renseignés : l'article 33(1) du RGPD les exige.",
-                              "Reasons for the delay not given: GDPR art. 33(1) requires them."),
-    "no_awareness": ("Date de prise de connaissance non renseignée : le délai ne peut pas être calculé.",
-                     "Awareness time not given: the deadline cannot be computed."),
-    "changes_title": ("Modifications depuis la version", "Changes since version"),
-    "changes_none": ("Aucun champ n'a changé depuis la version précédente.",
-                     "No field changed since the previous version."),
-    "field": ("Champ", "Field"),
-    "section": ("Section", "Section"),
-    "old": ("Ancienne valeur", "Old value"),
-    "new": ("Nouvelle valeur", "New value"),
-    "empty": ("(vide)", "(empty)"),
-    "checklist_title": ("Contenu minimal de la notification (RGPD art. 33(3))",
-                        "Minimum content of the notification (GDPR art. 33(3))"),
-    "present": ("Renseigné", "Given"),
-    "missing": ("À compléter (art. 33(4) : notification par phases)", "To complete (art. 33(4): phased notification)"),
-    "see_sections": ("voir section", "see section"),
-    "form_title": ("Réponses au formulaire de notification de la CNIL", "Answers to the CNIL notification form"),
-    "form_intro": ("Les sections suivent l'ordre du formulaire en ligne notifications.cnil.fr.",
-                   "The sections follow the order of the online form notifications.cnil.fr."),
-    "risk_title": ("Évaluation du risque", "Risk assessment"),
-    "risk_none": ("Aucune évaluation du risque n'est enregistrée pour cette violation.",
-                  "No risk assessment is recorded for this breach."),
-    "severity_score": ("Score de gravité", "Severity score"),
-    "severity": ("Gravité", "Severity"),
-    "risk_level": ("Niveau de risque", "Risk level"),
-    "notify_authority": ("Notification à la CNIL (art. 33)", "Notification to the CNIL (art. 33)"),
-    "inform_subjects": ("Information individuelle des personnes (art. 34)",
-                        "Individual information of the people (art. 34)"),
-    "public_communication": ("Communication publique (art. 34(3)(c))", "Public communication (art. 34(3)(c))"),
-    "reasons": ("Motifs", "Reasons"),
-    "override": ("Décision du DPO s'écartant de l'évaluation", "DPO's override of the assessment"),
-    "method": ("Méthode", "Method"),
-    "attachment": ("Pièce jointe", "Attachment"),
-    "attachment_text": ("Ce PDF/A-3 contient en pièce jointe la fiche complète de la violation au format JSON "
-                        "(format notifier-breach) : {name}.",
-                        "This PDF/A-3 carries the complete breach record as an attached JSON file "
-                        "(notifier-breach format): {name}."),
-    "yes": ("Oui", "Yes"),
-    "no": ("Non", "No"),
-    "contact": ("Contact", "Contact"),
-    "clock": ("Délai", "Deadline"),
-    "ars_intro": (
-        "Résumé préparé pour le formulaire « incident de sécurité des systèmes d'information » du portail "
+STRINGS: dict[str, str] = {
+    "confidential": N_("Confidentiel"),
+    "reference": N_("Référence interne"),
+    "establishment": N_("Établissement"),
+    "organisation": N_("Organisme"),
+    "address": N_("Adresse"),
+    "version": N_("Version"),
+    "kind": N_("Nature de la version"),
+    "generated": N_("Généré le"),
+    "generated_by": N_("par"),
+    "not_answered": N_("Non renseigné"),
+    "timing_title": N_("Délai de notification"),
+    "aware_at": N_("Prise de connaissance"),
+    "due": N_("Échéance"),
+    "done_at": N_("Envoyé le"),
+    "not_sent": N_("Pas encore envoyé"),
+    "verdict": N_("Respect du délai"),
+    "delay_reasons": N_("Motifs du retard"),
+    "delay_reasons_missing": N_("Motifs du retard non renseignés : l'article 33(1) du RGPD les exige."),
+    "no_awareness": N_("Date de prise de connaissance non renseignée : le délai ne peut pas être calculé."),
+    "changes_title": N_("Modifications depuis la version"),
+    "changes_none": N_("Aucun champ n'a changé depuis la version précédente."),
+    "field": N_("Champ"),
+    "section": N_("Section"),
+    "old": N_("Ancienne valeur"),
+    "new": N_("Nouvelle valeur"),
+    "empty": N_("(vide)"),
+    "checklist_title": N_("Contenu minimal de la notification (RGPD art. 33(3))"),
+    "present": N_("Renseigné"),
+    "missing": N_("À compléter (art. 33(4) : notification par phases)"),
+    "see_sections": N_("voir section"),
+    "form_title": N_("Réponses au formulaire de notification de la CNIL"),
+    "form_intro": N_("Les sections suivent l'ordre du formulaire en ligne notifications.cnil.fr."),
+    "risk_title": N_("Évaluation du risque"),
+    "risk_none": N_("Aucune évaluation du risque n'est enregistrée pour cette violation."),
+    "severity_score": N_("Score de gravité"),
+    "severity": N_("Gravité"),
+    "risk_level": N_("Niveau de risque"),
+    "notify_authority": N_("Notification à la CNIL (art. 33)"),
+    "inform_subjects": N_("Information individuelle des personnes (art. 34)"),
+    "public_communication": N_("Communication publique (art. 34(3)(c))"),
+    "reasons": N_("Motifs"),
+    "override": N_("Décision du DPO s'écartant de l'évaluation"),
+    "method": N_("Méthode"),
+    "attachment": N_("Pièce jointe"),
+    "attachment_text": N_("Ce PDF/A-3 contient en pièce jointe la fiche complète de la violation au format JSON "
+                        "(format notifier-breach) : {name}."),
+    "yes": N_("Oui"),
+    "no": N_("Non"),
+    "contact": N_("Contact"),
+    "clock": N_("Délai"),
+    "ars_intro": N_("Résumé préparé pour le formulaire « incident de sécurité des systèmes d'information » du portail "
         "signalement.social-sante.gouv.fr, qui transmet le signalement à l'ARS et au CERT Santé (ANS). "
-        "Signalement sans délai : code de la santé publique art. L.1111-8-2, décret n° 2016-1214.",
-        "Summary prepared for the 'information system security incident' form of the signalement.social-sante.gouv.fr "
-        "portal, which sends the report to the ARS and to CERT Santé (ANS). To be reported without delay: code de la "
-        "santé publique art. L.1111-8-2, décret n° 2016-1214."),
-    "cert_sante_line": ("Incident majeur : astreinte CERT Santé au 09 72 43 91 25.",
-                        "Major incident: CERT Santé on-call line 09 72 43 91 25."),
-    "ars_declarant": ("Établissement déclarant", "Reporting establishment"),
-    "ars_dates": ("Dates de l'incident", "Dates of the incident"),
-    "ars_description": ("Description de l'incident", "Description of the incident"),
-    "ars_care": ("Impact sur la prise en charge des patients et le fonctionnement",
-                 "Impact on patient care and operations"),
-    "care_disrupted": ("Soins annulés, reportés ou dégradés", "Care cancelled, postponed or degraded"),
-    "availability_hours": ("Durée d'indisponibilité des données", "How long the data were unavailable"),
-    "ars_people": ("Personnes et données concernées", "People and data concerned"),
-    "ars_measures": ("Mesures prises et envisagées", "Measures taken and planned"),
-    "ars_other": ("Autres signalements", "Other reports"),
-    "ars_previous": ("Signalement ARS déjà fait", "ARS report already made"),
-    "nis2_entity": ("Entité", "Entity"),
-    "nis2_stages": ("Échéances NIS2 (art. 23(4))", "NIS2 deadlines (art. 23(4))"),
-    "nis2_early_warning": ("Alerte précoce (art. 23(4)(a))", "Early warning (art. 23(4)(a))"),
-    "nis2_malicious": ("Incident soupçonné d'être causé par des actes illicites ou malveillants",
-                       "Incident suspected of being caused by unlawful or malicious acts"),
-    "nis2_cross_border": ("Impact transfrontière possible", "Possible cross-border impact"),
-    "nis2_assessment": ("Évaluation initiale : gravité et impact (art. 23(4)(b))",
-                        "Initial assessment: severity and impact (art. 23(4)(b))"),
-    "nis2_ioc": ("Indicateurs de compromission", "Indicators of compromise"),
-    "nis2_ioc_text": ("Non consignés dans la fiche de violation : à joindre au formulaire s'ils sont disponibles.",
-                      "Not kept in the breach record: attach them to the form when available."),
-    "nis2_final": ("Rapport final (art. 23(4)(d))", "Final report (art. 23(4)(d))"),
-    "nis2_description": ("Description détaillée de l'incident, gravité et impact",
-                         "Detailed description of the incident, its severity and impact"),
-    "nis2_root_cause": ("Type de menace ou cause profonde", "Type of threat or root cause"),
-    "nis2_mitigation": ("Mesures d'atténuation appliquées et en cours", "Applied and ongoing mitigation measures"),
-    "nis2_cross_border_impact": ("Impact transfrontière", "Cross-border impact"),
-    "malicious_yes": ("Oui (cause : acte malveillant)", "Yes (cause: malicious act)"),
-    "malicious_no": ("Non (cause accidentelle)", "No (accidental cause)"),
-    "malicious_unknown": ("Inconnu à ce stade", "Unknown at this stage"),
-    "nis2_intro": (
-        "Résumé préparé pour l'autorité compétente ou le CSIRT (ANSSI / CERT-FR en France ; transposition de la "
-        "directive NIS2 en cours), selon l'article 23(4) de la directive (UE) 2022/2555.",
-        "Summary prepared for the competent authority or CSIRT (ANSSI / CERT-FR in France; transposition of the NIS2 "
-        "directive pending), under art. 23(4) of directive (EU) 2022/2555."),
+        "Signalement sans délai : code de la santé publique art. L.1111-8-2, décret n° 2016-1214."),
+    "cert_sante_line": N_("Incident majeur : astreinte CERT Santé au 09 72 43 91 25."),
+    "ars_declarant": N_("Établissement déclarant"),
+    "ars_dates": N_("Dates de l'incident"),
+    "ars_description": N_("Description de l'incident"),
+    "ars_care": N_("Impact sur la prise en charge des patients et le fonctionnement"),
+    "care_disrupted": N_("Soins annulés, reportés ou dégradés"),
+    "availability_hours": N_("Durée d'indisponibilité des données"),
+    "ars_people": N_("Personnes et données concernées"),
+    "ars_measures": N_("Mesures prises et envisagées"),
+    "ars_other": N_("Autres signalements"),
+    "ars_previous": N_("Signalement ARS déjà fait"),
+    "nis2_entity": N_("Entité"),
+    "nis2_stages": N_("Échéances NIS2 (art. 23(4))"),
+    "nis2_early_warning": N_("Alerte précoce (art. 23(4)(a))"),
+    "nis2_malicious": N_("Incident soupçonné d'être causé par des actes illicites ou malveillants"),
+    "nis2_cross_border": N_("Impact transfrontière possible"),
+    "nis2_assessment": N_("Évaluation initiale : gravité et impact (art. 23(4)(b))"),
+    "nis2_ioc": N_("Indicateurs de compromission"),
+    "nis2_ioc_text": N_("Non consignés dans la fiche de violation : à joindre au formulaire s'ils sont disponibles."),
+    "nis2_final": N_("Rapport final (art. 23(4)(d))"),
+    "nis2_description": N_("Description détaillée de l'incident, gravité et impact"),
+    "nis2_root_cause": N_("Type de menace ou cause profonde"),
+    "nis2_mitigation": N_("Mesures d'atténuation appliquées et en cours"),
+    "nis2_cross_border_impact": N_("Impact transfrontière"),
+    "malicious_yes": N_("Oui (cause : acte malveillant)"),
+    "malicious_no": N_("Non (cause accidentelle)"),
+    "malicious_unknown": N_("Inconnu à ce stade"),
+    "nis2_intro": N_("Résumé préparé pour l'autorité compétente ou le CSIRT (ANSSI / CERT-FR en France ; "
+                     "transposition de la directive NIS2 en cours), selon l'article 23(4) de la directive (UE) "
+                     "2022/2555."),
 }
 
 
 def strings(lang: str) -> dict[str, str]:
-    return {key: pick(pair, lang) for key, pair in STRINGS.items()}
+    return {key: translate(text, lang) for key, text in STRINGS.items()}
 
 
 # --- generating and keeping versions ------------------------------------------------------------------------------
@@ -542,18 +512,17 @@ def _clock(breach: Breach, document: DocumentType, period_hours: int, now: datet
 
 def check_request(breach: Breach, document: str, kind: str | None, lang: str) -> DocumentType:
     if document not in DOCUMENTS:
-        raise ReportError(f"document inconnu : {document[:40]} (attendu : {', '.join(DOCUMENTS)})",
-                          f"unknown document: {document[:40]} (expected one of {', '.join(DOCUMENTS)})")
+        raise ReportError(N_("document inconnu\u00a0: %(document)s (attendu\u00a0: %(expected)s)"),
+                          document=document[:40], expected=", ".join(DOCUMENTS))
     if kind is not None and kind not in list(ReportKind):
-        raise ReportError(f"nature de version inconnue : {kind[:40]} (attendu : initial ou complementary)",
-                          f"unknown kind: {kind[:40]} (expected initial or complementary)")
+        raise ReportError(N_("nature de version inconnue\u00a0: %(kind)s (attendu\u00a0: initial ou complementary)"),
+                          kind=kind[:40])
     if lang not in LANGUAGES:
-        raise ReportError(f"langue inconnue : {lang[:10]} (attendu : fr ou en)",
-                          f"unknown language: {lang[:10]} (expected fr or en)")
+        raise ReportError(N_("langue inconnue\u00a0: %(language)s (attendu\u00a0: fr ou en)"), language=lang[:10])
     doc_type = DOCUMENTS[document]
     if doc_type.nis2 and not breach.establishment.nis2_in_scope:
-        raise ReportError(f"l'établissement {breach.establishment.name} n'est pas dans le champ de NIS2",
-                          f"establishment {breach.establishment.name} is not in NIS2 scope")
+        raise ReportError(N_("l'établissement %(name)s n'est pas dans le champ de NIS2"),
+                          name=breach.establishment.name)
     return doc_type
 
 
@@ -573,8 +542,7 @@ def generate(breach: Breach, *, user: User | None, document: str = ReportDocumen
     kind = kind or default_kind(breach, document, period_hours=period_hours)
     if kind == ReportKind.COMPLEMENTARY and previous is None:
         raise ReportError(
-            "une version complémentaire suppose une version précédente : générez d'abord la version initiale",
-            "a complementary version needs a previous one: generate the initial version first")
+            N_("une version complémentaire suppose une version précédente\u00a0: générez d'abord la version initiale"))
     number = previous.number + 1 if previous else 1
     export = breach_service.export_document(breach)
     export["exported_at"] = now.isoformat()
@@ -618,16 +586,17 @@ def report_context(breach: Breach, doc_type: DocumentType, *, kind: str, lang: s
         "lang": lang,
         "s": strings(lang),
         "colon": nbsp_colon(lang),
-        "document": {"code": doc_type.code, "label": pick(doc_type.label, lang), "source": doc_type.source},
+        "document": {"code": doc_type.code, "label": translate(doc_type.label, lang),
+                     "source": translate(doc_type.source, lang)},
         "breach": {"reference": breach.reference, "title": breach.title or "", "status": breach.status},
         "establishment": {
             "name": establishment.name, "siren": establishment.siren, "finess": establishment.finess,
             "address": establishment.address, "organisation": establishment.organisation.name,
             "nis2_in_scope": establishment.nis2_in_scope,
         },
-        "version": {"number": number, "kind": kind, "kind_label": pick(KIND_LABELS[kind], lang),
+        "version": {"number": number, "kind": kind, "kind_label": translate(KIND_LABELS[kind], lang),
                     "generated_at": format_instant(now, lang),
-                    "generated_by": (user.name or user.email) if user else pick(("ligne de commande", "command line"),
+                    "generated_by": (user.name or user.email) if user else translate(N_("ligne de commande"),
                                                                                 lang)},
         "timing": timings.get(doc_type.clock),
         "timings": timings,
@@ -640,7 +609,7 @@ def report_context(breach: Breach, doc_type: DocumentType, *, kind: str, lang: s
         if previous else None,
         "changes": changes_between(previous.breach_document, export, lang) if previous else None,
         "facts": _facts(breach, lang),
-        "labels": {field.name: pick(field.label, lang) for field in form.FIELD_BY_NAME.values()},
+        "labels": {field.name: shown(field.label, lang) for field in form.FIELD_BY_NAME.values()},
         "attachment_name": attachment_name,
     }
 
@@ -657,7 +626,7 @@ def _facts(breach: Breach, lang: str) -> dict[str, Any]:
                            else "unknown" if cause in (None, "unknown", "other") else "no")
     facts_doc = breach.sections.get("risk_facts") or {}
     care = facts_doc.get("care_disrupted") if isinstance(facts_doc, dict) else None
-    values["care_disrupted"] = pick(YES_NO[care], lang) if isinstance(care, bool) else ""
+    values["care_disrupted"] = translate(YES_NO[care], lang) if isinstance(care, bool) else ""
     hours = facts_doc.get("availability_hours") if isinstance(facts_doc, dict) else None
     values["availability_hours"] = f"{hours:g} h" if isinstance(hours, (int, float)) else ""
     return values
@@ -668,16 +637,15 @@ def render(doc_type: DocumentType, context: dict[str, Any], export: dict[str, An
     """The PDF/A-3b of a report, the breach's JSON export embedded, title/author/subject and language set."""
     from notifier.documents.render import PDF_A3, EmbeddedFile, PdfMetadata, render_pdf, render_template
 
-    html = render_template(doc_type.template, **context)
+    html = render_template(doc_type.template, **context)  # context["lang"]: the document's language
     payload = json.dumps(export, ensure_ascii=False, indent=2).encode("utf-8")
     attachment = EmbeddedFile(
         name=attachment_name, data=payload, relationship="Data", modified=now,
-        description=pick(("Fiche de la violation (format notifier-breach, JSON)",
-                          "Breach record (notifier-breach format, JSON)"), lang))
+        description=translate(N_("Fiche de la violation (format notifier-breach, JSON)"), lang))
     title = f"{context['document']['label']} — {context['breach']['reference']} — v{context['version']['number']}"
     metadata = PdfMetadata(
         title=title, author=context["establishment"]["name"],
-        subject=f"{pick(('Violation de données personnelles', 'Personal data breach'), lang)} "
+        subject=f"{translate(N_('Violation de données personnelles'), lang)} "
                 f"{context['breach']['reference']}",
         keywords=("RGPD", "GDPR", doc_type.code, context["breach"]["reference"]))
     return render_pdf(html, pdf_variant=PDF_A3, attachments=[attachment], metadata=metadata, lang=lang,

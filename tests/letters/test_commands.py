@@ -9,7 +9,7 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def run(app, *args):
-    return app.test_cli_runner().invoke(args=[*map(str, args)])
+    return app.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(args=[*map(str, args)])  # messages in English
 
 
 def one_error_line(result, message):

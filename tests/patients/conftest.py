@@ -41,7 +41,8 @@ def files():
 
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    """Command messages in English (NOTIFIER_LANG=en), as the assertions read; French: tests/core/test_cli_language."""
+    return app.test_cli_runner(env={"NOTIFIER_LANG": "en"})
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from notifier.core.i18n import translate
 from notifier.patients.rules.addresses import Normalisation
 from notifier.patients.rules.rows import (
     HOLDS,
@@ -180,8 +181,8 @@ def test_accepted_date_forms(text):
 ])
 def test_each_row_error(changes, expected):
     assert errors_of(**changes) == [expected]
-    assert describe_error(expected, "fr").startswith(ROW_ERRORS[expected.code][0])
-    assert describe_error(expected, "en").startswith(ROW_ERRORS[expected.code][1])
+    assert describe_error(expected, "fr").startswith(ROW_ERRORS[expected.code])
+    assert describe_error(expected, "en").startswith(translate(ROW_ERRORS[expected.code], "en"))
 
 
 def test_error_message_names_the_field_and_the_value():
@@ -291,9 +292,10 @@ def test_postcode_that_lost_its_leading_zero_is_padded_and_recorded():
 
 
 def test_every_code_has_french_and_english_text():
-    for table in (ROW_ERRORS, NORMALISATIONS):
-        assert all(len(texts) == 2 and all(texts) for texts in table.values())
-    assert all(len(texts) == 3 and all(texts) for texts in HOLDS.values())
+    """Each code's French msgid has its English translation in the catalog; a hold also names its legal source."""
+    labels = [*ROW_ERRORS.values(), *NORMALISATIONS.values(), *(hold.label for hold in HOLDS.values())]
+    assert all(label and translate(label, "en") != label for label in labels)
+    assert all(hold.source for hold in HOLDS.values())
 
 
 # --- Who receives the letter, and which letters are held -------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 
 def run(app, *args):
-    return app.test_cli_runner().invoke(args=["register", "export", *map(str, args)])
+    return app.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(args=["register", "export", *map(str, args)])
 
 
 def test_export_as_csv_with_filters(app, two_breaches, tmp_path):

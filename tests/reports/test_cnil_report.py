@@ -10,6 +10,7 @@ from notifier.breaches import services as breaches
 from notifier.breaches.rules import form
 from notifier.breaches.rules.vocabulary import DATA_CATEGORIES, NATURES, PEOPLE_CATEGORIES
 from notifier.core.i18n import translate
+from notifier.documents.wording import shown
 from notifier.reports import services as reports
 
 
@@ -22,17 +23,17 @@ def test_the_report_holds_every_art_33_3_element_and_the_form_sections_in_order(
     _version, document = generate(example_breach, dpo)
     text = pdf.text(document)
 
-    titles = [f"{number}. {step.title}" for number, step in enumerate(form.STEPS, 1)]
+    titles = [f"{number}. {shown(step.title, 'fr')}" for number, step in enumerate(form.STEPS, 1)]
     assert -1 not in pdf.in_order(text, titles), titles
 
     # GDPR art. 33(3): each element is listed as given, and its answers are printed.
     for _code, label, _requirements in form.ART_33_3_ELEMENTS:
-        assert pdf.normalise(f"{label} — Renseigné") in text, label
+        assert pdf.normalise(f"{shown(label, 'fr')} — Renseigné") in text, label
     assert "À compléter" not in text
     expected_answers = [
-        NATURES["confidentiality"],                                       # (a) nature
-        PEOPLE_CATEGORIES["patients"], "758 912",                     # (a) people, approximate number
-        DATA_CATEGORIES["health"], "2 431 077",                        # (a) records
+        shown(NATURES["confidentiality"], "fr"),                          # (a) nature
+        shown(PEOPLE_CATEGORIES["patients"], "fr"), "758 912",            # (a) people, approximate number
+        shown(DATA_CATEGORIES["health"], "fr"), "2 431 077",              # (a) records
         "Claire Martin", "dpo@clinique-rhone-saone.fr", "04 72 10 20 30",  # (b) contact point
         "Divulgation du secret médical",                                  # (c) likely consequences
         "Compte de service désactivé", "Audit de sécurité de l'interface",  # (d) measures taken and proposed

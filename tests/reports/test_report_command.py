@@ -9,7 +9,7 @@ from notifier.reports.models import ReportVersion
 
 
 def run(app, *args):
-    return app.test_cli_runner().invoke(args=["report", *map(str, args)])
+    return app.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(args=["report", *map(str, args)])  # in English
 
 
 def test_the_command_writes_the_report_and_prints_its_hash(app, example_breach, tmp_path, pdf):
@@ -53,3 +53,13 @@ def test_bad_input_exits_2_with_one_error_line(app, example_breach, viewer, tmp_
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
     assert not out.exists()
     assert ReportVersion.query.count() == 0
+
+
+def test_a_report_command_says_what_it_wrote_in_french_and_ends_with_the_hash(app, example_breach, tmp_path):
+    out = tmp_path / "cnil.pdf"
+    runner = app.test_cli_runner(env={"NOTIFIER_LANG": "fr"})
+    result = runner.invoke(args=["report", str(example_breach.id), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith(f"{out} écrit\u00a0: {example_breach.reference} cnil version 1")
+    assert lines[-1] == hashlib.sha256(out.read_bytes()).hexdigest()

@@ -36,7 +36,7 @@ def test_an_altered_entry_is_named(dpo, establishment, app):
     db.session.commit()
     report = audit.verify()
     assert report.first_bad_id == target.id and "altered" in report.problem
-    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    result = app.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and f"entry {target.id}" in result.output
 
 

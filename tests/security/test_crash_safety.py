@@ -64,7 +64,7 @@ def wait_until_serving(port: int, process: subprocess.Popen) -> None:
 def test_a_saved_step_survives_kill_9(tmp_path):
     env = {**os.environ, "NOTIFIER_DATABASE_URL": f"sqlite:///{tmp_path / 'crash.db'}",
            "NOTIFIER_INSTANCE_PATH": str(tmp_path), "NOTIFIER_SESSION_COOKIE_SECURE": "false",
-           "NOTIFIER_RATELIMIT_ENABLED": "false"}
+           "NOTIFIER_RATELIMIT_ENABLED": "false", "NOTIFIER_LANG": "en"}  # command messages in English
     notifier(env, "db", "upgrade")
     notifier(env, "demo")
     notifier(env, "user", "add", "dpo@crash.test", "--role", "dpo", "--organisation", "Groupe Clinique Démo",

@@ -16,6 +16,8 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+from notifier.core.i18n import N_
+
 MAX_LINE_LENGTH = 38  # NF Z10-011, characters per line including spaces
 MAX_LINES_FRANCE = 6  # NF Z10-011
 MAX_LINES_ABROAD = 7  # NF Z10-011: the 7th line is the country
@@ -48,54 +50,25 @@ class AddressResult(NamedTuple):
     abroad: bool
 
 
-ADDRESS_PROBLEMS: dict[str, tuple[str, str]] = {
-    "postcode_missing": ("Code postal manquant", "Postcode missing"),
-    "postcode_format": (
-        "Code postal français invalide : 5 chiffres attendus",
-        "Invalid French postcode: 5 digits expected",
-    ),
-    "city_missing": ("Ville manquante", "City missing"),
-    "street_missing": (
-        "Adresse manquante : numéro et voie, ou lieu-dit / BP",
-        "Address missing: number and street, or locality / PO box",
-    ),
-    "line_too_long": (
-        "Ligne d'adresse de plus de 38 caractères, même abrégée (NF Z10-011)",
-        "Address line longer than 38 characters, even abbreviated (NF Z10-011)",
-    ),
-    "too_many_lines": (
-        "Adresse de plus de 6 lignes (7 à l'étranger) (NF Z10-011)",
-        "Address longer than 6 lines (7 abroad) (NF Z10-011)",
-    ),
+ADDRESS_PROBLEMS: dict[str, str] = {
+    "postcode_missing": N_("Code postal manquant"),
+    "postcode_format": N_("Code postal français invalide : 5 chiffres attendus"),
+    "city_missing": N_("Ville manquante"),
+    "street_missing": N_("Adresse manquante : numéro et voie, ou lieu-dit / BP"),
+    "line_too_long": N_("Ligne d'adresse de plus de 38 caractères, même abrégée (NF Z10-011)"),
+    "too_many_lines": N_("Adresse de plus de 6 lignes (7 à l'étranger) (NF Z10-011)"),
 }
 
-ADDRESS_NORMALISATIONS: dict[str, tuple[str, str]] = {
-    "upper_case": ("Nom en majuscules (NF Z10-011, ligne 1)", "Last name in capitals (NF Z10-011, line 1)"),
-    "last_line_format": (
-        "Majuscules sans accents ni ponctuation sur la dernière ligne (NF Z10-011)",
-        "Capitals without accents or punctuation on the last line (NF Z10-011)",
-    ),
-    "country_format": (
-        "Pays en majuscules sans accents ni ponctuation (NF Z10-011, ligne 7)",
-        "Country in capitals without accents or punctuation (NF Z10-011, line 7)",
-    ),
-    "domestic_country_omitted": (
-        "Pays non imprimé : adresse en France (NF Z10-011)",
-        "Country not printed: address in France (NF Z10-011)",
-    ),
-    "punctuation_removed": (
-        "Ponctuation supprimée à partir de la ligne 4 (NF Z10-011)",
-        "Punctuation removed from line 4 on (NF Z10-011)",
-    ),
-    "postcode_spaces_removed": ("Espaces retirés du code postal", "Spaces removed from the postcode"),
-    "postcode_zero_padded": (
-        "Zéro initial rétabli : code postal à 4 chiffres, zéro perdu par le tableur (départements 01 à 09)",
-        "Leading zero restored: 4-digit postcode whose zero the spreadsheet dropped (départements 01 to 09)",
-    ),
-    "abbreviated": (
-        "Abrégé pour tenir en 38 caractères (abréviations La Poste, NF Z10-011)",
-        "Abbreviated to fit 38 characters (La Poste abbreviations, NF Z10-011)",
-    ),
+ADDRESS_NORMALISATIONS: dict[str, str] = {
+    "upper_case": N_("Nom en majuscules (NF Z10-011, ligne 1)"),
+    "last_line_format": N_("Majuscules sans accents ni ponctuation sur la dernière ligne (NF Z10-011)"),
+    "country_format": N_("Pays en majuscules sans accents ni ponctuation (NF Z10-011, ligne 7)"),
+    "domestic_country_omitted": N_("Pays non imprimé : adresse en France (NF Z10-011)"),
+    "punctuation_removed": N_("Ponctuation supprimée à partir de la ligne 4 (NF Z10-011)"),
+    "postcode_spaces_removed": N_("Espaces retirés du code postal"),
+    "postcode_zero_padded": N_("Zéro initial rétabli : code postal à 4 chiffres, zéro perdu par le tableur "
+                               "(départements 01 à 09)"),
+    "abbreviated": N_("Abrégé pour tenir en 38 caractères (abréviations La Poste, NF Z10-011)"),
 }
 
 CIVILITY_LONG = {"m": "Monsieur", "mme": "Madame"}

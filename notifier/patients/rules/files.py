@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import IO, Any
 
+from notifier.core.i18n import N_, translate
+
 SAMPLE_BYTES = 1 << 20
 # A patient list has about 20 columns; thousands of them are an attack or a mistake (a row pasted as a header).
 # Overridden by the setting NOTIFIER_IMPORT_MAX_COLUMNS.
@@ -39,53 +41,23 @@ SEPARATORS = (";", "\t", ",")  # in order of preference on a tie
 CSV_EXTENSIONS = frozenset({"", ".csv", ".txt", ".tsv", ".tab"})
 XLSX_EXTENSIONS = frozenset({".xlsx", ".xlsm"})
 
-FILE_ERRORS: dict[str, tuple[str, str]] = {
-    "empty_file": ("Le fichier est vide", "The file is empty"),
-    "unsupported_file_type": (
-        "Type de fichier non pris en charge ({detail}) : CSV ou XLSX attendu",
-        "Unsupported file type ({detail}): CSV or XLSX expected",
-    ),
-    "legacy_xls": (
-        "Ancien format Excel (.xls) : enregistrez le fichier au format .xlsx ou CSV",
-        "Old Excel format (.xls): save the file as .xlsx or CSV",
-    ),
-    "unreadable_xlsx": (
-        "Classeur XLSX illisible ou endommagé ({detail})",
-        "Unreadable or damaged XLSX workbook ({detail})",
-    ),
-    "xlsx_too_large": (
-        "Classeur XLSX refusé\u00a0: {detail} (archive trop volumineuse une fois décompressée)",
-        "XLSX workbook refused: {detail} (archive too large once decompressed)",
-    ),
-    "xlsx_too_many_strings": (
-        "Classeur XLSX refusé\u00a0: plus de {detail} textes distincts (sharedStrings.xml)",
-        "XLSX workbook refused: more than {detail} distinct texts (sharedStrings.xml)",
-    ),
-    "binary_file": ("Le fichier n'est pas un fichier texte CSV", "The file is not a CSV text file"),
-    "utf16_without_bom": (
-        "Encodage UTF-16 sans marque d'ordre des octets : enregistrez le fichier en CSV UTF-8",
-        "UTF-16 without a byte-order mark: save the file as CSV UTF-8",
-    ),
-    "unknown_encoding": (
-        "Encodage inconnu : ni UTF-8 ni Windows-1252",
-        "Unknown encoding: neither UTF-8 nor Windows-1252",
-    ),
-    "no_header": ("Aucune ligne d'en-tête", "No header line"),
-    "too_many_columns": (
-        "Trop de colonnes sur la ligne d'en-tête\u00a0: {detail}",
-        "Too many columns on the header line: {detail}",
-    ),
-    "no_separator": (
-        "Séparateur introuvable sur la ligne d'en-tête : point-virgule, virgule ou tabulation attendu",
-        "No separator on the header line: semicolon, comma or tab expected",
-    ),
-    "malformed_csv": ("CSV mal formé ligne {detail}", "Malformed CSV at line {detail}"),
-    "no_known_columns": (
-        "Aucune colonne reconnue (IPP, Nom, Adresse, Code postal, Ville…)",
-        "No recognised column (IPP, Last name, Address, Postcode, City…)",
-    ),
-    "missing_columns": ("Colonnes obligatoires absentes : {detail}", "Required columns missing: {detail}"),
-    "invalid_mapping": ("Correspondance des colonnes invalide : {detail}", "Invalid column mapping: {detail}"),
+FILE_ERRORS: dict[str, str] = {
+    "empty_file": N_("Le fichier est vide"),
+    "unsupported_file_type": N_("Type de fichier non pris en charge ({detail}) : CSV ou XLSX attendu"),
+    "legacy_xls": N_("Ancien format Excel (.xls) : enregistrez le fichier au format .xlsx ou CSV"),
+    "unreadable_xlsx": N_("Classeur XLSX illisible ou endommagé ({detail})"),
+    "xlsx_too_large": N_("Classeur XLSX refusé\u00a0: {detail} (archive trop volumineuse une fois décompressée)"),
+    "xlsx_too_many_strings": N_("Classeur XLSX refusé\u00a0: plus de {detail} textes distincts (sharedStrings.xml)"),
+    "binary_file": N_("Le fichier n'est pas un fichier texte CSV"),
+    "utf16_without_bom": N_("Encodage UTF-16 sans marque d'ordre des octets : enregistrez le fichier en CSV UTF-8"),
+    "unknown_encoding": N_("Encodage inconnu : ni UTF-8 ni Windows-1252"),
+    "no_header": N_("Aucune ligne d'en-tête"),
+    "too_many_columns": N_("Trop de colonnes sur la ligne d'en-tête\u00a0: {detail}"),
+    "no_separator": N_("Séparateur introuvable sur la ligne d'en-tête : point-virgule, virgule ou tabulation attendu"),
+    "malformed_csv": N_("CSV mal formé ligne {detail}"),
+    "no_known_columns": N_("Aucune colonne reconnue (IPP, Nom, Adresse, Code postal, Ville…)"),
+    "missing_columns": N_("Colonnes obligatoires absentes : {detail}"),
+    "invalid_mapping": N_("Correspondance des colonnes invalide : {detail}"),
 }
 
 
@@ -98,8 +70,7 @@ class ImportFileError(Exception):
         super().__init__(self.message("fr"))
 
     def message(self, lang: str = "fr") -> str:
-        french, english = FILE_ERRORS[self.code]
-        text = english if lang == "en" else french
+        text = translate(FILE_ERRORS[self.code], lang)
         if "{detail}" in text:
             return text.format(detail=self.detail)
         return f"{text} ({self.detail})" if self.detail else text

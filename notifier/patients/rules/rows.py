@@ -23,6 +23,7 @@ from itertools import starmap
 from operator import itemgetter
 from typing import IO, NamedTuple
 
+from notifier.core.i18n import N_, translate
 from notifier.core.spreadsheet import FORMULA_TRIGGERS, safe_cell
 from notifier.patients.rules.addresses import (
     ADDRESS_NORMALISATIONS,
@@ -44,7 +45,8 @@ from notifier.patients.rules.files import (
 from notifier.patients.states import Addressee, Hold
 
 __all__ = [
-    "FIELDS", "HOLDS", "NORMALISATIONS", "REQUIRED_FIELDS", "ROW_ERRORS", "AcceptedRow", "ImportFileError",
+    "FIELDS", "HOLDS", "Hold", "HoldReason", "NORMALISATIONS", "REQUIRED_FIELDS", "ROW_ERRORS", "AcceptedRow",
+    "ImportFileError",
     "MappingResult", "Normalisation", "PatientFile", "RejectedRow", "RowError", "describe_error",
     "detect_mapping", "open_patient_file", "read_date", "write_rejected_csv",
 ]
@@ -52,28 +54,28 @@ __all__ = [
 RowError = FieldProblem  # (field, code, value): code is a key of ROW_ERRORS
 
 # Canonical fields, in the order of the NF Z10-011 block where they belong to it.
-FIELDS: dict[str, tuple[str, str]] = {
-    "patient_id": ("IPP (identifiant patient)", "Patient ID (IPP)"),
-    "civility": ("Civilité", "Civility"),
-    "first_name": ("Prénom", "First name"),
-    "last_name": ("Nom", "Last name"),
-    "birth_date": ("Date de naissance", "Birth date"),
-    "address_line2": ("Complément d'adresse (ligne 2)", "Address complement (line 2)"),
-    "address_line3": ("Bâtiment, résidence (ligne 3)", "Building, residence (line 3)"),
-    "street": ("Numéro et voie (ligne 4)", "Number and street (line 4)"),
-    "address_line5": ("Lieu-dit, BP (ligne 5)", "Locality, PO box (line 5)"),
-    "postcode": ("Code postal", "Postcode"),
-    "city": ("Ville", "City"),
-    "country": ("Pays", "Country"),
-    "email": ("Courriel", "Email"),
-    "deceased": ("Décédé", "Deceased"),
-    "guardian_name": ("Représentant légal", "Legal representative"),
-    "segment": ("Segment", "Segment"),
-    "protected_adult": ("Majeur protégé", "Protected adult"),
-    "confidential_care": ("Soins confidentiels (CSP L.1111-5)", "Confidential care (CSP L.1111-5)"),
+FIELDS: dict[str, str] = {
+    "patient_id": N_("IPP (identifiant patient)"),
+    "civility": N_("Civilité"),
+    "first_name": N_("Prénom"),
+    "last_name": N_("Nom"),
+    "birth_date": N_("Date de naissance"),
+    "address_line2": N_("Complément d'adresse (ligne 2)"),
+    "address_line3": N_("Bâtiment, résidence (ligne 3)"),
+    "street": N_("Numéro et voie (ligne 4)"),
+    "address_line5": N_("Lieu-dit, BP (ligne 5)"),
+    "postcode": N_("Code postal"),
+    "city": N_("Ville"),
+    "country": N_("Pays"),
+    "email": N_("Courriel"),
+    "deceased": N_("Décédé"),
+    "guardian_name": N_("Représentant légal"),
+    "segment": N_("Segment"),
+    "protected_adult": N_("Majeur protégé"),
+    "confidential_care": N_("Soins confidentiels (CSP L.1111-5)"),
 }
 _ROW_FIELDS = tuple(FIELDS)
-_ERROR_FIELDS = {**FIELDS, "address": ("Adresse", "Address")}  # errors about the block or the row as a whole
+_ERROR_FIELDS = {**FIELDS, "address": N_("Adresse")}  # errors about the block or the row as a whole
 
 # Without these columns no letter can be addressed. The birth date is required because whether the patient is a
 # minor decides who receives the letter (CSP L.1111-2, L.1111-5). "street" stands for "street or address_line5":
@@ -196,106 +198,76 @@ def check_mapping(headers: Iterable[str], mapping: dict[str, str]) -> dict[str, 
         raise ImportFileError("invalid_mapping", ", ".join(unknown + twice))
     missing = missing_fields(used)
     if missing:
-        raise ImportFileError("missing_columns", ", ".join(FIELDS[field][0] for field in missing))
+        raise ImportFileError("missing_columns", ", ".join(FIELDS[field] for field in missing))
     return used
 
 
 # --- What can be wrong with a row, what is changed, why a letter is held --------------------------------------------
 
-ROW_ERRORS: dict[str, tuple[str, str]] = {
-    "patient_id_missing": ("IPP manquant", "Patient ID (IPP) missing"),
-    "patient_id_duplicate": ("IPP en double dans le fichier", "Patient ID (IPP) repeated in the file"),
-    "patient_id_already_imported": (
-        "IPP déjà importé pour cette violation",
-        "Patient ID (IPP) already imported for this breach",
-    ),
-    "last_name_missing": ("Nom manquant", "Last name missing"),
-    "birth_date_missing": (
-        "Date de naissance manquante : elle décide si le courrier va au patient ou à son représentant légal",
-        "Birth date missing: it decides whether the letter goes to the patient or to their legal representative",
-    ),
-    "date_format": ("Date illisible : JJ/MM/AAAA ou AAAA-MM-JJ attendu", "Unreadable date: DD/MM/YYYY or YYYY-MM-DD "
-                    "expected"),
-    "date_two_digit_year": (
-        "Année sur deux chiffres refusée (19xx ou 20xx ?) : JJ/MM/AAAA attendu",
-        "Two-digit year refused (19xx or 20xx?): DD/MM/YYYY expected",
-    ),
-    "date_impossible": ("Date impossible : ce jour n'existe pas", "Impossible date: no such day"),
-    "birth_date_future": ("Date de naissance dans le futur", "Birth date in the future"),
-    "birth_date_implausible": ("Date de naissance antérieure à 1890", "Birth date before 1890"),
-    "yes_no_invalid": (
-        "Valeur oui/non illisible : oui, non, O, N, 1, 0, x, vrai, faux attendu",
-        "Unreadable yes/no value: oui, non, O, N, 1, 0, x, vrai, faux, yes, no expected",
-    ),
-    "invalid_characters": (
-        "Caractères illisibles : encodage du fichier ou caractère de contrôle",
-        "Unreadable characters: file encoding or control character",
-    ),
-    "too_many_fields": (
-        "Plus de valeurs que de colonnes : séparateur dans une valeur sans guillemets ?",
-        "More values than columns: a separator inside an unquoted value?",
-    ),
+ROW_ERRORS: dict[str, str] = {
+    "patient_id_missing": N_("IPP manquant"),
+    "patient_id_duplicate": N_("IPP en double dans le fichier"),
+    "patient_id_already_imported": N_("IPP déjà importé pour cette violation"),
+    "last_name_missing": N_("Nom manquant"),
+    "birth_date_missing": N_("Date de naissance manquante : elle décide si le courrier va au patient ou à son "
+                             "représentant légal"),
+    "date_format": N_("Date illisible : JJ/MM/AAAA ou AAAA-MM-JJ attendu"),
+    "date_two_digit_year": N_("Année sur deux chiffres refusée (19xx ou 20xx ?) : JJ/MM/AAAA attendu"),
+    "date_impossible": N_("Date impossible : ce jour n'existe pas"),
+    "birth_date_future": N_("Date de naissance dans le futur"),
+    "birth_date_implausible": N_("Date de naissance antérieure à 1890"),
+    "yes_no_invalid": N_("Valeur oui/non illisible : oui, non, O, N, 1, 0, x, vrai, faux attendu"),
+    "invalid_characters": N_("Caractères illisibles : encodage du fichier ou caractère de contrôle"),
+    "too_many_fields": N_("Plus de valeurs que de colonnes : séparateur dans une valeur sans guillemets ?"),
     **ADDRESS_PROBLEMS,
 }
 
-NORMALISATIONS: dict[str, tuple[str, str]] = {
-    "whitespace": ("Espaces superflus ou invisibles supprimés", "Extra or invisible whitespace removed"),
-    "formula_guard_removed": (
-        "Apostrophe de protection contre les formules retirée (fichier des rejets réimporté)",
-        "Formula-protection apostrophe removed (re-imported rejected-rows file)",
-    ),
-    "civility_code": ("Civilité reconnue", "Civility recognised"),
-    "civility_unknown_dropped": (
-        "Civilité non reconnue : omise sur le courrier",
-        "Unrecognised civility: left out of the letter",
-    ),
-    "yes_no": ("Valeur oui/non interprétée", "Yes/no value interpreted"),
-    "death_date_means_deceased": ("Date de décès : patient décédé", "Date of death: patient deceased"),
-    "email_lower_case": ("Courriel en minuscules", "Email in lower case"),
-    "email_invalid_dropped": ("Courriel invalide : non conservé", "Invalid email: not kept"),
+NORMALISATIONS: dict[str, str] = {
+    "whitespace": N_("Espaces superflus ou invisibles supprimés"),
+    "formula_guard_removed": N_("Apostrophe de protection contre les formules retirée (fichier des rejets réimporté)"),
+    "civility_code": N_("Civilité reconnue"),
+    "civility_unknown_dropped": N_("Civilité non reconnue : omise sur le courrier"),
+    "yes_no": N_("Valeur oui/non interprétée"),
+    "death_date_means_deceased": N_("Date de décès : patient décédé"),
+    "email_lower_case": N_("Courriel en minuscules"),
+    "email_invalid_dropped": N_("Courriel invalide : non conservé"),
     **ADDRESS_NORMALISATIONS,
 }
 
-# A held letter waits for a person's decision instead of being mailed. (French, English, source)
-HOLDS: dict[str, tuple[str, str, str]] = {
-    "minor_without_representative": (
-        "Patient mineur à la date du courrier, sans représentant légal connu",
-        "Patient under 18 on the letter date, with no known legal representative",
-        "CSP L.1111-2; code civil art. 371-1 (autorité parentale)",
-    ),
-    "minor_confidential_care": (
-        "Mineur ayant demandé le secret de ses soins envers ses parents : ne jamais écrire aux parents "
-        "automatiquement",
-        "Minor who asked that their care stay secret from their parents: never write to the parents automatically",
-        "CSP L.1111-5",
-    ),
-    "deceased": (
-        "Patient décédé : courrier aux ayants droit ou mise en attente, jamais au défunt",
-        "Deceased patient: letter to the heirs or held, never to the deceased",
-        "CSP L.1110-4 V (ayants droit)",
-    ),
-    "protected_adult_without_guardian": (
-        "Majeur protégé sans tuteur ni curateur connu",
-        "Protected adult with no known guardian",
-        "CSP L.1111-2; code civil art. 425 et suivants",
-    ),
-    "address_abroad": (
-        "Adresse à l'étranger : format et affranchissement à vérifier, hors lots de courrier en nombre",
-        "Address abroad: check format and postage, outside bulk-mail lots",
-        "NF Z10-011 (7e ligne : pays); La Poste, courrier international",
-    ),
+# A held letter waits for a person's decision instead of being mailed: its label and the rule behind it, both
+# French msgids of the catalog, shown with translate(); the code stays in exports and JSON.
+class HoldReason(NamedTuple):
+    label: str
+    source: str
+
+
+HOLDS: dict[str, HoldReason] = {
+    "minor_without_representative": HoldReason(
+        N_("Patient mineur à la date du courrier, sans représentant légal connu"),
+        N_("CSP L.1111-2\u00a0; code civil art. 371-1 (autorité parentale)")),
+    "minor_confidential_care": HoldReason(
+        N_("Mineur ayant demandé le secret de ses soins envers ses parents\u00a0: ne jamais écrire aux parents "
+           "automatiquement"),
+        N_("CSP L.1111-5")),
+    "deceased": HoldReason(
+        N_("Patient décédé\u00a0: courrier aux ayants droit ou mise en attente, jamais au défunt"),
+        N_("CSP L.1110-4 V (ayants droit)")),
+    "protected_adult_without_guardian": HoldReason(
+        N_("Majeur protégé sans tuteur ni curateur connu"),
+        N_("CSP L.1111-2\u00a0; code civil art. 425 et suivants")),
+    "address_abroad": HoldReason(
+        N_("Adresse à l'étranger\u00a0: format et affranchissement à vérifier, hors lots de courrier en nombre"),
+        N_("NF Z10-011 (7e ligne\u00a0: pays)\u00a0; La Poste, courrier international")),
 }
 
 
 def describe_error(error: RowError, lang: str = "fr") -> str:
     """'Code postal français invalide : 5 chiffres attendus (Code postal : « 7500 »)'."""
-    french, english = ROW_ERRORS[error.code]
+    problem = translate(ROW_ERRORS[error.code], lang)
     if not error.value:
-        return french if lang != "en" else english
-    field_fr, field_en = _ERROR_FIELDS[error.field]
-    if lang == "en":
-        return f'{english} ({field_en}: "{error.value}")'
-    return f"{french} ({field_fr} : « {error.value} »)"
+        return problem
+    return translate(N_("%(problem)s (%(field)s\u00a0: «\u00a0%(value)s\u00a0»)"), lang, problem=problem,
+                     field=translate(_ERROR_FIELDS[error.field], lang), value=error.value)
 
 
 class AcceptedRow(NamedTuple):
@@ -386,7 +358,7 @@ def _needs_cleaning(joined: str, joins: int) -> bool:
     """True when some cell has leading, trailing or repeated spaces, a special character, a formula-guard
     apostrophe or possible mojibake. Substring tests first: this runs on every row."""
     return ("  " in joined or "\x1e " in joined or " \x1e" in joined or "\x1e'" in joined
-            or joined[:1] in (" ", "'") or joined[-1:] == " " or "Ã" in joined or "Â" in joined or "â€" in joined
+            or joined[:1] in N_(" ") or joined[-1:] == " " or "Ã" in joined or "Â" in joined or "â€" in joined
             or joined.count(_JOIN) != joins or _SPECIAL.search(joined) is not None)
 
 
