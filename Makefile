@@ -37,7 +37,7 @@ bench: setup
 
 # After changing French UI strings: refresh the English catalog, translate the new entries, then compile.
 translations: $(BIN)/notifier
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext -k N_ --no-location --omit-header \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext -k _l -k N_ --no-location --omit-header \
 		-o notifier/translations/messages.pot .
 	$(BIN)/pybabel update -i notifier/translations/messages.pot -d notifier/translations -l en --no-fuzzy-matching \
 		--width 120
