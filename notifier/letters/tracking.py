@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from notifier.accounts.models import User
 from notifier.breaches.models import Breach
+from notifier.core.background import BackgroundWork
 from notifier.core.i18n import N_, translate
 from notifier.core.logs import short_error
 from notifier.core.processes import owner_alive, process_identity
@@ -35,7 +36,7 @@ INLINE_BYTES = 1024 * 1024  # about 25,000 lines, under a second: applied in the
 PROBLEMS_STORED = 500  # the page lists 500; all are counted
 _CHUNK = 1 << 20
 
-_running: dict[int, threading.Thread] = {}
+_uploads = BackgroundWork("tracking upload")
 
 
 def _folder() -> Path:
@@ -119,28 +120,15 @@ def process(upload_id: int, *, max_bytes: int, lang: str = "fr") -> TrackingUplo
 
 
 def start_in_background(app: Flask, upload_id: int, *, lang: str = "fr") -> threading.Thread:
+    """Run it in a thread of this process (core.background): the request returns at once and the page follows
+    the work's row."""
     max_bytes = int(app.config["TRACKING_MAX_BYTES"])
-
-    def run():
-        with app.app_context():
-            try:
-                process(upload_id, max_bytes=max_bytes, lang=lang)
-            except Exception as error:  # noqa: BLE001 - recorded on the upload when it got that far
-                app.logger.error("tracking upload %s: %s", upload_id, short_error(error))
-            finally:
-                _running.pop(upload_id, None)
-
-    thread = threading.Thread(target=run, name=f"tracking-upload-{upload_id}", daemon=True)
-    _running[upload_id] = thread
-    thread.start()
-    return thread
+    return _uploads.start(app, upload_id, lambda: process(upload_id, max_bytes=max_bytes, lang=lang))
 
 
 def wait_for(upload_id: int, timeout: float | None = None) -> None:
-    """Wait for a background tracking upload of this process to end (tests, shutdown)."""
-    thread = _running.get(upload_id)
-    if thread is not None:
-        thread.join(timeout)
+    """Wait for the background work of this process to end (tests, shutdown)."""
+    _uploads.wait_for(upload_id, timeout)
 
 
 def sweep() -> int:

@@ -49,6 +49,7 @@ from notifier.audit import services as audit
 from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.breaches.states import BreachStatus
+from notifier.core.background import BackgroundWork
 from notifier.core.formatting import format_count  # noqa: F401 - the patients page formats its counts
 from notifier.core.i18n import N_, translate
 from notifier.core.logs import short_error
@@ -735,33 +736,18 @@ def import_file(breach: Breach, path: str | os.PathLike, *, user: User | None, f
 
 # --- Background imports (web) ----------------------------------------------------------------------------------------
 
-_running: dict[int, threading.Thread] = {}
+_imports = BackgroundWork("patient import")
 
 
 def start_in_background(app: Flask, import_id: int, *, lang: str = "fr") -> threading.Thread:
-    """Run `process_import` in a thread of this process with its own application context (and so its own database
-    session): the request returns at once and the page polls the import's counters."""
-
-    def run():
-        with app.app_context():
-            try:
-                process_import(import_id, lang=lang)
-            except Exception as error:  # noqa: BLE001 - already recorded on the import when it got that far
-                app.logger.error("patient import %s: %s", import_id, short_error(error))
-            finally:
-                _running.pop(import_id, None)
-
-    thread = threading.Thread(target=run, name=f"patient-import-{import_id}", daemon=True)
-    _running[import_id] = thread
-    thread.start()
-    return thread
+    """Run it in a thread of this process (core.background): the request returns at once and the page follows
+    the work's row."""
+    return _imports.start(app, import_id, lambda: process_import(import_id, lang=lang))
 
 
 def wait_for(import_id: int, timeout: float | None = None) -> None:
-    """Wait for a background import of this process to end (tests, shutdown)."""
-    thread = _running.get(import_id)
-    if thread is not None:
-        thread.join(timeout)
+    """Wait for the background work of this process to end (tests, shutdown)."""
+    _imports.wait_for(import_id, timeout)
 
 
 def import_status(imp: PatientImport) -> dict[str, Any]:
