@@ -154,10 +154,7 @@ def _letters_by_status(organisation_id: int, lang: str) -> Chart | None:
 
 
 def _status_label(label, lang: str) -> str:
-    """A letter status label of notifier.letters.services: a French msgid; a (French, English) pair is still read
-    while that module moves to the catalog."""
-    if isinstance(label, tuple):
-        return label[1] if lang == "en" else label[0]
+    """A letter status label of notifier.letters.services: a French msgid of the catalog."""
     return translate(label, lang)
 
 

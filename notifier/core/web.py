@@ -235,13 +235,10 @@ def _template_helpers():
     def when(instant):
         return timefmt.format_datetime(instant, lang) if instant else "—"
 
-    def pick(pair):
-        return pair[1] if lang == "en" else pair[0]
-
     # Punctuation written outside _(): French sets a no-break space before it, English none.
     colon, semicolon = ("\u00a0:", "\u00a0;") if lang == "fr" else (":", ";")
     return {"lang": lang, "colon": colon, "semicolon": semicolon, "when": when,
-            "pick": pick, "can": _can, "here": lambda: safe_next(request.full_path),
+            "can": _can, "here": lambda: safe_next(request.full_path),
             "has_endpoint": lambda name: name in current_app.view_functions,
             "duration": lambda td: timefmt.format_duration(td, lang), "session_lang": session.get("lang")}
 

@@ -28,6 +28,7 @@ from notifier.accounts.models import User
 from notifier.audit import services as audit
 from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
+from notifier.core.errors import Refusal
 from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
 from notifier.documents.letter import (
@@ -52,7 +53,6 @@ from notifier.documents.stamping import (
     prepare_variant,
     render_single_letter,
 )
-from notifier.documents.wording import Refusal
 from notifier.extensions import db
 from notifier.letters.models import (
     Letter,

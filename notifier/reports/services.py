@@ -34,10 +34,11 @@ from notifier.breaches.models import Breach
 from notifier.breaches.rules import form, vocabulary
 from notifier.breaches.rules.deadlines import Clock
 from notifier.core import formatting as timefmt
+from notifier.core.errors import Refusal
 from notifier.core.formatting import format_count
 from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
-from notifier.documents.wording import Refusal, clock_label, shown
+from notifier.documents.wording import clock_label, shown
 from notifier.extensions import db
 from notifier.reports.models import ReportVersion
 from notifier.reports.states import ReportDocument, ReportKind
