@@ -16,6 +16,7 @@ from datetime import date
 import segno
 from markupsafe import Markup
 
+from notifier.core.formatting import MONTHS_EN, MONTHS_FR
 from notifier.core.i18n import LANGUAGES, N_, translate
 from notifier.documents.render import render_pdf, render_template
 
@@ -176,8 +177,6 @@ STRINGS = {
     "draft": N_("PROJET"),
     "date": N_("Le %(day)s %(month)s %(year)s"),
 }
-MONTHS = (N_("janvier"), N_("février"), N_("mars"), N_("avril"), N_("mai"), N_("juin"), N_("juillet"), N_("août"),
-          N_("septembre"), N_("octobre"), N_("novembre"), N_("décembre"))
 
 # Starting texts the DPO adapts (a ransomware attack with exfiltration, the usual hospital case), in the
 # template's language.
@@ -212,8 +211,11 @@ EXAMPLE_TEXTS = {lang: example_texts(lang) for lang in LANGUAGES}  # read by the
 
 
 def format_letter_date(value: date, lang: str) -> str:
+    """The letter's date line; month names from core.formatting, not the catalog (where "août" also stands for the
+    charts' abbreviated month)."""
     day = "1er" if value.day == 1 and lang == "fr" else str(value.day)
-    return translate(STRINGS["date"], lang, day=day, month=translate(MONTHS[value.month - 1], lang), year=value.year)
+    month = (MONTHS_EN if lang == "en" else MONTHS_FR)[value.month - 1]
+    return translate(STRINGS["date"], lang, day=day, month=month, year=value.year)
 
 
 def clean_field(text: str) -> str:
