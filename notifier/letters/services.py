@@ -721,14 +721,15 @@ class TrackingRows:
             self._text = None
 
 
-def too_large_texts(size: int, max_bytes: int, *, more: bool = False) -> tuple[str, str]:
-    """The refusal of a tracking file over the limit, French and English (`more`: copying stopped at `size`)."""
-    limit, found = max_bytes / (1024 * 1024), size / (1024 * 1024)
-    over_fr, over_en = ("plus de ", "over ") if more else ("", "")
-    return (f"Fichier de suivi trop volumineux ({over_fr}{found:.0f}\u00a0Mio)\u00a0: la limite est de "
-            f"{limit:.0f}\u00a0Mio. Découpez-le en plusieurs fichiers.",
-            f"Tracking file too large ({over_en}{found:.0f} MiB): the limit is {limit:.0f} MiB. Split it into "
-            "several files.")
+def tracking_too_large(size: int, max_bytes: int, *, more: bool = False) -> TrackingFileError:
+    """The refusal of a tracking file over the limit (`more`: copying stopped at `size`)."""
+    limit, found = f"{max_bytes / (1024 * 1024):.0f}", f"{size / (1024 * 1024):.0f}"
+    if more:
+        return TrackingFileError(N_("Fichier de suivi trop volumineux (plus de %(found)s\u00a0Mio)\u00a0: la limite "
+                                    "est de %(limit)s\u00a0Mio. Découpez-le en plusieurs fichiers."),
+                                 found=found, limit=limit)
+    return TrackingFileError(N_("Fichier de suivi trop volumineux (%(found)s\u00a0Mio)\u00a0: la limite est de "
+                                "%(limit)s\u00a0Mio. Découpez-le en plusieurs fichiers."), found=found, limit=limit)
 
 
 def ensure_tracking_status(status: str) -> None:
@@ -745,7 +746,7 @@ def read_tracking_csv(source: bytes | IO[bytes], *, max_bytes: int = TRACKING_MA
     handle.seek(0, os.SEEK_END)
     size = handle.tell()
     if size > max_bytes:
-        raise TrackingFileError(*too_large_texts(size, max_bytes))
+        raise tracking_too_large(size, max_bytes)
     handle.seek(0)
     head = handle.read(_TRACKING_SAMPLE)
     handle.seek(0)

@@ -56,7 +56,7 @@ def stage(stream: IO[bytes], *, max_bytes: int) -> str:
             while chunk := stream.read(_CHUNK):
                 copied += len(chunk)
                 if copied > max_bytes:
-                    raise letters.TrackingFileError(*letters.too_large_texts(copied, max_bytes, more=True))
+                    raise letters.tracking_too_large(copied, max_bytes, more=True)
                 out.write(chunk)
     except BaseException:
         path.unlink(missing_ok=True)

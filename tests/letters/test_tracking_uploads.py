@@ -47,7 +47,7 @@ def test_a_tracking_file_over_the_limit_is_refused_before_any_row_is_read(app, b
 def test_the_command_streams_the_file_and_applies_the_size_setting(app, breach, sent, tmp_path):
     path = tmp_path / "npai.csv"
     path.write_text("reference\n" + "\n".join(sent[:4]) + "\n")
-    runner = app.test_cli_runner()
+    runner = app.test_cli_runner(env={"NOTIFIER_LANG": "en"})  # the assertions read the English messages
     app.config["TRACKING_MAX_BYTES"] = 20
     refused = runner.invoke(args=["letters", "track", str(breach.id), str(path)])
     assert refused.exit_code == 2 and "error: Tracking file too large" in refused.output
