@@ -70,7 +70,10 @@ def record(action: str, *, user: User | None = None, obj: Any = None, breach_id:
 
     ``details`` must not carry patients' data in clear: counts, codes, field names, references only."""
     if db.engine.dialect.name == "postgresql":
-        # Serialise writers so two transactions never chain onto the same previous entry.
+        # Serialise writers so two transactions never chain onto the same previous entry. A writer that keeps its
+        # transaction open (a stuck request) must not hang every other one for ever: after 60 s this one fails
+        # and rolls back, as SQLite's busy timeout does.
+        db.session.execute(text("SET LOCAL lock_timeout = '60s'"))
         db.session.execute(text("SELECT pg_advisory_xact_lock(8133)"))
     last = db.session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc())
                               .limit(1)).first()

@@ -16,6 +16,7 @@ def test_an_admin_of_another_organisation_is_not_told_the_address_has_an_account
     db.session.add(other)
     db.session.commit()
     admin_b = users.add_user("admin@b.fr", "admin", password, organisation=other)
+    db.session.commit()  # the service flushes; the test, like a request, commits
     client.post("/login", data={"email": admin_b.email, "password": password})
     client.csrf_token = None
     page = client.post("/admin/users", data={"email": "legal@x.fr", "role": "viewer", "name": ""}).get_data(
