@@ -12,7 +12,7 @@ chunks that were not committed:
   process is run again (same bytes, same rows: the earlier attempt committed nothing).
 - ``finalize`` writes ``manifest.csv`` from the database once every chunk is done (complete, whatever the restarts).
 
-Runners only schedule ``run_chunk``: a local process pool (default) or Celery workers (notifier/jobs/).
+Runners only schedule ``run_chunk``: a local process pool (default) or Celery workers (notifier/letters/runners/).
 """
 
 from __future__ import annotations

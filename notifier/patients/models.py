@@ -1,5 +1,5 @@
 """The affected patients of a breach, the imports that brought them in, and the column mappings saved for the next
-import. Rules: docs/patient-import.md; the service is notifier/services/patients.py."""
+import. Rules: docs/patient-import.md; the service is notifier/patients/services.py."""
 
 from datetime import date, datetime
 from typing import Any

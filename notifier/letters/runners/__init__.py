@@ -1,9 +1,10 @@
 """Runners of the letters job. They only schedule `services.letter_jobs.run_chunk(job_id, chunk_no)`; the state of
 the work is in the database, so any runner can pick up what another left.
 
-- local (default): a process pool of `LETTER_WORKERS` processes, each creating the app once (notifier/jobs/local.py);
+- local (default): a process pool of `LETTER_WORKERS` processes, each creating the app once
+  (notifier/letters/runners/local.py);
 - Celery: when `CELERY_BROKER_URL` is set (NOTIFIER_CELERY_BROKER_URL), one task per chunk on the Celery workers
-  (notifier/jobs/celery_app.py).
+  (notifier/letters/runners/celery_app.py).
 """
 
 from __future__ import annotations
