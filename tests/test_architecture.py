@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP_FACTORY_IMPORTERS = {
     "notifier.cli",
     "notifier.letters.runners.local",
+    "notifier.wsgi",  # gunicorn notifier.wsgi:app (the wheel's entry point)
     "notifier.letters.runners.celery_app",
     "notifier.bench.letters",
     "notifier.bench.patient_import",

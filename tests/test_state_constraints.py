@@ -25,7 +25,7 @@ from notifier.reports.states import ReportDocument, ReportKind
 from notifier.risk.states import RiskTrigger
 
 MIGRATION = Path(__file__).resolve().parent.parent / "migrations/versions/c4e1a7d2b9f3_state_check_constraints.py"
-STATE_MODULES = ("notifier.accounts.roles", "notifier.breaches.states", "notifier.letters.states",
+STATE_MODULES = ("notifier.permissions", "notifier.breaches.states", "notifier.letters.states",
                  "notifier.patients.states", "notifier.reports.states", "notifier.risk.states")
 STATE_COLUMNS = {
     ("user", "role"): Role,

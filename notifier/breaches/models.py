@@ -36,10 +36,10 @@ class Breach(db.Model):
     establishment: Mapped[Establishment] = relationship()
     created_by: Mapped[User] = relationship()
 
-    __table_args__ = (one_of("breach", "status", BreachStatus),)
     __mapper_args__ = {"version_id_col": version}
     # References are numbered per organisation and year (breaches.services.next_reference).
-    __table_args__ = (UniqueConstraint("organisation_id", "reference", name="uq_breach_organisation_reference"),)
+    __table_args__ = (one_of("breach", "status", BreachStatus),
+                      UniqueConstraint("organisation_id", "reference", name="uq_breach_organisation_reference"))
 
 
 class BreachChange(db.Model):

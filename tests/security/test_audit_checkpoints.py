@@ -24,7 +24,7 @@ def lines(app) -> list[dict]:
 
 
 def cli(app, *args):
-    result = app.test_cli_runner().invoke(args=list(args))
+    result = app.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(args=list(args))
     return result.exit_code, result.output
 
 

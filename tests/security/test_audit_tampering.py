@@ -31,7 +31,7 @@ def trail(app, dpo):
 
 
 def verify(app, *args):
-    result = app.test_cli_runner().invoke(args=["audit", "verify", *args])
+    result = app.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(args=["audit", "verify", *args])
     return result.exit_code, result.output
 
 
@@ -67,7 +67,7 @@ def test_an_untouched_trail_verifies(trail):
 
 
 def test_deleting_the_last_entry_is_found_by_the_checkpoint(trail):
-    assert trail.test_cli_runner().invoke(args=["audit", "checkpoint"]).exit_code == 0
+    assert trail.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(args=["audit", "checkpoint"]).exit_code == 0
     sql("DELETE FROM audit_entry WHERE id = :id", id=ENTRIES)
     status, output = verify(trail)
     assert status == 1 and f"entry {ENTRIES}:" in output and "entries removed" in output
@@ -161,7 +161,7 @@ def test_an_edited_checkpoint_line_has_a_bad_signature(trail):
 
 
 def test_a_removed_checkpoint_line_in_the_middle_is_found(trail):
-    trail.test_cli_runner().invoke(args=["audit", "checkpoint"])
+    trail.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(args=["audit", "checkpoint"])
     lines = checkpoint_lines(trail)
     write_checkpoint_lines(trail, [lines[0], lines[2]])
     status, output = verify(trail)

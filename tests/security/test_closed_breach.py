@@ -73,7 +73,8 @@ def test_the_services_refuse_too_whoever_calls_them(closed, dpo):
 def test_a_command_on_a_closed_breach_fails_with_one_line(app, closed, dpo, tmp_path):
     path = tmp_path / "patients.csv"
     path.write_text("IPP;Nom;Date de naissance;Adresse;Code postal;Ville\n1;Martin;01/01/1960;1 rue;75001;Paris\n")
-    result = app.test_cli_runner().invoke(args=["patients", "import", str(closed.id), str(path)])
+    runner = app.test_cli_runner(env={"NOTIFIER_LANG": "en"})
+    result = runner.invoke(args=["patients", "import", str(closed.id), str(path)])
     assert result.exit_code == 2
     assert f"error: {closed.reference}: Breach closed: it can no longer be changed." in result.output
 
