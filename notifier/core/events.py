@@ -42,6 +42,21 @@ letter_job_finished = _signals.signal("letter-job-finished")
 #: sender: the PatientImport that just finished (status done); kwargs: user.
 patients_imported = _signals.signal("patients-imported")
 
+#: sender: the Breach; no kwargs. Each receiver returns {channel: {"count": int, "first": datetime | None,
+#: "last": datetime | None}} for the people its feature informed (letters: "letter", "public_notice"; e-mails:
+#: "email"): the complementary notification reports them (GDPR art. 34; EDPB template, "communication to data
+#: subjects").
+people_informed = _signals.signal("people-informed")
+
+#: sender: the Breach about to be closed; no kwargs. Each receiver returns a list of warnings (translated texts) the
+#: closing page shows and the DPO confirms (an exchange with the CNIL still awaiting a reply, tasks still open).
+breach_closing = _signals.signal("breach-closing")
+
+#: sender: the hotline call just logged; kwargs: breach, patient (or None), reason (str code), user, new_address
+#: (list of address lines, or None). Subscribers act on it: an address change goes to the returned-mail flow of
+#: letters (a new letter is sent); a request to exercise rights becomes a task of the case's action plan.
+hotline_call_logged = _signals.signal("hotline-call-logged")
+
 
 def gathered(results: list[tuple[object, object]]) -> list[object]:
     """The non-empty values returned by the receivers of a ``send``, in connection order."""
