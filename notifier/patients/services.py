@@ -710,6 +710,8 @@ def _finish(import_id: int, progress: _Progress, normalisation_counts: Counter, 
         details["code"] = error_code
     audit.record("patients.import_done" if status == ImportStatus.DONE else "patients.import_failed", user=user,
                  obj=imp, breach_id=imp.breach_id, details=details)
+    if status == ImportStatus.DONE:
+        events.patients_imported.send(imp, user=user)
     db.session.commit()
     return imp
 
