@@ -26,7 +26,7 @@ def index():
                                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     lang = str(get_locale() or "fr")
     return render_template("audit/index.html", entries=entries, page=page, total=total, page_size=PAGE_SIZE,
-                           chain=audit.verify(), action_label=lambda code: action_label(code, lang),
+                           chain=audit.verify(), lang=lang, action_label=lambda code: action_label(code, lang),
                            object_label=lambda code: object_label(code, lang))
 
 
