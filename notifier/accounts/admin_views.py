@@ -81,6 +81,7 @@ def unlock_user(user_id: int):
     """Lift the delay after failed passwords or codes: an attacker must never be able to keep the DPO out."""
     account = _own_account(user_id)
     users.unlock(account, by=current_user)
+    db.session.commit()
     flash(_("Compte %(email)s débloqué.", email=account.email), "success")
     return redirect(url_for("admin.user_list"))
 
@@ -90,7 +91,9 @@ def unlock_user(user_id: int):
 def reset_user_password(user_id: int):
     """A new generated password, shown once, to change at first login; every session of the account ends."""
     account = _own_account(user_id)
-    _show_once(users.reset_password(account, by=current_user))
+    password = users.reset_password(account, by=current_user)
+    db.session.commit()
+    _show_once(password)
     return redirect(url_for("admin.user_list"))
 
 

@@ -166,7 +166,6 @@ def change_password(user: User, current: str, new: str) -> None:
     user.set_password(new)
     user.must_change_password = False
     audit.record("user.password_changed", user=user, obj=user)
-    db.session.commit()
 
 
 def reset_password(user: User, by: User | None = None) -> str:
@@ -176,7 +175,6 @@ def reset_password(user: User, by: User | None = None) -> str:
     user.must_change_password = True
     _clear_delays(user)
     audit.record("user.password_reset", user=by, obj=user, organisation_id=user.organisation_id)
-    db.session.commit()
     return password
 
 
@@ -184,14 +182,12 @@ def unlock(user: User, by: User | None = None) -> None:
     """An admin lifts the delay after failed passwords or codes, whatever it is (always possible)."""
     _clear_delays(user)
     audit.record("user.unlock", user=by, obj=user, organisation_id=user.organisation_id)
-    db.session.commit()
 
 
 def logout(user: User) -> None:
     """Logging out ends every session of the account, not only this browser's cookie."""
     user.end_sessions()
     audit.record("logout", user=user, obj=user)
-    db.session.commit()
 
 
 def _clear_delays(user: User) -> None:

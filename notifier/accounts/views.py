@@ -162,6 +162,7 @@ def change_password():
             db.session.rollback()
             flash(error.message(_lang()), "error")
         else:
+            db.session.commit()
             _bind_session(current_user)
             flash(_("Mot de passe changé. Vos autres sessions sont fermées."), "success")
             return redirect(url_for("breaches.dashboard"))
