@@ -1,0 +1,148 @@
+"""Is this letter genuine? The one lookup of the public page, and its daily counts.
+
+The answer says only: genuine or not, the establishment, the date the letter was sent, the hotline's number and
+hours and the public notice's address from the breach's approved call script. Never the person's name, address
+or data categories (GDPR art. 5(1)(c), data minimisation: the page is public and anyone may type a reference).
+
+Every lookup does the same work whatever the outcome: the reference is split into its breach prefix, number and
+check character (ISO/IEC 7064 MOD 37,36, letters.services.check_character), then one query reads the breaches of
+that prefix with their letter of that number (a left join: the same rows whether the letter exists or not), and
+one query reads the call script of those breaches. A mistyped reference runs the same queries; only the answer
+differs. So the time taken does not tell whether a well-formed reference exists."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, insert, select, update
+
+from notifier.accounts.organisations import Establishment
+from notifier.breaches.models import Breach
+from notifier.extensions import db
+from notifier.hotline.models import CallScript
+from notifier.letters.models import Letter, LetterEvent
+from notifier.letters.services import letter_reference
+from notifier.letters.states import LetterStatus
+from notifier.verification.models import VerificationCount
+from notifier.verification.states import Outcome
+
+PARIS = ZoneInfo("Europe/Paris")
+MAX_REFERENCE_LENGTH = 80  # a breach reference (50) + "-" + 7 digits + "-" + check, with some room for spaces
+_REFERENCE = re.compile(r"(.{1,50})-(\d{7})-([0-9A-Z])")
+_SENT = (LetterStatus.POSTED, LetterStatus.RESENT)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One genuine letter, as much as the public may know of it."""
+
+    establishment: str
+    sent_on: date | None  # the day it was posted (first posting), None when not yet posted
+    generated_on: date | None
+    phone: str = ""
+    hours: str = ""
+    notice_url: str = ""
+
+
+@dataclass
+class Verification:
+    outcome: Outcome
+    matches: list[Match] = field(default_factory=list)
+    breach_ids: list[int] = field(default_factory=list)  # what the count is attributed to; never shown
+
+
+def split_reference(text: str | None) -> tuple[str, int, bool] | None:
+    """(breach prefix, letter number, check character right) of a typed or scanned reference, or None when it is not
+    shaped like one. Spaces are dropped and case ignored (a reference read aloud or copied from paper)."""
+    text = "".join((text or "").split()).upper()
+    if not text or len(text) > MAX_REFERENCE_LENGTH:
+        return None
+    match = _REFERENCE.fullmatch(text)
+    if not match:
+        return None
+    prefix, number = match.group(1), int(match.group(2))
+    return prefix, number, letter_reference(prefix, number) == text
+
+
+def verify(text: str | None) -> Verification:
+    """The public page's answer to one reference. Reads only; `count` records it."""
+    parts = split_reference(text)
+    prefix, number, well_formed = parts if parts else ("", -1, False)
+    sent = (select(func.min(LetterEvent.status_date)).where(LetterEvent.letter_id == Letter.id,
+                                                           LetterEvent.status.in_(_SENT))
+            .correlate(Letter).scalar_subquery())
+    rows = db.session.execute(
+        select(Breach.id, Establishment.name, Letter.id, Letter.generated_at, sent)
+        .join(Establishment, Establishment.id == Breach.establishment_id)
+        .outerjoin(Letter, and_(Letter.breach_id == Breach.id, Letter.number == number,
+                                Letter.status.is_not(None)))
+        .where(func.upper(Breach.reference) == prefix)
+        .order_by(Breach.id)).all()
+    breach_ids = [row[0] for row in rows]
+    scripts = _approved_scripts(breach_ids)
+    if not well_formed:
+        return Verification(Outcome.MISTYPED, breach_ids=breach_ids)
+    found = [row for row in rows if row[2] is not None]
+    if not found:
+        return Verification(Outcome.UNKNOWN, breach_ids=breach_ids)
+    matches = []
+    for breach_id, establishment, _letter_id, generated_at, sent_on in found:
+        script = scripts.get(breach_id)
+        matches.append(Match(
+            establishment=establishment, sent_on=sent_on, generated_on=_paris_day(generated_at),
+            phone=script.phone if script else "", hours=script.hours if script else "",
+            notice_url=script.notice_url if script else ""))
+    return Verification(Outcome.GENUINE, matches=matches, breach_ids=[row[0] for row in found])
+
+
+def _paris_day(instant: datetime | None) -> date | None:
+    return instant.astimezone(PARIS).date() if instant else None
+
+
+def _approved_scripts(breach_ids: list[int]) -> dict[int, CallScript]:
+    """The latest approved call script of each breach (one query, run even for an empty list)."""
+    latest = (select(CallScript.breach_id, func.max(CallScript.version).label("version"))
+              .where(CallScript.breach_id.in_(breach_ids or [-1]), CallScript.approved_at.is_not(None))
+              .group_by(CallScript.breach_id).subquery())
+    scripts = db.session.scalars(select(CallScript).join(
+        latest, and_(CallScript.breach_id == latest.c.breach_id, CallScript.version == latest.c.version)))
+    return {script.breach_id: script for script in scripts}
+
+
+def count(verification: Verification, *, today: date | None = None) -> None:
+    """One more verification of this outcome today (Paris), for each breach it names (or for no breach). Nothing
+    about the caller is written. Flushed; the request commits."""
+    day = today or datetime.now(PARIS).date()
+    for breach_id in verification.breach_ids or [None]:
+        key = (VerificationCount.breach_id.is_(None) if breach_id is None
+               else VerificationCount.breach_id == breach_id)
+        done = db.session.execute(update(VerificationCount).where(
+            key, VerificationCount.day == day, VerificationCount.outcome == verification.outcome.value)
+            .values(count=VerificationCount.count + 1).execution_options(synchronize_session=False))
+        if not done.rowcount:
+            db.session.execute(insert(VerificationCount).values(
+                breach_id=breach_id, day=day, outcome=verification.outcome.value, count=1))
+
+
+@dataclass
+class DailyCounts:
+    days: list[tuple[date, dict[str, int]]]  # newest first
+    totals: dict[str, int]
+
+
+def daily_counts(breach_id: int, *, days: int = 30) -> DailyCounts:
+    """Verifications of a breach's references per day and outcome, the last `days` days that had any."""
+    rows = db.session.execute(
+        select(VerificationCount.day, VerificationCount.outcome, func.sum(VerificationCount.count))
+        .where(VerificationCount.breach_id == breach_id)
+        .group_by(VerificationCount.day, VerificationCount.outcome)
+        .order_by(VerificationCount.day.desc())).all()
+    by_day: dict[date, dict[str, int]] = {}
+    totals = dict.fromkeys((outcome.value for outcome in Outcome), 0)
+    for day, outcome, n in rows:
+        by_day.setdefault(day, dict.fromkeys((o.value for o in Outcome), 0))[outcome] = int(n)
+        totals[outcome] += int(n)
+    return DailyCounts(days=list(by_day.items())[:days], totals=totals)
