@@ -27,6 +27,7 @@ def calls_by_day(counts: CallCounts, lang: str, *, days: int = 14) -> Markup | N
     top = max(sum(reasons.values()) for _day, reasons in shown) or 1
     bar, gap, height, left = 28, 10, 160, 30
     width = left + len(shown) * (bar + gap) + 200
+    colon = "\u00a0: " if lang == "fr" else ": "
     parts = []
     for index, (day, reasons) in enumerate(shown):
         x = left + index * (bar + gap)
@@ -39,7 +40,7 @@ def calls_by_day(counts: CallCounts, lang: str, *, days: int = 14) -> Markup | N
             h = height * n / top
             y -= h
             parts.append(f'<rect x="{x}" y="{y:.1f}" width="{bar}" height="{h:.1f}" fill="{COLOURS[reason]}">'
-                         f"<title>{label} · {escape(translate(REASON_LABELS[reason], lang))} : {n}</title></rect>")
+                         f"<title>{label} · {escape(translate(REASON_LABELS[reason], lang))}{colon}{n}</title></rect>")
         parts.append(f'<text x="{x + bar / 2}" y="{height + 24}" font-size="9" text-anchor="middle">'
                      f"{day.day}/{day.month}</text>")
     parts.append(f'<text x="0" y="18" font-size="10">{top}</text><text x="0" y="{height + 10}" font-size="10">0</text>')

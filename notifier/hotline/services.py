@@ -59,12 +59,12 @@ DEFAULT_TEXTS: dict[str, str] = {
     "rights": N_("Vous pouvez demander l'accès à vos données, leur rectification, leur effacement ou la limitation "
                  "de leur traitement, et vous opposer à celui-ci (RGPD, articles 15 à 22), en écrivant au délégué à "
                  "la protection des données de l'établissement."),
-    "complaint": N_("Vous pouvez adresser une réclamation à la CNIL (RGPD, article 77) : www.cnil.fr/plaintes ou "
+    "complaint": N_("Vous pouvez adresser une réclamation à la CNIL (RGPD, article 77)\u00a0: www.cnil.fr/plaintes ou "
                     "CNIL, 3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07."),
 }
 REASON_LABELS: dict[str, str] = {
-    CallReason.GENUINE: N_("Le courrier est-il authentique ?"),
-    CallReason.WHAT_DATA: N_("Quelles données sont concernées ?"),
+    CallReason.GENUINE: N_("Le courrier est-il authentique\u00a0?"),
+    CallReason.WHAT_DATA: N_("Quelles données sont concernées\u00a0?"),
     CallReason.ADDRESS_CHANGED: N_("Changement d'adresse"),
     CallReason.FRAUD_FEAR: N_("Crainte d'une fraude"),
     CallReason.RIGHTS: N_("Exercice de droits"),
@@ -113,7 +113,7 @@ def _clean(text: str | None, limit: int) -> str:
     if "\x00" in text:
         raise HotlineError(N_("Caractère nul refusé."))
     if len(text) > limit:
-        raise HotlineError(N_("Texte trop long : %(limit)s caractères au plus."), limit=limit)
+        raise HotlineError(N_("Texte trop long\u00a0: %(limit)s caractères au plus."), limit=limit)
     return text
 
 
@@ -284,7 +284,7 @@ def log_call(breach: Breach, user: User, *, reason: str, outcome: str, note: str
             raise HotlineError(N_("Un changement d'adresse concerne un patient trouvé par la recherche."))
         new_address = [_clean(line, 100) for line in (new_address or []) if line and line.strip()]
         if not 2 <= len(new_address) <= ADDRESS_LINES:
-            raise HotlineError(N_("Nouvelle adresse : de 2 à 7 lignes (nom, voie, code postal et commune)."))
+            raise HotlineError(N_("Nouvelle adresse\u00a0: de 2 à 7 lignes (nom, voie, code postal et commune)."))
     else:
         new_address = None
     call = HotlineCall(organisation_id=breach.organisation_id, breach_id=breach.id,

@@ -106,7 +106,8 @@ def search():
     breach = found.breach
     if found.patient is None:
         if found.ambiguous:
-            flash(_("Plusieurs personnes correspondent : demandez la référence imprimée sur le courrier."), "warning")
+            flash(_("Plusieurs personnes correspondent\u00a0: demandez la référence imprimée sur le courrier."),
+                  "warning")
         else:
             flash(_("Aucun patient ne correspond. Vérifiez l'orthographe, la date de naissance ou la référence."),
                   "warning")
@@ -172,7 +173,7 @@ def save_script(breach_id: int):
         flash(error.message(_lang()), "error")
         return redirect(url_for("hotline.script", breach_id=breach.id))
     db.session.commit()
-    flash(_("Version %(version)s du script enregistrée : elle doit être approuvée par un juriste.",
+    flash(_("Version %(version)s du script enregistrée\u00a0: elle doit être approuvée par un juriste.",
             version=saved.version), "success")
     return redirect(url_for("hotline.script", breach_id=breach.id))
 
@@ -191,7 +192,7 @@ def approve_script(breach_id: int, script_id: int):
         flash(error.message(_lang()), "error")
         return redirect(url_for("hotline.script", breach_id=breach.id))
     db.session.commit()
-    flash(_("Script approuvé : l'accueil téléphonique lit désormais cette version."), "success")
+    flash(_("Script approuvé\u00a0: l'accueil téléphonique lit désormais cette version."), "success")
     return redirect(url_for("hotline.script", breach_id=breach.id))
 
 
