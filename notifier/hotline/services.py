@@ -84,6 +84,17 @@ class HotlineError(Refusal):
     """A request of the desk that cannot be met; ``message(lang)`` is one line in that language."""
 
 
+class IncompleteScript(HotlineError):
+    """The sections (and number) an approval still needs, each named in the language of the message."""
+
+    def __init__(self, missing: list[str]):
+        self.missing = missing
+        super().__init__(N_("Éléments manquants\u00a0: %(missing)s."))
+
+    def message(self, lang: str = "fr") -> str:
+        return translate(self.msgid, lang, missing=", ".join(translate(item, lang) for item in self.missing))
+
+
 # --- call script ----------------------------------------------------------------------------------------------------
 
 
@@ -151,7 +162,7 @@ def script_problems(script: CallScript) -> list[str]:
     return missing
 
 
-def approve_script(script: CallScript, user: User, lang: str = "fr") -> CallScript:
+def approve_script(script: CallScript, user: User) -> CallScript:
     """Four eyes: a legal user approves one version, never its own author, only the latest and complete one."""
     if not user.can("hotline.script.approve"):
         raise HotlineError(N_("Seul un juriste peut approuver le script d'appel."))
@@ -167,8 +178,7 @@ def approve_script(script: CallScript, user: User, lang: str = "fr") -> CallScri
         raise HotlineError(N_("Une version plus récente existe\u00a0: c'est elle qu'il faut approuver."))
     missing = script_problems(script)
     if missing:
-        raise HotlineError(N_("Éléments manquants\u00a0: %(missing)s."),
-                           missing=", ".join(translate(item, lang) for item in missing))
+        raise IncompleteScript(missing)
     script.approved_by_id = user.id
     script.approved_at = utcnow()
     audit.record("hotline.script_approve", user=user, obj=script, breach_id=script.breach_id,

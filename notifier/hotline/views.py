@@ -186,7 +186,7 @@ def approve_script(breach_id: int, script_id: int):
     if found is None or found.breach_id != breach.id:
         abort(404)
     try:
-        hotline.approve_script(found, current_user, _lang())
+        hotline.approve_script(found, current_user)
     except Refusal as error:
         db.session.rollback()
         flash(error.message(_lang()), "error")
