@@ -80,6 +80,8 @@ class Defaults:
     # page "is this letter genuine?" answers there. Requests per address and minute on that page (Flask-Limiter).
     PUBLIC_URL: str | None = None
     VERIFY_RATE_LIMIT = "20 per minute"
+    # The page's daily counts are written at most once per this many seconds per process (0: with each request).
+    VERIFY_COUNT_FLUSH_SECONDS = 1.0
 
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = "memory://"

@@ -13,6 +13,9 @@ differs. So the time taken does not tell whether a well-formed reference exists.
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -112,19 +115,43 @@ def _approved_scripts(breach_ids: list[int]) -> dict[int, CallScript]:
     return {script.breach_id: script for script in scripts}
 
 
-def count(verification: Verification, *, today: date | None = None) -> None:
+# Counts wait in the process at most this long before they are written, all in one statement per key: after a news
+# article every request would otherwise write (and wait for) the same counter row. A worker that dies loses at most
+# this interval's counts; VERIFY_COUNT_FLUSH_SECONDS = 0 writes each verification with its request.
+_pending: Counter[tuple[str, int | None, date, str]] = Counter()
+_pending_lock = threading.Lock()
+_last_write: dict[str, float] = {}
+
+
+def count(verification: Verification, *, database: str = "", flush_seconds: float = 0.0,
+          today: date | None = None) -> bool:
     """One more verification of this outcome today (Paris), for each breach it names (or for no breach). Nothing
-    about the caller is written. Flushed; the request commits."""
+    about the caller is kept. Counts of the `database` wait in the process until `flush_seconds` passed since its
+    last write; then every waiting count is written (flushed, the request commits). True when something was
+    written."""
     day = today or datetime.now(PARIS).date()
-    for breach_id in verification.breach_ids or [None]:
-        key = (VerificationCount.breach_id.is_(None) if breach_id is None
-               else VerificationCount.breach_id == breach_id)
-        done = db.session.execute(update(VerificationCount).where(
-            key, VerificationCount.day == day, VerificationCount.outcome == verification.outcome.value)
-            .values(count=VerificationCount.count + 1).execution_options(synchronize_session=False))
-        if not done.rowcount:
-            db.session.execute(insert(VerificationCount).values(
-                breach_id=breach_id, day=day, outcome=verification.outcome.value, count=1))
+    now = time.monotonic()
+    with _pending_lock:
+        for breach_id in verification.breach_ids or [None]:
+            _pending[(database, breach_id, day, verification.outcome.value)] += 1
+        if now - _last_write.get(database, 0.0) < flush_seconds:
+            return False
+        _last_write[database] = now
+        waiting = [(key, n) for key, n in _pending.items() if key[0] == database]
+        for key, _n in waiting:
+            del _pending[key]
+    for (_database, breach_id, key_day, outcome), n in waiting:
+        _add(breach_id, key_day, outcome, n)
+    return True
+
+
+def _add(breach_id: int | None, day: date, outcome: str, n: int) -> None:
+    key = VerificationCount.breach_id.is_(None) if breach_id is None else VerificationCount.breach_id == breach_id
+    done = db.session.execute(update(VerificationCount).where(
+        key, VerificationCount.day == day, VerificationCount.outcome == outcome)
+        .values(count=VerificationCount.count + n).execution_options(synchronize_session=False))
+    if not done.rowcount:
+        db.session.execute(insert(VerificationCount).values(breach_id=breach_id, day=day, outcome=outcome, count=n))
 
 
 @dataclass

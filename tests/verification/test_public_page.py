@@ -215,3 +215,14 @@ def test_the_lookup_runs_the_same_queries_whatever_the_answer(app, breach, maile
     genuine = mailed["IPP-GENUINE-1"].reference
     unknown = letters.letter_reference(breach.reference, 12)
     assert statements(genuine) == statements(unknown) == statements(genuine[:-1] + "0") == statements("garbage")
+
+
+def test_counts_wait_in_the_process_then_are_written_together(app, breach, mailed):
+    genuine = verification.verify(mailed["IPP-GENUINE-1"].reference)
+    assert verification.count(genuine, database="test-db", flush_seconds=3600)  # the first one writes
+    assert not verification.count(genuine, database="test-db", flush_seconds=3600)  # then they wait...
+    assert not verification.count(genuine, database="test-db", flush_seconds=3600)
+    assert verification.daily_counts(breach.id).totals["genuine"] == 1
+    assert verification.count(genuine, database="test-db", flush_seconds=0)  # ...until the interval passed
+    db.session.commit()
+    assert verification.daily_counts(breach.id).totals["genuine"] == 4
