@@ -134,7 +134,8 @@ def count(verification: Verification, *, database: str = "", flush_seconds: floa
     with _pending_lock:
         for breach_id in verification.breach_ids or [None]:
             _pending[(database, breach_id, day, verification.outcome.value)] += 1
-        if now - _last_write.get(database, 0.0) < flush_seconds:
+        last = _last_write.get(database)
+        if last is not None and now - last < flush_seconds:
             return False
         _last_write[database] = now
         waiting = [(key, n) for key, n in _pending.items() if key[0] == database]

@@ -219,10 +219,11 @@ def test_the_lookup_runs_the_same_queries_whatever_the_answer(app, breach, maile
 
 def test_counts_wait_in_the_process_then_are_written_together(app, breach, mailed):
     genuine = verification.verify(mailed["IPP-GENUINE-1"].reference)
-    assert verification.count(genuine, database="test-db", flush_seconds=3600)  # the first one writes
-    assert not verification.count(genuine, database="test-db", flush_seconds=3600)  # then they wait...
-    assert not verification.count(genuine, database="test-db", flush_seconds=3600)
+    key = f"test-db-{breach.id}-{id(app)}"
+    assert verification.count(genuine, database=key, flush_seconds=3600)  # the first one writes
+    assert not verification.count(genuine, database=key, flush_seconds=3600)  # then they wait...
+    assert not verification.count(genuine, database=key, flush_seconds=3600)
     assert verification.daily_counts(breach.id).totals["genuine"] == 1
-    assert verification.count(genuine, database="test-db", flush_seconds=0)  # ...until the interval passed
+    assert verification.count(genuine, database=key, flush_seconds=0)  # ...until the interval passed
     db.session.commit()
     assert verification.daily_counts(breach.id).totals["genuine"] == 4
