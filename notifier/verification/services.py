@@ -5,10 +5,10 @@ hours and the public notice's address from the breach's approved call script. Ne
 or data categories (GDPR art. 5(1)(c), data minimisation: the page is public and anyone may type a reference).
 
 Every lookup does the same work whatever the outcome: the reference is split into its breach prefix, number and
-check character (ISO/IEC 7064 MOD 37,36, letters.services.check_character), then one query reads the breaches of
-that prefix with their letter of that number (a left join: the same rows whether the letter exists or not), and
-one query reads the call script of those breaches. A mistyped reference runs the same queries; only the answer
-differs. So the time taken does not tell whether a well-formed reference exists."""
+check character (ISO/IEC 7064 MOD 37,36, letters.services.check_character), then one statement reads the breaches
+of that prefix with their letter of that number (a left join: the same rows whether the letter exists or not) and
+their approved call script. A mistyped reference runs the same statement; only the answer differs. So the time
+taken does not tell whether a well-formed reference exists."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.orm import aliased
 
 from notifier.accounts.organisations import Establishment
 from notifier.breaches.models import Breach
@@ -70,49 +71,56 @@ def split_reference(text: str | None) -> tuple[str, int, bool] | None:
     return prefix, number, letter_reference(prefix, number) == text
 
 
+def _lookup_statement():
+    """One statement for every lookup: the breaches of the prefix, each with its letter of that number (left join:
+    the same rows whether the letter exists or not), the day it was first posted, and the latest approved call
+    script (number, hours, public notice). Built once; its compiled form is cached by SQLAlchemy."""
+    sent = (select(func.min(LetterEvent.status_date)).where(LetterEvent.letter_id == Letter.id,
+                                                           LetterEvent.status.in_(_SENT))
+            .correlate(Letter).scalar_subquery())
+    newer = aliased(CallScript)
+    newer_approved = (select(newer.id).where(newer.breach_id == CallScript.breach_id, newer.approved_at.is_not(None),
+                                             newer.version > CallScript.version)
+                      .correlate(CallScript).exists())
+    return (
+        select(Breach.id, Establishment.name, Letter.id, Letter.generated_at, sent, CallScript.phone,
+               CallScript.hours, CallScript.notice_url)
+        .select_from(Breach)
+        .join(Establishment, Establishment.id == Breach.establishment_id)
+        .outerjoin(Letter, and_(Letter.breach_id == Breach.id, Letter.number == bindparam("number"),
+                                Letter.status.is_not(None)))
+        .outerjoin(CallScript, and_(CallScript.breach_id == Breach.id, CallScript.approved_at.is_not(None),
+                                    ~newer_approved))
+        .where(func.upper(Breach.reference) == bindparam("prefix"))
+        .order_by(Breach.id))
+
+
+_LOOKUP = _lookup_statement()
+
+
 def verify(text: str | None) -> Verification:
     """The public page's answer to one reference. Reads only; `count` records it."""
     parts = split_reference(text)
     prefix, number, well_formed = parts if parts else ("", -1, False)
-    sent = (select(func.min(LetterEvent.status_date)).where(LetterEvent.letter_id == Letter.id,
-                                                           LetterEvent.status.in_(_SENT))
-            .correlate(Letter).scalar_subquery())
-    rows = db.session.execute(
-        select(Breach.id, Establishment.name, Letter.id, Letter.generated_at, sent)
-        .join(Establishment, Establishment.id == Breach.establishment_id)
-        .outerjoin(Letter, and_(Letter.breach_id == Breach.id, Letter.number == number,
-                                Letter.status.is_not(None)))
-        .where(func.upper(Breach.reference) == prefix)
-        .order_by(Breach.id)).all()
+    rows = db.session.connection().execute(_LOOKUP, {"prefix": prefix, "number": number}).all()
     breach_ids = [row[0] for row in rows]
-    scripts = _approved_scripts(breach_ids)
     if not well_formed:
         return Verification(Outcome.MISTYPED, breach_ids=breach_ids)
     found = [row for row in rows if row[2] is not None]
     if not found:
         return Verification(Outcome.UNKNOWN, breach_ids=breach_ids)
-    matches = []
-    for breach_id, establishment, _letter_id, generated_at, sent_on in found:
-        script = scripts.get(breach_id)
-        matches.append(Match(
-            establishment=establishment, sent_on=sent_on, generated_on=_paris_day(generated_at),
-            phone=script.phone if script else "", hours=script.hours if script else "",
-            notice_url=script.notice_url if script else ""))
+    matches = [Match(establishment=establishment, sent_on=sent_on, generated_on=_paris_day(generated_at),
+                     phone=phone or "", hours=hours or "", notice_url=notice_url or "")
+               for _breach, establishment, _letter, generated_at, sent_on, phone, hours, notice_url in found]
     return Verification(Outcome.GENUINE, matches=matches, breach_ids=[row[0] for row in found])
 
 
 def _paris_day(instant: datetime | None) -> date | None:
-    return instant.astimezone(PARIS).date() if instant else None
-
-
-def _approved_scripts(breach_ids: list[int]) -> dict[int, CallScript]:
-    """The latest approved call script of each breach (one query, run even for an empty list)."""
-    latest = (select(CallScript.breach_id, func.max(CallScript.version).label("version"))
-              .where(CallScript.breach_id.in_(breach_ids or [-1]), CallScript.approved_at.is_not(None))
-              .group_by(CallScript.breach_id).subquery())
-    scripts = db.session.scalars(select(CallScript).join(
-        latest, and_(CallScript.breach_id == latest.c.breach_id, CallScript.version == latest.c.version)))
-    return {script.breach_id: script for script in scripts}
+    if instant is None:
+        return None
+    if instant.tzinfo is None:  # read through the connection, without the column type: stored as UTC
+        instant = instant.replace(tzinfo=ZoneInfo("UTC"))
+    return instant.astimezone(PARIS).date()
 
 
 # Counts wait in the process at most this long before they are written, all in one statement per key: after a news
