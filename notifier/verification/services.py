@@ -146,7 +146,9 @@ def count(verification: Verification, *, database: str = "", flush_seconds: floa
         if last is not None and now - last < flush_seconds:
             return False
         _last_write[database] = now
-        waiting = [(key, n) for key, n in _pending.items() if key[0] == database]
+        # In one order for every process, so that two workers writing the same counters never deadlock.
+        waiting = sorted(((key, n) for key, n in _pending.items() if key[0] == database),
+                         key=lambda item: (item[0][1] or 0, item[0][2], item[0][3]))
         for key, _n in waiting:
             del _pending[key]
     for (_database, breach_id, key_day, outcome), n in waiting:

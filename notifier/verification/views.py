@@ -9,8 +9,10 @@ written back into the page."""
 from flask import Blueprint, current_app, render_template, request
 from flask.sessions import SessionInterface
 from flask_babel import force_locale
+from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.core.formatting import format_date
+from notifier.core.logs import log_failure
 from notifier.core.web import public
 from notifier.extensions import db, limiter
 from notifier.verification import services as verification
@@ -73,9 +75,13 @@ def _page(lang: str):
     answer = None
     if raw is not None and raw.strip():
         answer = verification.verify(raw)
-        if verification.count(answer, database=_database_key(),
-                              flush_seconds=float(current_app.config["VERIFY_COUNT_FLUSH_SECONDS"])):
-            db.session.commit()
+        try:
+            if verification.count(answer, database=_database_key(),
+                                  flush_seconds=float(current_app.config["VERIFY_COUNT_FLUSH_SECONDS"])):
+                db.session.commit()
+        except SQLAlchemyError as error:  # a counter that cannot be written never keeps a patient from the answer
+            db.session.rollback()
+            log_failure(current_app.logger, "verification counts not written", error=error)
     with force_locale(lang):
         return render_template("verification/page.html", lang=lang, answer=answer, Outcome=Outcome,
                                action=request.path, other=_other(lang), day=lambda d: format_date(d, lang))
