@@ -154,7 +154,7 @@ def script(breach_id: int):
     breach = get_breach(breach_id)
     versions = hotline.script_versions(breach.id)
     current = versions[0] if versions else None
-    texts = current.texts if current else hotline.default_texts("fr")
+    texts = current.texts if current else hotline.default_texts(_lang())
     return render_template("hotline/script.html", breach=breach, versions=versions, current=current, texts=texts,
                            problems=hotline.script_problems(current) if current else [], **_common())
 
