@@ -50,21 +50,26 @@ def _register_features(app: Flask) -> None:
     from notifier.breaches import views as breaches
     from notifier.cli import register_commands
     from notifier.core import web
+    from notifier.hotline import views as hotline
     from notifier.letters import views as letters
     from notifier.models import register_models
     from notifier.patients import views as patients
     from notifier.register import views as register
     from notifier.reports import views as reports
     from notifier.risk import views as risk
+    from notifier.verification import views as verification
 
     register_models()
     # What each feature does when another announces something (notifier/core/events.py), connected once.
+    from notifier.hotline import subscriptions as hotline_subscriptions  # noqa: F401
     from notifier.letters import subscriptions as letters_subscriptions  # noqa: F401
     from notifier.risk import subscriptions as risk_subscriptions  # noqa: F401
 
     web.install(app)
     for feature in (auth, breaches, admin_views, risk, reports, register, patients, letters, audit):
         app.register_blueprint(feature.bp)
+    app.register_blueprint(verification.bp)
+    app.register_blueprint(hotline.bp)
     register_commands(app)
 
 

@@ -75,6 +75,14 @@ class Defaults:
     SMTP_STARTTLS = False
     MAIL_FROM: str | None = None
 
+    # The hospital's public address of this instance (issue 17), e.g. https://www.hopital.fr/notifier: the letters'
+    # 2D code then carries PUBLIC_URL + "/verifier?reference=REF" (the reference alone when unset), and the public
+    # page "is this letter genuine?" answers there. Requests per address and minute on that page (Flask-Limiter).
+    PUBLIC_URL: str | None = None
+    VERIFY_RATE_LIMIT = "20 per minute"
+    # The page's daily counts are written at most once per this many seconds per process (0: with each request).
+    VERIFY_COUNT_FLUSH_SECONDS = 1.0
+
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False

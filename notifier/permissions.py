@@ -17,6 +17,9 @@ class Role(StrEnum):
     LEGAL = "legal"
     VIEWER = "viewer"
     ADMIN = "admin"
+    # The patients' hotline (issue 17): finds one patient by letter reference or last name + birth date, reads the
+    # approved call script, logs calls; no breach form, no register, no patient list or export.
+    HOTLINE = "hotline"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "breach.view": frozenset({Role.DPO, Role.LEGAL, Role.VIEWER, Role.ADMIN}),
@@ -36,7 +39,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({Role.LEGAL, Role.ADMIN}),
     "admin.manage": frozenset({Role.ADMIN}),
     # Own account: the second factor is offered to the roles that handle patient data and approvals.
-    "account.manage": frozenset({Role.DPO, Role.LEGAL, Role.VIEWER, Role.ADMIN}),
+    "account.manage": frozenset({Role.DPO, Role.LEGAL, Role.VIEWER, Role.ADMIN, Role.HOTLINE}),
+    # The hotline desk: search one patient, read the approved call script, log calls.
+    "hotline.desk": frozenset({Role.HOTLINE, Role.DPO, Role.LEGAL}),
+    # The call script is written by the DPO and approved by legal, never by its author (four eyes, as letters).
+    "hotline.script.edit": frozenset({Role.DPO}),
+    "hotline.script.approve": frozenset({Role.LEGAL}),
+    # Calls counted by reason and day, CSV export (counts only), public-page verifications.
+    "hotline.stats": frozenset({Role.DPO, Role.LEGAL}),
 }
 
 

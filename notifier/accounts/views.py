@@ -80,6 +80,8 @@ def _finish_login(user, target: str | None):
     _bind_session(user)
     if user.must_change_password:
         return redirect(url_for("auth.change_password"))
+    if not target and not user.can("breach.view") and "hotline.index" in current_app.view_functions:
+        return redirect(url_for("hotline.index"))  # the hotline role has no dashboard: its desk
     return redirect(safe_next(target))
 
 

@@ -2,6 +2,7 @@
 
     notifier bench letters --patients N [--workers 2] [--lot-size 5000] [--baseline-sample 200] [--database-url URL]
     notifier bench import [--rows 750000] [--database-url URL] [--json]
+    notifier bench verify [--letters 750000] [--duration 20] [--connections 16] [--workers 3] [--database-url URL]
 """
 
 import json
@@ -49,6 +50,25 @@ def bench_import(rows, database_url, as_json):
     result = run_import_benchmark(rows, quiet=as_json, database_url=database_url)
     if as_json:
         click.echo(json.dumps(result))
+
+
+@bench_group.command("verify", cls=Command)
+@click.option("--letters", type=click.IntRange(1, 9_999_999), default=750_000, show_default=True)
+@click.option("--duration", type=click.IntRange(1, 600), default=20, show_default=True, help="Seconds of load.")
+@click.option("--connections", type=click.IntRange(1, 1000), default=16, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=3, show_default=True, help="gunicorn workers.")
+@click.option("--database-url", default=None,
+              help="A PostgreSQL server to use (in a temporary schema); default: a temporary SQLite file.")
+@click.option("--keep", is_flag=True, help="Keep the scratch folder.")
+@click.option("--json", "as_json", is_flag=True)
+def bench_verify(letters, duration, connections, workers, database_url, keep, as_json):
+    """The public verification page under load: gunicorn on 127.0.0.1 driven by wrk over a database of N letters;
+    prints requests/s and p50/p99 latency (issue 17: >= 500 requests/s, p99 < 50 ms)."""
+    from notifier.bench.verify import format_result, run
+
+    result = run(letters, duration=duration, connections=connections, workers=workers,
+                 database_url=database_url, keep=keep)
+    click.echo(json.dumps(result) if as_json else format_result(result))
 
 
 COMMANDS = [bench_group]

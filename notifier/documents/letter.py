@@ -132,6 +132,13 @@ class LetterFields:
     postcode: str
     address_lines: tuple[str, ...]
     salutation: str
+    # What the 2D code carries: the verification URL (NOTIFIER_PUBLIC_URL + "/verifier?reference=REF", issue 17)
+    # when the instance has a public address, else the reference alone.
+    code: str = ""
+
+    @property
+    def qr_text(self) -> str:
+        return self.code or self.reference
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "address_lines", tuple(self.address_lines))
@@ -262,7 +269,7 @@ def letter_html(content: LetterContent, *, fields: LetterFields | None = None, d
             "reference": clean_field(fields.reference),
             "address_lines": [clean_field(line) for line in fields.address_lines],
             "salutation": clean_field(fields.salutation),
-            "qr": qr_svg(fields.reference, boxes.reference.height),
+            "qr": qr_svg(fields.qr_text, boxes.reference.height),
         }
     return render_template(
         content.template,

@@ -455,7 +455,7 @@ class _Lot:
         parts.append(self.text_line(reference, reference, text_left, box.top + REFERENCE_BASELINE_MM,
                                     REFERENCE_SIZE, box.right - text_left))
         parts.append("ET\n")
-        parts.append(self.qr(reference, box.left, box.top, box.height))
+        parts.append(self.qr(clean_field(fields.qr_text), box.left, box.top, box.height))
         return "".join(parts).encode("ascii")
 
     def qr(self, reference: str, left_mm: float, top_mm: float, side_mm: float) -> str:

@@ -471,9 +471,26 @@ def salutation_for(lang: str, audience: str, salutation: str | None, civility: s
     return addresses.salutation(civility, lang, known_reader=known_reader)
 
 
+def verification_url(reference: str, public_url: str | None = None) -> str:
+    """What a letter's 2D code carries (issue 17): the public page's URL with the reference when the instance has a
+    public address (NOTIFIER_PUBLIC_URL, e.g. https://www.hopital.fr/notifier), so that a phone's camera opens the
+    answer "this letter is genuine"; the reference alone otherwise (returned mail is still matched by scanning)."""
+    if public_url is None:
+        from flask import current_app, has_app_context
+
+        public_url = current_app.config.get("PUBLIC_URL") if has_app_context() else None
+    public_url = (public_url or "").strip().rstrip("/")
+    if not public_url:
+        return reference
+    from urllib.parse import quote
+
+    return f"{public_url}/verifier?reference={quote(reference, safe='-')}"
+
+
 def letter_fields(breach_reference: str, number: int, patient: Any, *, lang: str, audience: str) -> LetterFields:
+    reference = letter_reference(breach_reference, number)
     return LetterFields(
-        reference=letter_reference(breach_reference, number), patient_id=patient.patient_id,
+        reference=reference, patient_id=patient.patient_id, code=verification_url(reference),
         postcode=patient.postcode or "", address_lines=tuple(patient.address_lines or ()),
         salutation=salutation_for(lang, audience, patient.salutation, patient.civility, bool(patient.deceased)))
 

@@ -39,6 +39,8 @@ ALLOWED = [
 NEUTRAL = "Xq 42"
 # Not pages: files, and a lot, which holds the letters of both templates (each is read alone as a preview).
 SKIPPED = {"static", "letters.lot"}  # a free-text answer in no language
+# Pages whose language is their address, not the user's choice: the public verification page (issue 17).
+FIXED_LANGUAGE = {"verification.verifier": "fr", "verification.verify": "en"}
 
 
 def _load(path: Path):
@@ -183,6 +185,8 @@ def _urls(app, world, lang):
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in SKIPPED or rule.endpoint.startswith("auth."):
+            continue
+        if FIXED_LANGUAGE.get(rule.endpoint, lang) != lang:
             continue
         combinations = [{}]
         for argument in rule.arguments:

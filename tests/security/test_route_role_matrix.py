@@ -73,3 +73,18 @@ def test_another_organisations_breach_is_not_found(app, breach, login_as, passwo
     client = login_as(outsider)
     assert client.get(f"/breaches/{breach.id}").status_code == 404
     assert client.get(f"/breaches/{breach.id}/export.json").status_code == 404
+
+
+def test_the_public_routes_are_the_sign_in_pages_and_the_letter_verification_page(app):
+    public = {rule.endpoint for rule in rules(app) if app.view_functions[rule.endpoint].permission == PUBLIC}
+    assert public == {"auth.login", "auth.totp", "auth.logout", "auth.set_language",
+                      "verification.verifier", "verification.verify"}
+
+
+def test_the_hotline_role_reaches_its_desk_and_its_own_account_only(app):
+    """Issue 17: a hotline user sees no breach form, no register, no export of patients."""
+    reached = {rule.endpoint for rule in rules(app)
+               if app.view_functions[rule.endpoint].permission not in (PUBLIC,)
+               and role_can("hotline", app.view_functions[rule.endpoint].permission)}
+    assert reached == {"hotline.index", "hotline.desk", "hotline.search", "hotline.log_call",
+                       "auth.totp_setup", "auth.change_password"}

@@ -1,0 +1,128 @@
+"""The public page "is this letter genuine?": `/verifier` in French, `/verify` in English (issue 17).
+
+The one part of the app open to anyone: exempt from login (``public``), with no session at all (the request's
+session is a null session, so no cookie is ever set and a DPO's cookie is not even read), a strict CSP (no script,
+nothing from elsewhere), no referrer sent when the patient follows the public notice's link, and a rate limit per
+address (Flask-Limiter, VERIFY_RATE_LIMIT) with its own 429 page in the page's language. The reference is never
+written back into the page."""
+
+from flask import Blueprint, current_app, render_template, request
+from flask.sessions import SessionInterface
+from flask_babel import force_locale
+from sqlalchemy.exc import SQLAlchemyError
+
+from notifier.core.formatting import format_date
+from notifier.core.logs import log_failure
+from notifier.core.web import public
+from notifier.extensions import db, limiter
+from notifier.verification import services as verification
+from notifier.verification.states import Outcome
+
+bp = Blueprint("verification", __name__)
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+PAGES = {"verification.verifier": "fr", "verification.verify": "en"}
+
+
+def _limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+_shared_limit = limiter.shared_limit(_limit, scope="verification")
+
+
+class _NoSessionOnPublicPages(SessionInterface):
+    """The app's session interface, except on the public pages: there no session is opened (Flask then uses its
+    null session, never saved), so no Set-Cookie is ever sent and a visitor's existing cookie is not even read."""
+
+    def __init__(self, inner: SessionInterface, paths: frozenset[str]):
+        self.inner, self.paths = inner, paths
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def open_session(self, app, request):
+        if request.path in self.paths:
+            return None
+        return self.inner.open_session(app, request)
+
+    def save_session(self, app, session, response) -> None:
+        self.inner.save_session(app, session, response)
+
+
+@bp.record_once
+def _install_sessions(state) -> None:
+    prefix = (state.url_prefix or "").rstrip("/")
+    state.app.session_interface = _NoSessionOnPublicPages(
+        state.app.session_interface, frozenset(f"{prefix}{path}" for path in ("/verifier", "/verify")))
+
+
+@bp.after_request
+def _public_headers(response):
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _lang() -> str:
+    return PAGES.get(request.endpoint or "", "fr")
+
+
+def _page(lang: str):
+    raw = request.args.get("reference")
+    answer = None
+    if raw is not None and raw.strip():
+        answer = verification.verify(raw)
+        try:
+            if verification.count(answer, database=_database_key(),
+                                  flush_seconds=float(current_app.config["VERIFY_COUNT_FLUSH_SECONDS"])):
+                db.session.commit()
+        except SQLAlchemyError as error:  # a counter that cannot be written never keeps a patient from the answer
+            db.session.rollback()
+            log_failure(current_app.logger, "verification counts not written", error=error)
+    with force_locale(lang):
+        return render_template("verification/page.html", lang=lang, answer=answer, Outcome=Outcome,
+                               action=request.path, other=_other(lang), day=lambda d: format_date(d, lang))
+
+
+def _database_key() -> str:
+    """Which database the waiting counts belong to (one process may serve several apps: tests, benchmarks)."""
+    config = current_app.config
+    return f"{config['SQLALCHEMY_DATABASE_URI']}|{config.get('SQLALCHEMY_ENGINE_OPTIONS')!r}"
+
+
+def _other(lang: str) -> str:
+    return "/verify" if lang == "fr" else "/verifier"
+
+
+@bp.route("/verifier")
+@_shared_limit
+@public
+def verifier():
+    return _page("fr")
+
+
+@bp.route("/verify")
+@_shared_limit
+@public
+def verify():
+    return _page("en")
+
+
+@bp.errorhandler(429)
+def _too_many(error):
+    lang = _lang()
+    with force_locale(lang):
+        response = current_app.make_response((render_template(
+            "verification/page.html", lang=lang, answer=None, Outcome=Outcome, action=request.path,
+            other=_other(lang), day=lambda d: format_date(d, lang), too_many=True), 429))
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+@bp.app_context_processor
+def _panel_helpers():
+    return {"verification_panel": lambda breach: verification.daily_counts(breach.id)}
+

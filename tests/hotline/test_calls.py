@@ -1,0 +1,143 @@
+"""Logging a call: reason, outcome, note; each call is announced (core.events.hotline_call_logged) with the breach,
+the patient, the reason, the user and the new address, for the returned-mail flow and the case's action plan.
+Calls are counted by reason and by day on the breach page and in a chart, and exported as formula-safe CSV (counts
+only)."""
+
+import csv
+import io
+import re
+
+import pytest
+
+from notifier.core import events
+from notifier.extensions import db
+from notifier.hotline import services as hotline
+from notifier.hotline.models import HotlineCall
+
+
+@pytest.fixture
+def announced():
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append((sender, kwargs))
+
+    events.hotline_call_logged.connect(receiver)
+    yield received
+    events.hotline_call_logged.disconnect(receiver)
+
+
+def test_an_address_change_is_announced_with_the_new_address(breach, mailed, hotline_user, announced):
+    patient = mailed["IPP-GENUINE-1"].patient
+    call = hotline.log_call(breach, hotline_user, reason="address_changed", outcome="answered", patient=patient,
+                            new_address=["Madame Ghislaine VERITABLE", "3 PLACE NEUVE", "35700 RENNES"], note="")
+    assert len(announced) == 1
+    sender, kwargs = announced[0]
+    assert sender is call
+    assert kwargs == {"breach": breach, "patient": patient, "reason": "address_changed", "user": hotline_user,
+                      "new_address": ["Madame Ghislaine VERITABLE", "3 PLACE NEUVE", "35700 RENNES"]}
+
+
+def test_a_request_to_exercise_rights_is_announced_without_an_address(breach, mailed, hotline_user, announced):
+    patient = mailed["IPP-GENUINE-2"].patient
+    hotline.log_call(breach, hotline_user, reason="rights", outcome="escalated", patient=patient,
+                     note="Demande d'accès au dossier", new_address=["ignored", "lines"])
+    (_sender, kwargs), = announced
+    assert kwargs["reason"] == "rights" and kwargs["patient"] is patient and kwargs["new_address"] is None
+
+
+def test_a_call_about_nobody_identified_is_logged_and_announced(breach, hotline_user, announced):
+    call = hotline.log_call(breach, hotline_user, reason="press", outcome="redirected")
+    assert call.patient_pk is None and announced[0][1]["patient"] is None
+
+
+def test_an_address_change_needs_the_patient_and_a_whole_address(breach, mailed, hotline_user, announced):
+    with pytest.raises(hotline.HotlineError):
+        hotline.log_call(breach, hotline_user, reason="address_changed", outcome="answered",
+                         new_address=["A", "B"])
+    with pytest.raises(hotline.HotlineError):
+        hotline.log_call(breach, hotline_user, reason="address_changed", outcome="answered",
+                         patient=mailed["IPP-GENUINE-1"].patient, new_address=["3 PLACE NEUVE"])
+    for reason, outcome in (("nonsense", "answered"), ("press", "nonsense")):
+        with pytest.raises(hotline.HotlineError):
+            hotline.log_call(breach, hotline_user, reason=reason, outcome=outcome)
+    assert announced == [] and HotlineCall.query.count() == 0
+
+
+def test_the_audit_entry_of_a_call_holds_codes_never_the_note(breach, mailed, hotline_user):
+    from notifier.audit.models import AuditEntry
+
+    hotline.log_call(breach, hotline_user, reason="fraud_fear", outcome="answered",
+                     patient=mailed["IPP-GENUINE-1"].patient, note="Mme VERITABLE a reçu un SMS")
+    entry = AuditEntry.query.filter_by(action="hotline.call").one()
+    assert "VERITABLE" not in str(entry.details) and entry.details["reason"] == "fraud_fear"
+
+
+def test_the_desk_logs_a_call_for_the_patient_found(breach, mailed, hotline_client, announced):
+    page = hotline_client.post("/hotline/search", data={"reference": mailed["IPP-GENUINE-1"].reference}) \
+        .get_data(as_text=True)
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    response = hotline_client.post(f"/hotline/breaches/{breach.id}/calls", data={
+        "token": token, "reason": "address_changed", "outcome": "answered", "note": "",
+        "new_address": "Madame Ghislaine VERITABLE\n3 PLACE NEUVE\n35700 RENNES"})
+    assert response.status_code == 302
+    call = HotlineCall.query.one()
+    assert call.patient_pk == mailed["IPP-GENUINE-1"].patient.id and call.reason == "address_changed"
+    assert announced[0][1]["new_address"][-1] == "35700 RENNES"
+
+
+def test_a_forged_or_foreign_patient_token_is_refused(breach, mailed, hotline_client):
+    response = hotline_client.post(f"/hotline/breaches/{breach.id}/calls", data={
+        "token": "forged", "reason": "genuine", "outcome": "answered"})
+    assert response.status_code == 400 and HotlineCall.query.count() == 0
+
+
+def test_calls_are_counted_by_reason_and_day_shown_in_a_chart_and_on_the_breach_page(breach, mailed, hotline_user,
+                                                                                    dpo_client):
+    for reason in ("genuine", "genuine", "fraud_fear", "press"):
+        hotline.log_call(breach, hotline_user, reason=reason, outcome="answered")
+    db.session.commit()
+    counts = hotline.call_counts(breach.id)
+    assert counts.total == 4 and counts.by_reason["genuine"] == 2 and counts.by_reason["press"] == 1
+    assert len(counts.days) == 1 and sum(counts.days[0][1].values()) == 4
+    page = dpo_client.get(f"/hotline/breaches/{breach.id}/calls").get_data(as_text=True)
+    assert "<svg" in page and 'data-reason="genuine">2<' in page
+    page = dpo_client.get(f"/breaches/{breach.id}").get_data(as_text=True)
+    assert "hotline-panel" in page and 'data-reason="fraud_fear">1<' in page
+
+
+def test_the_csv_export_has_counts_only_and_is_formula_safe(breach, mailed, hotline_user, dpo_client):
+    hotline.log_call(breach, hotline_user, reason="other", outcome="callback", note="=HYPERLINK(\"http://x\")",
+                     patient=mailed["IPP-GENUINE-1"].patient)
+    db.session.commit()
+    response = dpo_client.get(f"/hotline/breaches/{breach.id}/calls.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    text = response.get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0] == ["date", "motif", "code", "appels"] and rows[1][1:] == ["Autre", "other", "1"]
+    assert "HYPERLINK" not in text and "VERITABLE" not in text
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row[1:])
+
+
+def test_a_hotline_user_sees_no_breach_form_no_register_no_patient_list_or_export(breach, mailed, hotline_client):
+    for url in (f"/breaches/{breach.id}", "/", "/register", f"/breaches/{breach.id}/patients",
+                f"/breaches/{breach.id}/export.json", f"/hotline/breaches/{breach.id}/calls.csv",
+                f"/hotline/breaches/{breach.id}/script"):
+        assert hotline_client.get(url).status_code in (403, 404), url
+    page = hotline_client.get("/hotline/").get_data(as_text=True)
+    assert "Tableau de bord" not in page and "Registre" not in page
+
+
+def test_a_hotline_user_lands_on_the_desk_after_login(client, hotline_user, password):
+    response = client.post("/login", data={"email": hotline_user.email, "password": password})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/hotline/")
+
+
+def test_the_purge_of_the_patients_empties_the_calls_links_and_notes(breach, mailed, hotline_user):
+    hotline.log_call(breach, hotline_user, reason="what_data", outcome="answered",
+                     patient=mailed["IPP-GENUINE-1"].patient, note="Mme VERITABLE")
+    db.session.commit()
+    events.patients_forgetting.send(breach.id)
+    call = db.session.scalars(db.select(HotlineCall)).one()
+    db.session.refresh(call)
+    assert call.patient_pk is None and call.note == "" and call.reason == "what_data"
