@@ -30,7 +30,7 @@ def people(live_app):
         organisation = Organisation(name="Groupe Clinique Rhône-Saône")
         db.session.add(organisation)
         db.session.add(Establishment(
-            organisation=organisation, name="Groupe Clinique Rhône-Saône", siren="552100554", finess="690781234",
+            organisation=organisation, name="Groupe Clinique Rhône-Saône", siren="552100554", finess="690781232",
             address="12 rue des Tilleuls, 69003 Lyon", dpo_name="Claire Martin", dpo_email="dpo@crs.test",
             dpo_phone="04 72 10 20 30", legal_representative="Jean-Marc Fabre",
             legal_representative_title="Directeur général", nis2_in_scope=True))
