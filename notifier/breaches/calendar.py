@@ -40,7 +40,7 @@ def calendar_file(breach: Breach, clocks: list, *, lang: str = "fr", url: str | 
         event.add("summary", f"{prefix}{breach.reference} · {label}")
         lines = [f"{breach.reference} {breach.title}".strip(), label, translate(clock.source, lang)]
         if clock.immediate:
-            lines.append(translate(N_("Sans délai : à faire dès que possible"), lang))
+            lines.append(translate(N_("Sans délai : à faire dès que possible"), lang))
         else:
             lines.append(f"{translate(N_('Échéance :'), lang)} {format_datetime(clock.due, lang)}")
         if done:

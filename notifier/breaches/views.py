@@ -122,7 +122,7 @@ def new():
     """The first step of a new breach, with no record behind it yet: nothing is numbered nor registered until it is
     saved."""
     if not establishments():
-        flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
+        flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
         return redirect(url_for("breaches.dashboard"))
     values = form.empty_section(form.STEPS[0])
     values["notification_type"] = "initial"
@@ -136,7 +136,7 @@ def create():
     chosen = form_int("establishment_id")
     establishment = next((e for e in choices if e.id == chosen), choices[0] if choices else None)
     if establishment is None:
-        flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
+        flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
         return redirect(url_for("breaches.dashboard"))
     wizard_step = form.STEPS[0]
     raw = _raw(wizard_step)
@@ -258,13 +258,13 @@ def save_step(breach_id: int, code: str):
     except service.StaleBreachError:
         db.session.rollback()
         flash(_("Cette violation a été modifiée entre-temps (autre onglet ou autre utilisateur). Vos "
-                "saisies ci-dessous n'ont pas été enregistrées : vérifiez la version actuelle puis "
+                "saisies ci-dessous n'ont pas été enregistrées : vérifiez la version actuelle puis "
                 "enregistrez à nouveau."), "error")
         return _render_step(get_breach(breach_id), wizard_step, raw, {}, 409, stale=True)
     if not result.ok:
         lang = str(get_locale() or "fr")
         _mark_refused(breach, code, True)
-        flash(_("Des champs sont invalides : rien n'a été enregistré pour cette étape, les étapes précédentes "
+        flash(_("Des champs sont invalides : rien n'a été enregistré pour cette étape, les étapes précédentes "
                 "restent enregistrées."), "error")
         return _render_step(breach, wizard_step, raw, {n: e.message(lang) for n, e in result.errors.items()}, 422)
     db.session.commit()
