@@ -117,7 +117,7 @@ def test_after_the_cnil_notification_the_nearest_deadline_is_the_nis2_early_warn
 
 def test_nearest_deadline_reads_whatever_clocks_the_service_returns(dpo_client, breach, monkeypatch):
     """A clock another feature adds (a complementary notification promised) is the nearest when it is."""
-    from notifier.breaches.rules.deadlines import ClockStatus, Clock
+    from notifier.breaches.rules.deadlines import Clock, ClockStatus
 
     now = datetime.now(UTC)
     post_step(dpo_client, breach, "dates", aware_at=paris(now - timedelta(hours=2)))
