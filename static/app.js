@@ -156,3 +156,11 @@
     });
   });
 })();
+
+// On a phone the step menu starts folded, so that the step itself is on the first screen.
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.matchMedia || !window.matchMedia("(max-width: 700px)").matches) { return; }
+    document.querySelectorAll("details.steps-fold[open]").forEach(function (fold) { fold.open = false; });
+  });
+})();
