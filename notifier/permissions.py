@@ -24,6 +24,8 @@ class Role(StrEnum):
 PERMISSIONS: dict[str, frozenset[str]] = {
     "breach.view": frozenset({Role.DPO, Role.LEGAL, Role.VIEWER, Role.ADMIN}),
     "breach.edit": frozenset({Role.DPO}),
+    # Deleting a draft recorded by mistake (never notified, no patients, no documents): the DPO, with a reason.
+    "breach.delete": frozenset({Role.DPO}),
     "risk.assess": frozenset({Role.DPO}),
     "report.generate": frozenset({Role.DPO, Role.LEGAL}),
     "patients.view": frozenset({Role.DPO, Role.LEGAL}),

@@ -99,3 +99,68 @@
     if (line) { line.hidden = true; }
   });
 })();
+
+// The wizard (issue 13). Leaving a step with changes not saved asks first: a link of the page (the step menu) asks
+// with the form's own message, closing or reloading the tab gets the browser's warning. Saving does not ask.
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form[data-leave-warning]");
+    if (!form) { return; }
+    var dirty = false, leaving = false;
+    function mark() { dirty = true; }
+    form.addEventListener("input", mark);
+    form.addEventListener("change", mark);
+    form.addEventListener("submit", function () { leaving = true; });
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href]");
+      if (!link || !dirty || leaving || event.defaultPrevented || link.hasAttribute("download")
+          || link.getAttribute("href").charAt(0) === "#") { return; }
+      if (window.confirm(form.dataset.leaveWarning)) { leaving = true; } else { event.preventDefault(); }
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty && !leaving) { event.preventDefault(); event.returnValue = ""; }
+    });
+  });
+})();
+
+// Dates typed are echoed in words under the field, in the page's language ("jeudi 12 mars 2026 à 14 h 20"), so
+// that 12/03 cannot be read as 3 December. The input holds Paris wall-clock time: it is shown as typed.
+(function () {
+  var DAYS = { fr: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+               en: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"] };
+  var MONTHS = { fr: ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                      "novembre", "décembre"],
+                 en: ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                      "October", "November", "December"] };
+  function words(value, lang) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/.exec(value || "");
+    if (!m) { return ""; }
+    var en = lang === "en", y = +m[1], mo = +m[2], d = +m[3];
+    var day = new Date(Date.UTC(y, mo - 1, d));
+    if (day.getUTCMonth() !== mo - 1) { return ""; }
+    var text = DAYS[en ? "en" : "fr"][day.getUTCDay()] + " " + (!en && d === 1 ? "1er" : d) + " "
+      + MONTHS[en ? "en" : "fr"][mo - 1] + " " + y;
+    if (m[4] !== undefined) {
+      text += en ? " at " + m[4] + ":" + m[5] : " à " + m[4] + "\u00a0h\u00a0" + m[5];
+    }
+    return text;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-date-words]").forEach(function (out) {
+      var input = document.getElementById(out.id.replace(/-words$/, ""));
+      if (!input) { return; }
+      var update = function () { out.textContent = words(input.value, out.dataset.lang); };
+      input.addEventListener("input", update);
+      input.addEventListener("change", update);
+      if (input.value) { update(); }
+    });
+  });
+})();
+
+// On a phone the step menu starts folded, so that the step itself is on the first screen.
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!window.matchMedia || !window.matchMedia("(max-width: 700px)").matches) { return; }
+    document.querySelectorAll("details.steps-fold[open]").forEach(function (fold) { fold.open = false; });
+  });
+})();

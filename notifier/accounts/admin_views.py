@@ -8,12 +8,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from notifier.accounts import services as users
 from notifier.accounts.models import User
 from notifier.accounts.organisations import Establishment
 from notifier.accounts.roles import Role
+from notifier.core import identifiers
 from notifier.core.web import require
 from notifier.extensions import db
 
@@ -26,14 +27,40 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Rôle"), choices=[role.value for role in Role])
 
 
+IDENTIFIER_MESSAGES = {
+    "siren_format": _l("SIREN invalide : 9 chiffres attendus"),
+    "siren_key": _l("SIREN invalide : la clé de contrôle (dernier chiffre, algorithme de Luhn) ne correspond pas. "
+                    "Vérifiez le numéro sur l'avis de situation Sirene."),
+    "finess_format": _l("FINESS invalide : 9 caractères, le département d'abord (2A ou 2B pour la Corse)"),
+    "finess_key": _l("FINESS invalide : la clé de contrôle (9e caractère) ne correspond pas. Vérifiez le numéro "
+                     "dans le répertoire FINESS."),
+    "phone_fr": _l("Numéro de téléphone invalide : 10 chiffres (04 72 10 20 30) ou +33 suivi de 9 chiffres"),
+}
+
+
+class _Identifier:
+    """A WTForms validator over notifier.core.identifiers: the same rule as the wizard and the JSON import."""
+
+    def __init__(self, check):
+        self.check = check
+
+    def __call__(self, form, field):
+        if field.data:
+            try:
+                field.data = self.check(field.data)
+            except identifiers.IdentifierError as error:
+                raise ValidationError(str(IDENTIFIER_MESSAGES[error.code])) from None
+
+
 class EstablishmentForm(FlaskForm):
     name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
-    siren = StringField(_l("SIREN"), validators=[Optional(), Regexp(r"^\d{9}$", message=_l("9 chiffres"))])
-    finess = StringField(_l("FINESS"), validators=[Optional(), Regexp(r"^[0-9A-Z]{9}$", message=_l("9 caractères"))])
+    siren = StringField(_l("SIREN"), validators=[Optional(), _Identifier(identifiers.check_siren)])
+    finess = StringField(_l("FINESS"), validators=[Optional(), _Identifier(identifiers.check_finess)])
     address = StringField(_l("Adresse"), validators=[Optional(), Length(max=500)])
     dpo_name = StringField(_l("DPO"), validators=[Optional(), Length(max=200)])
     dpo_email = EmailField(_l("Courriel du DPO"), validators=[Optional(), Email(), Length(max=200)])
-    dpo_phone = StringField(_l("Téléphone du DPO"), validators=[Optional(), Length(max=50)])
+    dpo_phone = StringField(_l("Téléphone du DPO"), validators=[Optional(), Length(max=50),
+                                                                _Identifier(identifiers.check_phone_fr)])
     legal_representative = StringField(_l("Représentant légal"), validators=[Optional(), Length(max=200)])
     legal_representative_title = StringField(_l("Qualité"), validators=[Optional(), Length(max=200)])
     nis2_in_scope = BooleanField(_l("Entité dans le champ de NIS2"))

@@ -139,14 +139,14 @@ def demo_command():
         organisation = Organisation(name="Groupe Clinique Démo")
         db.session.add(organisation)
         db.session.add(Establishment(
-            organisation=organisation, name="Clinique du Parc (démo)", siren="123456789", finess="690000001",
+            organisation=organisation, name="Clinique du Parc (démo)", siren="123456782", finess="690000005",
             address="12 rue des Tilleuls, 69003 Lyon", dpo_name="Claire Martin", dpo_email="dpo@clinique-demo.fr",
             dpo_phone="04 72 00 00 00", legal_representative="Jean Dupont",
             legal_representative_title="Directeur général", nis2_in_scope=True,
         ))
         # The establishment of docs/examples/breach.json, so that the example imports as it is into the demo.
         db.session.add(Establishment(
-            organisation=organisation, name="Groupe Clinique Rhône-Saône", siren="552100554", finess="690781234",
+            organisation=organisation, name="Groupe Clinique Rhône-Saône", siren="552100554", finess="690781232",
             address="4 quai Perrache, 69002 Lyon", dpo_name="Claire Martin", dpo_email="dpo@clinique-demo.fr",
             dpo_phone="04 72 00 00 00", legal_representative="Jean Dupont",
             legal_representative_title="Directeur général", nis2_in_scope=True,

@@ -17,9 +17,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from notifier.accounts.models import User
 from notifier.accounts.organisations import Establishment
 from notifier.audit import services as audit
+from notifier.audit.models import AuditEntry
 from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach, BreachChange
-from notifier.breaches.rules import form
+from notifier.breaches.rules import form, progress
 from notifier.breaches.rules.deadlines import Clock, compute_clocks
 from notifier.breaches.states import BreachStatus
 from notifier.core import events
@@ -44,12 +45,36 @@ class StepResult:
 
 def next_reference(organisation_id: int, year: int) -> str:
     """VIO-<year>-<n>, numbered per organisation and year (one organisation's numbers tell nothing of another's;
-    unique per organisation, uq_breach_organisation_reference): one more than the organisation's highest that year."""
+    unique per organisation, uq_breach_organisation_reference): one more than the organisation's highest that year,
+    a deleted draft's number included (the audit trail names it: a number never designates two records)."""
     prefix = f"VIO-{year}-"
-    references = db.session.scalars(select(Breach.reference).where(
-        Breach.organisation_id == organisation_id, Breach.reference.like(f"{prefix}%")))
+    references = list(db.session.scalars(select(Breach.reference).where(
+        Breach.organisation_id == organisation_id, Breach.reference.like(f"{prefix}%"))))
+    references += [str((details or {}).get("reference") or "") for details in db.session.scalars(
+        select(AuditEntry.details).where(AuditEntry.organisation_id == organisation_id,
+                                         AuditEntry.action == "breach.delete"))]
     numbers = [int(reference[len(prefix):]) for reference in references if reference[len(prefix):].isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
+
+
+FIRST_STEP = form.STEPS[0].code
+
+
+def start_breach(user: User, establishment: Establishment | None, raw_values: dict[str, Any], *,
+                 period_hours: int = 72, now: datetime | None = None) -> tuple[Breach | None, StepResult]:
+    """"Déclarer une violation": the record (and its number) is created only when its first step is saved with
+    valid values, so that an abandoned form leaves nothing in the art. 33(5) register. The internal title is asked
+    for then: the register never lists a "(sans intitulé)" record."""
+    now = now or utcnow()
+    values, errors = check_values(FIRST_STEP, raw_values, form.empty_sections(), now=now, period_hours=period_hours)
+    if not errors and not values.get("title"):
+        errors = {"title": form.FieldError("title_required")}
+    if errors or establishment is None:
+        return None, StepResult(errors, [])
+    breach = create_breach(user, establishment)
+    result = save_step(breach, FIRST_STEP, raw_values, user=user, expected_version=None, period_hours=period_hours,
+                       now=now)
+    return breach, result
 
 
 def create_breach(user: User, establishment: Establishment) -> Breach:
@@ -85,20 +110,9 @@ def save_step(breach: Breach, step_code: str, raw_values: dict[str, Any], *, use
     Nothing already saved is touched when a field is invalid: the step's errors are returned instead."""
     ensure_open(breach)
     now = now or utcnow()
-    step = form.STEP_BY_CODE[step_code]
     if expected_version is not None and expected_version != breach.version:
         raise StaleBreachError()
-    values: dict[str, Any] = {}
-    errors: dict[str, form.FieldError] = {}
-    for field in step.fields:
-        try:
-            values[field.name] = form.parse_form_value(field, raw_values.get(field.name))
-        except form.FieldError as error:
-            errors[field.name] = error
-    if errors:
-        return StepResult(errors, [])
-    aware = _aware_at(breach.sections, values if step_code == "dates" else None)
-    errors = form.check_step(step, values, now=now, aware_at=aware, period_hours=period_hours)
+    values, errors = check_values(step_code, raw_values, breach.sections, now=now, period_hours=period_hours)
     if errors:
         return StepResult(errors, [])
     changed = _apply(breach, {step_code: values}, user)
@@ -122,6 +136,24 @@ def save_step(breach: Breach, step_code: str, raw_values: dict[str, Any], *, use
         db.session.rollback()
         raise StaleBreachError() from None
     return StepResult({}, changed)
+
+
+def check_values(step_code: str, raw_values: dict[str, Any], sections: dict[str, Any], *, now: datetime,
+                 period_hours: int = 72) -> tuple[dict[str, Any], dict[str, form.FieldError]]:
+    """One step's values as typed -> (stored form, errors): each field, then the rules tying the step's fields (and
+    the awareness time of the record) together."""
+    step = form.STEP_BY_CODE[step_code]
+    values: dict[str, Any] = {}
+    errors: dict[str, form.FieldError] = {}
+    for field in step.fields:
+        try:
+            values[field.name] = form.parse_form_value(field, raw_values.get(field.name))
+        except form.FieldError as error:
+            errors[field.name] = error
+    if errors:
+        return values, errors
+    aware = _aware_at(sections, values if step_code == "dates" else None)
+    return values, form.check_step(step, values, now=now, aware_at=aware, period_hours=period_hours)
 
 
 def _aware_at(sections: dict[str, Any], new_dates: dict[str, Any] | None) -> datetime | None:
@@ -204,6 +236,119 @@ def reopen_breach(breach: Breach, user: User, reason: str) -> None:
     audit.record("breach.reopen", user=user, obj=breach,
                  details={"reason": reason, "closed_at": closed_at.isoformat() if closed_at else None})
     db.session.commit()
+
+
+DELETE_REASON_MIN = 10  # characters, as for a reopening: the audit trail must say why the record went away
+DELETE_REASON_MAX = 2000
+
+# What hangs from a breach in another feature's table, as the DPO names it. Any other table that refers to the
+# breach also keeps it from being deleted (a feature added later), named by its table.
+_HOLDERS = {"patient": N_("des patients"), "patient_import": N_("des imports de patients"),
+            "report_version": N_("des documents générés"), "letter": N_("des courriers"),
+            "letter_template": N_("des modèles de courrier"), "letter_job": N_("des générations de courriers")}
+# Rows of the breach itself, deleted with it: its change history and its risk assessments.
+_OWNED = ("breach_change", "risk_assessment")
+
+
+class DeleteRefused(Exception):
+    def __init__(self, code: str, **params: Any):
+        self.code = code
+        self.params = params
+        super().__init__(code)
+
+    def message(self, lang: str = "fr") -> str:
+        params = dict(self.params)
+        if "holders" in params:
+            params["holders"] = ", ".join(translate(h, lang) if h in _HOLDERS.values() else h
+                                          for h in params["holders"])
+        return translate(DELETE_MESSAGES[self.code], lang, minimum=DELETE_REASON_MIN, maximum=DELETE_REASON_MAX,
+                         **params)
+
+
+DELETE_MESSAGES = {
+    "not_dpo": N_("Seul un DPO peut supprimer une violation."),
+    "closed": N_("Une violation clôturée reste au registre : elle ne peut pas être supprimée."),
+    "notified": N_("Cette violation a été notifiée ou signalée (CNIL, ARS, NIS2) : elle reste au registre et ne "
+                   "peut pas être supprimée."),
+    "held": N_("Cette violation a %(holders)s : elle ne peut pas être supprimée."),
+    "reason_required": N_("Indiquez le motif de la suppression (%(minimum)s caractères au moins, %(maximum)s au "
+                          "plus) : il figure au journal d'audit."),
+}
+
+
+def _referring_tables():
+    """The tables with a column that refers to breach.id, other than the breach's own."""
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if any(fk.column.table.name == "breach" and fk.column.name == "id" for fk in column.foreign_keys):
+                yield table, column
+
+
+def deletion_blockers(breach: Breach) -> list[str]:
+    """Why this breach cannot be deleted (empty: it can). A draft may go only when it was never notified nor
+    reported (the CNIL, the ARS / CERT Santé, NIS2: once sent, the record is evidence, GDPR art. 33(5)) and nothing
+    hangs from it: no patients, no documents, no letters."""
+    if breach.status == BreachStatus.CLOSED:
+        return ["closed"]
+    other = breach.sections.get("other_bodies", {})
+    sent = [breach.cnil_sent_at, breach.sections.get("cnil_submission", {}).get("cnil_sent_at"),
+            other.get("ars_reported_at"), other.get("nis2_early_warning_sent_at"),
+            other.get("nis2_notification_sent_at"), other.get("nis2_final_report_sent_at")]
+    if any(sent) or other.get("ars_reported"):
+        return ["notified"]
+    holders = []
+    for table, column in _referring_tables():
+        if table.name in _OWNED:
+            continue
+        if db.session.execute(select(column).where(column == breach.id).limit(1)).first() is not None:
+            holders.append(_HOLDERS.get(table.name, table.name))
+    return [f"held:{h}" for h in dict.fromkeys(holders)]
+
+
+def delete_draft(breach: Breach, user: User, reason: str) -> str:
+    """Delete a draft recorded by mistake (a test, a duplicate, not a breach after all): a DPO only, with a written
+    reason, kept in the audit trail with the record's number; its number is never given again. Returns the
+    reference. Raises DeleteRefused."""
+    if user is None or user.role != "dpo":
+        raise DeleteRefused("not_dpo")
+    blockers = deletion_blockers(breach)
+    if blockers:
+        if blockers[0].startswith("held:"):
+            raise DeleteRefused("held", holders=[b.split(":", 1)[1] for b in blockers])
+        raise DeleteRefused(blockers[0])
+    reason = " ".join((reason or "").split())
+    if not DELETE_REASON_MIN <= len(reason) <= DELETE_REASON_MAX:
+        raise DeleteRefused("reason_required")
+    reference = breach.reference
+    audit.record("breach.delete", user=user, obj=breach, details={
+        "reference": reference, "reason": reason, "title": breach.title, "status": breach.status,
+        "created_at": breach.created_at.isoformat() if breach.created_at else None})
+    for table, column in _referring_tables():
+        if table.name in _OWNED:
+            db.session.execute(table.delete().where(column == breach.id))
+    db.session.delete(breach)
+    db.session.flush()
+    return reference
+
+
+def touched_steps(breach: Breach) -> set[str]:
+    """The steps saved at least once with a value (their change history)."""
+    return set(db.session.scalars(select(BreachChange.section).where(BreachChange.breach_id == breach.id)
+                                  .distinct()))
+
+
+def step_states(breach: Breach, *, refused: set[str] = frozenset(), period_hours: int = 72,
+                now: datetime | None = None) -> dict[str, progress.StepState]:
+    """Each page of the wizard with its state (the record's steps and the risk step)."""
+    states = progress.step_states(breach.sections, touched=touched_steps(breach), refused=refused,
+                                  now=now or utcnow(), aware_at=breach.aware_at, period_hours=period_hours)
+    states[progress.RISK_STEP] = progress.risk_state(risk.decision(breach))
+    return states
+
+
+def risk_decision(breach: Breach) -> dict[str, Any] | None:
+    """The risk verdict in force (notifier.risk), for the pages of the breach feature."""
+    return risk.decision(breach)
 
 
 def clocks(breach: Breach, *, period_hours: int = 72, now: datetime | None = None) -> list[Clock]:

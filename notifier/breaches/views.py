@@ -1,19 +1,24 @@
 """Breaches: the dashboard of open breaches with their clocks, the step-by-step wizard, the breach page."""
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from notifier.breaches import services as service
 from notifier.breaches.access import establishments, get_breach
+from notifier.breaches.calendar import calendar_file
 from notifier.breaches.charts import dashboard_charts
 from notifier.breaches.closing import BreachClosedError
-from notifier.breaches.rules import form, vocabulary
+from notifier.breaches.rules import form, progress, vocabulary
 from notifier.breaches.rules.deadlines import ClockStatus, regulation_1182_71_deadline
 from notifier.breaches.rules.vocabulary import people_count_band
 from notifier.breaches.states import BreachStatus
+from notifier.core.formatting import format_date_words, format_datetime, format_datetime_words
+from notifier.core.i18n import N_
 from notifier.core.types import utcnow
 from notifier.core.web import form_int, require
 from notifier.extensions import db
@@ -32,6 +37,74 @@ def _vocabulary_helpers() -> dict:
     return {"choice_label": lambda name, code: vocabulary.label(vocabulary.VOCABULARIES[name], code, lang)}
 
 
+@bp.app_context_processor
+def _wizard_helpers() -> dict:
+    """For every page of a breach (base.html, the wizard's menu, the risk step): the menu with each step's state,
+    the nearest open deadline among all the clocks, the "what to do next" checklist, dates in words."""
+
+    def wizard_nav(breach):
+        order = _wizard_order()
+        if breach is None:  # "Déclarer une violation": nothing saved yet
+            return [{"code": code, "title": _title(code), "url": None, "status": None, "missing": (), "note": None}
+                    for code in order]
+        states = service.step_states(breach, refused=_refused(breach),
+                                     period_hours=current_app.config["CNIL_PERIOD_HOURS"])
+        return [{"code": code, "title": _title(code), "url": _page_url(breach, code), "status": states[code].status,
+                 "missing": states[code].missing, "note": states[code].note} for code in order]
+
+    def breach_deadlines(breach):
+        now = utcnow()
+        clocks = service.clocks(breach, period_hours=current_app.config["CNIL_PERIOD_HOURS"], now=now)
+        pending = progress.open_clocks(clocks)
+        return {"clocks": clocks, "nearest": pending[0] if pending else None, "open": pending, "now": now}
+
+    def breach_checklist(breach, patients=None, letters_approved=None, letters_sent=None):
+        period = current_app.config["CNIL_PERIOD_HOURS"]
+        states = service.step_states(breach, refused=_refused(breach), period_hours=period)
+        return progress.checklist(breach.sections, states=states, clocks=service.clocks(breach, period_hours=period),
+                                  decision=service.risk_decision(breach), patients=patients,
+                                  letters_approved=letters_approved, letters_sent=letters_sent)
+
+    def todo_text(todo):
+        params = dict(todo.params)
+        if "what" in params:
+            params["what"] = _(params["what"])
+        if todo.due is not None:
+            params["due"] = format_datetime(todo.due, _lang())
+        return _(todo.text, **params)
+
+    def todo_url(breach, todo):
+        if todo.target in form.STEP_BY_CODE or todo.target == progress.RISK_STEP:
+            return _page_url(breach, todo.target)
+        endpoint = {"letters": "letters.index", "patients": "patients.index"}.get(todo.target)
+        if endpoint and endpoint in current_app.view_functions:
+            return url_for(endpoint, breach_id=breach.id)
+        return url_for("breaches.show", breach_id=breach.id, _anchor="documents-title")
+
+    def in_words(value, date_only=False):
+        """A stored instant (ISO text) in words, in the page's language: "jeudi 12 mars 2026 à 14 h 20"; a time
+        typed without offset (shown back after an error) is Paris time. Unreadable text: nothing."""
+        if not value:
+            return ""
+        try:
+            if date_only:
+                return format_date_words(date.fromisoformat(str(value)), _lang())
+            instant = datetime.fromisoformat(str(value))
+        except ValueError:
+            return ""
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=ZoneInfo("Europe/Paris"))
+        return format_datetime_words(instant, _lang())
+
+    return {"wizard_nav": wizard_nav, "breach_deadlines": breach_deadlines, "breach_checklist": breach_checklist,
+            "todo_text": todo_text, "todo_url": todo_url, "in_words": in_words,
+            "StepStatus": progress.StepStatus}
+
+
+def _title(code: str) -> str:
+    return N_("Évaluation du risque") if code == progress.RISK_STEP else form.STEP_BY_CODE[code].title
+
+
 @bp.get("/")
 @require("breach.view")
 def dashboard():
@@ -43,6 +116,19 @@ def dashboard():
     return render_template("breaches/dashboard.html", rows=rows, now=now, charts=charts)
 
 
+@bp.get("/breaches/new")
+@require("breach.edit")
+def new():
+    """The first step of a new breach, with no record behind it yet: nothing is numbered nor registered until it is
+    saved."""
+    if not establishments():
+        flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
+        return redirect(url_for("breaches.dashboard"))
+    values = form.empty_section(form.STEPS[0])
+    values["notification_type"] = "initial"
+    return _render_step(None, form.STEPS[0], values, {})
+
+
 @bp.post("/breaches/new")
 @require("breach.edit")
 def create():
@@ -52,9 +138,18 @@ def create():
     if establishment is None:
         flash(_("Aucun établissement : un administrateur doit d'abord en créer un."), "error")
         return redirect(url_for("breaches.dashboard"))
-    breach = service.create_breach(current_user, establishment)
+    wizard_step = form.STEPS[0]
+    raw = _raw(wizard_step)
+    breach, result = service.start_breach(current_user, establishment, raw,
+                                          period_hours=current_app.config["CNIL_PERIOD_HOURS"])
+    if breach is None or not result.ok:
+        db.session.rollback()
+        flash(_("Des champs sont invalides : la violation n'est pas encore enregistrée."), "error")
+        return _render_step(None, wizard_step, raw, {n: e.message(_lang()) for n, e in result.errors.items()}, 422,
+                            establishment_id=establishment.id)
     db.session.commit()
-    return redirect(url_for("breaches.step", breach_id=breach.id, code=form.STEPS[0].code))
+    flash(_("Violation %(reference)s enregistrée.", reference=breach.reference), "success")
+    return _after_save(breach, wizard_step.code)
 
 
 def _wizard_step(code: str) -> form.Step:
@@ -64,9 +159,75 @@ def _wizard_step(code: str) -> form.Step:
     return wizard_step
 
 
-def _render_step(breach, wizard_step, values, errors, status=200, stale=False):
+def _raw(wizard_step: form.Step) -> dict:
+    return {f.name: (request.form.getlist(f.name) if f.kind == "multi" else request.form.get(f.name))
+            for f in wizard_step.fields}
+
+
+def _wizard_order() -> list[str]:
+    return progress.wizard_order(with_risk="risk.assess" in current_app.view_functions)
+
+
+def _page_url(breach, code: str) -> str:
+    if code == progress.RISK_STEP:
+        return url_for("risk.assess", breach_id=breach.id)
+    return url_for("breaches.step", breach_id=breach.id, code=code)
+
+
+_REFUSED = "refused_steps"
+
+
+def _refused(breach) -> set[str]:
+    """The steps whose last submission in this session was refused (nothing stored): the menu shows them in
+    error until they are saved."""
+    return set((session.get(_REFUSED) or {}).get(str(breach.id), [])) if breach is not None else set()
+
+
+def _mark_refused(breach, code: str, refused: bool) -> None:
+    marks = dict(session.get(_REFUSED) or {})
+    codes = set(marks.get(str(breach.id), []))
+    codes = codes | {code} if refused else codes - {code}
+    if codes:
+        marks[str(breach.id)] = sorted(codes)
+    else:
+        marks.pop(str(breach.id), None)
+    session[_REFUSED] = marks
+
+
+def _information_start(breach, values: dict) -> tuple[dict, dict | None]:
+    """"Information des personnes" starts from the risk verdict (GDPR art. 34(1) and 34(3)): while the DPO has not
+    answered, the answers it implies are proposed; the DPO may change them."""
+    verdict = service.risk_decision(breach)
+    if verdict is None or values.get("information_status"):
+        return values, verdict
+    values = dict(values)
+    exceptions = list((verdict["assessment"].result or {}).get("exceptions") or [])
+    if verdict.get("inform_subjects") and verdict.get("public_communication_required"):
+        values.update(information_status="will_be", information_channels=["public_notice"],
+                      art_34_3_exception="34.3.c")
+    elif verdict.get("inform_subjects"):
+        values.update(information_status="will_be", information_channels=values.get("information_channels")
+                      or ["letter"])
+    else:
+        values.update(information_status="will_not_be",
+                      art_34_3_exception=values.get("art_34_3_exception") or (exceptions[0] if exceptions else None))
+    values["_from_verdict"] = True
+    return values, verdict
+
+
+def _render_step(breach, wizard_step, values, errors, status=200, stale=False, establishment_id=None):
+    order = _wizard_order()
+    previous, following = progress.neighbours(wizard_step.code, order)
+    verdict = None
+    if breach is not None and wizard_step.code == "information" and not errors:
+        values, verdict = _information_start(breach, values)
+    elif breach is not None and wizard_step.code == "information":
+        verdict = service.risk_decision(breach)
     return render_template("breaches/step.html", breach=breach, step=wizard_step, steps=form.STEPS, values=values,
-                           errors=errors, establishments=establishments(), stale=stale), status
+                           errors=errors, establishments=establishments(), stale=stale, previous=previous,
+                           following=following, verdict=verdict,
+                           establishment_id=establishment_id or (breach.establishment_id if breach else None),
+                           ), status
 
 
 @bp.get("/breaches/<int:breach_id>/steps/<code>")
@@ -84,8 +245,7 @@ def save_step(breach_id: int, code: str):
     nothing is stored for it; earlier steps stay as saved."""
     breach = get_breach(breach_id)
     wizard_step = _wizard_step(code)
-    raw = {f.name: (request.form.getlist(f.name) if f.kind == "multi" else request.form.get(f.name))
-           for f in wizard_step.fields}
+    raw = _raw(wizard_step)
     chosen_establishment = None
     if code == "notification":
         chosen_id = form_int("establishment_id")
@@ -103,20 +263,55 @@ def save_step(breach_id: int, code: str):
         return _render_step(get_breach(breach_id), wizard_step, raw, {}, 409, stale=True)
     if not result.ok:
         lang = str(get_locale() or "fr")
+        _mark_refused(breach, code, True)
         flash(_("Des champs sont invalides : rien n'a été enregistré pour cette étape, les étapes précédentes "
                 "restent enregistrées."), "error")
         return _render_step(breach, wizard_step, raw, {n: e.message(lang) for n, e in result.errors.items()}, 422)
     db.session.commit()
+    _mark_refused(breach, code, False)
     flash(_("Étape enregistrée."), "success")
-    index = form.STEPS.index(wizard_step)
-    following = request.form.get("go")
-    if following == "next" and index + 1 < len(form.STEPS):
-        return redirect(url_for("breaches.step", breach_id=breach.id, code=form.STEPS[index + 1].code))
-    if following == "previous" and index > 0:
-        return redirect(url_for("breaches.step", breach_id=breach.id, code=form.STEPS[index - 1].code))
-    if following == "next":
-        return redirect(url_for("breaches.show", breach_id=breach.id))
+    return _after_save(breach, code)
+
+
+def _after_save(breach, code: str):
+    """Where a saved step leads: "next" to the following page of the wizard (the risk step included), "previous"
+    to the one before, anything else (Enter in a browser without the default button, "stay") back to the same
+    step. Never backwards unless asked."""
+    previous, following = progress.neighbours(code, _wizard_order())
+    go = request.form.get("go")
+    if go == "next":
+        return redirect(_page_url(breach, following) if following else url_for("breaches.show", breach_id=breach.id))
+    if go == "previous" and previous:
+        return redirect(_page_url(breach, previous))
     return redirect(url_for("breaches.step", breach_id=breach.id, code=code))
+
+
+@bp.post("/breaches/<int:breach_id>/delete")
+@require("breach.delete")
+def delete(breach_id: int):
+    """Delete a draft recorded by mistake: refused once notified or when patients or documents hang from it; the
+    reason goes to the audit trail."""
+    breach = get_breach(breach_id)
+    try:
+        reference = service.delete_draft(breach, current_user, request.form.get("reason", ""))
+    except service.DeleteRefused as error:
+        db.session.rollback()
+        flash(error.message(_lang()), "error")
+        return redirect(url_for("breaches.show", breach_id=breach_id))
+    db.session.commit()
+    flash(_("Brouillon %(reference)s supprimé : le motif figure au journal d'audit.", reference=reference), "success")
+    return redirect(url_for("breaches.dashboard"))
+
+
+@bp.get("/breaches/<int:breach_id>/deadlines.ics")
+@require("breach.view")
+def calendar(breach_id: int):
+    """The breach's clocks as an iCalendar file (RFC 5545) to drop into Outlook or any calendar."""
+    breach = get_breach(breach_id)
+    body = calendar_file(breach, service.clocks(breach, period_hours=current_app.config["CNIL_PERIOD_HOURS"]),
+                         lang=_lang(), url=url_for("breaches.show", breach_id=breach.id, _external=True))
+    return Response(body, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="{breach.reference}-delais.ics"'})
 
 
 @bp.get("/breaches/<int:breach_id>")
@@ -131,7 +326,7 @@ def show(breach_id: int):
     return render_template(
         "breaches/show.html", breach=breach, clocks=clocks, now=now, steps=form.STEPS,
         missing=form.missing_art_33_3(breach.sections), band=people_count_band(count) if count is not None else None,
-        fields=form.FIELD_BY_NAME, regulation_due=regulation_due,
+        fields=form.FIELD_BY_NAME, regulation_due=regulation_due, deletable=not service.deletion_blockers(breach),
     )
 
 

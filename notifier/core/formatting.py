@@ -44,6 +44,24 @@ def format_datetime(dt_utc: datetime, lang: str = "fr", tz: str = "Europe/Paris"
     return f"{format_date(local.date(), lang)} à {local.hour:02d}{NBSP}h{NBSP}{local.minute:02d}"
 
 
+WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def format_datetime_words(dt_utc: datetime, lang: str = "fr", tz: str = "Europe/Paris") -> str:
+    """The day of the week and the month in words, so that 12/03 cannot be read as 3 December: fr « jeudi
+    12 mars 2026 à 14 h 20 », en "Thursday 12 March 2026 at 14:20"; the wall-clock time in ``tz``."""
+    local = _local(dt_utc, tz)
+    weekday = (WEEKDAYS_EN if _english(lang) else WEEKDAYS_FR)[local.weekday()]
+    return f"{weekday} {format_datetime(dt_utc, lang, tz)}"
+
+
+def format_date_words(d: date, lang: str = "fr") -> str:
+    """fr « jeudi 12 mars 2026 », en "Thursday 12 March 2026"."""
+    weekday = (WEEKDAYS_EN if _english(lang) else WEEKDAYS_FR)[d.weekday()]
+    return f"{weekday} {format_date(d, lang)}"
+
+
 def format_duration(td: timedelta, lang: str = "fr") -> str:
     """fr « 2 j 5 h 03 min », en "2 d 5 h 03 min", « 0 h 45 min » under a day; whole minutes, rounded down, the
     same as the live countdown in static/app.js. The absolute value: the caller says whether it is late or left."""

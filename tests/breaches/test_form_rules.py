@@ -135,3 +135,22 @@ def test_other_features_check_their_parts_of_the_document_once_it_has_the_schema
         form.read_document(doc, now=NOW, other_checks=risk_check)
     assert seen == [doc]
     assert ("risk_facts/identifiability", "not one of the choices") in caught.value.problems
+
+
+
+def test_an_imported_contact_must_be_an_address_and_a_french_number():
+    """Issue 13 point 6: the JSON import applies the wizard's field checks."""
+    doc = example()
+    doc["sections"]["contacts"]["contact_email"] = "claire.martin@"
+    doc["sections"]["contacts"]["contact_phone"] = "04 72 10"
+    with pytest.raises(form.BreachDocumentError) as caught:
+        form.read_document(doc, now=NOW, lang="fr")
+    problems = dict(caught.value.problems)
+    assert problems["sections/contacts/contact_email"].startswith("Adresse électronique invalide")
+    assert problems["sections/contacts/contact_phone"].startswith("Numéro de téléphone invalide")
+
+
+@pytest.mark.parametrize("typed, stored", [("+33 4 72 10 20 30", "+33 4 72 10 20 30"),
+                                           ("04.72.10.20.30", "04 72 10 20 30")])
+def test_a_typed_phone_number_is_stored_grouped(typed, stored):
+    assert form.parse_form_value(form.FIELD_BY_NAME["contact_phone"], typed) == stored

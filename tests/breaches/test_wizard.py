@@ -11,10 +11,33 @@ def test_the_dashboard_offers_to_declare_a_breach(dpo_client):
     assert "Déclarer une violation" in page
 
 
-def test_declaring_a_breach_opens_the_first_step(dpo_client):
-    response = dpo_client.post("/breaches/new", data={})
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/steps/notification")
+def test_declaring_a_breach_opens_the_first_step_without_creating_a_record(dpo_client, establishment):
+    from notifier.breaches.models import Breach
+
+    page = dpo_client.get("/breaches/new").get_data(as_text=True)
+    assert 'name="title"' in page and 'action="/breaches/new"' in page
+    assert db.session.query(Breach).count() == 0
+
+
+def test_the_record_and_its_number_come_with_the_first_saved_step(dpo_client, establishment):
+    from notifier.breaches.models import Breach
+
+    response = dpo_client.post("/breaches/new", data={
+        "establishment_id": establishment.id, "notification_type": "initial", "title": "Rançongiciel PACS",
+        "go": "next"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/steps/contacts")
+    breach = db.session.query(Breach).one()
+    assert breach.title == "Rançongiciel PACS" and breach.reference.endswith("-0001")
+
+
+def test_a_first_step_without_a_title_creates_nothing(dpo_client, establishment):
+    from notifier.breaches.models import Breach
+
+    response = dpo_client.post("/breaches/new", data={"establishment_id": establishment.id,
+                                                      "notification_type": "initial", "title": "  "})
+    assert response.status_code == 422
+    assert 'id="title-error"' in response.get_data(as_text=True)
+    assert db.session.query(Breach).count() == 0
 
 
 def test_every_step_renders_its_fields_with_labels(dpo_client, breach):

@@ -62,8 +62,8 @@ def _neutral_free_text(doc):
         answers = doc["sections"].get(step.code) or {}
         for item in step.fields:
             if item.kind in ("text", "textarea") and isinstance(answers.get(item.name), str) and answers[item.name]:
-                if item.kind == "text" and "@" in answers[item.name]:
-                    continue  # an e-mail address is no language
+                if item.check or (item.kind == "text" and "@" in answers[item.name]):
+                    continue  # an e-mail address or a phone number is no language
                 answers[item.name] = NEUTRAL
 
 

@@ -88,16 +88,21 @@ def test_a_refused_request_is_explained(example_breach, dpo_client):
     assert ReportVersion.query.count() == 0
 
 
-def test_the_panel_shows_each_report_with_its_clock(example_breach, dpo_client):
+def test_the_panel_is_one_table_of_documents_with_their_clocks_and_one_form(example_breach, dpo_client):
+    """Issue 13: one table of documents instead of one near-identical panel per document."""
     page = html.unescape(dpo_client.get(f"/breaches/{example_breach.id}").get_data(as_text=True))
     panel = page[page.index('id="reports-title"'):]
+    panel = panel[:panel.index("</section>")]
+    table = panel[panel.index('class="table documents-table"'):panel.index("</table>")]
     for label in ("Notification à la CNIL", "Signalement ARS / CERT Santé", "NIS2\u00a0: alerte précoce",
                   "NIS2\u00a0: notification d'incident", "NIS2\u00a0: rapport final"):
-        assert label in panel, label
+        assert label in table, label
     for code in reports.DOCUMENTS:
-        block = panel[panel.index(f'id="report-{code}"'):]
-        block = block[:block.index("</form>")]
-        assert 'class="clock' in block and f'name="document" value="{code}"' in block
+        row = table[table.index(f'id="report-{code}"'):]
+        row = row[:row.index("</tr>")]
+        assert ("fait le" in row or "avant le" in row or "dépassé de" in row or "sans délai" in row), code
+        assert f'<option value="{code}">' in panel
+    assert panel.count("Générer une nouvelle version") == 1 and panel.count("<form") == 1
 
 
 def test_nis2_reports_only_for_establishments_in_scope(example_breach, establishment, dpo, dpo_client):

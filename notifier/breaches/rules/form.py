@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from notifier.breaches.rules import vocabulary as vocab
 from notifier.breaches.rules.deadlines import DeadlineInputError, local_to_utc
 from notifier.breaches.states import BreachStatus
+from notifier.core import identifiers
 from notifier.core.i18n import N_, translate
 
 FORMAT_NAME = "notifier-breach"
@@ -34,6 +35,7 @@ class Field:
     choices: str | None = None  # a key of vocabulary.VOCABULARIES
     max_length: int = 200
     help: str | None = None
+    check: str | None = None  # "email" | "phone_fr": a text field whose value must be one (core/identifiers.py)
 
     @property
     def options(self) -> vocab.Choices:
@@ -48,8 +50,8 @@ class Step:
     source: str  # where the section comes from in the CNIL form / the law
 
 
-def _t(name, label, max_length=200, help=None):
-    return Field(name, "text", label, max_length=max_length, help=help)
+def _t(name, label, max_length=200, help=None, check=None):
+    return Field(name, "text", label, max_length=max_length, help=help, check=check)
 
 
 def _area(name, label, help=None):
@@ -74,8 +76,8 @@ STEPS: tuple[Step, ...] = (
     Step("contacts", N_("Contact et représentant légal"), (
         _t("contact_name", N_("Personne à contacter (DPO)")),
         _t("contact_role", N_("Fonction")),
-        _t("contact_email", N_("Courriel")),
-        _t("contact_phone", N_("Téléphone"), 50),
+        _t("contact_email", N_("Courriel"), check="email"),
+        _t("contact_phone", N_("Téléphone"), 50, check="phone_fr"),
         _t("legal_rep_name", N_("Représentant légal")),
         _t("legal_rep_role", N_("Qualité du représentant légal")),
     ),
@@ -200,6 +202,9 @@ MESSAGES: dict[str, str] = {
     "not_bool": N_("Oui ou non attendu"),
     "not_list": N_("Liste de choix attendue"),
     "control_chars": N_("Caractères de contrôle interdits"),
+    "title_required": N_("Donnez un intitulé interne : c'est sous ce nom que la violation figure au registre"),
+    "email": N_("Adresse électronique invalide (par exemple claire.martin@clinique.fr)"),
+    "phone_fr": N_("Numéro de téléphone invalide : 10 chiffres (04 72 10 20 30) ou +33 suivi de 9 chiffres"),
 }
 
 MAX_COUNT = 10**10
@@ -288,6 +293,12 @@ def _check_text(field: Field, text: str) -> str:
     text = text.replace("\r\n", "\n")
     if len(text) > field.max_length:
         raise FieldError("too_long", max=field.max_length)
+    if field.check and text.strip():
+        checker = {"email": identifiers.check_email, "phone_fr": identifiers.check_phone_fr}[field.check]
+        try:
+            return checker(text)
+        except identifiers.IdentifierError as error:
+            raise FieldError(error.code) from None
     return text
 
 
