@@ -342,13 +342,14 @@ def step_states(breach: Breach, *, refused: set[str] = frozenset(), period_hours
     """Each page of the wizard with its state (the record's steps and the risk step)."""
     states = progress.step_states(breach.sections, touched=touched_steps(breach), refused=refused,
                                   now=now or utcnow(), aware_at=breach.aware_at, period_hours=period_hours)
-    states[progress.RISK_STEP] = progress.risk_state(risk.decision(breach))
+    states[progress.RISK_STEP] = progress.risk_state(risk_decision(breach))
     return states
 
 
 def risk_decision(breach: Breach) -> dict[str, Any] | None:
-    """The risk verdict in force (notifier.risk), for the pages of the breach feature."""
-    return risk.decision(breach)
+    """The risk verdict in force, for the pages of the breach feature: asked of the risk feature, which builds on
+    breaches (notifier/core/events.py), so None when no feature answers or before any assessment."""
+    return next(iter(events.gathered(events.risk_decision_wanted.send(breach))), None)
 
 
 def clocks(breach: Breach, *, period_hours: int = 72, now: datetime | None = None) -> list[Clock]:

@@ -30,6 +30,10 @@ breach_document_checking = _signals.signal("breach-document-checking")
 #: what they hold of the patients (letters: lots and manifests, the link from a letter to its patient).
 patients_forgetting = _signals.signal("patients-forgetting")
 
+#: sender: the Breach; no kwargs. The risk feature returns the verdict in force (risk.services.decision: a dict, or
+#: None before any assessment), for the breach's own pages (the step menu, "Information des personnes").
+risk_decision_wanted = _signals.signal("risk-decision-wanted")
+
 #: sender: the organisation id; kwargs: lang. Each receiver returns a dashboard chart (breaches.charts.Chart) or None.
 dashboard_charts = _signals.signal("dashboard-charts")
 

@@ -19,6 +19,12 @@ def assess_imported_facts(breach, *, user, **_):
     services.reassess_after_import(breach, user)
 
 
+@events.risk_decision_wanted.connect
+def decision_in_force(breach, **_):
+    """The verdict the breach's pages show (services.decision)."""
+    return services.decision(breach)
+
+
 @events.breach_document_checking.connect
 def check_imported_facts(document, *, lang, **_):
     """The ``risk_facts`` part of a breach document is risk's: its problems refuse the whole document."""
