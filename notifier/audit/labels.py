@@ -10,10 +10,12 @@ from notifier.core.i18n import N_, translate
 
 ACTION_LABELS: dict[str, str] = {
     "audit.export": N_("Export du journal d'audit"),
+    "audit.rechain": N_("Chaîne d'intégrité recalculée"),
     "breach.close": N_("Violation clôturée"),
     "breach.create": N_("Violation créée"),
     "breach.export": N_("Fiche de violation exportée"),
     "breach.import": N_("Fiche de violation importée"),
+    "breach.reopen": N_("Violation rouverte"),
     "breach.update": N_("Violation modifiée"),
     "establishment.save": N_("Établissement enregistré"),
     "letters.job_done": N_("Génération des courriers terminée"),
@@ -31,8 +33,11 @@ ACTION_LABELS: dict[str, str] = {
     "login": N_("Connexion"),
     "login.failed": N_("Échec de connexion"),
     "login.locked": N_("Connexion bloquée"),
+    "login.delayed": N_("Connexion ralentie après des échecs"),
     "logout": N_("Déconnexion"),
     "patients.fix": N_("Fiche patient corrigée"),
+    "patients.rejected_fix": N_("Ligne rejetée corrigée et ajoutée aux patients"),
+    "patients.import_failed": N_("Import de patients en échec"),
     "patients.import": N_("Import de patients lancé"),
     "patients.import_cancelled": N_("Import de patients abandonné"),
     "patients.import_done": N_("Import de patients terminé"),
@@ -53,6 +58,11 @@ ACTION_LABELS: dict[str, str] = {
     "user.create": N_("Compte créé"),
     "user.password_reset": N_("Mot de passe réinitialisé"),
     "user.totp_enabled": N_("Double authentification activée"),
+    "user.totp_changed": N_("Double authentification modifiée"),
+    "user.totp_change_refused": N_("Modification de la double authentification refusée"),
+    "user.password_changed": N_("Mot de passe modifié"),
+    "user.create_refused": N_("Création de compte refusée"),
+    "user.unlock": N_("Compte débloqué"),
 }
 
 # object_type is the lower-cased model class name (audit.services.record).
@@ -70,6 +80,7 @@ OBJECT_LABELS: dict[str, str] = {
     "organisation": N_("organisme"),
     "patient": N_("patient"),
     "patientimport": N_("import de patients"),
+    "rejectedline": N_("ligne rejetée"),
     "reportversion": N_("version de rapport"),
     "riskassessment": N_("évaluation du risque"),
     "user": N_("compte"),
