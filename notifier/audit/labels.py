@@ -55,6 +55,7 @@ ACTION_LABELS: dict[str, str] = {
     "risk.override_not_applied": N_("Décision du DPO sur le risque non appliquée"),
     "risk.reassess_failed": N_("Réévaluation du risque en échec"),
     "user.activate": N_("Compte activé"),
+    "user.deactivate": N_("Compte désactivé"),
     "user.create": N_("Compte créé"),
     "user.password_reset": N_("Mot de passe réinitialisé"),
     "user.totp_enabled": N_("Double authentification activée"),
