@@ -155,6 +155,14 @@ DETAIL_LABELS: dict[str, str] = {
     "year": N_("Année"),
 }
 YES_NO: dict[bool, str] = {True: N_("Oui"), False: N_("Non")}
+# Codes found as detail values, by detail key: their labels (the same msgids as the features that own them; the trail
+# cannot import those features, which all write to it).
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "severity": {"low": N_("Faible"), "medium": N_("Moyenne"), "high": N_("Élevée"), "very_high": N_("Très élevée")},
+    "trigger": {"manual": N_("Évaluation par le DPO"), "facts_changed": N_("Faits modifiés dans la fiche"),
+                "import": N_("Import JSON")},
+    "status": {"ready": N_("prêt pour le courrier"), "held": N_("en attente de vérification")},
+}
 
 
 def detail_label(key: str, lang: str) -> str:
@@ -190,4 +198,11 @@ def detail_value(value, lang: str) -> str:
 
 def describe_details(details: dict | None, lang: str) -> list[tuple[str, str, str]]:
     """[(key, label, value as text)] for the trail page, in the details' order."""
-    return [(key, detail_label(key, lang), detail_value(value, lang)) for key, value in (details or {}).items()]
+    described = []
+    for key, value in (details or {}).items():
+        labels = VALUE_LABELS.get(key, {})
+        if isinstance(value, str) and value in labels:
+            described.append((key, detail_label(key, lang), translate(labels[value], lang)))
+        else:
+            described.append((key, detail_label(key, lang), detail_value(value, lang)))
+    return described

@@ -39,3 +39,10 @@ def test_details_read_as_text():
     assert detail_value([], "fr") == "—" and detail_value(["a", "b"], "fr") == "a, b"
     assert describe_details({"rows": 12, "reason": "Rôle"}, "fr") == [("rows", "Lignes", "12"),
                                                                        ("reason", "Motif", "Rôle")]
+
+
+def test_codes_given_as_detail_values_are_shown_by_their_labels():
+    described = describe_details({"trigger": "import", "severity": "very_high", "score": 5.0}, "fr")
+    assert described == [("trigger", "Déclencheur", "Import JSON"), ("severity", "Gravité", "Très élevée"),
+                         ("score", "Score", "5.0")]
+    assert describe_details({"severity": "very_high"}, "en")[0][2] == "Very high"
