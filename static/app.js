@@ -164,3 +164,27 @@
     document.querySelectorAll("details.steps-fold[open]").forEach(function (fold) { fold.open = false; });
   });
 })();
+
+// The wizard's step menu folds on a phone (issue 13.14): its fourteen steps filled the first screen at 390 px. The
+// menu is put in a <details> whose summary names the current step; open on a wide screen, folded on a narrow one.
+// Generic: any nav.steps, whatever its list holds. Without JavaScript the menu simply stays unfolded.
+(function () {
+  var narrow = window.matchMedia ? window.matchMedia("(max-width: 800px)") : null;
+  function fold() {
+    document.querySelectorAll("nav.steps").forEach(function (nav) {
+      if (nav.querySelector("details.steps-fold")) { return; }
+      var list = nav.querySelector("ol, ul");
+      if (!list) { return; }
+      var details = document.createElement("details");
+      details.className = "steps-fold";
+      var summary = document.createElement("summary");
+      var current = nav.querySelector("[aria-current] a, a[aria-current]");
+      summary.textContent = (nav.getAttribute("aria-label") || "") + (current ? " · " + current.textContent.trim() : "");
+      details.appendChild(summary);
+      nav.insertBefore(details, list);
+      details.appendChild(list);
+      details.open = !(narrow && narrow.matches);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", fold);
+})();

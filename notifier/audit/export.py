@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from notifier.audit import services as audit
 from notifier.audit.labels import action_label, object_label
 from notifier.audit.models import AuditEntry
+from notifier.core.formatting import format_datetime
 from notifier.core.i18n import N_, translate
 from notifier.core.spreadsheet import safe_cell
 from notifier.extensions import db
@@ -27,6 +29,11 @@ def breach_trail_exists(breach_id: int, organisation_id: int) -> bool:
     return db.session.scalar(select(AuditEntry.id).where(AuditEntry.breach_id == breach_id,
                                                          AuditEntry.organisation_id == organisation_id).limit(1)) \
         is not None
+
+
+def utc_text(at) -> str:
+    """The stored instant as UTC, beside the Paris time: '2026-10-25 16:40:00 UTC'."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def entries(breach_id: int | None = None, organisation_id: int | None = None):
@@ -59,7 +66,8 @@ def export(fmt: str, *, breach_id: int | None = None, organisation_id: int | Non
 
     html = render_template("audit/trail.html", lang=lang, entries=list(entries(breach_id, organisation_id)),
                            breach_id=breach_id, action_label=lambda code: action_label(code, lang),
-                           object_label=lambda code: object_label(code, lang))
+                           object_label=lambda code: object_label(code, lang),
+                           paris=lambda at: format_datetime(at, lang), utc=utc_text)
     return render_pdf(html, pdf_variant=PDF_A3, lang=lang,
                       metadata=PdfMetadata(title=translate(N_("Journal d'audit"), lang),
                                            subject="Audit trail (notifier)"),

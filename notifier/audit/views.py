@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from notifier.audit import export as audit_export
 from notifier.audit import services as audit
-from notifier.audit.labels import action_label, object_label
+from notifier.audit.labels import action_label, describe_details, object_label
 from notifier.audit.models import AuditEntry
 from notifier.core.web import MAX_PAGE, query_int, require
 from notifier.extensions import db
@@ -27,7 +27,8 @@ def index():
     lang = str(get_locale() or "fr")
     return render_template("audit/index.html", entries=entries, page=page, total=total, page_size=PAGE_SIZE,
                            chain=audit.verify(), lang=lang, action_label=lambda code: action_label(code, lang),
-                           object_label=lambda code: object_label(code, lang))
+                           object_label=lambda code: object_label(code, lang),
+                           describe=lambda details: describe_details(details, lang))
 
 
 @bp.get("/export.<fmt>")

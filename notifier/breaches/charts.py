@@ -24,6 +24,11 @@ class Chart:
     svg: str
 
 
+# Text sizes in the charts' own units. Every chart is at most 360 units wide and is never drawn wider than that
+# (static/app.css), so a label stays at least 10 px high on a 390 px phone (issue 13.14).
+LABEL, SMALL, LEGEND_ROW = 12, 11, 17
+
+
 def dashboard_charts(organisation_id: int, lang: str) -> list[Chart]:
     breaches = db.session.scalars(select(Breach).where(Breach.organisation_id == organisation_id)).all()
     if not breaches:
@@ -54,18 +59,19 @@ def _per_month_by_nature(breaches, lang) -> Chart:
     months = _twelve_months_to(max(counts))  # a continuous axis: a month without breach shows as a gap
     counts = {month: counts.get(month, Counter()) for month in months}
     shown = [n for n in NATURE_ORDER if any(counts[m][n] for m in months)]
-    legend_height = 14 * len(shown) + 6
+    legend_height = LEGEND_ROW * len(shown) + 6
     width, plot_height = 360, 130
     baseline = legend_height + 14 + plot_height  # room for the total above the tallest bar
-    height = baseline + 30
+    height = baseline + 56
     bar = max(8, min(40, 300 // max(1, len(months)) - 6))
     top = max(1, *(sum(counts[m].values()) for m in months))
     title = translate(N_("Violations par mois et par nature"), lang)
     names = {n: vocabulary.label(vocabulary.NATURES, n, lang) if n != "none" else
              translate(N_("Nature non renseignée"), lang) for n in NATURE_ORDER}
     colon = "\u00a0: " if lang == "fr" else ": "
-    parts = [f'<rect x="0" y="{4 + 14 * i}" width="10" height="10" fill="{COLOURS[n]}"/>'
-             f'<text x="14" y="{13 + 14 * i}" font-size="10">{escape(names[n])}</text>' for i, n in enumerate(shown)]
+    parts = [f'<rect x="0" y="{4 + LEGEND_ROW * i}" width="11" height="11" fill="{COLOURS[n]}"/>'
+             f'<text x="16" y="{14 + LEGEND_ROW * i}" font-size="{LABEL}">{escape(names[n])}</text>'
+             for i, n in enumerate(shown)]
     for index, month in enumerate(months):
         x = 30 + index * (bar + 6)
         y = baseline
@@ -81,11 +87,13 @@ def _per_month_by_nature(breaches, lang) -> Chart:
         middle = x + bar / 2
         total = sum(counts[month].values())
         if total:
-            parts.append(f'<text x="{middle}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{total}</text>')
-        parts.append(f'<text x="{middle}" y="{baseline + 12}" font-size="9" text-anchor="middle">'
+            parts.append(f'<text x="{middle}" y="{y - 3:.1f}" font-size="{LABEL}" text-anchor="middle">{total}</text>')
+        # Slanted, so that twelve month names of 11 units fit side by side in 25 units each.
+        parts.append(f'<text x="{middle + 3}" y="{baseline + 12}" font-size="{SMALL}" text-anchor="end" '
+                     f'transform="rotate(-40 {middle + 3} {baseline + 12})">'
                      f"{escape(_month_name(month, lang))}</text>")
         if index == 0 or month.endswith("-01"):  # the year under its first month only
-            parts.append(f'<text x="{x}" y="{baseline + 24}" font-size="9">{month[:4]}</text>')
+            parts.append(f'<text x="{x}" y="{baseline + 50}" font-size="{SMALL}">{month[:4]}</text>')
     parts.append(f'<line x1="26" y1="{baseline}" x2="{34 + len(months) * (bar + 6)}" y2="{baseline}" '
                  'stroke="#8a94a3"/>')
     return Chart(title, svg(width, height, title, "".join(parts)))
@@ -119,15 +127,15 @@ def _time_to_notify(breaches, lang) -> Chart:
     scale = (width - 140) / longest
     parts = [f'<line x1="{110 + 72 * scale:.1f}" y1="20" x2="{110 + 72 * scale:.1f}" y2="{height - 10}" '
              f'stroke="#b3261e" stroke-dasharray="4 3"><title>72 h</title></line>',
-             f'<text x="{112 + 72 * scale:.1f}" y="14" font-size="10" fill="#b3261e">72 h</text>']
+             f'<text x="{112 + 72 * scale:.1f}" y="14" font-size="{LABEL}" fill="#b3261e">72 h</text>']
     for index, (reference, hours) in enumerate(done):
         y = 24 + index * 18
         colour = "#b3261e" if hours > 72 else "#1e6b3a"
-        parts.append(f'<text x="0" y="{y + 10}" font-size="10">{escape(reference)}</text>'
+        parts.append(f'<text x="0" y="{y + 11}" font-size="{LABEL}">{escape(reference)}</text>'
                      f'<rect x="110" y="{y}" width="{max(1.0, hours * scale):.1f}" height="12" fill="{colour}">'
                      f"<title>{escape(reference)} : {hours:.0f} h</title></rect>")
     if not done:
-        parts.append('<text x="110" y="34" font-size="11">'
+        parts.append(f'<text x="110" y="34" font-size="{LABEL}">'
                      + escape(translate(N_("Aucune notification envoyée"), lang)) + "</text>")
     return Chart(title, svg(width, height, title, "".join(parts)))
 

@@ -13,14 +13,14 @@ from notifier.breaches.access import establishments, get_breach
 from notifier.breaches.calendar import calendar_file
 from notifier.breaches.charts import dashboard_charts
 from notifier.breaches.closing import BreachClosedError
-from notifier.breaches.rules import form, progress, vocabulary
+from notifier.breaches.rules import form, progress, values, vocabulary
 from notifier.breaches.rules.deadlines import ClockStatus, regulation_1182_71_deadline
 from notifier.breaches.rules.vocabulary import people_count_band
 from notifier.breaches.states import BreachStatus
 from notifier.core.formatting import format_date_words, format_datetime, format_datetime_words
 from notifier.core.i18n import N_
 from notifier.core.types import utcnow
-from notifier.core.web import form_int, require
+from notifier.core.web import form_int, require, user_lang
 from notifier.extensions import db
 
 bp = Blueprint("breaches", __name__)
@@ -34,7 +34,9 @@ def _vocabulary_helpers() -> dict:
     """`choice_label(vocabulary, code)` in templates: a code of the breach record's vocabularies, in the page's
     language."""
     lang = str(get_locale() or "fr")
-    return {"choice_label": lambda name, code: vocabulary.label(vocabulary.VOCABULARIES[name], code, lang)}
+    return {"choice_label": lambda name, code: vocabulary.label(vocabulary.VOCABULARIES[name], code, lang),
+            # The audit trail page names the changed fields of a "breach.update" entry by their labels.
+            "breach_field_label": lambda name: values.field_label(str(name), lang)}
 
 
 @bp.app_context_processor
@@ -334,8 +336,10 @@ def show(breach_id: int):
 @require("breach.view")
 def history(breach_id: int):
     breach = get_breach(breach_id)
+    lang = user_lang()
     return render_template("breaches/history.html", breach=breach, changes=service.history(breach),
-                           fields=form.FIELD_BY_NAME)
+                           fields=form.FIELD_BY_NAME, field_label=lambda name: values.field_label(name, lang),
+                           value_text=lambda name, value: values.value_text(name, value, lang))
 
 
 @bp.post("/breaches/<int:breach_id>/close")

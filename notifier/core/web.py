@@ -35,6 +35,7 @@ def install(app: Flask) -> None:
     app.context_processor(_template_helpers)
     app.add_template_filter(_instant, "instant")
     app.add_template_filter(_local_input, "local_input")
+    app.add_template_filter(_raw_json, "raw_json")
 
 
 def safe_next(target: str | None, default_endpoint: str = "breaches.dashboard") -> str:
@@ -241,6 +242,14 @@ def _template_helpers():
             "can": _can, "here": lambda: safe_next(request.full_path),
             "has_endpoint": lambda name: name in current_app.view_functions,
             "duration": lambda td: timefmt.format_duration(td, lang), "session_lang": session.get("lang")}
+
+
+def _raw_json(value) -> str:
+    """Stored data as JSON for the "raw data" disclosures, accented letters as themselves (not \\u00f4); escaped
+    by the template's autoescape like any text."""
+    import json
+
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def _instant(value):

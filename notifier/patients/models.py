@@ -44,6 +44,8 @@ class PatientImport(db.Model):
     # Counts by code, never values: {"upper_case": 1200, ...} and {"deceased": 12, ...}.
     normalisation_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     hold_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    # Rejected rows still waiting for a correction, by reason code (a row with two reasons counts under both).
+    rejection_counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     upload_file: Mapped[str | None] = mapped_column(String(255), nullable=True)  # staged upload, under STORAGE_DIR
     rejected_file: Mapped[str | None] = mapped_column(String(255), nullable=True)  # under STORAGE_DIR
     error_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
@@ -121,3 +123,24 @@ class Patient(db.Model):
         one_of("patient", "status", PatientStatus),
         one_of("patient", "addressee", Addressee),
     )
+
+
+class RejectedLine(db.Model):
+    """A row of an import that the checks rejected, kept so that the DPO sees why on the import page and can correct
+    it in the browser (issue 13.10). ``cells`` holds the row as read, keyed by the file's headers (patient data:
+    deleted with the patients, ``services.forget_patients``); ``errors`` the reasons as ``[field, code, value]``.
+    Pending while ``fixed_at`` is empty; once corrected and accepted, ``patient_pk`` is the patient it became."""
+
+    __tablename__ = "rejected_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("patient_import.id"))
+    breach_id: Mapped[int] = mapped_column(ForeignKey("breach.id"))
+    row_number: Mapped[int]
+    cells: Mapped[dict[str, str]] = mapped_column(JSON)
+    errors: Mapped[list[Any]] = mapped_column(JSON)
+    fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    fixed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    patient_pk: Mapped[int | None] = mapped_column(ForeignKey("patient.id", ondelete="SET NULL"), nullable=True)
+
+    __table_args__ = (Index("ix_rejected_line_import_row", "import_id", "row_number"),)

@@ -57,19 +57,24 @@ from notifier.core.logs import short_error
 from notifier.core.processes import owner_alive, process_identity
 from notifier.core.types import utcnow
 from notifier.extensions import db
-from notifier.patients.models import PATIENT_ID_MAX_LENGTH, ImportMapping, Patient, PatientImport
+from notifier.patients.models import PATIENT_ID_MAX_LENGTH, ImportMapping, Patient, PatientImport, RejectedLine
 from notifier.patients.rules.addresses import FieldProblem, without_accents
 from notifier.patients.rules.addresses import salutation as addresses_salutation
 from notifier.patients.rules.files import XlsxLimits, inspect_file, iter_records
 from notifier.patients.rules.rows import (
     FIELDS,
     HOLDS,
+    ROW_ERRORS,
     AcceptedRow,
     ImportFileError,
     RejectedRow,
+    RowError,
     check_mapping,
+    check_values,
     describe_error,
     detect_mapping,
+    error_codes,
+    fields_of,
     missing_fields,
     open_patient_file,
     write_rejected_csv,
@@ -168,8 +173,12 @@ def rejected_path(imp: PatientImport) -> Path | None:
     return storage_path(imp.rejected_file) if imp.rejected_file else None
 
 
-def rejected_download(imp: PatientImport, *, user: User | None) -> Path | None:
-    """The rejected-rows CSV to hand to the user, recorded in the audit trail (flushed), or None when there is none."""
+def rejected_download(imp: PatientImport, *, user: User | None, lang: str = "fr") -> Path | None:
+    """The rejected-rows CSV to hand to the user, recorded in the audit trail (flushed), or None when there is none.
+    Once rows were corrected in the browser, the file is written again without them."""
+    if imp.rejected_file and db.session.scalar(select(func.count()).select_from(RejectedLine).where(
+            RejectedLine.import_id == imp.id, RejectedLine.fixed_at.is_not(None))):
+        _rewrite_rejected_file(imp, lang)
     path = rejected_path(imp)
     if path is None or not path.is_file():
         return None
@@ -502,6 +511,7 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
     progress = _Progress()
     normalisation_counts: Counter[str] = Counter()
     hold_counts: Counter[str] = Counter()
+    rejection_counts: Counter[str] = Counter()
     filename = imp.filename
     imp.worker = process_identity()  # a kill -9 of this process is then seen at once (fail_stale_imports)
     db.session.commit()  # the rows go through a connection of their own, one transaction per batch
@@ -516,7 +526,7 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
             with rejected_out:
                 write_rejected_csv(rejected_out, headers, _store_rows(
                     connection, rows, import_id, breach_id, batch_size, progress, normalisation_counts,
-                    hold_counts, mapping), lang=lang)
+                    hold_counts, mapping, rejection_counts), lang=lang)
     except Exception as error:  # noqa: BLE001 - any failure ends the import "failed" with its reason
         db.session.rollback()
         if isinstance(error, ImportFileError):
@@ -528,10 +538,14 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
                  and code not in ("malformed_csv",) else "")
         imp = _finish(import_id, progress, normalisation_counts, hold_counts, rejected_name,
                       status=ImportStatus.FAILED, error_code=code, error=f"{message}{where}", user=user)
+        imp.rejection_counts = _pending_counts(import_id)  # what the committed batches kept
+        db.session.commit()
     else:
         # With no rejected row the file holds only its header: _finish deletes it (it was left behind before).
         imp = _finish(import_id, progress, normalisation_counts, hold_counts, rejected_name, status=ImportStatus.DONE,
                       user=user)
+        imp.rejection_counts = dict(rejection_counts)
+        db.session.commit()
     finally:
         rejected_out.close()
         _remove(staged)
@@ -621,10 +635,12 @@ def _large_page_cache(connection):
 
 
 def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: int, progress: _Progress,
-                normalisation_counts: Counter, hold_counts: Counter, mapping: dict[str, str]):
+                normalisation_counts: Counter, hold_counts: Counter, mapping: dict[str, str],
+                rejection_counts: Counter):
     """Store the accepted rows in batches as they come, one transaction per batch with the import's counters;
     yield the rejected ones (to their CSV)."""
     batch: list[tuple] = []
+    rejected_batch: list[dict[str, Any]] = []
     writer = _BatchWriter(connection)
     as_json, as_date = writer.json_value, writer.date_value
     no_holds = as_json([])
@@ -633,6 +649,9 @@ def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: in
     def flush():
         if batch:
             writer.write(connection, batch)
+        if rejected_batch:  # kept to be shown and corrected on the import page (issue 13.10)
+            connection.execute(insert(RejectedLine.__table__), rejected_batch)
+            rejected_batch.clear()
         progress.committed = progress.accepted
         connection.execute(counters.values(
             read=progress.committed + progress.rejected, accepted=progress.committed,
@@ -642,16 +661,21 @@ def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: in
         progress.held_committed = progress.held
 
     count_normalisations = normalisation_counts.update
+
+    def reject(row):
+        progress.rejected += 1
+        rejection_counts.update(error_codes(row.errors))
+        rejected_batch.append({"import_id": import_id, "breach_id": breach_id, "row_number": row.row_number,
+                               "cells": row.original, "errors": [list(error) for error in row.errors]})
+        return row
+
     for row in rows:
-        if not row.accepted:
-            progress.rejected += 1
-            yield row
-            continue
-        p = row.patient
-        if len(p["patient_id"]) > PATIENT_ID_MAX_LENGTH or len(p["postcode"]) > POSTCODE_MAX_LENGTH:
+        p = row.patient if row.accepted else None
+        if p is None:
+            yield reject(row)
+        elif len(p["patient_id"]) > PATIENT_ID_MAX_LENGTH or len(p["postcode"]) > POSTCODE_MAX_LENGTH:
             field, limit = next((field, limit) for field, limit in _COLUMN_LIMITS if len(p[field]) > limit)
-            progress.rejected += 1
-            yield _TooLong(row.row_number, _cells_of(p, mapping), [FieldProblem(field, "too_long", limit)])
+            yield reject(_TooLong(row.row_number, _cells_of(p, mapping), [FieldProblem(field, "too_long", limit)]))
         else:
             if not batch:
                 progress.first_row_of_batch = row.row_number
@@ -673,8 +697,8 @@ def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: in
                 salutation(p["civility"], p["addressee"], deceased), name_key(p["last_name"], p["first_name"]),
             ))
             progress.accepted += 1
-            if len(batch) >= batch_size:
-                flush()
+        if len(batch) + len(rejected_batch) >= batch_size:
+            flush()
     flush()
 
 
@@ -967,6 +991,148 @@ def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str
     return FixResult([], changed)
 
 
+# --- Correcting a rejected row in the browser (issue 13.10) ----------------------------------------------------------
+
+FIRST_REJECTED_ROWS = 20  # shown on the import page; the others are in the rejected-rows CSV
+
+
+def rejection_label(code: str, lang: str = "fr") -> str:
+    if code == "too_long":
+        return translate(N_("Valeur trop longue pour sa colonne (mauvaise colonne ?)"), lang)
+    return translate(ROW_ERRORS[code], lang) if code in ROW_ERRORS else code
+
+
+def rejection_counts(imp: PatientImport) -> list[tuple[str, int]]:
+    """The rows still rejected, by reason, most frequent first: (code, rows)."""
+    counts = imp.rejection_counts or {}
+    return sorted(((code, n) for code, n in counts.items() if n > 0), key=lambda item: (-item[1], item[0]))
+
+
+def _pending_counts(import_id: int) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for errors in db.session.scalars(select(RejectedLine.errors).where(
+            RejectedLine.import_id == import_id, RejectedLine.fixed_at.is_(None))):
+        counts.update(error_codes(errors))
+    return dict(counts)
+
+
+def pending_lines(imp: PatientImport, limit: int = FIRST_REJECTED_ROWS) -> list[RejectedLine]:
+    """The first rejected rows not corrected yet, in file order."""
+    return list(db.session.scalars(select(RejectedLine).where(
+        RejectedLine.import_id == imp.id, RejectedLine.fixed_at.is_(None)).order_by(
+        RejectedLine.row_number).limit(limit)))
+
+
+def pending_count(imp: PatientImport) -> int:
+    return db.session.scalar(select(func.count()).select_from(RejectedLine).where(
+        RejectedLine.import_id == imp.id, RejectedLine.fixed_at.is_(None))) or 0
+
+
+def get_rejected_line(imp: PatientImport, line_id: int) -> RejectedLine | None:
+    line = db.session.get(RejectedLine, line_id)
+    return line if line is not None and line.import_id == imp.id and line.breach_id == imp.breach_id else None
+
+
+def _as_rejected_row(line: RejectedLine) -> RejectedRow:
+    errors = [RowError(*error) for error in line.errors]
+    if errors and errors[0].code == "too_long":
+        return _TooLong(line.row_number, line.cells, errors)
+    return RejectedRow(line.row_number, line.cells, errors)
+
+
+def line_messages(line: RejectedLine, lang: str = "fr") -> list[str]:
+    """Why the row was rejected, in the user's language (the value read is quoted)."""
+    return _as_rejected_row(line).messages(lang)
+
+
+def line_fields(imp: PatientImport, line: RejectedLine) -> dict[str, str]:
+    """The row as canonical fields (through the import's mapping), to correct on the page."""
+    return fields_of(line.cells, imp.mapping)
+
+
+def error_fields(line: RejectedLine) -> set[str]:
+    return {error[0] for error in line.errors}
+
+
+def editable_fields(imp: PatientImport) -> list[str]:
+    """The fields the file gives (its mapped columns), in FIELDS order."""
+    given = set(imp.mapping.values())
+    return [field for field in FIELDS if field in given]
+
+
+def fix_rejected_line(imp: PatientImport, line: RejectedLine, form: dict[str, str], *, user: User,
+                      lang: str = "fr", today: date | None = None) -> FixResult:
+    """Correct a rejected row and check it again with the importer's own rules; accepted, it joins the breach's
+    patients (held if a hold applies), the import's counts move from rejected to accepted, and the correction is
+    audited (field names and the row number, never values). Nothing is saved when a check still fails."""
+    ensure_open(db.session.get(Breach, imp.breach_id))
+    if line.fixed_at is not None:
+        return FixResult([translate(N_("Cette ligne a déjà été corrigée."), lang)], [])
+    values = line_fields(imp, line)
+    changed = []
+    for field in editable_fields(imp):
+        if field in form:
+            new = " ".join(str(form[field])[:300].split())
+            if new != " ".join(values.get(field, "").split()):
+                changed.append(field)
+            values[field] = new
+    today = today or paris_today()
+    seen = set(db.session.scalars(select(Patient.patient_id).where(Patient.breach_id == imp.breach_id)))
+    result = check_values(values, row_number=line.row_number, today=today, letter_date=imp.letter_date or today,
+                          seen_ids=seen)
+    if not result.accepted:
+        return FixResult([describe_error(error, lang) for error in result.errors], changed)
+    p = result.patient
+    for field, limit in _COLUMN_LIMITS:
+        if len(p[field]) > limit:
+            return FixResult([translate(N_("Valeur trop longue : %(field)s compte au plus %(limit)s caractères"),
+                                        lang, field=translate(FIELDS[field], lang), limit=limit)], changed)
+    holds = list(p["holds"])
+    patient = Patient(
+        breach_id=imp.breach_id, import_id=imp.id, row_number=line.row_number,
+        **{field: p[field] for field in ("patient_id", "civility", "first_name", "last_name", "birth_date",
+                                        "address_line2", "address_line3", "street", "address_line5", "postcode",
+                                        "city", "country", "email", "guardian_name", "segment", "deceased",
+                                        "protected_adult", "confidential_care", "minor", "addressee",
+                                        "address_lines")},
+        status=PatientStatus.HELD if holds else PatientStatus.READY, holds=holds, cleared_holds=[],
+        normalisations=[list(change) for change in p["normalisations"]],
+        salutation=salutation(p["civility"], p["addressee"], p["deceased"]),
+        name_key=name_key(p["last_name"], p["first_name"]), reviewed_by_id=user.id, reviewed_at=utcnow())
+    db.session.add(patient)
+    db.session.flush()
+    line.fixed_at, line.fixed_by_id, line.patient_pk = utcnow(), user.id, patient.id
+    imp.accepted += 1
+    imp.rejected -= 1
+    if holds:
+        imp.held += 1
+        imp.hold_counts = dict(Counter(imp.hold_counts or {}) + Counter(holds))
+    if p["normalisations"]:
+        imp.normalisation_counts = dict(Counter(imp.normalisation_counts or {})
+                                        + Counter(map(_reason, p["normalisations"])))
+    counts = Counter(imp.rejection_counts or {})
+    counts.subtract(error_codes(line.errors))
+    imp.rejection_counts = {code: n for code, n in counts.items() if n > 0}
+    audit.record("patients.rejected_fix", user=user, obj=patient, breach_id=imp.breach_id,
+                 details={"import": imp.id, "row": line.row_number, "fields": changed, "status": patient.status})
+    return FixResult([], changed)
+
+
+def _rewrite_rejected_file(imp: PatientImport, lang: str) -> None:
+    """The rejected-rows CSV again, from the rows not corrected yet (none left: no file)."""
+    lines = db.session.scalars(select(RejectedLine).where(
+        RejectedLine.import_id == imp.id, RejectedLine.fixed_at.is_(None)).order_by(RejectedLine.row_number))
+    name, out = _new_storage_file(f".{imp.id}{_REJECTS_SUFFIX}")
+    with out:
+        written = write_rejected_csv(out, imp.headers, (_as_rejected_row(line) for line in lines), lang=lang)
+    _remove(imp.rejected_file)
+    if written:
+        imp.rejected_file = name
+    else:
+        _remove(name)
+        imp.rejected_file = None
+
+
 # --- Retention -------------------------------------------------------------------------------------------------------
 
 class PurgeRefused(Exception):
@@ -1016,6 +1182,8 @@ def forget_patients(breach_id: int) -> int:
     lots and manifests: names, addresses, IPP); keep the imports' counts, the letters' rows (reference, status), whose
     link to the patient is emptied, and the lots' SHA-256 as proof of what was printed. Not committed."""
     events.patients_forgetting.send(breach_id)  # letters drop their lots, manifests and links to the patients
+    db.session.execute(delete(RejectedLine).where(RejectedLine.breach_id == breach_id),
+                       execution_options={"synchronize_session": False})
     deleted = db.session.execute(delete(Patient).where(Patient.breach_id == breach_id),
                                  execution_options={"synchronize_session": False}).rowcount
     now = utcnow()

@@ -103,7 +103,10 @@ def upload(breach_id: int):
     except (ImportFileError, patients.ImportRefused) as error:
         flash(_("Fichier non importé : %(reason)s", reason=error.message(_lang())), "error")
         return redirect(url_for("patients.index", breach_id=breach.id))
-    if patients.needs_mapping(imp):
+    # The DPO confirms the columns even when every header was recognised (issue 13.10): a wrong guess ("Nom" for
+    # the birth name) would address hundreds of thousands of letters wrongly. A mapping the DPO saved earlier and
+    # chose by name on the upload form was confirmed then: the import starts at once when it covers every column.
+    if not imp.mapping_name or patients.needs_mapping(imp):
         return redirect(url_for("patients.mapping", breach_id=breach.id, import_id=imp.id))
     try:
         return _start(breach, imp, imp.mapping, save_as=None)
@@ -144,7 +147,7 @@ def mapping(breach_id: int, import_id: int):
     return render_template(
         "patients/mapping.html", breach=breach, imp=imp, chosen=chosen, error=error, saved=saved,
         samples=patients.sample_values(imp), fields=FIELDS, required=REQUIRED_FIELDS,
-        undecided=patients.undecided_headers(imp),
+        undecided=patients.undecided_headers(imp), needs_choice=patients.needs_mapping(imp),
     ), 400 if error else 200
 
 
@@ -168,8 +171,44 @@ def import_page(breach_id: int, import_id: int):
     breach = get_breach(breach_id)
     patients.fail_stale_imports(breach.id)
     imp = _import_or_404(breach, import_id)
+    lang = _lang()
+    lines = patients.pending_lines(imp)
     return render_template("patients/import.html", breach=breach, imp=imp, holds=HOLDS,
-                           normalisation_labels=NORMALISATIONS, fields=FIELDS)
+                           normalisation_labels=NORMALISATIONS, fields=FIELDS,
+                           rejections=[(code, patients.rejection_label(code, lang), n)
+                                       for code, n in patients.rejection_counts(imp)],
+                           lines=[(line, patients.line_messages(line, lang)) for line in lines],
+                           pending=patients.pending_count(imp) if lines else 0)
+
+
+@bp.route("/breaches/<int:breach_id>/patients/imports/<int:import_id>/rejected/<int:line_id>",
+          methods=["GET", "POST"])
+@require("patients.fix")
+def fix_rejected(breach_id: int, import_id: int, line_id: int):
+    """Correct a rejected row in the browser and check it again; accepted, it joins the breach's patients."""
+    breach = get_breach(breach_id)
+    imp = _import_or_404(breach, import_id)
+    line = patients.get_rejected_line(imp, line_id)
+    if line is None:
+        abort(404)
+    editable = patients.editable_fields(imp)
+    values = patients.line_fields(imp, line)
+    errors: list[str] = []
+    if request.method == "POST":
+        given = {field: request.form.get(field, "")[:300] for field in editable if field in request.form}
+        values.update(given)
+        result = patients.fix_rejected_line(imp, line, given, user=current_user, lang=_lang())
+        if not result.errors:
+            db.session.commit()
+            flash(_("Ligne %(row)s corrigée : le patient a rejoint la liste.", row=line.row_number), "success")
+            return redirect(url_for("patients.import_page", breach_id=breach.id, import_id=imp.id) + "#rejected")
+        db.session.rollback()
+        errors = result.errors
+    header_of = {field: header for header, field in imp.mapping.items() if field}
+    return render_template("patients/fix_rejected.html", breach=breach, imp=imp, line=line, values=values,
+                           editable=editable, fields=FIELDS, header_of=header_of, errors=errors,
+                           messages=patients.line_messages(line, _lang()), wrong=patients.error_fields(line),
+                           required=REQUIRED_FIELDS), 400 if errors else 200
 
 
 @bp.get("/breaches/<int:breach_id>/patients/imports/<int:import_id>/status.json")
@@ -186,7 +225,7 @@ def rejected(breach_id: int, import_id: int):
     """The rejected rows with their reasons (UTF-8 with BOM, ";"), to fix in a spreadsheet and import again."""
     breach = get_breach(breach_id)
     imp = _import_or_404(breach, import_id)
-    path = patients.rejected_download(imp, user=current_user)
+    path = patients.rejected_download(imp, user=current_user, lang=_lang())
     if path is None:
         abort(404)
     db.session.commit()

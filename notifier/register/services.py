@@ -65,6 +65,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("closed_at", N_("Clôturée le")),
 )
 COLUMN_CODES = tuple(code for code, _ in COLUMNS)
+# The PDF's summary table (one line per breach), in COLUMNS order; each breach's full entry follows it.
+SUMMARY_COLUMNS = ("reference", "establishment", "status", "aware_at", "people_count", "cnil_decision")
 
 
 class RegisterError(ValueError):
@@ -249,7 +251,9 @@ def to_pdf(entries: list[dict[str, Any]], filters: Filters, *, lang: str = "fr",
     html = render_template(
         "register/register.html", lang=lang, title=title, organisation=organisation,
         entries=[{code: format_count(v, lang) if isinstance(v, int) else v for code, v in e.items()} for e in entries],
-        columns=[(code, translate(label, lang)) for code, label in COLUMNS], filters=_filters_text(filters, lang),
+        columns=[(code, translate(label, lang)) for code, label in COLUMNS],
+        summary_columns=[(code, translate(label, lang)) for code, label in COLUMNS if code in SUMMARY_COLUMNS],
+        filters=_filters_text(filters, lang),
         generated_at=format_instant(now, lang), count=len(entries),
         s={key: translate(text, lang) for key, text in STRINGS.items()})
     attachment = EmbeddedFile(name="register.csv", data=to_csv(entries, lang), relationship="Data", modified=now,

@@ -41,7 +41,7 @@ def test_the_legend_gives_each_nature_its_own_row(app, dpo, establishment):
         breach.sections = {**breach.sections, "nature": {"natures": natures}}
     db.session.commit()
     svg = dashboard_charts(dpo.organisation_id, "fr")[0].svg
-    legend = re.findall(r'<text x="14" y="(\d+)" font-size="10">([^<]+)</text>', svg)
+    legend = re.findall(r'<text x="16" y="(\d+)" font-size="12">([^<]+)</text>', svg)
     assert [html.unescape(label) for _, label in legend] == [
         "Perte de confidentialité", "Perte d'intégrité", "Perte de disponibilité"]
     assert len({y for y, _ in legend}) == 3
@@ -68,3 +68,18 @@ def test_another_organisations_letters_are_not_counted(breach, password):
     _letters(breach, ["generated"])
     assert [chart.title for chart in dashboard_charts(other.id, "fr")] == [
         "Violations par mois et par nature", "Délai entre prise de connaissance et notification (h)"]
+
+
+def test_chart_labels_stay_readable_on_a_390_px_phone(breach):
+    """Issue 13.14: a chart is drawn across the phone's width (390 px less about 52 px of margins and padding), and
+    never wider than its viewBox (static/app.css): each label must still be at least 10 px high."""
+    breach.aware_at = datetime(2026, 10, 26, 12, 20, tzinfo=UTC)
+    breach.cnil_sent_at = datetime(2026, 10, 27, 12, 20, tzinfo=UTC)
+    db.session.commit()
+    _letters(breach, ["generated", "posted"])
+    charts = dashboard_charts(breach.organisation_id, "fr")
+    assert len(charts) == 3
+    for chart in charts:
+        width = float(re.search(r'viewBox="0 0 ([\d.]+) ', chart.svg).group(1))
+        sizes = [float(size) for size in re.findall(r'font-size="([\d.]+)"', chart.svg)]
+        assert sizes and min(sizes) * min(1.0, (390 - 52) / width) >= 10, (chart.title, width, min(sizes))

@@ -162,12 +162,21 @@ def world(app, dpo, legal, admin, establishment, tmp_path):
     db.session.commit()
     held = next(p for p in patients if p.status == "held")
     import_id = patients[0].import_id
+    # A rejected row of that import, so that its correction page is walked too (issue 13.10).
+    from notifier.patients.models import RejectedLine
+
+    rejected = RejectedLine(import_id=import_id, breach_id=breach.id, row_number=7,
+                            cells={"IPP": "999001", "Nom": "Durand", "Code postal": "750"},
+                            errors=[["postcode", "postcode_format", "750"]])
+    db.session.add(rejected)
+    db.session.commit()
     names = [establishment.name, establishment.organisation.name, establishment.address or "",
              establishment.dpo_name or "", establishment.legal_representative or "", breach.reference]
     for person in people:
         names += [person[2], person[3], *person[4], person[6]]
     return {"breach": breach, "versions": versions, "templates": templates, "job": job, "held": held,
-            "import_id": import_id, "upload_id": upload.id, "names": [n for n in names if n]}
+            "import_id": import_id, "upload_id": upload.id, "line_id": rejected.id,
+            "names": [n for n in names + ["Durand"] if n]}
 
 
 def _urls(app, world, lang):
@@ -181,6 +190,7 @@ def _urls(app, world, lang):
         "version_id": world["versions"][lang], "import_id": [world["import_id"]], "patient_pk": [world["held"].id],
         "variant": ["standard" if lang == "fr" else "english"], "template_id": [world["templates"][lang].id],
         "token": [world["job"].token], "number": [1], "fmt": ["csv", "pdf"], "upload_id": [world["upload_id"]],
+        "line_id": [world["line_id"]],
     }
     urls = []
     for rule in app.url_map.iter_rules():

@@ -88,16 +88,44 @@ def shots(request):
     return shot
 
 
+def serious_violations(page) -> list[dict]:
+    """Runs axe-core (vendored, WCAG 2 A and AA rules) on the page as it is now; returns its serious and critical
+    violations, each with its rule, help text and the first offending elements."""
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")  # by the DevTools protocol: the page's CSP does not apply
+    result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
 @pytest.fixture
 def accessibility():
-    """Runs axe-core (vendored) on the current page; returns the serious and critical violations."""
-    source = AXE.read_text(encoding="utf-8")
+    """``accessibility(page)``: the serious and critical axe-core violations of the current page (``== []``)."""
+    return serious_violations
 
-    def check(page) -> list[dict]:
-        page.evaluate(source + "\n;0")  # evaluated by the DevTools protocol, so the page's CSP does not apply
-        result = page.evaluate("axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
-        return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-                 "nodes": [n["target"] for n in v["nodes"]][:5]}
-                for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+@pytest.fixture
+def assert_accessible():
+    """``assert_accessible(page, "where")``: fails, naming the page and each rule broken, when axe-core finds a
+    serious or critical violation (contrast, labels, landmarks...). For any e2e test."""
+
+    def check(page, where: str = "") -> None:
+        found = serious_violations(page)
+        assert not found, f"axe-core on {where or page.url}: " + "; ".join(
+            f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in found)
 
     return check
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, "name")``: the full page as test-output/screenshots/<name>-<viewport width>.png."""
+    folder = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = folder / f"{name}-{page.viewport_size['width']}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

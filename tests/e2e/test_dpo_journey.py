@@ -265,6 +265,11 @@ def test_then_the_dpo_assesses_reports_imports_the_patients_and_sends_approved_l
     assert accessibility(page) == []
     page.get_by_label("Fichier CSV ou XLSX").set_input_files(upload)
     page.get_by_role("button", name="Importer").click()
+    # Every header is recognised, and the DPO still confirms the columns from their first values (issue 13.10).
+    expect(page.locator("#all-recognised")).to_be_visible()
+    shots(page, "patients-columns")
+    assert accessibility(page) == []
+    page.get_by_role("button", name="Lancer l'import").click()
     expect(page.get_by_role("heading", name="Import du fichier « export-dpi.csv »")).to_be_visible()
     status = page.get_by_role("paragraph").filter(has_text=re.compile("^Statut"))
     expect(status).to_contain_text("terminé", timeout=20_000)  # the page follows the import, then reloads itself

@@ -19,6 +19,19 @@ def upload(client, breach, data: bytes, filename="patients.csv", **form):
                        data={"file": (io.BytesIO(data), filename), **form}, content_type="multipart/form-data")
 
 
+def confirm(client, response):
+    """The mapping screen shown after every upload, confirmed as proposed (the detected columns)."""
+    assert response.status_code == 302 and response.headers["Location"].endswith("/mapping"), response.headers
+    imp = db.session.get(PatientImport, import_id_of(response))
+    db.session.refresh(imp)
+    chosen = {f"col-{i}": imp.mapping.get(header, "") for i, header in enumerate(imp.headers)}
+    return client.post(response.headers["Location"], data=chosen)
+
+
+def upload_confirmed(client, breach, data: bytes, filename="patients.csv", **form):
+    return confirm(client, upload(client, breach, data, filename, **form))
+
+
 def csv_bytes(files, tmp_path, rows, headers=None):
     path = files.write_csv(tmp_path / "upload.csv", rows, **({"headers": headers} if headers else {}))
     return path.read_bytes()
@@ -38,7 +51,12 @@ def stored_files(app):
 
 def test_an_upload_is_imported_in_the_background_and_reported(app, files, dpo_client, breach, finished, tmp_path):
     data = csv_bytes(files, tmp_path, [files.person("100001"), files.person("100002", postcode="750")])
-    response = upload(dpo_client, breach, data)
+    mapping = upload(dpo_client, breach, data)
+    # Every header is recognised, and still the DPO confirms the columns, seeing their first values (issue 13.10).
+    page = dpo_client.get(mapping.headers["Location"]).get_data(as_text=True)
+    assert 'id="all-recognised"' in page and "100001 · 100002" in page
+    assert db.session.get(PatientImport, import_id_of(mapping)).status == "mapping"
+    response = confirm(dpo_client, mapping)
     imp = finished(import_id_of(response))
     assert response.headers["Location"].endswith(f"/breaches/{breach.id}/patients/imports/{imp.id}")
     assert (imp.status, imp.read, imp.accepted, imp.rejected) == ("done", 2, 1, 1)
@@ -61,7 +79,7 @@ def test_an_xlsx_workbook_is_imported_too(files, dpo_client, breach, finished):
     sheet.append(files.person("100002", last="Dubois", postcode=1000))  # a number: the spreadsheet lost the 0
     data = io.BytesIO()
     workbook.save(data)
-    imp = finished(import_id_of(upload(dpo_client, breach, data.getvalue(), filename="export.xlsx")))
+    imp = finished(import_id_of(upload_confirmed(dpo_client, breach, data.getvalue(), filename="export.xlsx")))
     assert (imp.status, imp.kind, imp.accepted, imp.rejected) == ("done", "xlsx", 2, 0)
     assert Patient.query.filter_by(patient_id="100002").one().postcode == "01000"
 
@@ -69,7 +87,7 @@ def test_an_xlsx_workbook_is_imported_too(files, dpo_client, breach, finished):
 def test_the_rejected_rows_download_has_the_reasons_and_checks_the_organisation(
         app, files, dpo_client, breach, finished, tmp_path, legal, login_as, password):
     data = csv_bytes(files, tmp_path, [files.person("100001"), files.person("100002", born="31/02/1980")])
-    imp = finished(import_id_of(upload(dpo_client, breach, data)))
+    imp = finished(import_id_of(upload_confirmed(dpo_client, breach, data)))
     url = f"/breaches/{breach.id}/patients/imports/{imp.id}/rejected.csv"
     with login_as(legal).get(url) as response:  # a streamed file: closed after reading
         assert response.status_code == 200 and response.mimetype == "text/csv"

@@ -114,5 +114,8 @@ def test_a_finished_import_removes_its_staged_upload(app, files, dpo_client, bre
 
     response = dpo_client.post(f"/breaches/{breach.id}/patients/imports",
                                data={"file": (io.BytesIO(data), "patients.csv")}, content_type="multipart/form-data")
+    waiting = patients.get_import(int(re.search(r"/imports/(\d+)", response.headers["Location"]).group(1)), breach)
+    response = dpo_client.post(response.headers["Location"],  # the columns confirmed as recognised
+                               data={f"col-{i}": waiting.mapping.get(h, "") for i, h in enumerate(waiting.headers)})
     imp = finished(int(re.search(r"/imports/(\d+)", response.headers["Location"]).group(1)))
     assert imp.status == "done" and staged_files(app) == []

@@ -48,7 +48,8 @@ __all__ = [
     "FIELDS", "HOLDS", "Hold", "HoldReason", "NORMALISATIONS", "REQUIRED_FIELDS", "ROW_ERRORS", "AcceptedRow",
     "ImportFileError",
     "MappingResult", "Normalisation", "PatientFile", "RejectedRow", "RowError", "describe_error",
-    "detect_mapping", "open_patient_file", "read_date", "write_rejected_csv",
+    "detect_mapping", "open_patient_file", "read_date", "write_rejected_csv", "check_values", "error_codes",
+    "fields_of",
 ]
 
 RowError = FieldProblem  # (field, code, value): code is a key of ROW_ERRORS
@@ -570,6 +571,26 @@ class PatientFile:
         already imported for this breach (not modified)."""
         checker = _RowChecker(self.headers, mapping, today=today, letter_date=letter_date, seen_ids=seen_ids)
         return starmap(checker.check, iter_records(self._source, self.format))
+
+
+def check_values(values: dict[str, str], *, row_number: int, today: date, letter_date: date,
+                 seen_ids: set[str] | None = None) -> RowResult:
+    """One record given by canonical field (a rejected row the DPO corrected in the browser) through the very checks
+    of an import: the same whitespace cleaning, address block, duplicate check against `seen_ids` and holds."""
+    headers = tuple(FIELDS)
+    checker = _RowChecker(headers, {field: field for field in headers}, today=today, letter_date=letter_date,
+                          seen_ids=seen_ids)
+    return checker.check(row_number, [str(values.get(field) or "") for field in headers])
+
+
+def fields_of(cells: dict[str, str], mapping: dict[str, str]) -> dict[str, str]:
+    """A row as read (by the file's headers) as canonical fields, through the import's mapping."""
+    return {field: cells.get(header, "") for header, field in mapping.items() if field}
+
+
+def error_codes(errors: Iterable[RowError | list]) -> list[str]:
+    """The distinct reason codes of a rejected row, in order."""
+    return list(dict.fromkeys(error[1] for error in errors))
 
 
 def open_patient_file(source: Source, filename: str | None = None, *,
