@@ -76,12 +76,16 @@ def import_command(breach_id: int, file: Path, mapping_name, rejected_out: Path 
         _write_rejected(imp, rejected_out)
     result = {"read": imp.read, "accepted": imp.accepted, "rejected": imp.rejected, "held": imp.held,
               "import_id": imp.id, "holds": imp.hold_counts, "normalisations": imp.normalisation_counts,
+              **patients.address_counts(imp),
               "ignored_columns": ignored, "rejected_file": str(rejected_out) if rejected_out else None}
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
     click.echo(f"{breach.reference}: read {imp.read} rows: {imp.accepted} accepted ({imp.held} held for review), "
                f"{imp.rejected} rejected")
+    counted = patients.address_counts(imp)
+    click.echo(f"addresses: {counted['address_corrected']} corrected from the postcode base, "
+               f"{counted['address_to_verify']} held to verify")
     if imp.normalisation_counts:
         click.echo("normalised: " + ", ".join(f"{code} {count}" for code, count in
                                               sorted(imp.normalisation_counts.items(), key=lambda item: -item[1])))

@@ -60,8 +60,10 @@ from notifier.letters import jobs as letter_jobs
 from notifier.letters.models import Letter, LetterJob
 from notifier.patients.models import PATIENT_ID_MAX_LENGTH, ImportMapping, Patient, PatientImport
 from notifier.patients.rules.addresses import FieldProblem, without_accents
+from notifier.patients.rules.addresses import is_france as addresses_is_france
 from notifier.patients.rules.addresses import salutation as addresses_salutation
 from notifier.patients.rules.files import XlsxLimits, inspect_file, iter_records
+from notifier.patients.rules.postcodes import PostcodeBase, PostcodeCheck, postcode_base
 from notifier.patients.rules.rows import (
     FIELDS,
     HOLDS,
@@ -140,6 +142,25 @@ def file_limits() -> dict[str, Any]:
                                       max_ratio=int(config.get("IMPORT_XLSX_MAX_RATIO", defaults.max_ratio)),
                                       max_shared_strings=int(config.get("IMPORT_XLSX_MAX_STRINGS",
                                                                         defaults.max_shared_strings)))}
+
+
+def address_base() -> PostcodeBase | None:
+    """The official postcode base the import checks French addresses against (rules/postcodes.py), or None when the
+    ADDRESS_CHECK setting (NOTIFIER_ADDRESS_CHECK) turns the check off."""
+    return postcode_base() if current_app.config.get("ADDRESS_CHECK", True) else None
+
+
+def address_check(patient: Patient) -> PostcodeCheck | None:
+    """What the base says about a patient's postcode and city, with its suggestions, when they disagree (the fix
+    page of a patient held `address_to_verify`); None when they agree or the address is abroad."""
+    base = address_base()
+    if base is None or patient.country and not addresses_is_france(patient.country):
+        return None
+    postcode = (patient.postcode or "").replace(" ", "")
+    if not (postcode.isdigit() and len(postcode) in (4, 5)) or not patient.city:
+        return None
+    found = base.check(postcode, patient.city)
+    return None if found.ok else found
 
 
 def stage_upload(stream: IO[bytes]) -> tuple[str, str]:
@@ -513,7 +534,8 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
             raise ImportFileError("invalid_mapping", "le fichier a changé depuis son inspection")
         with db.engine.connect() as connection, _large_page_cache(connection):
             seen_ids = set(connection.scalars(select(Patient.patient_id).where(Patient.breach_id == breach_id)))
-            rows = patient_file.rows(mapping, today=today, letter_date=letter_date, seen_ids=seen_ids)
+            rows = patient_file.rows(mapping, today=today, letter_date=letter_date, seen_ids=seen_ids,
+                                     postcodes=address_base())
             with rejected_out:
                 write_rejected_csv(rejected_out, headers, _store_rows(
                     connection, rows, import_id, breach_id, batch_size, progress, normalisation_counts,
@@ -750,10 +772,16 @@ def wait_for(import_id: int, timeout: float | None = None) -> None:
     _imports.wait_for(import_id, timeout)
 
 
+def address_counts(imp: PatientImport) -> dict[str, int]:
+    """Addresses whose line 6 the official base rewrote, and those held because postcode and city disagree."""
+    return {"address_corrected": int((imp.normalisation_counts or {}).get("address_corrected", 0)),
+            "address_to_verify": int((imp.hold_counts or {}).get("address_to_verify", 0))}
+
+
 def import_status(imp: PatientImport) -> dict[str, Any]:
     return {"id": imp.id, "status": imp.status, "read": imp.read, "accepted": imp.accepted,
             "rejected": imp.rejected, "held": imp.held, "error": imp.error,
-            "finished": imp.status in ImportStatus.finished()}
+            "finished": imp.status in ImportStatus.finished(), **address_counts(imp)}
 
 
 def get_import(import_id: int, breach: Breach) -> PatientImport | None:
@@ -914,7 +942,7 @@ def recheck(values: dict[str, str], *, today: date, letter_date: date) -> Accept
     text.detach()
     mapping = {field: field for field in headers}
     patient_file = open_patient_file(buffer, "record.csv", saved_mapping=mapping)
-    return next(iter(patient_file.rows(mapping, today=today, letter_date=letter_date)))
+    return next(iter(patient_file.rows(mapping, today=today, letter_date=letter_date, postcodes=address_base())))
 
 
 def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str], reason: str, user: User,
