@@ -150,17 +150,24 @@ def address_base() -> PostcodeBase | None:
     return postcode_base() if current_app.config.get("ADDRESS_CHECK", True) else None
 
 
-def address_check(patient: Patient) -> PostcodeCheck | None:
-    """What the base says about a patient's postcode and city, with its suggestions, when they disagree (the fix
-    page of a patient held `address_to_verify`); None when they agree or the address is abroad."""
+def check_postcode(postcode: str, city: str, country: str = "") -> PostcodeCheck | None:
+    """What the base says about a French postcode and city when they disagree (with its suggestions); None when they
+    agree, when the address is abroad or not checkable (no city, not 4 or 5 digits: the form checks say why), or when
+    the check is turned off."""
     base = address_base()
-    if base is None or patient.country and not addresses_is_france(patient.country):
+    if base is None or (country and not addresses_is_france(country)):
         return None
-    postcode = (patient.postcode or "").replace(" ", "")
-    if not (postcode.isdigit() and len(postcode) in (4, 5)) or not patient.city:
+    postcode = " ".join((postcode or "").split()).replace(" ", "")
+    city = " ".join((city or "").split())
+    if not (postcode.isdigit() and postcode.isascii() and len(postcode) in (4, 5)) or not city:
         return None
-    found = base.check(postcode, patient.city)
+    found = base.check(postcode, city)
     return None if found.ok else found
+
+
+def address_check(patient: Patient) -> PostcodeCheck | None:
+    """check_postcode for a patient's stored address (the fix page of a patient held `address_to_verify`)."""
+    return check_postcode(patient.postcode or "", patient.city or "", patient.country or "")
 
 
 def stage_upload(stream: IO[bytes]) -> tuple[str, str]:

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import gzip
 import re
+import sys
 import threading
+from collections.abc import Iterable
 from importlib import resources
 from typing import NamedTuple
 
@@ -128,7 +130,6 @@ class PostcodeBase:
         self.source = source
         by_postcode: dict[str, list[tuple[Commune, tuple[str, ...], int | None]]] = {}
         by_key: dict[str, set[str]] = {}
-        by_department_key: set[tuple[str, str]] = set()
         known: dict[str, CityKey] = {}  # a commune served by several postcodes, a libellé shared by many: once each
 
         def key_of(text: str) -> CityKey:
@@ -143,10 +144,8 @@ class PostcodeBase:
             by_postcode.setdefault(commune.postcode, []).append((commune, keys, name_key.arrondissement))
             for key in keys:
                 by_key.setdefault(key, set()).add(commune.postcode)
-                by_department_key.add((_department(commune.postcode), key))
         self._by_postcode = by_postcode
         self._by_key = {key: tuple(sorted(postcodes)) for key, postcodes in by_key.items()}
-        self._department_keys = by_department_key
         self._cache: dict[tuple[str, str], PostcodeCheck] = {}
         self.rows = len(communes)
 
@@ -188,7 +187,9 @@ class PostcodeBase:
                                  self._suggestions(postcode, wanted, also_postcode=padded))
         if wanted.cedex:
             # CEDEX codes are not in the base: the city must be a commune of the code's département.
-            if self._match(postcode, wanted) is not None or (_department(postcode), wanted.key) in self._department_keys:
+            department = _department(postcode)
+            known = any(_department(code) == department for code in self._by_key.get(wanted.key, ()))
+            if known or self._match(postcode, wanted) is not None:
                 return PostcodeCheck("ok", postcode, typed_city)
             return PostcodeCheck("to_verify", postcode, typed_city, "city_mismatch",
                                  self._suggestions(postcode, wanted))
@@ -230,18 +231,20 @@ class PostcodeBase:
         return tuple(found.values())[:2 * MAX_SUGGESTIONS]
 
 
-def read_table(text: str) -> tuple[list[Commune], str]:
-    """The rows of the shipped table and its source line."""
+def read_table(lines: Iterable[str]) -> tuple[list[Commune], str]:
+    """The rows of the shipped table (its lines, read one at a time) and its source line."""
     communes = []
     source = ""
-    for line in text.splitlines():
+    intern = sys.intern  # postcodes and libellés repeat: one string each
+    for line in lines:
+        line = line.rstrip("\n")
         if line.startswith("#"):
             if line.startswith("# source:"):
                 source = line[len("# source:"):].strip()
             continue
         if line:
             postcode, insee, name, libelle = line.split("\t")
-            communes.append(Commune(postcode, insee, name, libelle))
+            communes.append(Commune(intern(postcode), insee, name, intern(libelle)))
     return communes, source
 
 
@@ -255,7 +258,8 @@ def postcode_base() -> PostcodeBase:
     if _base is None:
         with _lock:
             if _base is None:
-                data = resources.files("notifier.patients.rules").joinpath("data", DATA_FILE).read_bytes()
-                communes, source = read_table(gzip.decompress(data).decode("utf-8"))
+                path = resources.files("notifier.patients.rules").joinpath("data", DATA_FILE)
+                with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as lines:
+                    communes, source = read_table(lines)
                 _base = PostcodeBase(communes, source)
     return _base
