@@ -180,7 +180,7 @@ def change_address(breach: Breach, patient: Patient, lines_or_fields: Mapping[st
             message = translate(VERIFY_REASONS[disputed.reason], lang)
             if disputed.suggestions:
                 message += translate(N_("\u00a0; la base propose\u00a0: %(suggestions)s"), lang,
-                                     suggestions=", ".join(s.line for s in disputed.suggestions[:8]))
+                                     suggestions=", ".join(s.line for s in disputed.suggestions[:10]))
             return AddressChange([message], [], None)
     fixed = patients.fix_patient(patient, form, clear_holds=[], reason="", user=user, lang=lang)
     if fixed.errors:

@@ -203,8 +203,8 @@ class PostcodeBase:
         return PostcodeCheck("ok", postcode, last_line_text(commune.libelle))
 
     def _suggestions(self, postcode: str, wanted: CityKey, also_postcode: str = "") -> tuple[Suggestion, ...]:
-        """The postcodes of the city (closest to the typed code first: the same arrondissement, then the longest
-        common prefix), then the communes of the typed postcode."""
+        """The communes of the typed postcode (when it exists), then the postcodes of the city (closest to the typed
+        code first: the same arrondissement, then the longest common prefix), then the communes of the padded code."""
         found: dict[tuple[str, str], Suggestion] = {}
 
         def common_prefix(code: str) -> int:
@@ -222,12 +222,18 @@ class PostcodeBase:
                     same_arrondissement = wanted.arrondissement is not None and arrondissement == wanted.arrondissement
                     city_codes.append((not same_arrondissement, -common_prefix(code), code, commune))
                     break
-        for _, _, code, commune in sorted(city_codes)[:MAX_SUGGESTIONS]:
+
+        def add(code: str, commune: Commune) -> None:
             found.setdefault((code, commune.libelle), Suggestion(code, last_line_text(commune.libelle), commune.name))
-        for code in (postcode, also_postcode):
-            for commune in self.communes(code)[:MAX_SUGGESTIONS]:
-                found.setdefault((code, commune.libelle), Suggestion(code, last_line_text(commune.libelle),
-                                                                     commune.name))
+
+        # A known postcode with the wrong city: its own communes first (the city may be the mistake).
+        for commune in self.communes(postcode)[:MAX_SUGGESTIONS]:
+            add(postcode, commune)
+        for _, _, code, commune in sorted(city_codes)[:MAX_SUGGESTIONS]:
+            add(code, commune)
+        if also_postcode:
+            for commune in self.communes(also_postcode)[:MAX_SUGGESTIONS]:
+                add(also_postcode, commune)
         return tuple(found.values())[:2 * MAX_SUGGESTIONS]
 
 
