@@ -3,6 +3,7 @@ notifier.create_app (`_register_features`), never by the announcing feature."""
 
 from __future__ import annotations
 
+from notifier.breaches.states import BreachStatus
 from notifier.core import events
 from notifier.letters import returns
 
@@ -14,4 +15,7 @@ def _address_given_on_the_phone(call, *, breach=None, patient=None, user=None, n
     refused address is returned to the sender, which shows it (the hotline records what the patient said)."""
     if not new_address or patient is None or breach is None or user is None:
         return None
+    if breach.status == BreachStatus.CLOSED:
+        return None  # no letter goes out for a closed breach; the call itself is still logged
+
     return returns.change_address(breach, patient, new_address, user=user, source="hotline")

@@ -206,3 +206,12 @@ def test_address_lines_are_read_as_the_block_lines_two_to_six():
     assert returns._address_form(["Appartement 4", "Bâtiment B", "8 rue X", "75011 Paris"]) == {
         "address_line2": "Appartement 4", "address_line3": "Bâtiment B", "street": "8 rue X", "address_line5": "",
         "postcode": "75011", "city": "Paris", "country": ""}
+
+
+def test_a_hotline_address_for_a_closed_breach_does_not_stop_the_call_being_logged(breach, dpo, sent):
+    breach.status = "closed"
+    db.session.commit()
+    results = events.hotline_call_logged.send(object(), breach=breach, patient=patient("IPP003"), reason="address",
+                                              user=dpo, new_address=["8 rue de la Roquette", "75011 Paris"])
+    assert [value for _receiver, value in results if value] == []
+    assert letter_of(breach, sent["IPP003"]).status == "generated"
