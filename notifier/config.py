@@ -26,6 +26,8 @@ class Defaults:
     IMPORT_XLSX_MAX_MEMBER_BYTES = 100 * 1024 * 1024
     IMPORT_XLSX_MAX_RATIO = 100
     IMPORT_XLSX_MAX_STRINGS = 2_000_000
+    # French postcodes and cities checked against the official base (docs/addresses.md); false: form checks only.
+    ADDRESS_CHECK = True
     # Tracking files (letter statuses from the print shop or La Poste): streamed, refused above this size.
     TRACKING_MAX_BYTES = 50 * 1024 * 1024
     # Above this size a tracking file uploaded in the browser is applied in the background (the page follows it).

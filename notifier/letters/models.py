@@ -82,6 +82,10 @@ class Letter(db.Model):
     status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     status_date: Mapped[date | None] = mapped_column(nullable=True)
     generated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A returned letter re-sent to a new address is a new letter with its own reference, linked to the first
+    # (letters/returns.py); the first one keeps its status "resent" and gives the patient link to the new one.
+    resent_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("letter.id", name="fk_letter_resent_from_id_letter"), nullable=True, unique=True, index=True)
 
 
 class LetterJob(db.Model):

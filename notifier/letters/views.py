@@ -30,13 +30,13 @@ from notifier.core.web import MAX_ID, MAX_PAGE, bounded_number, form_int, query_
 from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
 from notifier.letters import jobs as letter_jobs
+from notifier.letters import returns, tracking
 from notifier.letters import services as letters
-from notifier.letters import tracking
 from notifier.letters.models import LetterChunk, LetterJob, LetterTemplate, lot_file_name
 from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus
 from notifier.patients import services as patients
 from notifier.patients.models import Patient
-from notifier.patients.rules.rows import HOLDS
+from notifier.patients.rules.rows import FIELDS, HOLDS
 
 bp = Blueprint("letters", __name__)
 for _state in (Audience, ChunkStatus, JobStatus, LetterStatus):
@@ -69,11 +69,12 @@ def _letter_helpers():
             "templates": letters.current_templates(breach.id),
             "job": letter_jobs.latest_job(breach.id),
             "held": letters.held_count(breach.id),
+            "returns": returns.outcome_counts(breach.id),
         }
 
     return {"letters_panel": letters_panel, "letter_job_progress": letter_jobs.progress,
             "letter_status_labels": letters.STATUS_LABELS,
-            "audience_labels": letters.AUDIENCE_LABELS}
+            "audience_labels": letters.AUDIENCE_LABELS, "return_outcomes": returns.OUTCOMES}
 
 
 @bp.get("/breaches/<int:breach_id>/letters")
@@ -439,3 +440,74 @@ def replace_by_notice(breach_id: int):
     db.session.commit()
     flash(_("%(n)s courrier(s) revenu(s) remplacé(s) par l'avis public.", n=count), "success")
     return _back(breach, "notice-title")
+
+
+# --- returned mail (issue 14 part 3, issue 13 point 11) -------------------------------------------------------------
+
+
+@bp.get("/breaches/<int:breach_id>/letters/returned")
+@require("patients.view")
+def returned(breach_id: int):
+    """The returned letters (NPAI) and their outcome: to handle (new address and re-send, or the public notice),
+    re-sent (with the new letter's reference and status), replaced by the public notice."""
+    breach = get_breach(breach_id)
+    outcome = request.args.get("outcome") if request.args.get("outcome") in returns.OUTCOMES else None
+    page = query_int("page", 1, maximum=MAX_PAGE)
+    rows, total = returns.returned_letters(breach, outcome=outcome, page=page)
+    return render_template("letters/returned.html", breach=breach, rows=rows, total=total, page=page,
+                           page_size=returns.PAGE_SIZE, outcome=outcome, counts=returns.outcome_counts(breach.id),
+                           fields=returns.ADDRESS_FIELDS, field_labels=FIELDS, errors={}, values={})
+
+
+def _returned_letter(breach, letter_id: int):
+    letter = returns.get_returned(breach, letter_id)
+    if letter is None:
+        abort(404)
+    return letter
+
+
+@bp.post("/breaches/<int:breach_id>/letters/returned/<int:letter_id>/resend")
+@require("patients.fix")
+def resend(breach_id: int, letter_id: int):
+    """The new address of a returned letter, checked as at import, and a new letter with its own reference."""
+    breach = get_breach(breach_id)
+    letter = _returned_letter(breach, letter_id)
+    given = {field: request.form.get(field, "")[:300] for field in returns.ADDRESS_FIELDS}
+    try:
+        change = returns.resend(breach, letter, given, user=current_user, lang=_lang())
+    except letters.LetterError as error:
+        db.session.rollback()
+        flash(error.message(_lang()), "error")
+        return redirect(url_for("letters.returned", breach_id=breach.id))
+    if change.errors:
+        db.session.rollback()
+        rows, total = returns.returned_letters(breach)
+        return render_template("letters/returned.html", breach=breach, rows=rows, total=total, page=1,
+                               page_size=returns.PAGE_SIZE, outcome=None, counts=returns.outcome_counts(breach.id),
+                               fields=returns.ADDRESS_FIELDS, field_labels=FIELDS,
+                               errors={letter.id: change.errors}, values={letter.id: given}), 400
+    db.session.commit()
+    if change.replacement is not None:
+        reference = letters.letter_reference(breach.reference, change.replacement.number)
+        flash(_("Nouvelle adresse enregistrée : le courrier est renvoyé sous la référence %(reference)s ; il partira "
+                "avec la prochaine génération « nouveaux courriers seulement ».", reference=reference), "success")
+    else:
+        flash(_("Nouvelle adresse enregistrée."), "success")
+    return redirect(url_for("letters.returned", breach_id=breach.id))
+
+
+@bp.post("/breaches/<int:breach_id>/letters/returned/<int:letter_id>/public-notice")
+@require("letters.track")
+def returned_to_notice(breach_id: int, letter_id: int):
+    """GDPR art. 34(3)(c): this returned letter is replaced by the public communication."""
+    breach = get_breach(breach_id)
+    letter = _returned_letter(breach, letter_id)
+    try:
+        returns.mark_public_notice(breach, letter, user=current_user)
+    except letters.LetterError as error:
+        db.session.rollback()
+        flash(error.message(_lang()), "error")
+    else:
+        db.session.commit()
+        flash(_("Courrier signalé pour l'avis public."), "success")
+    return redirect(url_for("letters.returned", breach_id=breach.id))

@@ -77,6 +77,7 @@ def import_command(breach_id: int, file: Path, mapping_name, rejected_out: Path 
         _write_rejected(imp, rejected_out)
     result = {"read": imp.read, "accepted": imp.accepted, "rejected": imp.rejected, "held": imp.held,
               "import_id": imp.id, "holds": imp.hold_counts, "normalisations": imp.normalisation_counts,
+              **patients.address_counts(imp),
               "ignored_columns": ignored, "rejected_file": str(rejected_out) if rejected_out else None}
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -85,6 +86,10 @@ def import_command(breach_id: int, file: Path, mapping_name, rejected_out: Path 
                            "en attente "
                            "de vérification), %(rejected)s rejetées"), reference=breach.reference, read=imp.read,
                         accepted=imp.accepted, held=imp.held, rejected=imp.rejected))
+    counted = patients.address_counts(imp)
+    click.echo(cli_text(N_("adresses\u00a0: %(corrected)s corrigées d'après la base des codes postaux, %(to_verify)s "
+                           "en attente de vérification"), corrected=counted["address_corrected"],
+                        to_verify=counted["address_to_verify"]))
     if imp.normalisation_counts:
         click.echo(cli_text(N_("normalisées\u00a0: %(counts)s"), counts=", ".join(
             f"{code} {count}" for code, count in sorted(imp.normalisation_counts.items(), key=lambda item: -item[1]))))

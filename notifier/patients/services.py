@@ -59,8 +59,10 @@ from notifier.core.types import utcnow
 from notifier.extensions import db
 from notifier.patients.models import PATIENT_ID_MAX_LENGTH, ImportMapping, Patient, PatientImport, RejectedLine
 from notifier.patients.rules.addresses import FieldProblem, without_accents
+from notifier.patients.rules.addresses import is_france as addresses_is_france
 from notifier.patients.rules.addresses import salutation as addresses_salutation
 from notifier.patients.rules.files import XlsxLimits, inspect_file, iter_records
+from notifier.patients.rules.postcodes import PostcodeBase, PostcodeCheck, postcode_base
 from notifier.patients.rules.rows import (
     FIELDS,
     HOLDS,
@@ -144,6 +146,32 @@ def file_limits() -> dict[str, Any]:
                                       max_ratio=int(config.get("IMPORT_XLSX_MAX_RATIO", defaults.max_ratio)),
                                       max_shared_strings=int(config.get("IMPORT_XLSX_MAX_STRINGS",
                                                                         defaults.max_shared_strings)))}
+
+
+def address_base() -> PostcodeBase | None:
+    """The official postcode base the import checks French addresses against (rules/postcodes.py), or None when the
+    ADDRESS_CHECK setting (NOTIFIER_ADDRESS_CHECK) turns the check off."""
+    return postcode_base() if current_app.config.get("ADDRESS_CHECK", True) else None
+
+
+def check_postcode(postcode: str, city: str, country: str = "") -> PostcodeCheck | None:
+    """What the base says about a French postcode and city when they disagree (with its suggestions); None when they
+    agree, when the address is abroad or not checkable (no city, not 4 or 5 digits: the form checks say why), or when
+    the check is turned off."""
+    base = address_base()
+    if base is None or (country and not addresses_is_france(country)):
+        return None
+    postcode = " ".join((postcode or "").split()).replace(" ", "")
+    city = " ".join((city or "").split())
+    if not (postcode.isdigit() and postcode.isascii() and len(postcode) in (4, 5)) or not city:
+        return None
+    found = base.check(postcode, city)
+    return None if found.ok else found
+
+
+def address_check(patient: Patient) -> PostcodeCheck | None:
+    """check_postcode for a patient's stored address (the fix page of a patient held `address_to_verify`)."""
+    return check_postcode(patient.postcode or "", patient.city or "", patient.country or "")
 
 
 def stage_upload(stream: IO[bytes]) -> tuple[str, str]:
@@ -522,7 +550,8 @@ def process_import(import_id: int, *, source: str | os.PathLike | None = None, l
             raise ImportFileError("invalid_mapping", "le fichier a changé depuis son inspection")
         with db.engine.connect() as connection, _large_page_cache(connection):
             seen_ids = set(connection.scalars(select(Patient.patient_id).where(Patient.breach_id == breach_id)))
-            rows = patient_file.rows(mapping, today=today, letter_date=letter_date, seen_ids=seen_ids)
+            rows = patient_file.rows(mapping, today=today, letter_date=letter_date, seen_ids=seen_ids,
+                                     postcodes=address_base())
             with rejected_out:
                 write_rejected_csv(rejected_out, headers, _store_rows(
                     connection, rows, import_id, breach_id, batch_size, progress, normalisation_counts,
@@ -775,10 +804,16 @@ def wait_for(import_id: int, timeout: float | None = None) -> None:
     _imports.wait_for(import_id, timeout)
 
 
+def address_counts(imp: PatientImport) -> dict[str, int]:
+    """Addresses whose line 6 the official base rewrote, and those held because postcode and city disagree."""
+    return {"address_corrected": int((imp.normalisation_counts or {}).get("address_corrected", 0)),
+            "address_to_verify": int((imp.hold_counts or {}).get("address_to_verify", 0))}
+
+
 def import_status(imp: PatientImport) -> dict[str, Any]:
     return {"id": imp.id, "status": imp.status, "read": imp.read, "accepted": imp.accepted,
             "rejected": imp.rejected, "held": imp.held, "error": imp.error,
-            "finished": imp.status in ImportStatus.finished()}
+            "finished": imp.status in ImportStatus.finished(), **address_counts(imp)}
 
 
 def get_import(import_id: int, breach: Breach) -> PatientImport | None:
@@ -939,7 +974,7 @@ def recheck(values: dict[str, str], *, today: date, letter_date: date) -> Accept
     text.detach()
     mapping = {field: field for field in headers}
     patient_file = open_patient_file(buffer, "record.csv", saved_mapping=mapping)
-    return next(iter(patient_file.rows(mapping, today=today, letter_date=letter_date)))
+    return next(iter(patient_file.rows(mapping, today=today, letter_date=letter_date, postcodes=address_base())))
 
 
 def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str], reason: str, user: User,

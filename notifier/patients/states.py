@@ -39,6 +39,7 @@ class Hold(StrEnum):
     DECEASED = "deceased"  # CSP L.1110-4 V
     PROTECTED_ADULT_WITHOUT_GUARDIAN = "protected_adult_without_guardian"  # CSP L.1111-2
     ADDRESS_ABROAD = "address_abroad"  # NF Z10-011
+    ADDRESS_TO_VERIFY = "address_to_verify"  # postcode and city disagree with the official base (rules/postcodes.py)
 
 
 class Addressee(StrEnum):

@@ -27,6 +27,7 @@ from notifier.core.web import query_int, require
 from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
 from notifier.patients import services as patients
+from notifier.patients.rules.postcodes import VERIFY_REASONS
 from notifier.patients.rules.rows import FIELDS, HOLDS, NORMALISATIONS, REQUIRED_FIELDS, ImportFileError
 from notifier.patients.states import ImportStatus, PatientStatus
 
@@ -55,7 +56,8 @@ def _patient_helpers():
     def import_status_label(status):
         return translate(IMPORT_STATUS_LABELS.get(status, status), _lang())
 
-    return {"patient_panel": patient_panel, "number": number, "import_status_label": import_status_label}
+    return {"patient_panel": patient_panel, "number": number, "import_status_label": import_status_label,
+            "address_counts": patients.address_counts}
 
 
 def _import_or_404(breach, import_id: int):
@@ -244,6 +246,9 @@ def fix(breach_id: int, patient_pk: int):
     errors, values = [], {field: getattr(patient, field) or "" for field in patients.FIXABLE_FIELDS}
     if request.method == "POST":
         given = {field: request.form[field][:300] for field in patients.FIXABLE_FIELDS if field in request.form}
+        chosen = request.form.get("suggestion", "")[:300]
+        if "|" in chosen:  # a line 6 the postcode base proposed: "75011|PARIS"
+            given["postcode"], given["city"] = chosen.split("|", 1)
         values.update(given)
         result = patients.fix_patient(patient, given, clear_holds=request.form.getlist("clear_hold"),
                                       reason=request.form.get("reason", "")[:1000], user=current_user,
@@ -254,8 +259,10 @@ def fix(breach_id: int, patient_pk: int):
             return redirect(url_for("patients.index", breach_id=breach.id, status=PatientStatus.HELD.value))
         db.session.rollback()
         errors = result.errors
+    check = patients.address_check(patient) if "address_to_verify" in (patient.holds or []) else None
     return render_template("patients/fix.html", breach=breach, patient=patient, values=values, errors=errors,
-                           holds=HOLDS, fields=FIELDS), 400 if errors else 200
+                           holds=HOLDS, fields=FIELDS, check=check, verify_reasons=VERIFY_REASONS), \
+        400 if errors else 200
 
 
 def _status_label(status: str) -> str:

@@ -48,6 +48,9 @@ class AddressResult(NamedTuple):
     city: str  # as printed on the last line
     country: str  # as printed on line 7; empty for France
     abroad: bool
+    # The official base's verdict when postcode and city disagree (rules.postcodes.PostcodeCheck), else None: the
+    # importer then holds the letter (Hold.ADDRESS_TO_VERIFY) instead of printing the address as it is.
+    to_verify: object = None
 
 
 ADDRESS_PROBLEMS: dict[str, str] = {
@@ -69,6 +72,8 @@ ADDRESS_NORMALISATIONS: dict[str, str] = {
     "postcode_zero_padded": N_("Zéro initial rétabli : code postal à 4 chiffres, zéro perdu par le tableur "
                                "(départements 01 à 09)"),
     "abbreviated": N_("Abrégé pour tenir en 38 caractères (abréviations La Poste, NF Z10-011)"),
+    "address_corrected": N_("Ligne 6 réécrite d'après la base officielle des codes postaux : code postal et "
+                            "libellé d'acheminement"),
 }
 
 CIVILITY_LONG = {"m": "Monsieur", "mme": "Madame"}
@@ -275,13 +280,17 @@ def salutation(civility: str | None, lang: str = "fr", *, known_reader: bool = T
 
 def format_address(*, last_name: str, postcode: str, city: str, civility: str = "", first_name: str = "",
                    address_line2: str = "", address_line3: str = "", street: str = "", address_line5: str = "",
-                   country: str = "", guardian_name: str = "") -> AddressResult:
+                   country: str = "", guardian_name: str = "", postcodes=None) -> AddressResult:
     """The NF Z10-011 address block of one letter.
 
     `civility` is a code ("m", "mme" or ""). Values are expected whitespace-collapsed (the importer does it).
     When `guardian_name` is given (a minor or a protected adult with a legal representative, CSP L.1111-2), the
     letter goes to the representative: line 1 is the representative as written in the file, line 2
     "Représentant légal de <first name> <LAST NAME>", then the address, which must be the representative's.
+
+    `postcodes` (a rules.postcodes.PostcodeBase, or None to check the form only): a French postcode and city are
+    checked against the official base; line 6 is then the postcode and the base's libellé d'acheminement, a 4-digit
+    postcode is padded only when the padded code serves the city, and a disagreement sets `to_verify`.
     """
     problems: list[FieldProblem] = []
     normalisations: list[Normalisation] = []
@@ -306,6 +315,7 @@ def format_address(*, last_name: str, postcode: str, city: str, civility: str = 
         problems.append(FieldProblem("street", "street_missing", street or address_line5))
 
     abroad = not is_france(country)
+    checked = to_verify = None
     if " " in postcode:
         compact = postcode.replace(" ", "")
         normalisations.append(Normalisation("postcode", postcode, compact, "postcode_spaces_removed"))
@@ -316,18 +326,29 @@ def format_address(*, last_name: str, postcode: str, city: str, civility: str = 
             normalisations.append(Normalisation("postcode", postcode, printed_postcode, "last_line_format"))
     else:
         printed_postcode = postcode
-        if len(postcode) == 4 and postcode.isdigit() and postcode.isascii():
+        digits = postcode.isdigit() and postcode.isascii()
+        if postcodes is not None and digits and len(postcode) in (4, 5) and city:
+            checked = postcodes.check(postcode, city)
+        if checked is not None and not checked.ok:
+            to_verify = checked  # held with the base's suggestions; nothing is guessed (a 4-digit code stays as is)
+        elif len(postcode) == 4 and digits and (checked is None or checked.postcode != postcode):
             printed_postcode = "0" + postcode
             normalisations.append(Normalisation("postcode", postcode, printed_postcode, "postcode_zero_padded"))
         if not postcode:
             problems.append(FieldProblem("postcode", "postcode_missing", ""))
-        elif not (len(printed_postcode) == 5 and printed_postcode.isdigit() and printed_postcode.isascii()):
+        elif to_verify is None and not (len(printed_postcode) == 5 and digits):
             problems.append(FieldProblem("postcode", "postcode_format", postcode))
     printed_city = _last_line(city)
     if printed_city != city:
         normalisations.append(Normalisation("city", city, printed_city, "last_line_format"))
     if not printed_city:
         problems.append(FieldProblem("city", "city_missing", city))
+    if checked is not None and checked.ok and (checked.city != printed_city or checked.postcode != postcode):
+        # La Poste's RNVP: line 6 is the postcode and the official libellé d'acheminement ("Paris 11e" -> PARIS,
+        # "St-Étienne" -> SAINT ETIENNE, "1000" -> 01000 when 01000 serves the city), not the file's spelling.
+        normalisations.append(Normalisation("city", f"{postcode} {printed_city}",
+                                            f"{checked.postcode} {checked.city}", "address_corrected"))
+        printed_city = checked.city
     last = f"{printed_postcode} {printed_city}" if printed_postcode else printed_city
     lines.append(last if len(last) <= MAX_LINE_LENGTH else _fit("city", last, problems, normalisations))
 
@@ -342,4 +363,5 @@ def format_address(*, last_name: str, postcode: str, city: str, civility: str = 
 
     if len(lines) > (MAX_LINES_ABROAD if abroad else MAX_LINES_FRANCE):
         problems.append(FieldProblem("address", "too_many_lines", " / ".join(lines)))
-    return AddressResult(lines, problems, normalisations, printed_postcode, printed_city, printed_country, abroad)
+    return AddressResult(lines, problems, normalisations, printed_postcode, printed_city, printed_country, abroad,
+                         to_verify)

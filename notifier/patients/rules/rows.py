@@ -259,6 +259,11 @@ HOLDS: dict[str, HoldReason] = {
     "address_abroad": HoldReason(
         N_("Adresse à l'étranger\u00a0: format et affranchissement à vérifier, hors lots de courrier en nombre"),
         N_("NF Z10-011 (7e ligne\u00a0: pays)\u00a0; La Poste, courrier international")),
+    "address_to_verify": HoldReason(
+        N_("Adresse à vérifier\u00a0: code postal et ville ne concordent pas avec la base officielle des codes "
+           "postaux"),
+        N_("NF Z10-011 (ligne 6\u00a0: code postal et libellé d'acheminement)\u00a0; base des codes postaux (BAN, "
+           "INSEE)")),
 }
 
 
@@ -382,7 +387,7 @@ class _RowChecker:
     """Checks the rows of one import: the mapping is resolved once into a tuple getter."""
 
     def __init__(self, headers: tuple[str, ...], mapping: dict[str, str], *, today: date, letter_date: date,
-                 seen_ids: set[str] | None):
+                 seen_ids: set[str] | None, postcodes=None):
         mapping = check_mapping(headers, mapping)
         self.headers = headers
         self.width = len(headers)
@@ -394,6 +399,7 @@ class _RowChecker:
         self.majority_cutoff = _years_before(letter_date, MAJORITY_AGE)  # born after it: a minor on letter_date
         self.previous_ids = seen_ids if seen_ids is not None else frozenset()
         self.file_ids: set[str] = set()
+        self.postcodes = postcodes  # rules.postcodes.PostcodeBase, or None: form checks only
 
     def check(self, row_number: int, cells: list[str]) -> RowResult:
         errors: list[RowError] = []
@@ -485,7 +491,7 @@ class _RowChecker:
         address = format_address(
             civility=civility, first_name=first_name, last_name=last_name, address_line2=line2,
             address_line3=line3, street=street, address_line5=line5, postcode=postcode, city=city, country=country,
-            guardian_name=representative,
+            guardian_name=representative, postcodes=self.postcodes,
         )
         if address.problems:
             errors.extend(address.problems)
@@ -495,6 +501,8 @@ class _RowChecker:
             changes.extend(address.normalisations)
         if address.abroad:
             holds.append(Hold.ADDRESS_ABROAD)
+        elif address.to_verify is not None:
+            holds.append(Hold.ADDRESS_TO_VERIFY)
         return AcceptedRow(row_number, {
             "patient_id": patient_id, "civility": civility, "first_name": first_name, "last_name": last_name,
             "birth_date": born, "address_line2": line2, "address_line3": line3, "street": street,
@@ -563,13 +571,15 @@ class PatientFile:
     separator = property(lambda self: self.format.separator)
 
     def rows(self, mapping: dict[str, str], *, today: date, letter_date: date,
-             seen_ids: set[str] | None = None) -> Iterator[RowResult]:
+             seen_ids: set[str] | None = None, postcodes=None) -> Iterator[RowResult]:
         """Every data row, accepted or rejected, in file order. The mapping is checked now (ImportFileError);
         a file damaged further on (an unclosed quote) raises ImportFileError during iteration.
 
         `today` dates the birth-date check, `letter_date` decides who is a minor; `seen_ids` holds the patient IDs
-        already imported for this breach (not modified)."""
-        checker = _RowChecker(self.headers, mapping, today=today, letter_date=letter_date, seen_ids=seen_ids)
+        already imported for this breach (not modified); `postcodes` (rules.postcodes.PostcodeBase) checks French
+        postcodes and cities against the official base (None: their form only)."""
+        checker = _RowChecker(self.headers, mapping, today=today, letter_date=letter_date, seen_ids=seen_ids,
+                              postcodes=postcodes)
         return starmap(checker.check, iter_records(self._source, self.format))
 
 
