@@ -57,6 +57,9 @@ class DocumentType:
     """The code of its clock in services.breaches.clocks."""
     source: str
     nis2: bool = False
+    when_due: bool = False
+    """Only made once its clock runs: the NIS2 intermediate report once requested, the progress report once the
+    incident is ongoing at the final-report date."""
 
 
 DOCUMENTS: dict[str, DocumentType] = {
@@ -74,6 +77,12 @@ DOCUMENTS: dict[str, DocumentType] = {
     "nis2_final_report": DocumentType(
         "nis2_final_report", N_("NIS2 : rapport final"), "nis2/report.html",
         "nis2_final_report", N_("Directive (UE) 2022/2555 art. 23(4)(d)"), nis2=True),
+    "nis2_intermediate_report": DocumentType(
+        "nis2_intermediate_report", N_("NIS2 : rapport intermédiaire"), "nis2/report.html",
+        "nis2_intermediate_report", N_("Directive (UE) 2022/2555 art. 23(4)(c)"), nis2=True, when_due=True),
+    "nis2_progress_report": DocumentType(
+        "nis2_progress_report", N_("NIS2 : rapport d'avancement"), "nis2/report.html",
+        "nis2_progress_report", N_("Directive (UE) 2022/2555 art. 23(4)(e)"), nis2=True, when_due=True),
 }
 
 KIND_LABELS: dict[str, str] = {
@@ -455,6 +464,9 @@ STRINGS: dict[str, str] = {
     "ars_people": N_("Personnes et données concernées"),
     "ars_measures": N_("Mesures prises et envisagées"),
     "ars_other": N_("Autres signalements"),
+    "ars_support": N_("Appui du CERT Santé"),
+    "nis2_intermediate": N_("Rapport intermédiaire : état de la situation (art. 23(4)(c))"),
+    "nis2_progress": N_("Rapport d'avancement : incident toujours en cours (art. 23(4)(e))"),
     "ars_previous": N_("Signalement ARS déjà fait"),
     "nis2_entity": N_("Entité"),
     "nis2_stages": N_("Échéances NIS2 (art. 23(4))"),
@@ -493,8 +505,11 @@ def versions(breach: Breach, document: str | None = None) -> list[ReportVersion]
 
 
 def available_documents(breach: Breach) -> list[DocumentType]:
-    """The CNIL report and the ARS summary always; the NIS2 stages when the establishment is in NIS2 scope."""
-    return [d for d in DOCUMENTS.values() if not d.nis2 or breach.establishment.nis2_in_scope]
+    """The CNIL report and the ARS summary always; the NIS2 stages when the establishment is in NIS2 scope, the
+    intermediate and progress reports once their clock runs."""
+    running = {c.code for c in breach_service.clocks(breach)} if breach.establishment.nis2_in_scope else set()
+    return [d for d in DOCUMENTS.values()
+            if (not d.nis2 or breach.establishment.nis2_in_scope) and (not d.when_due or d.clock in running)]
 
 
 def default_kind(breach: Breach, document: str, *, period_hours: int = 72) -> str:
@@ -524,6 +539,10 @@ def check_request(breach: Breach, document: str, kind: str | None, lang: str) ->
     if doc_type.nis2 and not breach.establishment.nis2_in_scope:
         raise ReportError(N_("l'établissement %(name)s n'est pas dans le champ de NIS2"),
                           name=breach.establishment.name)
+    if doc_type.when_due and doc_type.clock not in {c.code for c in breach_service.clocks(breach)}:
+        # Art. 23(4)(c): only at the authority's request; (e): only for an incident ongoing at the final-report date.
+        raise ReportError(N_("%(document)s : pas encore dû pour cette violation"),
+                          document=translate(doc_type.label, lang))
     return doc_type
 
 
