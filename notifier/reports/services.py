@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -44,6 +45,7 @@ from notifier.reports.models import ReportVersion
 from notifier.reports.states import ReportDocument, ReportKind
 
 LANGUAGES = ("fr", "en")
+PARIS = ZoneInfo("Europe/Paris")
 REPORT_STYLESHEETS = ("base.css", "cnil_report/report.css")
 
 
@@ -465,6 +467,14 @@ STRINGS: dict[str, str] = {
     "ars_measures": N_("Mesures prises et envisagées"),
     "ars_other": N_("Autres signalements"),
     "ars_support": N_("Appui du CERT Santé"),
+    "informed_title": N_("Personnes effectivement informées"),
+    "informed_intro": N_("Relevé des courriers envoyés, des courriels et de l'avis public enregistrés dans "
+                         "l'application (RGPD art. 34)."),
+    "informed_none": N_("Aucune personne informée n'est encore enregistrée."),
+    "informed_channel": N_("Moyen"),
+    "informed_count": N_("Personnes"),
+    "informed_first": N_("Premier envoi"),
+    "informed_last": N_("Dernier envoi"),
     "nis2_intermediate": N_("Rapport intermédiaire : état de la situation (art. 23(4)(c))"),
     "nis2_progress": N_("Rapport d'avancement : incident toujours en cours (art. 23(4)(e))"),
     "ars_previous": N_("Signalement ARS déjà fait"),
@@ -631,7 +641,40 @@ def report_context(breach: Breach, doc_type: DocumentType, *, kind: str, lang: s
         "facts": _facts(breach, lang),
         "labels": {field.name: shown(field.label, lang) for field in form.FIELD_BY_NAME.values()},
         "attachment_name": attachment_name,
+        "informed": people_informed(breach, lang),
     }
+
+
+@dataclass(frozen=True)
+class Informed:
+    channel: str
+    count: str
+    first: str
+    last: str
+
+
+def people_informed(breach: Breach, lang: str) -> list[Informed]:
+    """The people actually informed so far, by channel, as the features that inform them report it
+    (events.people_informed: letters posted, the public notice, e-mails): for the complementary notification (GDPR
+    art. 34; EDPB common template, "communication to data subjects"). Channels in the order of the CNIL's list."""
+    from notifier.core import events
+
+    totals: dict[str, dict[str, Any]] = {}
+    for _receiver, answer in events.people_informed.send(breach):
+        for channel, figures in (answer or {}).items():
+            total = totals.setdefault(channel, {"count": 0, "first": None, "last": None})
+            total["count"] += figures.get("count") or 0
+            for key, pick in (("first", min), ("last", max)):
+                if figures.get(key) is not None:
+                    total[key] = figures[key] if total[key] is None else pick(total[key], figures[key])
+    order = list(vocabulary.INFORMATION_CHANNELS)
+    return [Informed(vocabulary.label(vocabulary.INFORMATION_CHANNELS, channel, lang),
+                     format_count(total["count"], lang),
+                     timefmt.format_date(total["first"].astimezone(PARIS).date(), lang) if total["first"] else "",
+                     timefmt.format_date(total["last"].astimezone(PARIS).date(), lang) if total["last"] else "")
+            for channel, total in sorted(totals.items(), key=lambda item: order.index(item[0])
+                                         if item[0] in order else len(order))
+            if total["count"]]
 
 
 def _facts(breach: Breach, lang: str) -> dict[str, Any]:
