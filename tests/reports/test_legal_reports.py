@@ -89,3 +89,15 @@ def test_the_cnil_report_carries_the_new_fields_of_the_form(make_example, dpo, p
     assert ["Autre responsable conjoint (nom, SIREN, contact)", "GCS e-Santé Rhône"] in rows
     assert ["État de la notification", "Incomplète (à compléter)"] in rows
     assert ["Mesures de sécurité en place avant la violation", "Chiffrement des données stockées, Sauvegardes"] in rows
+
+
+def test_the_administrator_sets_the_nis1_operator_setting_per_establishment(establishment, admin, login_as):
+    client = login_as(admin)
+    page = client.get(f"/admin/establishments/{establishment.id}").get_data(as_text=True)
+    assert 'name="nis1_oes"' in page
+    response = client.post(f"/admin/establishments/{establishment.id}", data={
+        "csrf_token": client.csrf_token or client.fetch_csrf_token(), "name": establishment.name,
+        "siren": establishment.siren, "finess": establishment.finess, "nis1_oes": "y"})
+    assert response.status_code == 302
+    db.session.refresh(establishment)
+    assert establishment.nis1_oes is True
