@@ -64,6 +64,7 @@ class EstablishmentForm(FlaskForm):
     legal_representative = StringField(_l("Représentant légal"), validators=[Optional(), Length(max=200)])
     legal_representative_title = StringField(_l("Qualité"), validators=[Optional(), Length(max=200)])
     nis2_in_scope = BooleanField(_l("Entité dans le champ de NIS2"))
+    nis1_oes = BooleanField(_l("Opérateur de services essentiels (NIS1) : déclaration des incidents à l'ANSSI"))
 
 
 @bp.route("/users", methods=["GET", "POST"])

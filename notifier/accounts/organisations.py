@@ -1,4 +1,4 @@
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notifier.extensions import db
@@ -31,5 +31,8 @@ class Establishment(db.Model):
     legal_representative_title: Mapped[str] = mapped_column(String(200), default="")
     # NIS2 (directive 2022/2555) scope is decided per establishment: French transposition was pending in 2026.
     nis2_in_scope: Mapped[bool] = mapped_column(default=False)
+    # Operator of essential services under the NIS1 transposition (loi n° 2018-133 art. 5 and 7, décret n° 2018-384
+    # art. 11): its incidents are declared to the ANSSI without delay, one more clock.
+    nis1_oes: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organisation: Mapped[Organisation] = relationship(back_populates="establishments")

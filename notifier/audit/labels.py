@@ -48,6 +48,7 @@ ACTION_LABELS: dict[str, str] = {
     "patients.upload": N_("Fichier de patients déposé"),
     "register.export": N_("Registre des violations exporté"),
     "report.archive_corrupted": N_("Archive de rapport altérée"),
+    "report.cnil_sheet": N_("Fiche de saisie CNIL téléchargée"),
     "report.download": N_("Rapport téléchargé"),
     "report.generate": N_("Rapport généré"),
     "risk.assess": N_("Risque évalué"),

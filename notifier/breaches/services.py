@@ -20,7 +20,7 @@ from notifier.audit import services as audit
 from notifier.audit.models import AuditEntry
 from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach, BreachChange
-from notifier.breaches.rules import form, progress
+from notifier.breaches.rules import deadlines, form, progress
 from notifier.breaches.rules.deadlines import Clock, compute_clocks
 from notifier.breaches.states import BreachStatus
 from notifier.core import events
@@ -361,13 +361,44 @@ def clocks(breach: Breach, *, period_hours: int = 72, now: datetime | None = Non
     def instant(name):
         return datetime.fromisoformat(other[name]) if other.get(name) else None
 
-    return compute_clocks(
+    now = now or utcnow()
+    result = compute_clocks(
         breach.aware_at, period_hours=period_hours, nis2_in_scope=breach.establishment.nis2_in_scope,
         cnil_sent_at=breach.cnil_sent_at, ars_reported_at=instant("ars_reported_at"),
         nis2_early_warning_sent_at=instant("nis2_early_warning_sent_at"),
         nis2_notification_sent_at=instant("nis2_notification_sent_at"),
-        nis2_final_report_sent_at=instant("nis2_final_report_sent_at"), now=now or utcnow(),
+        nis2_final_report_sent_at=instant("nis2_final_report_sent_at"), now=now,
     )
+    return result + _more_clocks(breach, result, instant, now)
+
+
+def _more_clocks(breach: Breach, result: list[Clock], instant, now: datetime) -> list[Clock]:
+    """The clocks of issue 15 beside compute_clocks': the NIS2 intermediate and progress reports (art. 23(4)(c) and
+    (e)), the NIS1 declaration to the ANSSI. A final report moved by art. 23(4)(e) replaces compute_clocks' one in
+    ``result`` (in place: the order of the list stays); one not yet datable is removed."""
+    extra: list[Clock] = []
+    if breach.establishment.nis2_in_scope:
+        intermediate = deadlines.nis2_intermediate_clock(
+            instant("nis2_intermediate_requested_at"), due_at=instant("nis2_intermediate_due_at"),
+            sent_at=instant("nis2_intermediate_sent_at"), now=now)
+        if intermediate is not None:
+            extra.append(intermediate)
+        final = next((c for c in result if c.code == "nis2_final_report"), None)
+        dates = breach.sections.get("dates") or {}
+        if final is not None:
+            follow = deadlines.nis2_progress_clocks(
+                final.due, ongoing=bool(dates.get("ongoing")), handled_at=instant("nis2_incident_handled_at"),
+                ended_at=datetime.fromisoformat(dates["ended_at"]) if dates.get("ended_at") else None,
+                progress_report_sent_at=instant("nis2_progress_report_sent_at"),
+                final_report_sent_at=instant("nis2_final_report_sent_at"), now=now)
+            if follow:
+                position = result.index(final)
+                moved = [c for c in follow if c.code == "nis2_final_report"]
+                result[position:position + 1] = moved
+                extra += [c for c in follow if c.code != "nis2_final_report"]
+    if breach.establishment.nis1_oes:
+        extra.append(deadlines.anssi_oes_clock(breach.aware_at, reported_at=instant("anssi_reported_at"), now=now))
+    return extra
 
 
 def urgency_key(breach: Breach, now: datetime) -> tuple:

@@ -1,13 +1,18 @@
 """What letters does when other features announce something (notifier/core/events.py). Connected once, when
 notifier.create_app imports this module."""
 
-from sqlalchemy import select, update
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
 from notifier.breaches.states import BreachStatus
 from notifier.core import events
 from notifier.extensions import db
 from notifier.letters import jobs, returns
 from notifier.letters.models import Letter, LetterJob
+from notifier.letters.states import LetterStatus
 from notifier.patients.models import Patient
 
 
@@ -42,3 +47,33 @@ def _address_given_on_the_phone(call, *, breach=None, patient=None, user=None, n
         return None  # no letter goes out for a closed breach; the call itself is still logged
 
     return returns.change_address(breach, patient, new_address, user=user, source="hotline")
+
+PARIS = ZoneInfo("Europe/Paris")
+
+CHANNELS = {
+    # A letter informs its person once it is in the post; a returned one did not reach them (until resent).
+    # A resent letter counts once: by its replacement once posted (returns.py links it), or as itself when it was
+    # re-posted by hand (tracking status "resent" with no replacement letter).
+    "letter": (LetterStatus.POSTED, LetterStatus.RESENT),
+    # GDPR art. 34(3)(c): a letter that cannot reach its person is replaced by the public communication.
+    "public_notice": (LetterStatus.PUBLIC_NOTICE,),
+}
+
+
+def _day(value) -> datetime | None:
+    """A tracking date (a day, as La Poste reports it) as the start of that day in Paris."""
+    return datetime.combine(value, time(0), tzinfo=PARIS) if value is not None else None
+
+
+@events.people_informed.connect
+def count_people_informed(breach, **_kwargs) -> dict[str, dict]:
+    result = {}
+    replacement = aliased(Letter)
+    for channel, statuses in CHANNELS.items():
+        count, first, last = db.session.execute(
+            select(func.count(Letter.id), func.min(Letter.status_date), func.max(Letter.status_date))
+            .where(Letter.breach_id == breach.id, Letter.status.in_([s.value for s in statuses]),
+                   ~select(replacement.id).where(replacement.resent_from_id == Letter.id).exists())).one()
+        if count:
+            result[channel] = {"count": count, "first": _day(first), "last": _day(last)}
+    return result

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
@@ -45,6 +46,7 @@ from notifier.reports.models import ReportVersion
 from notifier.reports.states import ReportDocument, ReportKind
 
 LANGUAGES = ("fr", "en")
+PARIS = ZoneInfo("Europe/Paris")
 REPORT_STYLESHEETS = ("base.css", "cnil_report/report.css")
 
 
@@ -58,6 +60,9 @@ class DocumentType:
     """The code of its clock in services.breaches.clocks."""
     source: str
     nis2: bool = False
+    when_due: bool = False
+    """Only made once its clock runs: the NIS2 intermediate report once requested, the progress report once the
+    incident is ongoing at the final-report date."""
 
 
 DOCUMENTS: dict[str, DocumentType] = {
@@ -75,6 +80,12 @@ DOCUMENTS: dict[str, DocumentType] = {
     "nis2_final_report": DocumentType(
         "nis2_final_report", N_("NIS2 : rapport final"), "nis2/report.html",
         "nis2_final_report", N_("Directive (UE) 2022/2555 art. 23(4)(d)"), nis2=True),
+    "nis2_intermediate_report": DocumentType(
+        "nis2_intermediate_report", N_("NIS2 : rapport intermédiaire"), "nis2/report.html",
+        "nis2_intermediate_report", N_("Directive (UE) 2022/2555 art. 23(4)(c)"), nis2=True, when_due=True),
+    "nis2_progress_report": DocumentType(
+        "nis2_progress_report", N_("NIS2 : rapport d'avancement"), "nis2/report.html",
+        "nis2_progress_report", N_("Directive (UE) 2022/2555 art. 23(4)(e)"), nis2=True, when_due=True),
 }
 
 KIND_LABELS: dict[str, str] = {
@@ -456,6 +467,17 @@ STRINGS: dict[str, str] = {
     "ars_people": N_("Personnes et données concernées"),
     "ars_measures": N_("Mesures prises et envisagées"),
     "ars_other": N_("Autres signalements"),
+    "ars_support": N_("Appui du CERT Santé"),
+    "informed_title": N_("Personnes effectivement informées"),
+    "informed_intro": N_("Relevé des courriers envoyés, des courriels et de l'avis public enregistrés dans "
+                         "l'application (RGPD art. 34)."),
+    "informed_none": N_("Aucune personne informée n'est encore enregistrée."),
+    "informed_channel": N_("Moyen"),
+    "informed_count": N_("Personnes"),
+    "informed_first": N_("Premier envoi"),
+    "informed_last": N_("Dernier envoi"),
+    "nis2_intermediate": N_("Rapport intermédiaire : état de la situation (art. 23(4)(c))"),
+    "nis2_progress": N_("Rapport d'avancement : incident toujours en cours (art. 23(4)(e))"),
     "ars_previous": N_("Signalement ARS déjà fait"),
     "nis2_entity": N_("Entité"),
     "nis2_stages": N_("Échéances NIS2 (art. 23(4))"),
@@ -494,8 +516,11 @@ def versions(breach: Breach, document: str | None = None) -> list[ReportVersion]
 
 
 def available_documents(breach: Breach) -> list[DocumentType]:
-    """The CNIL report and the ARS summary always; the NIS2 stages when the establishment is in NIS2 scope."""
-    return [d for d in DOCUMENTS.values() if not d.nis2 or breach.establishment.nis2_in_scope]
+    """The CNIL report and the ARS summary always; the NIS2 stages when the establishment is in NIS2 scope, the
+    intermediate and progress reports once their clock runs."""
+    running = {c.code for c in breach_service.clocks(breach)} if breach.establishment.nis2_in_scope else set()
+    return [d for d in DOCUMENTS.values()
+            if (not d.nis2 or breach.establishment.nis2_in_scope) and (not d.when_due or d.clock in running)]
 
 
 def default_kind(breach: Breach, document: str, *, period_hours: int = 72) -> str:
@@ -525,6 +550,10 @@ def check_request(breach: Breach, document: str, kind: str | None, lang: str) ->
     if doc_type.nis2 and not breach.establishment.nis2_in_scope:
         raise ReportError(N_("l'établissement %(name)s n'est pas dans le champ de NIS2"),
                           name=breach.establishment.name)
+    if doc_type.when_due and doc_type.clock not in {c.code for c in breach_service.clocks(breach)}:
+        # Art. 23(4)(c): only at the authority's request; (e): only for an incident ongoing at the final-report date.
+        raise ReportError(N_("%(document)s : pas encore dû pour cette violation"),
+                          document=translate(doc_type.label, lang))
     return doc_type
 
 
@@ -614,7 +643,40 @@ def report_context(breach: Breach, doc_type: DocumentType, *, kind: str, lang: s
         "facts": _facts(breach, lang),
         "labels": {field.name: shown(field.label, lang) for field in form.FIELD_BY_NAME.values()},
         "attachment_name": attachment_name,
+        "informed": people_informed(breach, lang),
     }
+
+
+@dataclass(frozen=True)
+class Informed:
+    channel: str
+    count: str
+    first: str
+    last: str
+
+
+def people_informed(breach: Breach, lang: str) -> list[Informed]:
+    """The people actually informed so far, by channel, as the features that inform them report it
+    (events.people_informed: letters posted, the public notice, e-mails): for the complementary notification (GDPR
+    art. 34; EDPB common template, "communication to data subjects"). Channels in the order of the CNIL's list."""
+    from notifier.core import events
+
+    totals: dict[str, dict[str, Any]] = {}
+    for _receiver, answer in events.people_informed.send(breach):
+        for channel, figures in (answer or {}).items():
+            total = totals.setdefault(channel, {"count": 0, "first": None, "last": None})
+            total["count"] += figures.get("count") or 0
+            for key, pick in (("first", min), ("last", max)):
+                if figures.get(key) is not None:
+                    total[key] = figures[key] if total[key] is None else pick(total[key], figures[key])
+    order = list(vocabulary.INFORMATION_CHANNELS)
+    return [Informed(vocabulary.label(vocabulary.INFORMATION_CHANNELS, channel, lang),
+                     format_count(total["count"], lang),
+                     timefmt.format_date(total["first"].astimezone(PARIS).date(), lang) if total["first"] else "",
+                     timefmt.format_date(total["last"].astimezone(PARIS).date(), lang) if total["last"] else "")
+            for channel, total in sorted(totals.items(), key=lambda item: order.index(item[0])
+                                         if item[0] in order else len(order))
+            if total["count"]]
 
 
 def _facts(breach: Breach, lang: str) -> dict[str, Any]:

@@ -14,6 +14,10 @@ class ReportDocument(StrEnum):
     NIS2_EARLY_WARNING = "nis2_early_warning"
     NIS2_NOTIFICATION = "nis2_notification"
     NIS2_FINAL_REPORT = "nis2_final_report"
+    # Art. 23(4)(c): at the request of the CSIRT or the competent authority; (e): incident still ongoing when the
+    # final report is due.
+    NIS2_INTERMEDIATE_REPORT = "nis2_intermediate_report"
+    NIS2_PROGRESS_REPORT = "nis2_progress_report"
 
 
 class ReportKind(StrEnum):

@@ -9,10 +9,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from notifier.breaches import services as breach_service
 from notifier.breaches.access import get_breach
 from notifier.core.web import require
 from notifier.extensions import db
+from notifier.reports import cnil_entry
 from notifier.reports import services as reports
+from notifier.reports.forms import AcknowledgementForm
 from notifier.reports.states import ReportDocument, ReportKind
 
 bp = Blueprint("reports", __name__)
@@ -63,3 +66,53 @@ def download(version_id: int):
         "Content-Disposition": f'attachment; filename="{version.filename}"',
         "X-Content-SHA256": version.sha256,
     })
+
+
+# --- "Saisie sur notifications.cnil.fr": the CNIL online form, field by field -------------------------------------
+
+@bp.get("/breaches/<int:breach_id>/cnil-entry")
+@require("breach.view")
+def cnil_entry_page(breach_id: int):
+    breach = get_breach(breach_id)
+    lang = str(get_locale() or "fr")
+    sheet = cnil_entry.sheet_for(breach, lang=lang, period_hours=current_app.config["CNIL_PERIOD_HOURS"])
+    form = AcknowledgementForm(reference=sheet.cnil_reference, sent_at=sheet.cnil_sent_at, version=breach.version)
+    return render_template("reports/cnil_entry.html", breach=breach, sheet=sheet, form=form, errors={})
+
+
+@bp.get("/breaches/<int:breach_id>/cnil-entry.pdf")
+@require("breach.view")
+def cnil_entry_pdf(breach_id: int):
+    breach = get_breach(breach_id)
+    pdf = cnil_entry.sheet_pdf(breach, user=current_user, lang=str(get_locale() or "fr"),
+                               period_hours=current_app.config["CNIL_PERIOD_HOURS"])
+    db.session.commit()
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{breach.reference}-saisie-cnil.pdf"'})
+
+
+@bp.post("/breaches/<int:breach_id>/cnil-entry/acknowledgement")
+@require("breach.edit")
+def cnil_acknowledgement(breach_id: int):
+    breach = get_breach(breach_id)
+    lang = str(get_locale() or "fr")
+    form = AcknowledgementForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        try:
+            result = cnil_entry.record_acknowledgement(
+                breach, reference=form.reference.data or "", sent_at=form.sent_at.data or "", user=current_user,
+                expected_version=version, period_hours=current_app.config["CNIL_PERIOD_HOURS"])
+        except breach_service.StaleBreachError:
+            flash(_("Quelqu'un a modifié cette violation entre-temps : rechargez la page."), "error")
+            return redirect(url_for("reports.cnil_entry_page", breach_id=breach.id))
+        if result.ok:
+            db.session.commit()
+            flash(_("Envoi à la CNIL et accusé de réception enregistrés."), "success")
+            return redirect(url_for("reports.cnil_entry_page", breach_id=breach.id, _anchor="acknowledgement"))
+        db.session.rollback()
+        names = {"cnil_reference": "reference", "cnil_sent_at": "sent_at", "delay_reasons": "sent_at"}
+        errors = {names.get(name, "sent_at"): error.message(lang) for name, error in result.errors.items()}
+    sheet = cnil_entry.sheet_for(breach, lang=lang, period_hours=current_app.config["CNIL_PERIOD_HOURS"])
+    return render_template("reports/cnil_entry.html", breach=breach, sheet=sheet, form=form, errors=errors), 422

@@ -297,3 +297,61 @@ def compute_clocks(aware_at: datetime, *, period_hours: float = CNIL_PERIOD_HOUR
                    nis2_final_report_sent_at, now, N_("Directive (UE) 2022/2555 (NIS2) art. 23(4)(d)")),
         ]
     return clocks
+
+
+# --- NIS2 follow-up reports and the NIS1 declaration to the ANSSI (issue 15) --------------------------------------
+
+def nis2_intermediate_clock(requested_at: datetime | None, *, due_at: datetime | None = None,
+                            sent_at: datetime | None = None, now: datetime) -> Clock | None:
+    """Directive (EU) 2022/2555 art. 23(4)(c): "upon the request of a CSIRT or, where relevant, the competent
+    authority, an intermediate report on relevant status updates". No clock until it is requested; due on the date
+    the authority set, or, when it set none, at once (shown as a "sans délai" reminder)."""
+    if requested_at is None:
+        return None
+    requested = _utc(requested_at, "requested_at")
+    due = _utc(due_at, "due_at") if due_at is not None else requested
+    return _clock("nis2_intermediate_report", N_("NIS2\u00a0: rapport intermédiaire"), due, sent_at,
+                  _utc(now, "now"), N_("Directive (UE) 2022/2555 (NIS2) art. 23(4)(c)"), immediate=due_at is None)
+
+
+def nis2_ongoing_at_final_report(final_report_due: datetime, *, ongoing: bool, handled_at: datetime | None,
+                                 ended_at: datetime | None = None) -> bool:
+    """Art. 23(4)(e): is the incident still ongoing when the final report falls due? It is when its handling ended
+    after that date, or has not ended and the breach is recorded as still in progress."""
+    end = handled_at if handled_at is not None else (None if ongoing else ended_at)
+    if end is None:
+        return ongoing
+    return _utc(end, "handled_at") > _utc(final_report_due, "final_report_due")
+
+
+def nis2_progress_clocks(final_report_due: datetime, *, ongoing: bool, handled_at: datetime | None = None,
+                         ended_at: datetime | None = None, progress_report_sent_at: datetime | None = None,
+                         final_report_sent_at: datetime | None = None, now: datetime,
+                         tz: str | ZoneInfo = DEFAULT_TIMEZONE) -> list[Clock]:
+    """Directive (EU) 2022/2555 art. 23(4)(e): "in the event of an ongoing incident at the time of the submission of
+    the final report ..., a progress report at that time and a final report within one month of their handling of
+    the incident".
+
+    Empty when the incident is not ongoing at the final-report date (the final report of compute_clocks stands).
+    Otherwise the progress report, due at the final-report date, and, once the end of the handling is known, the
+    final report due one month after it: a clock with the code ``nis2_final_report`` that replaces compute_clocks'
+    one. While the handling goes on, the final report has no date yet and only the progress report is shown."""
+    if not nis2_ongoing_at_final_report(final_report_due, ongoing=ongoing, handled_at=handled_at, ended_at=ended_at):
+        return []
+    now = _utc(now, "now")
+    clocks = [_clock("nis2_progress_report", N_("NIS2\u00a0: rapport d'avancement"), _utc(final_report_due),
+                     progress_report_sent_at, now, N_("Directive (UE) 2022/2555 (NIS2) art. 23(4)(e)"))]
+    if handled_at is not None:
+        clocks.append(_clock("nis2_final_report", N_("NIS2\u00a0: rapport final"), add_one_month(handled_at, tz),
+                             final_report_sent_at, now, N_("Directive (UE) 2022/2555 (NIS2) art. 23(4)(e)")))
+    return clocks
+
+
+def anssi_oes_clock(aware_at: datetime, *, reported_at: datetime | None = None, now: datetime) -> Clock:
+    """NIS1, as transposed in France: an operator of essential services declares to the ANSSI, "sans délai" after
+    becoming aware of it, any incident with a significant impact on the continuity of its essential services (loi
+    n° 2018-133 du 26 février 2018 art. 7; décret n° 2018-384 du 23 mai 2018 art. 11). A per-establishment setting
+    (Establishment.nis1_oes): the designation is made by the Prime Minister, establishment by establishment."""
+    return _clock("anssi_oes", N_("Déclaration à l'ANSSI (opérateur de services essentiels)"),
+                  _utc(aware_at, "aware_at"), reported_at, _utc(now, "now"),
+                  N_("Loi n° 2018-133 art. 7\u00a0; décret n° 2018-384 art. 11"), immediate=True)

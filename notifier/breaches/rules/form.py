@@ -71,6 +71,9 @@ STEPS: tuple[Step, ...] = (
         Field("notification_type", "choice", N_("Type de notification"), "notification_types"),
         _t("title", N_("Intitulé interne de la violation")),
         _t("cnil_previous_reference", N_("Référence CNIL de la notification initiale (si complémentaire)"), 100),
+        # EDPB common template (draft): complete / incomplete / withdrawn, beside new / follow-up.
+        Field("notification_state", "choice", N_("État de la notification"), "notification_states"),
+        _area("withdrawal_reason", N_("Motif du retrait de la notification")),
     ),
         N_("RGPD art. 33(4)\u00a0; formulaire CNIL, rubrique «\u00a0Type de notification\u00a0»")),
     Step("contacts", N_("Contact et représentant légal"), (
@@ -80,6 +83,14 @@ STEPS: tuple[Step, ...] = (
         _t("contact_phone", N_("Téléphone"), 50, check="phone_fr"),
         _t("legal_rep_name", N_("Représentant légal")),
         _t("legal_rep_role", N_("Qualité du représentant légal")),
+        # EDPB common template (draft): the person filing the notification is a contact of its own, beside the DPO.
+        _t("filer_name", N_("Personne qui dépose la notification")),
+        _t("filer_role", N_("Fonction de la personne qui dépose la notification")),
+        _t("filer_email", N_("Courriel de la personne qui dépose la notification")),
+        _t("filer_phone", N_("Téléphone de la personne qui dépose la notification"), 50),
+        # GDPR art. 26; EDPB Guidelines 9/2022 and WP250 rev.01 section II.A.3 (joint controllers).
+        _yes("joint_controllers", N_("Traitement sous responsabilité conjointe")),
+        _area("joint_controller_identity", N_("Autre responsable conjoint (nom, SIREN, contact)")),
     ),
         N_("RGPD art. 33(3)(b)\u00a0; formulaire CNIL, rubriques «\u00a0Contact\u00a0» et «\u00a0Représentant "
            "légal\u00a0»")),
@@ -104,6 +115,9 @@ STEPS: tuple[Step, ...] = (
         Field("availability_subtypes", "multi", N_("Disponibilité : précisez"),
               "availability_subtypes"),
         _area("nature_details", N_("Description de la violation")),
+        # EDPB common template (draft); EDPB Guidelines 9/2022 §33 (notify while the investigation goes on).
+        Field("breach_certainty", "choice", N_("Violation avérée ou suspectée au moment de la notification"),
+              "breach_certainties"),
     ),
         N_("RGPD art. 33(3)(a)\u00a0; formulaire CNIL, rubrique «\u00a0Nature\u00a0»")),
     Step("origin", N_("Origine et cause"), (
@@ -116,6 +130,12 @@ STEPS: tuple[Step, ...] = (
         _area("systems", N_("Systèmes, logiciels et supports concernés")),
         _yes("processors_involved", N_("Un sous-traitant est concerné")),
         _area("processors", N_("Sous-traitants (nom, rôle, date de leur alerte)")),
+        _t("processor_name", N_("Sous-traitant qui a alerté l'établissement")),
+        # GDPR art. 33(2): the processor notifies the controller without undue delay; EDPB Guidelines 9/2022: the
+        # controller is aware once the processor has informed it.
+        _when("processor_alerted_at", N_("Alerte du sous-traitant reçue le (art. 33(2))")),
+        # CSP art. L.1111-8: the host of health data must be certified HDS.
+        Field("processor_hds", "choice", N_("Certification HDS du sous-traitant"), "hds_statuses"),
     ),
         N_("RGPD art. 33(2)\u00a0; modèle commun du CEPD, «\u00a0systèmes et sous-traitants\u00a0»")),
     Step("people", N_("Personnes concernées"), (
@@ -136,11 +156,22 @@ STEPS: tuple[Step, ...] = (
               "consequences"),
         _area("consequences_details", N_("Description des conséquences probables")),
         Field("severity", "choice", N_("Gravité estimée"), "severity_levels"),
+        # The CNIL form's "nature des conséquences potentielles", besides the harms above.
+        Field("consequence_natures", "multi", N_("Nature des conséquences"), "consequence_natures"),
+        # EDPB common template (draft): the method of the risk assessment and its outcome.
+        Field("risk_method", "choice", N_("Méthode d'évaluation du risque"), "risk_methods"),
+        _t("risk_method_name", N_("Nom de l'autre méthode")),
+        _area("risk_method_result", N_("Résultat de l'évaluation selon cette méthode")),
     ),
         N_("RGPD art. 33(3)(c)\u00a0; formulaire CNIL, rubrique «\u00a0Conséquences\u00a0»")),
     Step("measures", N_("Mesures"), (
         _area("measures_taken", N_("Mesures prises pour remédier à la violation et en atténuer les effets")),
         _area("measures_planned", N_("Mesures envisagées")),
+        # EDPB common template (draft): the measures in place before the breach, apart from those taken after.
+        Field("security_measures_before", "multi", N_("Mesures de sécurité en place avant la violation"),
+              "security_measures"),
+        _area("security_measures_before_details", N_("Précisions sur les mesures en place avant la violation")),
+        _area("recurrence_measures", N_("Mesures pour éviter que la violation se reproduise")),
     ),
         N_("RGPD art. 33(3)(d)\u00a0; formulaire CNIL, rubrique «\u00a0Mesures\u00a0»")),
     Step("information", N_("Information des personnes"), (
@@ -167,6 +198,27 @@ STEPS: tuple[Step, ...] = (
         _when("nis2_early_warning_sent_at", N_("NIS2 : alerte précoce envoyée le")),
         _when("nis2_notification_sent_at", N_("NIS2 : notification envoyée le")),
         _when("nis2_final_report_sent_at", N_("NIS2 : rapport final envoyé le")),
+        # Arrêté du 30 octobre 2017, form of the "incident de sécurité des SI" signalement (ARS / CERT Santé).
+        Field("ars_response_state", "choice", N_("État de la prise en charge de l'incident"),
+              "ars_response_states"),
+        _yes("degraded_mode", N_("Fonctionnement en mode dégradé")),
+        _yes("crisis_cell", N_("Cellule de crise activée")),
+        _area("care_impact", N_("Conséquences sur la prise en charge des patients")),
+        _area("organisation_impact", N_("Conséquences sur le fonctionnement de l'établissement")),
+        _yes("cert_sante_support", N_("Besoin d'un appui du CERT Santé")),
+        _area("cert_sante_support_details", N_("Appui attendu du CERT Santé")),
+        # Directive (EU) 2022/2555 art. 23(4)(c): an intermediate report at the request of the CSIRT or authority.
+        _when("nis2_intermediate_requested_at", N_("NIS2 : rapport intermédiaire demandé le")),
+        _when("nis2_intermediate_due_at", N_("NIS2 : rapport intermédiaire attendu pour le")),
+        _when("nis2_intermediate_sent_at", N_("NIS2 : rapport intermédiaire envoyé le")),
+        # Art. 23(4)(e): incident still ongoing at the final-report date: a progress report then, the final report
+        # within one month of the end of its handling.
+        _when("nis2_progress_report_sent_at", N_("NIS2 : rapport d'avancement envoyé le")),
+        _when("nis2_incident_handled_at", N_("NIS2 : fin du traitement de l'incident")),
+        # Loi n° 2018-133 art. 7 and décret n° 2018-384 art. 11 (NIS1): operators of essential services declare
+        # their incidents to the ANSSI without delay.
+        _when("anssi_reported_at", N_("Déclaration à l'ANSSI (opérateur de services essentiels) le")),
+        _t("anssi_reference", N_("Référence de la déclaration à l'ANSSI"), 100),
     ),
         N_("CSP L.1111-8-2 et décret 2016-1214 (ARS)\u00a0; directive 2022/2555 art. 23 (NIS2)\u00a0; RGPD art. 56 "
            "(traitement transfrontalier)")),
@@ -205,9 +257,15 @@ MESSAGES: dict[str, str] = {
     "title_required": N_("Donnez un intitulé interne : c'est sous ce nom que la violation figure au registre"),
     "email": N_("Adresse électronique invalide (par exemple claire.martin@clinique.fr)"),
     "phone_fr": N_("Numéro de téléphone invalide : 10 chiffres (04 72 10 20 30) ou +33 suivi de 9 chiffres"),
+    "withdrawal_reason_required": N_("Une notification retirée doit dire pourquoi"),
+    "method_name_required": N_("Nommez la méthode utilisée"),
+    "before_request": N_("Antérieure à la demande"),
 }
 
 MAX_COUNT = 10**10
+
+FUTURE_ALLOWED = frozenset({"nis2_intermediate_due_at"})
+"""Dates that may lie ahead: the date the authority set for a report to come."""
 
 
 class FieldError(ValueError):
@@ -363,11 +421,25 @@ def check_step(step: Step, values: dict[str, Any], *, now: datetime, aware_at: d
             errors.setdefault("aware_at", FieldError("before_discovery"))
         if started and instants["ended_at"] and instants["ended_at"] < started:
             errors.setdefault("ended_at", FieldError("before_start"))
-    if step.code in ("other_bodies", "cnil_submission"):
+    if step.code in ("other_bodies", "cnil_submission", "systems"):
         for field in step.fields:
+            if field.name in FUTURE_ALLOWED:
+                continue
             instant = _instant(values.get(field.name)) if field.kind == "datetime" else None
             if instant and instant > now:
                 errors[field.name] = FieldError("in_future")
+    if step.code == "other_bodies":
+        requested, due = (_instant(values.get("nis2_intermediate_requested_at")),
+                          _instant(values.get("nis2_intermediate_due_at")))
+        if requested and due and due < requested:
+            errors.setdefault("nis2_intermediate_due_at", FieldError("before_request"))
+    # EDPB common template (draft): a withdrawn notification gives its reason.
+    if step.code == "notification" and values.get("notification_state") == "withdrawn" \
+            and not (values.get("withdrawal_reason") or "").strip():
+        errors["withdrawal_reason"] = FieldError("withdrawal_reason_required")
+    if step.code == "consequences" and values.get("risk_method") == "other" \
+            and not (values.get("risk_method_name") or "").strip():
+        errors["risk_method_name"] = FieldError("method_name_required")
     if step.code == "cnil_submission" and aware_at and "cnil_sent_at" not in errors:
         from notifier.breaches.rules.deadlines import cnil_deadline
         from notifier.core.formatting import format_duration

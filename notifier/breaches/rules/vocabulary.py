@@ -1,9 +1,14 @@
 """Choice lists of the CNIL online notification form (notifications.cnil.fr) and the EDPB common breach
-notification template (June 2026), as stable codes with French labels: the labels are msgids of the catalog
+notification template, as stable codes with French labels: the labels are msgids of the catalog
 (notifier/translations), translated where they are shown with ``label(choices, code, lang)``.
 
 Codes are what is stored and exported; labels are only shown. Never rename a code: add a new one.
 Sources: the CNIL téléservice and the choice lists in the CNIL's published breach data; EDPB common template.
+
+The EDPB common template of June 2026 is a DRAFT put to public consultation, not a final text: its field names and
+lists may still change. Our codes follow it where it is settled; every list that comes from it is marked
+``# EDPB template (draft)`` below, so that updating the mapping means changing those lists only (new codes added,
+none renamed), see docs/breach-format.md.
 """
 
 from notifier.core.i18n import N_, translate
@@ -108,6 +113,8 @@ DATA_CATEGORIES: Choices = {
     "trade_union": N_("Appartenance syndicale"),
     "sex_life": N_("Vie sexuelle ou orientation sexuelle"),
     "other": N_("Autre"),
+    # EDPB template (draft) and CNIL form: the data concerned may not be known yet when notifying (art. 33(4)).
+    "not_yet_known": N_("Pas encore connues"),
 }
 
 CONSEQUENCES: Choices = {
@@ -155,6 +162,72 @@ ART_34_3_EXCEPTIONS: Choices = {
     "34.3.c": N_("Art. 34(3)(c) : efforts disproportionnés, communication publique à la place"),
 }
 
+NOTIFICATION_STATES: Choices = {
+    # EDPB template (draft): a notification is complete, incomplete (to be completed, GDPR art. 33(4)) or withdrawn
+    # (the controller found that no personal data breach occurred, or that it was unlikely to result in a risk).
+    "complete": N_("Complète"),
+    "incomplete": N_("Incomplète (à compléter)"),
+    "withdrawn": N_("Retirée"),
+}
+
+BREACH_CERTAINTIES: Choices = {
+    # EDPB template (draft); EDPB Guidelines 9/2022 §33: a notification may be made while the breach is still being
+    # investigated ("reasonable degree of certainty").
+    "established": N_("Avérée"),
+    "suspected": N_("Suspectée"),
+}
+
+SECURITY_MEASURES: Choices = {
+    # EDPB template (draft), "measures in place before the breach"; GDPR art. 32(1) names encryption,
+    # pseudonymisation, resilience and the ability to restore availability (backups).
+    "encryption_at_rest": N_("Chiffrement des données stockées"),
+    "encryption_in_transit": N_("Chiffrement des échanges"),
+    "pseudonymisation": N_("Pseudonymisation"),
+    "access_control": N_("Contrôle et gestion des habilitations"),
+    "strong_authentication": N_("Authentification forte"),
+    "logging": N_("Journalisation des accès"),
+    "backups": N_("Sauvegardes"),
+    "network_segmentation": N_("Cloisonnement du réseau"),
+    "malware_protection": N_("Protection contre les logiciels malveillants"),
+    "staff_awareness": N_("Sensibilisation du personnel"),
+    "physical_security": N_("Sécurité physique des locaux et des supports"),
+    "other": N_("Autre"),
+}
+
+HDS_STATUSES: Choices = {
+    # Code de la santé publique art. L.1111-8: a host of health data must be certified (hébergeur de données de
+    # santé, HDS).
+    "certified": N_("Certifié HDS"),
+    "not_certified": N_("Non certifié HDS"),
+    "not_applicable": N_("Sans objet (n'héberge pas de données de santé)"),
+    "unknown": N_("Inconnu"),
+}
+
+CONSEQUENCE_NATURES: Choices = {
+    # The CNIL form's "nature des conséquences potentielles", by kind of breach; besides the harms (CONSEQUENCES).
+    "disclosed_beyond_need": N_("Données diffusées plus que nécessaire, hors de la maîtrise des personnes"),
+    "cross_referenced": N_("Données pouvant être croisées ou rapprochées avec d'autres informations"),
+    "misused": N_("Données pouvant être utilisées à d'autres fins ou de manière déloyale"),
+    "altered_and_used": N_("Données modifiées et utilisées alors qu'elles n'étaient plus valables"),
+    "altered_to_divert": N_("Données modifiées en d'autres données valables, détournant les traitements"),
+    "unavailable": N_("Données perdues ou inaccessibles, empêchant de rendre le service"),
+    "other": N_("Autre"),
+}
+
+RISK_METHODS: Choices = {
+    # EDPB template (draft), "risk assessment: method and outcome".
+    "enisa": N_("ENISA (2013), méthode de l'application"),
+    "other": N_("Autre méthode (précisez)"),
+}
+
+ARS_RESPONSE_STATES: Choices = {
+    # Arrêté du 30 octobre 2017 (signalement des incidents de sécurité des SI), "état de la prise en charge".
+    "analysis": N_("En cours d'analyse"),
+    "containment": N_("En cours de confinement"),
+    "remediation": N_("Incident maîtrisé, remédiation en cours"),
+    "resolved": N_("Incident clos"),
+}
+
 VOCABULARIES: dict[str, Choices] = {
     "notification_types": NOTIFICATION_TYPES,
     "natures": NATURES,
@@ -171,6 +244,13 @@ VOCABULARIES: dict[str, Choices] = {
     "information_statuses": INFORMATION_STATUSES,
     "information_channels": INFORMATION_CHANNELS,
     "art_34_3_exceptions": ART_34_3_EXCEPTIONS,
+    "notification_states": NOTIFICATION_STATES,
+    "breach_certainties": BREACH_CERTAINTIES,
+    "security_measures": SECURITY_MEASURES,
+    "hds_statuses": HDS_STATUSES,
+    "consequence_natures": CONSEQUENCE_NATURES,
+    "risk_methods": RISK_METHODS,
+    "ars_response_states": ARS_RESPONSE_STATES,
 }
 
 

@@ -4,7 +4,13 @@ parameters, shown in French or English by ``Reason.text(lang)``.
 
 Method: ENISA, "Recommendations for a methodology of the assessment of severity of personal data breaches",
 working document v1.0, December 2013: SE = DPC x EI + CB. The rules added on top of the score, and why, are listed in
-RULES and explained for a lawyer in docs/risk-method.md, with the 18 worked examples of EDPB Guidelines 01/2021.
+RULES and explained for a lawyer in docs/risk-method.md, with the 18 worked examples of EDPB Guidelines 01/2021 and
+the examples of WP250 rev.01 Annex B (tests/risk/test_edpb_cases.py, tests/risk/test_wp250_cases.py).
+
+A principle those examples show, encoded in ``_no_lasting_effect``: the context adjustments (many people, vulnerable
+people) raise the severity of what happened to the data; they do not turn into a notification a breach that the
+guidelines treat as unlikely to result in a risk, such as a short loss of availability restored without consequence
+for the people (WP250 rev.01, Annex B, example 3 and the note of example 4).
 The DPO may override any verdict with a written justification; the application stores the override, not this module.
 """
 
@@ -118,6 +124,9 @@ PROLONGED_UNAVAILABILITY_HOURS = 24.0
 """From one day without the data, an availability breach is notified. EDPB 01/2021 case 1 (restored in a few hours:
 not notified) and case 2 (five days: notified) set the bounds; the guidelines give no number, one day is our choice."""
 VULNERABLE_CATEGORIES = ("minors", "vulnerable")
+CONTEXT_ADJUSTMENTS = ("vulnerable_people", "large_volume")
+"""The DPC adjustments for who the people are and how many: they weigh what happened to the data, see
+``_no_lasting_effect``."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,11 @@ RULES: dict[str, Rule] = {
         N_("DPC +1 : plus de 5 000 personnes"),
         "EDPB Guidelines 9/2022, section IV.B 'number of affected individuals'; ENISA 2013 (number of individuals, "
         "left out of the formula, to weigh afterwards); EDPB Guidelines 01/2021 case 11"),
+    "context_without_effect": Rule(
+        N_("Contexte (volume, personnes vulnérables) sans effet : rien de durable n'est arrivé aux données"),
+        "WP250 rev.01 (Article 29 Working Party, endorsed by the EDPB), Annex B example 3 (brief power outage: "
+        "neither the authority nor the people are notified) and example 4's note (data restored in good time: no "
+        "notification); EDPB Guidelines 01/2021 case 1"),
     "dpo_adjustment": Rule(
         N_("DPC ajusté par le DPO, avec sa justification"),
         "ENISA 2013, DPC contextual factors (volume, controller, individuals, invalidity, public availability)"),
@@ -410,6 +424,19 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
                "« a fait une prise de sang de routine » vaut 1 parmi les données de santé)."),
         )
     vulnerable = [code for code in VULNERABLE_CATEGORIES if code in facts.people_categories]
+    large = vocabulary.people_count_band(facts.people_count) == LARGE_VOLUME_BAND
+    if (vulnerable or large) and _no_lasting_effect(facts):
+        # WP250 rev.01 Annex B: the context raises the severity of what happened to the data; it does not make a
+        # breach notifiable that the guidelines treat as unlikely to result in a risk (example 3, a brief outage).
+        vulnerable, large = [], False
+        notes.rule(
+            "context_without_effect",
+            N_("Le nombre de personnes ou leur vulnérabilité n'augmente pas le DPC : ni la confidentialité ni "
+               "l'intégrité n'ont été atteintes et les données ont été rétablies rapidement, sans conséquence pour "
+               "les soins ; le contexte aggrave ce qui arrive aux données, il ne rend pas notifiable une "
+               "violation que les lignes directrices WP250 rev.01 (annexe B, exemple 3 ; note de l'exemple 4) "
+               "jugent non susceptible d'engendrer un risque."),
+        )
     if vulnerable:
         adjustments.append(Adjustment("vulnerable_people", 1, RULES["vulnerable_people"].label))
         value += 1
@@ -419,7 +446,7 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
                "9/2022 du CEPD, section IV.B, «\u00a0caractéristiques particulières de la personne\u00a0»."),
             names=lambda lang: ", ".join(translate(PEOPLE_CATEGORIES[c], lang).lower() for c in vulnerable),
         )
-    if vocabulary.people_count_band(facts.people_count) == LARGE_VOLUME_BAND:
+    if large:
         adjustments.append(Adjustment("large_volume", 1, RULES["large_volume"].label))
         value += 1
         notes.rule(
@@ -463,6 +490,20 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
         )
     return DpcPart(value=value, base=base, data_type=data_type, category=category, adjustments=tuple(adjustments),
                    capped=capped)
+
+
+def _no_lasting_effect(facts: RiskFacts) -> bool:
+    """Nothing lasting happened to the data: no loss of confidentiality or integrity, the data available again
+    without difficulty or after a short outage (under PROLONGED_UNAVAILABILITY_HOURS, its length known), and care
+    not disrupted. WP250 rev.01 Annex B example 3 (a power outage of a few minutes at a call centre: recorded under
+    art. 33(5), not notified) and the note of example 4 (data restored in good time from a backup: no permanent loss
+    of availability or confidentiality, no notification)."""
+    if facts.confidentiality != "none" or facts.integrity != "none" or facts.care_disrupted:
+        return False
+    if facts.availability in ("none", "recovered_easily"):
+        return True
+    return (facts.availability == "temporary" and facts.availability_hours is not None
+            and facts.availability_hours < PROLONGED_UNAVAILABILITY_HOURS)
 
 
 def _confidentiality_neutralised_by(facts: RiskFacts) -> str | None:
