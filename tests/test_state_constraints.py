@@ -19,12 +19,14 @@ from notifier import create_app
 from notifier.accounts.roles import Role
 from notifier.breaches.states import BreachStatus
 from notifier.extensions import db
-from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus
+from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus, ReviewKind
 from notifier.patients.states import Addressee, Hold, ImportStatus, PatientStatus
 from notifier.reports.states import ReportDocument, ReportKind
 from notifier.risk.states import RiskTrigger
 
 MIGRATION = Path(__file__).resolve().parent.parent / "migrations/versions/c4e1a7d2b9f3_state_check_constraints.py"
+# Migrations that created a table with a state column after c4e1a7d2b9f3, each with its own STATE_COLUMNS.
+LATER_MIGRATIONS = (Path(__file__).resolve().parent.parent / "migrations/versions/cc13550970e7_letter_review.py",)
 STATE_MODULES = ("notifier.permissions", "notifier.breaches.states", "notifier.letters.states",
                  "notifier.patients.states", "notifier.reports.states", "notifier.risk.states")
 STATE_COLUMNS = {
@@ -41,6 +43,7 @@ STATE_COLUMNS = {
     ("report_version", "document"): ReportDocument,
     ("report_version", "kind"): ReportKind,
     ("risk_assessment", "trigger"): RiskTrigger,
+    ("letter_review", "kind"): ReviewKind,
 }
 
 
@@ -57,7 +60,7 @@ def _values_in(sql: str) -> set[str]:
 @pytest.fixture
 def rows(app, breach, dpo):
     """One row of every table that has a state column, with valid states, committed."""
-    from notifier.letters.models import Letter, LetterChunk, LetterEvent, LetterJob, LetterTemplate
+    from notifier.letters.models import Letter, LetterChunk, LetterEvent, LetterJob, LetterReview, LetterTemplate
     from notifier.patients.models import Patient, PatientImport
     from notifier.reports.models import ReportVersion
     from notifier.risk.models import RiskAssessment
@@ -84,6 +87,8 @@ def rows(app, breach, dpo):
         LetterChunk(job_id=job.id, chunk_no=1, variant_index=0, first_postcode="75002", first_pk=patient.id,
                     last_postcode="75002", last_pk=patient.id, expected=1),
         LetterEvent(letter_id=letter.id, status=LetterStatus.GENERATED, status_date=date(2026, 12, 1)),
+        LetterReview(organisation_id=breach.organisation_id, breach_id=breach.id, template_id=template.id,
+                     kind=ReviewKind.SUBMITTED),
     ])
     db.session.commit()
 
@@ -122,10 +127,13 @@ def test_each_state_column_has_its_constraint_on_the_models(app):
 
 
 def test_the_migration_adds_the_same_constraints_as_the_models():
-    spec = importlib.util.spec_from_file_location("state_migration", MIGRATION)
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    assert {(table, column): states for table, column, states in migration.STATE_COLUMNS} == STATE_COLUMNS
+    found = {}
+    for number, path in enumerate((MIGRATION, *LATER_MIGRATIONS)):
+        spec = importlib.util.spec_from_file_location(f"state_migration_{number}", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        found |= {(table, column): states for table, column, states in migration.STATE_COLUMNS}
+    assert found == STATE_COLUMNS
 
 
 @pytest.fixture
