@@ -203,8 +203,8 @@ EXAMPLE_MSGIDS = {
                  "nom, votre adresse, votre date de naissance et, pour certains patients, la date et le service de "
                  "leur hospitalisation."),
     "consequences": N_("Ces informations pourraient être utilisées pour vous envoyer des messages frauduleux "
-                       "(courriels, SMS, appels) se faisant passer pour l'hôpital, votre banque ou l'Assurance "
-                       "maladie, afin d'obtenir d'autres informations ou de l'argent."),
+                       "(courriels, SMS, appels). Ces messages se feraient passer pour l'hôpital, votre banque ou "
+                       "l'Assurance maladie, afin d'obtenir d'autres informations ou de l'argent."),
     "measures": N_("Nous avons isolé les systèmes touchés, changé tous les mots de passe, porté plainte et notifié "
                    "la CNIL et l'Agence régionale de santé. Des experts en sécurité surveillent nos systèmes."),
     "advice": N_("Méfiez-vous de tout message qui mentionne votre hospitalisation et vous demande de cliquer sur un "

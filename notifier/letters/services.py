@@ -29,6 +29,7 @@ from notifier.audit import services as audit
 from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.core.errors import Refusal
+from notifier.core.formatting import format_date
 from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
 from notifier.documents.letter import (
@@ -64,7 +65,7 @@ from notifier.letters.models import (
     LetterTemplate,
     lot_file_name,
 )
-from notifier.letters.rules import plain_language
+from notifier.letters.rules import plain_language, starting_texts
 from notifier.letters.states import Audience, LetterStatus, ReviewKind
 from notifier.patients.models import Patient
 from notifier.patients.rules import addresses
@@ -211,16 +212,18 @@ def is_current(template: LetterTemplate) -> bool:
 
 
 def default_texts(breach: Breach, lang: str = "fr") -> dict[str, str]:
-    """Starting texts for a new variant: what the breach record says (GDPR art. 33(3) answers), else the examples."""
+    """Starting texts for a new variant, written for patients from the record's facts (letters.rules.starting_texts:
+    GDPR art. 34(2), clear and plain language), not the answers written for the CNIL; the contact block from the
+    breach's "Contact" step (art. 33(3)(b)); the examples where the record says nothing."""
     examples = EXAMPLE_TEXTS.get(lang, EXAMPLE_TEXTS["fr"])
     sections = breach.sections or {}
-
-    def answer(section: str, name: str) -> str:
-        value = (sections.get(section) or {}).get(name)
-        return value.strip() if isinstance(value, str) else ""
-
-    measures = "\n\n".join(part for part in (answer("measures", "measures_taken"),
-                                             answer("measures", "measures_planned")) if part)
+    discovered = (sections.get("dates") or {}).get("discovered_at")
+    try:
+        discovered_on = format_date(datetime.fromisoformat(discovered), lang) if discovered else None
+    except (TypeError, ValueError):
+        discovered_on = None
+    texts = starting_texts.starting_texts(sections, lambda text, **params: translate(text, lang, **params),
+                                          discovered_on, examples, cnil_informed=breach.cnil_sent_at is not None)
     contacts = sections.get("contacts") or {}
     contact_parts = [str(contacts.get(key) or "").strip() for key in ("contact_name", "contact_role")]
     establishment = breach.establishment
@@ -228,10 +231,7 @@ def default_texts(breach: Breach, lang: str = "fr") -> dict[str, str]:
     contact_parts += [str(contacts.get(key) or "").strip() for key in ("contact_email", "contact_phone")]
     contact = ", ".join(part for part in contact_parts if part)
     return {
-        "nature": answer("nature", "nature_details") or examples["nature"],
-        "consequences": answer("consequences", "consequences_details") or examples["consequences"],
-        "measures": measures or examples["measures"],
-        "advice": examples["advice"],
+        **texts,
         "dpo_contact": f"{contact}." if contact and not contact.endswith(".") else contact or examples["dpo_contact"],
         "introduction": "", "closing": "", "signatory": "",
     }

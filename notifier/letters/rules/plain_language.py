@@ -90,7 +90,7 @@ ADVICE_ACTIONS = {
     "fr": ("méfiez", "vérifiez", "surveillez", "changez", "modifiez", "appelez", "contactez", "signalez", "ne ",
            "raccrochez", "conservez", "prévenez", "pouvez", "devez", "nous vous conseillons", "n'hésitez"),
     "en": ("be wary", "beware", "check", "watch", "change", "call", "contact", "report", "do not", "don't", "never",
-           "keep", "you can", "you should", "we advise"),
+           "keep", "you can", "you should", "we advise", "hang up"),
 }
 
 WARNINGS: dict[str, str] = {
@@ -126,7 +126,8 @@ def _term_pattern(term: str) -> re.Pattern:
 
 _PATTERNS = {lang: [(term, plain, _term_pattern(term)) for term, plain in terms.items()]
              for lang, terms in JARGON.items()}
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n\s*\n")
+# A sentence ends at . ! ? … or at a line break (a list item, a paragraph).
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+(?:[.,\s]\d+)*", re.UNICODE)
 
 
