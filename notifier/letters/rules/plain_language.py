@@ -16,8 +16,8 @@ from typing import NamedTuple
 
 from notifier.core.i18n import N_
 
-# A sentence of more than 25 words is hard to read for a large part of the public: the threshold of the French
-# administration's plain-language guides (Lexique administratif, « Écrire pour être lu », DILA), our choice here.
+# A sentence of more than 25 words is hard to read for a large part of the public: plain-language guides commonly
+# advise 15 to 25 words. **The threshold is our choice.**
 LONG_SENTENCE_WORDS = 25
 
 # Terms a patient is not expected to know, with a plainer wording to use instead. Acronyms are matched in capitals
@@ -126,7 +126,7 @@ def _term_pattern(term: str) -> re.Pattern:
 
 _PATTERNS = {lang: [(term, plain, _term_pattern(term)) for term, plain in terms.items()]
              for lang, terms in JARGON.items()}
-# A sentence ends at . ! ? … or at a line break (a list item, a paragraph).
+# A sentence ends at a full stop, an exclamation or question mark, an ellipsis, or a line break (list, paragraph).
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+(?:[.,\s]\d+)*", re.UNICODE)
 
