@@ -20,13 +20,15 @@ from notifier.accounts.roles import Role
 from notifier.breaches.states import BreachStatus
 from notifier.extensions import db
 from notifier.hotline.states import CallOutcome, CallReason
-from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus
+from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus, ReviewKind
 from notifier.patients.states import Addressee, Hold, ImportStatus, PatientStatus
 from notifier.reports.states import ReportDocument, ReportKind
 from notifier.risk.states import RiskTrigger
 from notifier.verification.states import Outcome
 
 MIGRATION = Path(__file__).resolve().parent.parent / "migrations/versions/c4e1a7d2b9f3_state_check_constraints.py"
+# Migrations that created a table with a state column after c4e1a7d2b9f3, each with its own STATE_COLUMNS.
+LATER_MIGRATIONS = (Path(__file__).resolve().parent.parent / "migrations/versions/cc13550970e7_letter_review.py",)
 STATE_MODULES = ("notifier.permissions", "notifier.breaches.states", "notifier.letters.states",
                  "notifier.patients.states", "notifier.reports.states", "notifier.risk.states",
                  "notifier.hotline.states", "notifier.verification.states")
@@ -51,6 +53,7 @@ STATE_COLUMNS = {
     ("hotline_call", "reason"): CallReason,
     ("hotline_call", "outcome"): CallOutcome,
     ("verification_count", "outcome"): Outcome,
+    ("letter_review", "kind"): ReviewKind,
 }
 
 
@@ -67,7 +70,7 @@ def _values_in(sql: str) -> set[str]:
 @pytest.fixture
 def rows(app, breach, dpo):
     """One row of every table that has a state column, with valid states, committed."""
-    from notifier.letters.models import Letter, LetterChunk, LetterEvent, LetterJob, LetterTemplate
+    from notifier.letters.models import Letter, LetterChunk, LetterEvent, LetterJob, LetterReview, LetterTemplate
     from notifier.patients.models import Patient, PatientImport
     from notifier.reports.models import ReportVersion
     from notifier.risk.models import RiskAssessment
@@ -100,6 +103,8 @@ def rows(app, breach, dpo):
         LetterChunk(job_id=job.id, chunk_no=1, variant_index=0, first_postcode="75002", first_pk=patient.id,
                     last_postcode="75002", last_pk=patient.id, expected=1),
         LetterEvent(letter_id=letter.id, status=LetterStatus.GENERATED, status_date=date(2026, 12, 1)),
+        LetterReview(organisation_id=breach.organisation_id, breach_id=breach.id, template_id=template.id,
+                     kind=ReviewKind.SUBMITTED),
     ])
     db.session.commit()
 

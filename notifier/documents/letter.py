@@ -30,6 +30,8 @@ LETTER_STYLESHEETS = ("base.css", "patient_letter/letter.css")
 REQUIRED_TEXT_KEYS = ("nature", "dpo_contact", "consequences", "measures", "advice")
 # Optional blocks: an opening paragraph, the closing formula, the signatory (name and title).
 OPTIONAL_TEXT_KEYS = ("introduction", "closing", "signatory")
+# The blocks in the order the letter prints them (letter.html): what the DPO writes and legal reviews, in that order.
+LETTER_ORDER = ("introduction", "nature", "consequences", "measures", "advice", "dpo_contact", "closing", "signatory")
 
 
 def missing_required_texts(texts: Mapping[str, str | None]) -> list[str]:
@@ -146,10 +148,17 @@ class LetterFields:
 
 @dataclass(frozen=True)
 class Establishment:
+    """The sender block: the establishment, and the contact the breach names (GDPR art. 33(3)(b), 34(2))."""
+
     name: str
     address_lines: tuple[str, ...]
     phone: str = ""
     email: str = ""
+    contact: str = ""
+    """The person to contact, as the sender block names them ("Claire Martin, déléguée à la protection des
+    données")."""
+    city: str = ""
+    """Where the letter is written from: the date line reads "Lyon, le 8 décembre 2026"."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,8 @@ class LetterContent:
     lang: str = "fr"
     boxes: LetterBoxes = field(default_factory=LetterBoxes)
     template: str = TEMPLATE
+    dpo_gender: str = ""
+    """"f" or "m": the DPO's title agrees with the person ("notre déléguée" for Claire Martin); "" reads "m"."""
 
 
 # The fixed words of a patient letter and of the public notice: French msgids, translated by strings(lang).
@@ -175,6 +186,7 @@ STRINGS = {
     "measures": N_("Les mesures que nous avons prises"),
     "advice": N_("Ce que nous vous conseillons de faire"),
     "dpo_contact": N_("Pour toute question : notre délégué à la protection des données"),
+    "dpo_contact_f": N_("Pour toute question : notre déléguée à la protection des données"),
     "complaint_title": N_("Votre droit de réclamation"),
     "complaint": N_("Vous pouvez introduire une réclamation auprès de la Commission nationale de l'informatique et "
                     "des libertés (CNIL), 3 place de Fontenoy, TSA 80715, 75334 Paris Cedex 07, ou en ligne sur "
@@ -182,7 +194,12 @@ STRINGS = {
     "closing": N_("Nous vous prions d'accepter nos excuses pour cet incident et vous assurons de notre entière "
                   "disponibilité."),
     "draft": N_("PROJET"),
+    # Every page of a letter, continuation pages included (issue 13): pages mixed up at envelope stuffing find their
+    # letter again. %(page)s / %(pages)s count the pages of this letter, not of the lot.
+    "page_footer": N_("Référence %(reference)s · page %(page)s / %(pages)s"),
     "date": N_("Le %(day)s %(month)s %(year)s"),
+    # The date line names the place the letter is written from (French letter usage, "Lyon, le 8 décembre 2026").
+    "date_place": N_("%(place)s, le %(day)s %(month)s %(year)s"),
 }
 
 # Starting texts the DPO adapts (a ransomware attack with exfiltration, the usual hospital case), in the
@@ -193,8 +210,8 @@ EXAMPLE_MSGIDS = {
                  "nom, votre adresse, votre date de naissance et, pour certains patients, la date et le service de "
                  "leur hospitalisation."),
     "consequences": N_("Ces informations pourraient être utilisées pour vous envoyer des messages frauduleux "
-                       "(courriels, SMS, appels) se faisant passer pour l'hôpital, votre banque ou l'Assurance "
-                       "maladie, afin d'obtenir d'autres informations ou de l'argent."),
+                       "(courriels, SMS, appels). Ces messages se feraient passer pour l'hôpital, votre banque ou "
+                       "l'Assurance maladie, afin d'obtenir d'autres informations ou de l'argent."),
     "measures": N_("Nous avons isolé les systèmes touchés, changé tous les mots de passe, porté plainte et notifié "
                    "la CNIL et l'Agence régionale de santé. Des experts en sécurité surveillent nos systèmes."),
     "advice": N_("Méfiez-vous de tout message qui mentionne votre hospitalisation et vous demande de cliquer sur un "
@@ -204,6 +221,11 @@ EXAMPLE_MSGIDS = {
     "dpo_contact": N_("Délégué à la protection des données, 1 rue de l'Hôpital, 75000 Paris. dpo@hopital.example, "
                       "01 23 45 67 89 (du lundi au vendredi, de 9 h à 17 h)."),
 }
+
+
+def page_footer(lang: str) -> str:
+    """The footer of every page, a %-format with reference, page and pages (stamping.py and letter.html)."""
+    return translate(STRINGS["page_footer"], lang)
 
 
 def strings(lang: str) -> dict:
@@ -217,11 +239,14 @@ def example_texts(lang: str) -> dict[str, str]:
 EXAMPLE_TEXTS = {lang: example_texts(lang) for lang in LANGUAGES}  # read by the benchmarks
 
 
-def format_letter_date(value: date, lang: str) -> str:
-    """The letter's date line; month names from core.formatting, not the catalog (where "août" also stands for the
-    charts' abbreviated month)."""
+def format_letter_date(value: date, lang: str, place: str = "") -> str:
+    """The letter's date line, with its place when known ("Lyon, le 8 décembre 2026"); month names from
+    core.formatting, not the catalog (where "août" also stands for the charts' abbreviated month)."""
     day = "1er" if value.day == 1 and lang == "fr" else str(value.day)
     month = (MONTHS_EN if lang == "en" else MONTHS_FR)[value.month - 1]
+    place = clean_field(place or "")
+    if place:
+        return translate(STRINGS["date_place"], lang, place=place, day=day, month=month, year=value.year)
     return translate(STRINGS["date"], lang, day=day, month=month, year=value.year)
 
 
@@ -259,6 +284,37 @@ def qr_svg(reference: str, size_mm: float) -> Markup:
                   f'width="{size_mm}mm" height="{size_mm}mm"><path d="{path}" fill="#000"/></svg>')
 
 
+_FOOTER_PART = re.compile(r"(%\((?:reference|page|pages)\)s)")
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal: quotes and backslashes escaped, and anything but letters, digits, spaces and common
+    punctuation written as a hex escape (nothing can close the <style> element)."""
+    out = []
+    for char in text:
+        if char.isalnum() or char in " ·-_.,:/()":
+            out.append(char)
+        else:
+            out.append(f"\\{ord(char):x} ")
+    return '"' + "".join(out) + '"'
+
+
+def footer_css(lang: str, reference: str) -> Markup:
+    """The CSS `content` of the page footer for WeasyPrint: the same words as the stamped footer, the page numbers
+    from CSS counters (page, pages: the pages of this one letter's document)."""
+    parts = []
+    for part in _FOOTER_PART.split(page_footer(lang)):
+        if part == "%(page)s":
+            parts.append("counter(page)")
+        elif part == "%(pages)s":
+            parts.append("counter(pages)")
+        elif part == "%(reference)s":
+            parts.append(_css_string(reference))
+        elif part:
+            parts.append(_css_string(part))
+    return Markup(" ".join(parts))
+
+
 def letter_html(content: LetterContent, *, fields: LetterFields | None = None, draft: bool = False) -> str:
     """The letter as HTML. Without `fields` the per-patient boxes stay empty (the shared base of stamping.py)."""
     boxes = content.boxes
@@ -270,6 +326,7 @@ def letter_html(content: LetterContent, *, fields: LetterFields | None = None, d
             "address_lines": [clean_field(line) for line in fields.address_lines],
             "salutation": clean_field(fields.salutation),
             "qr": qr_svg(fields.qr_text, boxes.reference.height),
+            "footer": footer_css(content.lang, clean_field(fields.reference)),
         }
     return render_template(
         content.template,
@@ -277,7 +334,8 @@ def letter_html(content: LetterContent, *, fields: LetterFields | None = None, d
         s=strings(content.lang),
         texts={key: content.texts.get(key) or "" for key in (*REQUIRED_TEXT_KEYS, *OPTIONAL_TEXT_KEYS)},
         establishment=content.establishment,
-        date_text=format_letter_date(content.letter_date, content.lang),
+        date_text=format_letter_date(content.letter_date, content.lang, content.establishment.city),
+        dpo_heading=strings(content.lang)["dpo_contact_f" if content.dpo_gender == "f" else "dpo_contact"],
         boxes=dict(boxes.boxes()),
         margins=margins,
         # Absolutely positioned boxes are placed relative to the first page's content area, not the sheet.

@@ -40,6 +40,7 @@ from notifier.documents.letter import (
     LetterFields,
     clean_field,
     letter_html,
+    page_footer,
     qr_matrix,
     qr_runs,
 )
@@ -47,7 +48,8 @@ from notifier.documents.render import LETTERS_DIR, render_pdf
 
 STAMP_FONT_PATH = LETTERS_DIR / "fonts" / "DejaVuSans.ttf"
 MANIFEST_COLUMNS = ("reference", "patient_id", "lot", "first_page", "page_count", "sha256")
-DIGEST_VERSION = b"notifier-letter-v1"
+# v2: every page carries the reference and "page n / N" of its letter (footer.py), continuation pages included.
+DIGEST_VERSION = b"notifier-letter-v2"
 PT_PER_MM = 72 / 25.4
 
 # Sizes in points. 10 pt matches the letter's text; the address may shrink to 7 pt to keep a long line (NF Z10-011
@@ -60,6 +62,10 @@ LEADING = 1.2
 BOX_PADDING_MM = 0.5
 # Matches .reference-value in letter.css: text right of the QR code, baseline 11.2 mm below the box top.
 REFERENCE_BASELINE_MM = 11.2
+# The footer of every page: "Référence VIO-2026-0001-6579450-K · page 2 / 3", so that pages mixed up at envelope
+# stuffing find their letter again. In the bottom margin (22 mm), 10 mm above the sheet's edge.
+FOOTER_SIZE = 8.0
+FOOTER_BASELINE_FROM_BOTTOM_MM = 10.0
 # NF Z10-011: at most 6 address lines in France, 7 abroad.
 MAX_ADDRESS_LINES = 7
 
@@ -187,6 +193,9 @@ class PreparedVariant:
     page_height: float
     final: BasePages
     draft: BasePages
+    footer: str = "%(reference)s · page %(page)s / %(pages)s"
+    """The per-page footer in the variant's language (letter.page_footer)."""
+    margin_left: float = 20.0
 
     @property
     def page_count(self) -> int:
@@ -213,7 +222,8 @@ def prepare_variant(content: LetterContent, *, name: str = "default") -> Prepare
     if len(final.forms) != len(draft.forms):
         raise ValueError("the draft watermark changed the page count")
     return PreparedVariant(name=name, boxes=content.boxes, page_width=size[0], page_height=size[1],
-                           final=final, draft=draft)
+                           final=final, draft=draft, footer=page_footer(content.lang),
+                           margin_left=content.boxes.margins.left)
 
 
 def _base_pages(pdf_bytes: bytes) -> tuple[BasePages, tuple[float, float]]:
@@ -352,12 +362,8 @@ class _Lot:
         writer.write(self.info, b"<</Title %s/Producer (notifier)>>" % _pdf_text(title))
         xobjects = b"".join(b"/P%d %d 0 R" % (index, form) for index, form in enumerate(self.base.forms))
         writer.write(self.resources, b"<</XObject<<%s>>/Font<</F %d 0 R>>>>" % (xobjects, self.type0))
-        # Pages after the first carry nothing per patient: one content stream each, shared by all letters.
-        self.shared_contents = []
-        for index in range(1, len(self.base.forms)):
-            number = writer.reserve()
-            writer.write_stream(number, self.form_call(index))
-            self.shared_contents.append(number)
+        # Every page of a letter carries its reference and "page n / N": each page has its own small content stream.
+        self.letter_pages = len(self.base.forms)
         # Recto verso: one empty content stream for every blank verso (after the cover, after odd-length letters).
         self.blank_contents = None
         self.letter_padding = variant.printed_pages(duplex) - variant.page_count
@@ -384,18 +390,15 @@ class _Lot:
     def add_letter(self, fields: LetterFields) -> tuple[int, str]:
         """Write one letter; returns its first page number in this file and its digest."""
         first_page = self.page_count + 1
-        overlay = self.form_call(0) + self.overlay(fields)
+        reference = clean_field(fields.reference)
         digest = hashlib.sha256(b"%s\n%s\n" % (DIGEST_VERSION, self.base.sha256.encode()))
-        digest.update(b"%d\n" % len(overlay))
-        digest.update(overlay)
-        contents = self.writer.reserve()
-        self.writer.write_stream(contents, overlay)
-        self.add_page(contents)
-        for index, shared in enumerate(self.shared_contents, start=1):
-            call = self.form_call(index)
-            digest.update(b"%d\n" % len(call))
-            digest.update(call)
-            self.add_page(shared)
+        for index in range(self.letter_pages):
+            page = self.form_call(index) + (self.overlay(fields) if index == 0 else b"") + self.footer(reference, index)
+            digest.update(b"%d\n" % len(page))
+            digest.update(page)
+            contents = self.writer.reserve()
+            self.writer.write_stream(contents, page)
+            self.add_page(contents)
         for _ in range(self.letter_padding):  # a blank verso carries nothing: not in the letter's digest
             self.add_page(self.blank_contents)
         return first_page, digest.hexdigest()
@@ -457,6 +460,15 @@ class _Lot:
         parts.append("ET\n")
         parts.append(self.qr(clean_field(fields.qr_text), box.left, box.top, box.height))
         return "".join(parts).encode("ascii")
+
+    def footer(self, reference: str, index: int) -> bytes:
+        """Page `index` (from 0) of the letter: its reference and "page n / N" in the bottom margin."""
+        variant = self.variant
+        text = variant.footer % {"reference": reference, "page": index + 1, "pages": self.letter_pages}
+        baseline = variant.page_height / PT_PER_MM - FOOTER_BASELINE_FROM_BOTTOM_MM
+        width = variant.page_width / PT_PER_MM - 2 * variant.margin_left
+        return ("BT 0 g\n" + self.text_line(text, reference, variant.margin_left, baseline, FOOTER_SIZE, width)
+                + "ET\n").encode("ascii")
 
     def qr(self, reference: str, left_mm: float, top_mm: float, side_mm: float) -> str:
         matrix = qr_matrix(reference)

@@ -411,7 +411,7 @@ def _chunk_patients(job: LetterJob, chunk: LetterChunk):
     key = tuple_(Patient.postcode, Patient.id)
     return db.session.execute(
         select(Patient.id, Patient.patient_id, Patient.postcode, Patient.address_lines, Patient.salutation,
-               Patient.civility, Patient.deceased, Letter.id.label("letter_id"), Letter.number)
+               Patient.civility, Patient.deceased, Patient.minor, Letter.id.label("letter_id"), Letter.number)
         .join(Letter, Letter.patient_pk == Patient.id)
         .where(in_job(job.breach_id, _new_since(job)),
                Patient.postcode >= chunk.first_postcode, Patient.postcode <= chunk.last_postcode,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from notifier.accounts.models import User
 from notifier.core.types import UTCDateTime, one_of, utcnow
 from notifier.extensions import db
-from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus
+from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus, ReviewKind
 
 
 class LetterTemplate(db.Model):
@@ -58,6 +58,27 @@ class LetterTemplate(db.Model):
     @property
     def approved(self) -> bool:
         return self.approved_at is not None
+
+
+class LetterReview(db.Model):
+    """The four-eyes history of a variant: each version submitted, each request for changes (with the comment the
+    DPO sees on the template) and each approval (with its optional comment). Rows are only ever added."""
+
+    __tablename__ = "letter_review"
+    __table_args__ = (one_of("letter_review", "kind", ReviewKind),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    breach_id: Mapped[int] = mapped_column(ForeignKey("breach.id"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("letter_template.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    user_email: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    template: Mapped[LetterTemplate] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 class Letter(db.Model):

@@ -29,10 +29,12 @@ from notifier.audit import services as audit
 from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.core.errors import Refusal
+from notifier.core.formatting import format_date
 from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
 from notifier.documents.letter import (
     EXAMPLE_TEXTS,
+    LETTER_ORDER,
     OPTIONAL_TEXT_KEYS,
     REQUIRED_TEXT_KEYS,
     Box,
@@ -59,10 +61,12 @@ from notifier.letters.models import (
     LetterEvent,
     LetterJob,
     LetterOutput,
+    LetterReview,
     LetterTemplate,
     lot_file_name,
 )
-from notifier.letters.states import Audience, LetterStatus
+from notifier.letters.rules import plain_language, starting_texts
+from notifier.letters.states import Audience, LetterStatus, ReviewKind
 from notifier.patients.models import Patient
 from notifier.patients.rules import addresses
 from notifier.patients.states import Addressee, PatientStatus
@@ -208,16 +212,18 @@ def is_current(template: LetterTemplate) -> bool:
 
 
 def default_texts(breach: Breach, lang: str = "fr") -> dict[str, str]:
-    """Starting texts for a new variant: what the breach record says (GDPR art. 33(3) answers), else the examples."""
+    """Starting texts for a new variant, written for patients from the record's facts (letters.rules.starting_texts:
+    GDPR art. 34(2), clear and plain language), not the answers written for the CNIL; the contact block from the
+    breach's "Contact" step (art. 33(3)(b)); the examples where the record says nothing."""
     examples = EXAMPLE_TEXTS.get(lang, EXAMPLE_TEXTS["fr"])
     sections = breach.sections or {}
-
-    def answer(section: str, name: str) -> str:
-        value = (sections.get(section) or {}).get(name)
-        return value.strip() if isinstance(value, str) else ""
-
-    measures = "\n\n".join(part for part in (answer("measures", "measures_taken"),
-                                             answer("measures", "measures_planned")) if part)
+    discovered = (sections.get("dates") or {}).get("discovered_at")
+    try:
+        discovered_on = format_date(datetime.fromisoformat(discovered), lang) if discovered else None
+    except (TypeError, ValueError):
+        discovered_on = None
+    texts = starting_texts.starting_texts(sections, lambda text, **params: translate(text, lang, **params),
+                                          discovered_on, examples, cnil_informed=breach.cnil_sent_at is not None)
     contacts = sections.get("contacts") or {}
     contact_parts = [str(contacts.get(key) or "").strip() for key in ("contact_name", "contact_role")]
     establishment = breach.establishment
@@ -225,20 +231,56 @@ def default_texts(breach: Breach, lang: str = "fr") -> dict[str, str]:
     contact_parts += [str(contacts.get(key) or "").strip() for key in ("contact_email", "contact_phone")]
     contact = ", ".join(part for part in contact_parts if part)
     return {
-        "nature": answer("nature", "nature_details") or examples["nature"],
-        "consequences": answer("consequences", "consequences_details") or examples["consequences"],
-        "measures": measures or examples["measures"],
-        "advice": examples["advice"],
+        **texts,
         "dpo_contact": f"{contact}." if contact and not contact.endswith(".") else contact or examples["dpo_contact"],
         "introduction": "", "closing": "", "signatory": "",
     }
 
 
+DPO_GENDERS = ("f", "m")
+_FEMININE_TITLE = re.compile(r"\b(d[ée]l[ée]gu[ée]e|directrice)\b", re.IGNORECASE)
+_MASCULINE_TITLE = re.compile(r"\b(d[ée]l[ée]gu[ée]|directeur)\b", re.IGNORECASE)
+_CITY_OF_LINE = re.compile(r"^\s*(?:\d{5}|\d{2}\s\d{3})\s+(?P<city>.+?)(?:\s+cedex(?:\s+\d+)?)?\s*$", re.IGNORECASE)
+
+
+def gender_of_title(role: str | None) -> str:
+    """"f", "m" or "" from the contact's title as typed in the breach ("Déléguée à la protection des données" is
+    "f"): the letter's DPO heading agrees with it."""
+    text = role or ""
+    if _FEMININE_TITLE.search(text):
+        return "f"
+    if _MASCULINE_TITLE.search(text):
+        return "m"
+    return ""
+
+
+def city_of_address(address: str | None) -> str:
+    """The city of a one-line address ("12 avenue Rockefeller, 69008 Lyon Cedex 08" -> "Lyon"): the part after the
+    postcode, CEDEX left out; "" when no part has a French postcode."""
+    for part in reversed([part.strip() for part in (address or "").split(",")]):
+        match = _CITY_OF_LINE.match(part)
+        if match:
+            return match.group("city").strip()
+    return ""
+
+
 def default_sender(breach: Breach) -> dict[str, Any]:
+    """The sender block of a new variant: the establishment's name and address, and the contact the breach names
+    (its "Contact" step: GDPR art. 33(3)(b)), the establishment's DPO only where the breach says nothing."""
     establishment = breach.establishment
     lines = [part.strip() for part in (establishment.address or "").split(",") if part.strip()]
-    return {"name": establishment.name, "address_lines": lines[:4], "phone": establishment.dpo_phone or "",
-            "email": establishment.dpo_email or ""}
+    contacts = (breach.sections or {}).get("contacts") or {}
+
+    def contact(key: str) -> str:
+        value = contacts.get(key)
+        return value.strip() if isinstance(value, str) else ""
+
+    name, role = contact("contact_name") or establishment.dpo_name or "", contact("contact_role")
+    return {"name": establishment.name, "address_lines": lines[:4],
+            "phone": contact("contact_phone") or establishment.dpo_phone or "",
+            "email": contact("contact_email") or establishment.dpo_email or "",
+            "contact": ", ".join(part for part in (name, role[:1].lower() + role[1:] if role else "") if part),
+            "city": city_of_address(establishment.address), "dpo_gender": gender_of_title(role)}
 
 
 def default_layout(config: dict | None = None) -> dict[str, float]:
@@ -261,9 +303,21 @@ def letter_content(template: LetterTemplate) -> LetterContent:
     sender = template.sender or {}
     return LetterContent(
         establishment=Establishment(sender.get("name", ""), tuple(sender.get("address_lines") or ()),
-                                    phone=sender.get("phone", ""), email=sender.get("email", "")),
+                                    phone=sender.get("phone", ""), email=sender.get("email", ""),
+                                    contact=sender.get("contact", ""), city=sender.get("city", "")),
+        dpo_gender=sender.get("dpo_gender", ""),
         letter_date=template.letter_date, texts=dict(template.texts), lang=template.lang,
         boxes=boxes_for(template.layout))
+
+
+def plain_language_warnings(texts: dict[str, str], lang: str, shown_in: str) -> list[str]:
+    """The plain-language warnings of a letter's texts (letters.rules.plain_language), as sentences in `shown_in`,
+    block by block in the letter's order: shown to the DPO while writing and to legal before approving."""
+    found = plain_language.check_texts(texts, lang, LETTER_ORDER)
+    return [translate(plain_language.WARNINGS[w.code], shown_in,
+                      **{**w.params, "plain": translate(str(w.params.get("plain", "")), lang),
+                         "block": translate(TEXT_LABELS[w.block], shown_in) if w.block else ""})
+            for w in found]
 
 
 def template_problems(template: LetterTemplate) -> list[str]:
@@ -324,6 +378,9 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
                           if line][:5],
         "phone": _clean_text(sender_source.get("phone"))[:50],
         "email": _clean_text(sender_source.get("email"))[:200],
+        "contact": _clean_text(sender_source.get("contact"))[:200],
+        "city": _clean_text(sender_source.get("city"))[:80],
+        "dpo_gender": sender_source.get("dpo_gender") if sender_source.get("dpo_gender") in DPO_GENDERS else "",
     }
     if not sender["name"]:
         raise LetterError(N_("L'expéditeur (nom de l'établissement) est obligatoire."))
@@ -353,6 +410,9 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
         version=(current.version + 1) if current else 1, created_by_id=user.id if user else None, **values)
     db.session.add(template)
     db.session.flush()
+    if not template.retired and not template_problems(template):
+        # A complete version is submitted for approval: it is what legal sees waiting on its dashboard.
+        _review(template, ReviewKind.SUBMITTED, user)
     audit.record("letters.template_save", user=user, obj=template, breach_id=breach.id,
                  organisation_id=breach.organisation_id,
                  details={"variant": variant, "version": template.version, "lang": template.lang,
@@ -371,8 +431,51 @@ def _conflicts(breach_id: int, variant: str, audience: str, segments: list[str])
     return None
 
 
-def approve_template(template: LetterTemplate, user: User) -> LetterTemplate:
-    """Four eyes: a legal user approves one version; never its own author; only the current, complete version."""
+REVIEW_COMMENT_LIMIT = 5000
+CHANGES_COMMENT_MIN = 10
+REVIEW_LABELS: dict[str, str] = {
+    "submitted": N_("Soumise à l'approbation"),
+    "changes_requested": N_("Modifications demandées"),
+    "approved": N_("Approuvée"),
+}
+
+
+def _review(template: LetterTemplate, kind: str, user: User | None, comment: str = "") -> LetterReview:
+    row = LetterReview(organisation_id=template.organisation_id, breach_id=template.breach_id,
+                       template_id=template.id, kind=kind, comment=comment, user_id=user.id if user else None,
+                       user_email=user.email if user else "", created_at=utcnow())
+    db.session.add(row)
+    return row
+
+
+def _review_comment(comment: str | None) -> str:
+    text = _clean_text(comment)
+    if len(text) > REVIEW_COMMENT_LIMIT:
+        raise LetterError(N_("Commentaire trop long (%(limit)s caractères au plus)."), limit=REVIEW_COMMENT_LIMIT)
+    return text
+
+
+def latest_review(template: LetterTemplate) -> LetterReview | None:
+    return db.session.scalar(select(LetterReview).where(LetterReview.template_id == template.id)
+                             .order_by(LetterReview.id.desc()).limit(1))
+
+
+def changes_requested(template: LetterTemplate) -> LetterReview | None:
+    """The request for changes this version is waiting on, if legal sent it back."""
+    review = latest_review(template)
+    return review if review is not None and review.kind == ReviewKind.CHANGES_REQUESTED else None
+
+
+def review_history(breach_id: int, variant: str) -> list[LetterReview]:
+    """Every submission, request for changes and approval of a variant, newest first."""
+    return list(db.session.scalars(
+        select(LetterReview).join(LetterTemplate, LetterReview.template_id == LetterTemplate.id)
+        .where(LetterTemplate.breach_id == breach_id, LetterTemplate.variant == variant)
+        .order_by(LetterReview.id.desc())))
+
+
+def _check_reviewer(template: LetterTemplate, user: User) -> None:
+    """Four eyes: legal reviews the current, complete version of an open breach, never one it wrote."""
     if not user.can("letters.approve"):
         raise LetterError(N_("Seul un juriste peut approuver un modèle de courrier."))
     if user.organisation_id != template.organisation_id:
@@ -389,11 +492,68 @@ def approve_template(template: LetterTemplate, user: User) -> LetterTemplate:
     missing = template_problems(template)
     if missing:
         raise LetterError(N_("Éléments de l'article 34(2) manquants\u00a0: %(missing)s."), missing=", ".join(missing))
+
+
+def approve_template(template: LetterTemplate, user: User, comment: str | None = "") -> LetterTemplate:
+    """Four eyes: a legal user approves one version, with an optional comment; never its own author; only the
+    current, complete version, and not one it sent back for changes (the DPO answers with a new version)."""
+    _check_reviewer(template, user)
+    if changes_requested(template):
+        raise LetterError(N_("Des modifications ont été demandées sur cette version\u00a0: c'est la version qui les "
+                             "apporte qu'il faut approuver."))
+    text = _review_comment(comment)
     template.approved_by_id = user.id
     template.approved_at = utcnow()
+    _review(template, ReviewKind.APPROVED, user, text)
     audit.record("letters.template_approve", user=user, obj=template, breach_id=template.breach_id,
-                 details={"variant": template.variant, "version": template.version})
+                 details={"variant": template.variant, "version": template.version, "comment_length": len(text)})
     return template
+
+
+def request_changes(template: LetterTemplate, user: User, comment: str | None) -> LetterReview:
+    """Legal sends the version back to the DPO with a written comment, shown on the template until a new version
+    answers it. Refused without a comment: the DPO must know what to change."""
+    _check_reviewer(template, user)
+    if changes_requested(template):
+        raise LetterError(N_("Des modifications sont déjà demandées sur cette version."))
+    text = _review_comment(comment)
+    if len(text) < CHANGES_COMMENT_MIN:
+        raise LetterError(N_("Dites ce qu'il faut modifier (%(min)s caractères au moins)\u00a0: rien n'a été "
+                             "enregistré."), min=CHANGES_COMMENT_MIN)
+    review = _review(template, ReviewKind.CHANGES_REQUESTED, user, text)
+    db.session.flush()
+    audit.record("letters.template_changes_requested", user=user, obj=template, breach_id=template.breach_id,
+                 details={"variant": template.variant, "version": template.version, "comment_length": len(text)})
+    return review
+
+
+def awaiting_approval(user: User) -> list[LetterTemplate]:
+    """The versions waiting for this legal user's approval: the current version of each variant of the
+    organisation's breaches not closed, complete, not retired, not approved, not sent back for changes, and not
+    written by this user (who may not approve it)."""
+    if not user.can("letters.approve"):
+        return []
+    candidates = db.session.scalars(
+        select(LetterTemplate).join(Breach, LetterTemplate.breach_id == Breach.id)
+        .where(LetterTemplate.organisation_id == user.organisation_id, Breach.organisation_id == user.organisation_id,
+               Breach.status != "closed", LetterTemplate.approved_at.is_(None), LetterTemplate.retired.is_(False))
+        .order_by(LetterTemplate.breach_id, LetterTemplate.variant, LetterTemplate.version.desc())).all()
+    if not candidates:
+        return []
+    latest = {(breach_id, variant): version for breach_id, variant, version in db.session.execute(
+        select(LetterTemplate.breach_id, LetterTemplate.variant, func.max(LetterTemplate.version))
+        .where(LetterTemplate.breach_id.in_({t.breach_id for t in candidates}))
+        .group_by(LetterTemplate.breach_id, LetterTemplate.variant))}
+    current = [t for t in candidates if latest.get((t.breach_id, t.variant)) == t.version
+               and t.created_by_id != user.id and not template_problems(t)]
+    if not current:
+        return []
+    last_kind = dict(db.session.execute(
+        select(LetterReview.template_id, LetterReview.kind)
+        .where(LetterReview.id.in_(select(func.max(LetterReview.id))
+                                   .where(LetterReview.template_id.in_([t.id for t in current]))
+                                   .group_by(LetterReview.template_id)))).all())
+    return [t for t in current if last_kind.get(t.id) != ReviewKind.CHANGES_REQUESTED]
 
 
 _prepared: OrderedDict[str, PreparedVariant] = OrderedDict()
@@ -463,12 +623,14 @@ def addressable():
 
 # --- the per-patient fields ---------------------------------------------------------------------------------------
 
-def salutation_for(lang: str, audience: str, salutation: str | None, civility: str | None, deceased: bool) -> str:
-    """The import's salutation for French letters; for heirs and for English letters, one from the civility."""
+def salutation_for(lang: str, audience: str, salutation: str | None, civility: str | None, deceased: bool,
+                   minor: bool = False) -> str:
+    """The import's salutation for French letters; for heirs and for English letters, one from the civility (never
+    a minor's: the letter goes to the holders of parental authority, CSP L.1111-2)."""
     if lang == "fr" and salutation and not deceased:
         return salutation
     known_reader = not deceased and audience not in ("heirs", "representatives")
-    return addresses.salutation(civility, lang, known_reader=known_reader)
+    return addresses.salutation(civility, lang, known_reader=known_reader, minor=minor)
 
 
 def verification_url(reference: str, public_url: str | None = None) -> str:
@@ -492,7 +654,8 @@ def letter_fields(breach_reference: str, number: int, patient: Any, *, lang: str
     return LetterFields(
         reference=reference, patient_id=patient.patient_id, code=verification_url(reference),
         postcode=patient.postcode or "", address_lines=tuple(patient.address_lines or ()),
-        salutation=salutation_for(lang, audience, patient.salutation, patient.civility, bool(patient.deceased)))
+        salutation=salutation_for(lang, audience, patient.salutation, patient.civility, bool(patient.deceased),
+                                  bool(getattr(patient, "minor", False))))
 
 
 def needs_naive_rendering(fields: LetterFields) -> bool:

@@ -68,3 +68,14 @@ class Audience(StrEnum):
     PATIENTS = "patients"
     REPRESENTATIVES = "representatives"
     HEIRS = "heirs"
+
+
+class ReviewKind(StrEnum):
+    """A step of a letter template's four-eyes review (LetterReview.kind), GDPR art. 5(2) and 24 (accountability):
+    submitted (a version the DPO saved, complete, for approval) -> changes_requested (legal sends it back with a
+    comment the DPO sees) or approved (legal approves, with an optional comment). A new version is a new
+    submission; a version with changes requested can no longer be approved."""
+
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"

@@ -28,6 +28,8 @@ from sqlalchemy import select
 from notifier.breaches.access import get_breach
 from notifier.core.web import MAX_ID, MAX_PAGE, bounded_number, form_int, query_int, require
 from notifier.core.web import user_lang as _lang
+from notifier.documents.letter import LETTER_ORDER, format_letter_date
+from notifier.documents.letter import strings as letter_strings
 from notifier.extensions import db
 from notifier.letters import jobs as letter_jobs
 from notifier.letters import returns, tracking
@@ -72,9 +74,14 @@ def _letter_helpers():
             "returns": returns.outcome_counts(breach.id),
         }
 
+    def letters_awaiting_approval():
+        """The templates waiting for the signed-in legal user's approval (dashboard, letters/_awaiting.html)."""
+        return letters.awaiting_approval(current_user) if current_user.is_authenticated else []
+
     return {"letters_panel": letters_panel, "letter_job_progress": letter_jobs.progress,
             "letter_status_labels": letters.STATUS_LABELS,
-            "audience_labels": letters.AUDIENCE_LABELS, "return_outcomes": returns.OUTCOMES}
+            "audience_labels": letters.AUDIENCE_LABELS, "return_outcomes": returns.OUTCOMES,
+            "letters_awaiting_approval": letters_awaiting_approval, "review_labels": letters.REVIEW_LABELS}
 
 
 @bp.get("/breaches/<int:breach_id>/letters")
@@ -125,7 +132,9 @@ def _submitted() -> dict:
         "texts": {key: form.get(f"text_{key}", "") for key in letters.TEXT_KEYS},
         "sender": {"name": form.get("sender_name", ""),
                    "address_lines": form.get("sender_address", "").splitlines(),
-                   "phone": form.get("sender_phone", ""), "email": form.get("sender_email", "")},
+                   "phone": form.get("sender_phone", ""), "email": form.get("sender_email", ""),
+                   "contact": form.get("sender_contact", ""), "city": form.get("sender_city", ""),
+                   "dpo_gender": form.get("dpo_gender", "")},
         "layout": {"left": form.get("window_left", ""), "top": form.get("window_top", "")},
         "letter_date": form.get("letter_date", ""), "retired": form.get("retired") == "y",
     }
@@ -136,7 +145,9 @@ def _render_edit(breach, variant, current, values, status=200):
         Patient.breach_id == breach.id, Patient.segment.is_not(None), Patient.segment != "")
         .distinct().order_by(Patient.segment).limit(50)).all()
     return render_template("letters/edit.html", breach=breach, variant=variant, current=current, values=values,
-                           text_keys=letters.TEXT_KEYS, required=letters.REQUIRED_TEXT_KEYS,
+                           text_keys=LETTER_ORDER, required=letters.REQUIRED_TEXT_KEYS,
+                           warnings=letters.plain_language_warnings(values["texts"], values["lang"], _lang()),
+                           changes=letters.changes_requested(current) if current else None,
                            labels=letters.TEXT_LABELS, sources=letters.TEXT_SOURCES, audiences=list(Audience),
                            known_segments=segments,
                            missing=letters.missing_required_texts(values["texts"])), status
@@ -203,8 +214,13 @@ def show_template(breach_id: int, template_id: int):
     template = _template(breach, template_id)
     return render_template("letters/template.html", breach=breach, template=template,
                            history=letters.versions(breach.id, template.variant),
+                           reviews=letters.review_history(breach.id, template.variant),
+                           changes=letters.changes_requested(template),
+                           warnings=letters.plain_language_warnings(template.texts, template.lang, _lang()),
                            problems=letters.template_problems(template), current=letters.is_current(template),
-                           text_keys=letters.TEXT_KEYS, labels=letters.TEXT_LABELS)
+                           letter_order=LETTER_ORDER, labels=letters.TEXT_LABELS, s=letter_strings(template.lang),
+                           date_text=format_letter_date(template.letter_date, template.lang,
+                                                        (template.sender or {}).get("city", "")))
 
 
 @bp.post("/breaches/<int:breach_id>/letters/templates/<int:template_id>/approve")
@@ -212,8 +228,12 @@ def show_template(breach_id: int, template_id: int):
 def approve(breach_id: int, template_id: int):
     breach = get_breach(breach_id)
     template = _template(breach, template_id)
+    if request.form.get("confirm") != "y":
+        flash(_("Cochez la case de confirmation pour approuver\u00a0: rien n'a été enregistré."), "error")
+        return redirect(url_for("letters.show_template", breach_id=breach.id, template_id=template.id,
+                                _anchor="review-title"))
     try:
-        letters.approve_template(template, current_user)
+        letters.approve_template(template, current_user, request.form.get("comment", ""))
     except letters.LetterError as error:
         db.session.rollback()
         flash(error.message(_lang()), "error")
@@ -221,6 +241,25 @@ def approve(breach_id: int, template_id: int):
     db.session.commit()
     flash(_("Version %(n)s de la variante «\u00a0%(v)s\u00a0» approuvée.", n=template.version, v=template.variant),
           "success")
+    return _back(breach, "variants-title")
+
+
+@bp.post("/breaches/<int:breach_id>/letters/templates/<int:template_id>/request-changes")
+@require("letters.approve")
+def request_changes(breach_id: int, template_id: int):
+    """Legal sends the version back to the DPO with a comment shown on the template."""
+    breach = get_breach(breach_id)
+    template = _template(breach, template_id)
+    try:
+        letters.request_changes(template, current_user, request.form.get("comment", ""))
+    except letters.LetterError as error:
+        db.session.rollback()
+        flash(error.message(_lang()), "error")
+        return redirect(url_for("letters.show_template", breach_id=breach.id, template_id=template.id,
+                                _anchor="review-title"))
+    db.session.commit()
+    flash(_("Modifications demandées pour la version %(n)s de la variante «\u00a0%(v)s\u00a0»\u00a0: le DPO voit "
+            "votre commentaire sur le modèle.", n=template.version, v=template.variant), "success")
     return _back(breach, "variants-title")
 
 

@@ -491,10 +491,10 @@ POSTCODE_MAX_LENGTH = 20
 _COLUMN_LIMITS = (("patient_id", PATIENT_ID_MAX_LENGTH), ("postcode", POSTCODE_MAX_LENGTH))
 _reason = itemgetter(3)  # Normalisation(field, old, new, reason)
 
-def salutation(civility: str | None, addressee: str, deceased: bool) -> str:
+def salutation(civility: str | None, addressee: str, deceased: bool, minor: bool = False) -> str:
     """The French salutation stored with the patient (rules.addresses.salutation): the civility's, unless the
-    letter goes to a legal representative or to the heirs."""
-    return addresses_salutation(civility, "fr", known_reader=addressee == "patient" and not deceased)
+    letter goes to a legal representative or to the heirs, or the patient is a minor (never the child's civility)."""
+    return addresses_salutation(civility, "fr", known_reader=addressee == "patient" and not deceased, minor=minor)
 
 
 _KEY_DROP = re.compile(r"[\W_]+")
@@ -723,7 +723,8 @@ def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: in
                 p["segment"], deceased, p["protected_adult"], p["confidential_care"], p["minor"], p["addressee"],
                 PatientStatus.HELD if holds else PatientStatus.READY, as_json(holds) if holds else no_holds, no_holds,
                 as_json(changes),
-                salutation(p["civility"], p["addressee"], deceased), name_key(p["last_name"], p["first_name"]),
+                salutation(p["civility"], p["addressee"], deceased, p["minor"]),
+                name_key(p["last_name"], p["first_name"]),
             ))
             progress.accepted += 1
         if len(batch) + len(rejected_batch) >= batch_size:
@@ -1014,7 +1015,7 @@ def fix_patient(patient: Patient, form: dict[str, str], *, clear_holds: list[str
     patient.address_lines = checked["address_lines"]
     patient.minor = checked["minor"]
     patient.addressee = checked["addressee"]
-    patient.salutation = salutation(patient.civility, patient.addressee, patient.deceased)
+    patient.salutation = salutation(patient.civility, patient.addressee, patient.deceased, patient.minor)
     patient.normalisations = [*(patient.normalisations or []),
                               *[list(change) for change in checked["normalisations"] if change.field in changed]]
     if reason:

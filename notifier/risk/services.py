@@ -404,8 +404,11 @@ OUTCOME_KEYS = ("severity_score", "severity", "risk_level", "notify_authority", 
 
 
 def _outcome(result: Mapping[str, Any]) -> tuple:
+    # The DPC adjustments count too: one without effect on the score (the DPC already at 4) is still said in the
+    # reasons, which must not keep naming minors once the wizard no longer lists any.
+    adjustments = tuple(a.get("code") for a in ((result.get("parts") or {}).get("dpc") or {}).get("adjustments", []))
     return tuple(tuple(value) if isinstance(value, list) else value
-                 for value in (result.get(key) for key in OUTCOME_KEYS))
+                 for value in (result.get(key) for key in OUTCOME_KEYS)) + (adjustments,)
 
 
 def reassess_after_change(breach: Breach, user: User, changed_fields: list[str]) -> RiskAssessment | None:

@@ -6,13 +6,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from notifier.breaches.access import get_breach
-from notifier.breaches.rules import form
+from notifier.breaches.rules import deadlines, form
 from notifier.core.i18n import N_
+from notifier.core.types import utcnow
 from notifier.core.web import form_int, require
 from notifier.core.web import user_lang as _lang
 from notifier.extensions import db
 from notifier.risk import services as risk
-from notifier.risk.rules import engine
+from notifier.risk.rules import engine, estimate
 from notifier.risk.rules.facts import CHOICES, RiskFactsError
 from notifier.risk.states import RiskTrigger
 
@@ -38,14 +39,25 @@ def _risk_helpers():
                             "triggers": TRIGGERS}}
 
 
+def _cnil_clock(breach) -> tuple:
+    """The CNIL deadline (GDPR art. 33(1): 72 hours after awareness) and whether it has passed, or (None, False)."""
+    if breach.aware_at is None:
+        return None, False
+    due = deadlines.cnil_deadline(breach.aware_at)
+    return due, breach.cnil_sent_at is None and utcnow() > due
+
+
 def _render(breach, values, errors=None, override_error=None, override_values=None, status=200):
     latest = risk.latest_assessment(breach)
+    cnil_due, cnil_late = _cnil_clock(breach)
+    severity = (breach.sections.get("consequences") or {}).get("severity")
     return render_template(
         "risk/assess.html", breach=breach, steps=form.STEPS, step=None, values=values, errors=errors or {},
         assessment=latest, decision=risk.decision(breach), history=risk.history(breach),
         override_error=override_error, override_values=override_values or {},
         derived=risk.facts_derived_from_sections(breach.sections),
-        edits=(latest.facts_edits or {}) if latest else {},
+        edits=(latest.facts_edits or {}) if latest else {}, cnil_due=cnil_due, cnil_late=cnil_late,
+        estimate=estimate.compare(severity, latest.severity, latest.severity_score) if latest else None,
     ), status
 
 

@@ -80,12 +80,32 @@ def test_every_letter_appears_exactly_once_with_its_own_address_and_nobody_elses
     assert [row.reference for row in rows] == [letter.reference for letter in LETTERS]
     everything = "\n".join(page["text"] for page in pages[1:])
     for letter, row in zip(LETTERS, rows, strict=True):
-        assert everything.count(letter.reference) == 1
+        # Once in the reference box, once in the footer of each of its pages.
+        assert everything.count(letter.reference) == 1 + variant.page_count
         first = pages[row.first_page - 1]["text"]
         for line in letter.address_lines:
             assert line in first
         others = [other for other in LETTERS if other is not letter]
         assert not any(other.address_lines[0] in first or other.reference in first for other in others)
+
+
+def test_every_page_of_every_letter_carries_its_reference_and_its_page_number(lot, variant):
+    """Issue 13: continuation pages carried no reference, so pages could be mixed up at envelope stuffing."""
+    _, rows, pages = lot
+    assert variant.page_count >= 2  # the test variant has a continuation page
+    for letter, row in zip(LETTERS, rows, strict=True):
+        for n in range(1, variant.page_count + 1):
+            text = pages[row.first_page - 2 + n]["text"]
+            assert f"Référence {letter.reference} · page {n} / {variant.page_count}" in text
+            others = [other.reference for other in LETTERS if other is not letter]
+            assert not any(other in text for other in others)
+
+
+def test_the_footer_is_in_the_bottom_margin_of_every_page(lot, variant):
+    _, rows, pages = lot
+    for page in pages[1:]:
+        footer = [char for char in page["chars"] if char["top"] / MM > 297 - 22]
+        assert "".join(char["text"] for char in footer).startswith("Référence")
 
 
 def test_the_address_is_inside_the_window_zone_and_the_fields_in_their_boxes(lot, variant):

@@ -71,7 +71,10 @@ def test_the_dpo_writes_a_version_and_legal_approves_it_in_the_browser(app, brea
     client = login_as(legal)
     page = client.get(f"/breaches/{breach.id}/letters/templates/{template.id}").get_data(as_text=True)
     assert "Approuver cette version" in page
-    assert client.post(approve, data={}).status_code == 302
+    assert client.post(approve, data={}).status_code == 302  # not confirmed: nothing is approved
+    db.session.refresh(template)
+    assert template.approved_by_id is None
+    assert client.post(approve, data={"confirm": "y"}).status_code == 302
     db.session.refresh(template)
     assert template.approved_by_id == legal.id
 
@@ -92,8 +95,8 @@ def test_an_incomplete_version_is_saved_with_a_warning_and_cannot_be_approved(ap
     assert "incomplète" in response.get_data(as_text=True)
     template = LetterTemplate.query.one()
     client = login_as(legal)
-    response = client.post(f"/breaches/{breach.id}/letters/templates/{template.id}/approve", data={},
-                           follow_redirects=True)
+    response = client.post(f"/breaches/{breach.id}/letters/templates/{template.id}/approve",
+                           data={"confirm": "y"}, follow_redirects=True)
     assert "Éléments de l'article 34(2) manquants\u00a0: consequences" in html.unescape(response.get_data(as_text=True))
     assert not db.session.get(LetterTemplate, template.id).approved
 

@@ -11,12 +11,23 @@ from notifier.letters.models import LetterTemplate
 from notifier.letters.services import LetterError
 
 
-def test_a_new_variant_is_prefilled_from_the_breach_record_and_the_examples(breach):
-    breach.sections["nature"]["nature_details"] = "Un disque dur contenant des dossiers a été volé."
-    breach.sections["measures"]["measures_taken"] = "Plainte déposée."
+def test_a_new_variant_is_prefilled_for_patients_from_the_breach_record_and_the_examples(breach):
+    # The wizard's answers are written for the CNIL: the letter starts from the facts, in plain words.
+    breach.sections["nature"]["nature_details"] = "Exfiltration depuis un compte de service compromis (DPI)."
+    breach.sections["nature"]["natures"] = ["confidentiality"]
+    breach.sections["nature"]["confidentiality_subtypes"] = ["exfiltration"]
+    breach.sections["origin"]["origins"] = ["hacking_malware_phishing"]
+    breach.sections["data"]["data_categories"] = ["civil_status", "health"]
+    breach.sections["dates"]["discovered_at"] = "2026-10-23T09:45:00+02:00"
     texts = letters.default_texts(breach, "fr")
-    assert texts["nature"] == "Un disque dur contenant des dossiers a été volé."
-    assert texts["measures"] == "Plainte déposée."
+    assert texts["nature"].startswith("Le 23 octobre 2026, nous avons découvert que des personnes non autorisées "
+                                      "ont copié une partie de nos fichiers, à la suite d'une attaque informatique.")
+    assert "- des informations sur votre santé ou vos soins" in texts["nature"]
+    assert "compte de service" not in texts["nature"] and "DPI" not in texts["nature"]
+    assert "CNIL" not in texts["measures"]  # not notified yet: the letter does not say it was
+    assert letters.plain_language_warnings(texts, "fr", "fr") == []
+    english = letters.default_texts(breach, "en")
+    assert english["nature"].startswith("On 23 October 2026, we found out that unauthorised people copied")
     assert "Claire Martin" in texts["dpo_contact"] and "dpo@lilas.test" in texts["dpo_contact"]
     assert texts["advice"] and texts["consequences"]  # from the examples
     assert letters.missing_required_texts(texts) == []

@@ -307,10 +307,12 @@ def test_minor_with_a_representative_is_addressed_to_the_representative_and_not_
     assert patient["address_lines"][:2] == ["Mme Sophie MARTIN", "Représentant légal de Léa MARTIN"]
 
 
-def test_minor_without_representative_is_held():
-    patient = accepted(birth_date="03/04/2015")
+def test_minor_without_representative_is_held_and_addressed_to_the_parents():
+    patient = accepted(first_name="Léa", last_name="Faure", birth_date="03/04/2015")
     assert patient["holds"] == ["minor_without_representative"]
-    assert patient["addressee"] == "patient"
+    # CSP L.1111-2: the holders of parental authority, never the child's civility ("Madame" for an 11-year-old).
+    assert patient["addressee"] == "guardian"
+    assert patient["address_lines"][0] == "Aux parents de Léa FAURE"
 
 
 def test_minority_is_judged_on_the_letter_date():

@@ -74,6 +74,9 @@ ADDRESS_NORMALISATIONS: dict[str, str] = {
     "abbreviated": N_("Abrégé pour tenir en 38 caractères (abréviations La Poste, NF Z10-011)"),
     "address_corrected": N_("Ligne 6 réécrite d'après la base officielle des codes postaux : code postal et "
                             "libellé d'acheminement"),
+    "complement_lines": N_("Appartement en ligne 2, bâtiment en ligne 3 (NF Z10-011)"),
+    "minor_no_civility": N_("Patient mineur\u00a0: sans civilité, courrier aux titulaires de l'autorité parentale "
+                            "(CSP L.1111-2)"),
 }
 
 CIVILITY_LONG = {"m": "Monsieur", "mme": "Madame"}
@@ -88,6 +91,18 @@ CIVILITY_SHORT = {"m": "M.", "mme": "Mme"}  # used only when the long form does 
 # holders of parental authority, of a protected adult to the guardian): the representative on line 1, the patient
 # on line 2, so that the person who opens the letter knows on whose behalf they receive it.
 REPRESENTATIVE_LINE_FORMS = ("Représentant légal de {name}", "Repr. légal de {name}")
+# Line 1 of a minor's letter when no representative is named: the holders of parental authority (CSP L.1111-2; code
+# civil art. 371-1), at the child's address, never the child's civility ("Madame" for an 11-year-old).
+PARENTS_LINE_FORMS = ("Aux parents de {name}",)
+
+# NF Z10-011: line 2 holds what identifies the recipient inside the building (apartment, floor, staircase, "chez"),
+# line 3 what identifies the building (bâtiment, immeuble, résidence, entrée, tour). "Bât. B, appt 12" typed on one
+# line is split between them.
+_BUILDING_PART = re.compile(r"^(b[âa]t\b|b[âa]timent|imm\b|imm\.|immeuble|r[ée]s\b|r[ée]s\.|r[ée]sidence|"
+                            r"entr[ée]e|tour|bloc|hall|villa)", re.IGNORECASE)
+_RECIPIENT_PART = re.compile(r"^(app?t\b|app?t\.|appartement|apt\b|apt\.|[ée]tage|esc\b|esc\.|escalier|porte|"
+                             r"chez|c/o|bo[îi]te|bal\b|logement|log\b|log\.|ch(ambre)?\b)", re.IGNORECASE)
+_PART_SEPARATOR = re.compile(r"\s*(?:,|;|\s-\s|/(?=\s))\s*")
 
 # Lieu-dit / BP and the street have no punctuation (NF Z10-011); hyphens and slashes stay (Jean-Jaurès, 12/14).
 _STREET_PUNCTUATION = re.compile(r"[,.;:!?\"'’`«»()\[\]{}*_]")
@@ -232,6 +247,33 @@ def _name_line(civility: str, first_name: str, last_name: str, field: str, probl
     return line
 
 
+def _minor_line(first_name: str, last_name: str, to_parents: bool, civility: str, problems, normalisations) -> str:
+    """Line 1 of a minor's letter: "Aux parents de Léa FAURE", or "Léa FAURE" (no civility) when it must reach the
+    minor alone (CSP L.1111-5); recorded as a normalisation when the file gave a civility."""
+    name = f"{first_name} {last_name}" if first_name else last_name
+    names = [name, f"{_initials(first_name)} {last_name}", last_name] if first_name else [name]
+    forms = PARENTS_LINE_FORMS if to_parents else ("{name}",)
+    wanted = forms[0].format(name=name)
+    line = None
+    for form in forms:
+        for candidate_name in names:
+            candidate = form.format(name=candidate_name)
+            if len(candidate) <= MAX_LINE_LENGTH:
+                line = candidate
+                break
+        if line:
+            break
+    if line is None:
+        problems.append(FieldProblem("last_name", "line_too_long", wanted))
+        return wanted
+    if civility in CIVILITY_LONG or to_parents:
+        with_civility = f"{CIVILITY_LONG[civility]} {name}" if civility in CIVILITY_LONG else name
+        normalisations.append(Normalisation("last_name", with_civility, line, "minor_no_civility"))
+    elif line != wanted:
+        normalisations.append(Normalisation("last_name", wanted, line, "abbreviated"))
+    return line
+
+
 def _representative_line(first_name: str, last_name: str, problems, normalisations) -> str:
     name = f"{first_name} {last_name}" if first_name else last_name
     names = [name, f"{_initials(first_name)} {last_name}"] if first_name else [name]
@@ -245,6 +287,26 @@ def _representative_line(first_name: str, last_name: str, problems, normalisatio
                 return candidate
     problems.append(FieldProblem("guardian_name", "line_too_long", wanted))
     return wanted
+
+
+def _complement_parts(text: str) -> list[str]:
+    return [part for part in _PART_SEPARATOR.split(text) if part]
+
+
+def complement_lines(line2: str, line3: str) -> tuple[str, str]:
+    """Lines 2 and 3 as NF Z10-011 places them: the parts naming a building go to line 3, the parts naming the
+    recipient's door (apartment, floor, staircase, c/o) to line 2; a part of neither kind stays where it was typed.
+    ("Bât. B, appt 12", "") -> ("appt 12", "Bât. B")."""
+    if not line2 and not line3:
+        return line2, line3
+    parts2, parts3 = _complement_parts(line2), _complement_parts(line3)
+    moving_down = [part for part in parts2 if _BUILDING_PART.match(part)]
+    moving_up = [part for part in parts3 if _RECIPIENT_PART.match(part) and not _BUILDING_PART.match(part)]
+    if not moving_down and not moving_up:
+        return line2, line3
+    new2 = [part for part in parts2 if part not in moving_down] + moving_up
+    new3 = moving_down + [part for part in parts3 if part not in moving_up]
+    return ", ".join(new2), ", ".join(new3)
 
 
 def _delivery_line(field: str, value: str, lines: list, problems: list, normalisations: list) -> str:
@@ -269,18 +331,20 @@ def _last_line(value: str) -> str:
     return printed
 
 
-def salutation(civility: str | None, lang: str = "fr", *, known_reader: bool = True) -> str:
+def salutation(civility: str | None, lang: str = "fr", *, known_reader: bool = True, minor: bool = False) -> str:
     """The letter's salutation from the civility. A letter to a legal representative (CSP L.1111-2) or to a deceased
-    patient's heirs (CSP L.1110-4 V) does not know its reader's civility: "Madame, Monsieur,"."""
+    patient's heirs (CSP L.1110-4 V) does not know its reader's civility: "Madame, Monsieur,". A minor's letter never
+    uses the child's civility: it goes to the holders of parental authority (CSP L.1111-2)."""
     table = SALUTATIONS.get(lang, SALUTATIONS["fr"])
-    if not known_reader:
+    if not known_reader or minor:
         return table[None]
     return table.get((civility or "").strip().lower() or None, table[None])
 
 
 def format_address(*, last_name: str, postcode: str, city: str, civility: str = "", first_name: str = "",
                    address_line2: str = "", address_line3: str = "", street: str = "", address_line5: str = "",
-                   country: str = "", guardian_name: str = "", postcodes=None) -> AddressResult:
+                   country: str = "", guardian_name: str = "", postcodes=None, minor: bool = False,
+                   to_parents: bool = False) -> AddressResult:
     """The NF Z10-011 address block of one letter.
 
     `civility` is a code ("m", "mme" or ""). Values are expected whitespace-collapsed (the importer does it).
@@ -291,6 +355,9 @@ def format_address(*, last_name: str, postcode: str, city: str, civility: str = 
     `postcodes` (a rules.postcodes.PostcodeBase, or None to check the form only): a French postcode and city are
     checked against the official base; line 6 is then the postcode and the base's libellé d'acheminement, a 4-digit
     postcode is padded only when the padded code serves the city, and a disagreement sets `to_verify`.
+    A `minor` without a representative is never given the child's civility: with `to_parents` line 1 is "Aux parents
+    de <first name> <LAST NAME>" (the holders of parental authority, at the child's address), else the name alone.
+    Lines 2 and 3 are placed as the norm says (`complement_lines`): apartment on line 2, building on line 3.
     """
     problems: list[FieldProblem] = []
     normalisations: list[Normalisation] = []
@@ -302,8 +369,18 @@ def format_address(*, last_name: str, postcode: str, city: str, civility: str = 
     if guardian_name:
         lines.append(_fit("guardian_name", guardian_name, problems, normalisations))
         lines.append(_representative_line(first_name, upper_name, problems, normalisations))
+    elif minor:
+        lines.append(_minor_line(first_name, upper_name, to_parents, civility, problems, normalisations))
     else:
         lines.append(_name_line(civility, first_name, upper_name, "last_name", problems, normalisations))
+    if address_line2 or address_line3:
+        placed2, placed3 = complement_lines(address_line2, address_line3)
+        if (placed2, placed3) != (address_line2, address_line3):
+            if placed2 != address_line2:
+                normalisations.append(Normalisation("address_line2", address_line2, placed2, "complement_lines"))
+            if placed3 != address_line3:
+                normalisations.append(Normalisation("address_line3", address_line3, placed3, "complement_lines"))
+        address_line2, address_line3 = placed2, placed3
     if address_line2:
         lines.append(_fit("address_line2", address_line2, problems, normalisations))
     if address_line3:

@@ -492,6 +492,10 @@ class _RowChecker:
             civility=civility, first_name=first_name, last_name=last_name, address_line2=line2,
             address_line3=line3, street=street, address_line5=line5, postcode=postcode, city=city, country=country,
             guardian_name=representative, postcodes=self.postcodes,
+            minor=minor and not representative,
+            # CSP L.1111-2: without a named representative, the holders of parental authority at the child's
+            # address; never the parents when the minor asked for secrecy (L.1111-5).
+            to_parents=minor and not representative and not is_confidential,
         )
         if address.problems:
             errors.extend(address.problems)
@@ -509,7 +513,8 @@ class _RowChecker:
             "address_line5": line5, "postcode": address.postcode, "city": city, "country": country,
             "email": email, "deceased": is_deceased, "guardian_name": guardian, "segment": segment,
             "protected_adult": is_protected, "confidential_care": is_confidential, "minor": minor,
-            "addressee": Addressee.GUARDIAN if representative else Addressee.PATIENT, "address_lines": address.lines,
+            "addressee": Addressee.GUARDIAN if representative or (minor and not is_confidential) else Addressee.PATIENT,
+            "address_lines": address.lines,
             "normalisations": changes, "holds": holds,
         })
 

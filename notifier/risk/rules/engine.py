@@ -14,6 +14,7 @@ for the people (WP250 rev.01, Annex B, example 3 and the note of example 4).
 The DPO may override any verdict with a written justification; the application stores the override, not this module.
 """
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -226,6 +227,9 @@ class Adjustment:
     points: int
     label: str
     """French msgid."""
+    effective: bool = True
+    """It moved the DPC: an adjustment that the 1-to-4 scale cut back entirely changed nothing, and is not listed
+    among the rules applied (it is still explained, as "without effect")."""
 
 
 @dataclass(frozen=True)
@@ -299,8 +303,8 @@ class Assessment:
                 "dpc": {
                     "value": self.dpc.value, "base": self.dpc.base, "data_type": self.dpc.data_type,
                     "category": self.dpc.category, "capped": self.dpc.capped,
-                    "adjustments": [{"code": a.code, "points": a.points, **_labels(a.label)}
-                                    for a in self.dpc.adjustments],
+                    "adjustments": [{"code": a.code, "points": a.points, "effective": a.effective,
+                                     **_labels(a.label)} for a in self.dpc.adjustments],
                 },
                 "ei": {"level": self.ei.level, "applied_level": self.ei.applied_level, "value": self.ei.value},
                 "cb": [{"code": t.code, "level": t.level, "points": t.points, **_labels(t.label)} for t in self.cb],
@@ -413,11 +417,17 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
         base=base, data_type=_label(DATA_TYPES[data_type], str), category=_label(DPC_CATEGORIES[category]),
     )
     adjustments: list[Adjustment] = []
+    # (code, message, params) of each adjustment, said once its effect is known.
+    pending: list[tuple[str, str, dict[str, Shown]]] = []
+
+    def defer(code: str, message: str, **params: Shown) -> None:
+        pending.append((code, message, params))
+
     value = base
     if facts.no_substantial_insight and base > 1:
         adjustments.append(Adjustment("no_substantial_insight", 1 - base, RULES["no_substantial_insight"].label))
         value = 1
-        notes.rule(
+        defer(
             "no_substantial_insight",
             N_("DPC ramené à 1 : les données ne révèlent rien de substantiel sur leur catégorie (ENISA 2013, annexe "
                "1 : "
@@ -440,7 +450,7 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
     if vulnerable:
         adjustments.append(Adjustment("vulnerable_people", 1, RULES["vulnerable_people"].label))
         value += 1
-        notes.rule(
+        defer(
             "vulnerable_people",
             N_("DPC +1\u00a0: la violation touche des personnes vulnérables (%(names)s)\u00a0; lignes directrices "
                "9/2022 du CEPD, section IV.B, «\u00a0caractéristiques particulières de la personne\u00a0»."),
@@ -449,7 +459,7 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
     if large:
         adjustments.append(Adjustment("large_volume", 1, RULES["large_volume"].label))
         value += 1
-        notes.rule(
+        defer(
             "large_volume",
             N_("DPC +1\u00a0: %(count)s personnes, au-delà de 5 000 (tranche la plus haute du formulaire de la "
                "CNIL)\u00a0; lignes directrices 9/2022 du CEPD, section IV.B, «\u00a0nombre de personnes "
@@ -459,12 +469,29 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
     if facts.dpc_adjustment:
         adjustments.append(Adjustment("dpo_adjustment", facts.dpc_adjustment, RULES["dpo_adjustment"].label))
         value += facts.dpc_adjustment
-        notes.rule(
+        defer(
             "dpo_adjustment",
             N_("DPC %(points)s par le délégué à la protection des données (facteurs de contexte, ENISA "
                "2013)\u00a0: %(reason)s"),
             points=f"{facts.dpc_adjustment:+d}", reason=facts.dpc_adjustment_reason,
         )
+    # An adjustment is applied only when it moves the DPC within ENISA's 1-to-4 scale, taken in order: +1 on a DPC
+    # already at 4 changes nothing and is said to be without effect, not listed among the rules applied.
+    running = base
+    for index, (code, message, params) in enumerate(pending):
+        before = _within_scale(running)
+        running += adjustments[index].points
+        if _within_scale(running) != before:
+            notes.rule(code, message, **params)
+        else:
+            adjustments[index] = dataclasses.replace(adjustments[index], effective=False)
+            notes.say(code, message, **params)
+            notes.say(
+                "dpc_adjustment_without_effect",
+                N_("Sans effet sur le score («\u00a0%(rule)s\u00a0»)\u00a0: le DPC est déjà à la borne de "
+                   "l'échelle de 1 à 4 de la méthode ENISA (%(value)s)."),
+                rule=_label(RULES[code].label, str), value=before,
+            )
     capped = not 1 <= value <= 4
     if capped:
         value = min(4, max(1, value))
@@ -504,6 +531,11 @@ def _no_lasting_effect(facts: RiskFacts) -> bool:
         return True
     return (facts.availability == "temporary" and facts.availability_hours is not None
             and facts.availability_hours < PROLONGED_UNAVAILABILITY_HOURS)
+
+
+def _within_scale(value: int) -> int:
+    """ENISA 2013: the DPC is kept within 1 to 4."""
+    return min(4, max(1, value))
 
 
 def _confidentiality_neutralised_by(facts: RiskFacts) -> str | None:
