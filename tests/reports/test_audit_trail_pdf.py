@@ -15,7 +15,8 @@ def test_the_audit_trail_pdf_lists_every_entry_with_its_hash(example_breach, dpo
     assert [e.action for e in entries] == ["breach.import", "risk.assess", "report.generate"]
     for entry in entries:
         assert entry.action in text and entry.entry_hash in squashed
-        assert entry.at.isoformat(timespec="seconds") in text
+        # Paris time first, with UTC beside it (issue 13, point 13): the UTC instant is printed to the second.
+        assert pdf.squash(audit_export.utc_text(entry.at).removesuffix(" UTC")) in squashed
     assert dpo.email in text and "CONFIDENTIEL" in text
     with pdf.open(document) as opened:
         assert opened.open_metadata()["pdfaid:part"] == "3"
