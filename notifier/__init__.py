@@ -48,6 +48,8 @@ def _register_features(app: Flask) -> None:
     from notifier.accounts import views as auth
     from notifier.audit import views as audit
     from notifier.breaches import views as breaches
+    from notifier.cases import subscriptions as case_subscriptions
+    from notifier.cases import views as cases
     from notifier.cli import register_commands
     from notifier.core import web
     from notifier.letters import views as letters
@@ -61,6 +63,8 @@ def _register_features(app: Flask) -> None:
     web.install(app)
     for feature in (auth, breaches, admin_views, risk, reports, register, patients, letters, audit):
         app.register_blueprint(feature.bp)
+    app.register_blueprint(cases.bp)
+    case_subscriptions.connect()
     register_commands(app)
 
 

@@ -75,6 +75,14 @@ class Defaults:
     SMTP_STARTTLS = False
     MAIL_FROM: str | None = None
 
+    # The case (notifier/cases/, docs/case.md): the evidence vault's AES-256-GCM key (64 hex digits; else
+    # instance/evidence_key, generated once), retired keys still read (comma-separated), the largest evidence file,
+    # and the address of this instance that reminder e-mails link to (https://notifier.example-hospital.fr).
+    EVIDENCE_KEY: str | None = None
+    EVIDENCE_OLD_KEYS: str | None = None
+    EVIDENCE_MAX_BYTES = 100 * 1024 * 1024
+    PUBLIC_URL: str | None = None
+
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False

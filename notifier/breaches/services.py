@@ -22,6 +22,7 @@ from notifier.breaches.models import Breach, BreachChange
 from notifier.breaches.rules import form
 from notifier.breaches.rules.deadlines import Clock, compute_clocks
 from notifier.breaches.states import BreachStatus
+from notifier.core import events
 from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
@@ -74,6 +75,7 @@ def create_breach(user: User, establishment: Establishment) -> Breach:
     db.session.add(breach)
     db.session.flush()
     audit.record("breach.create", user=user, obj=breach, details={"reference": breach.reference})
+    events.breach_created.send(breach, user=user)
     return breach
 
 
@@ -303,6 +305,7 @@ def import_document(doc: Any, user: User, *, now: datetime | None = None, lang: 
     audit.record("breach.import", user=user, obj=breach, details={"source_reference": doc.get("reference")})
     if "risk_facts" in extras:
         risk.reassess_after_import(breach, user)
+    events.breach_created.send(breach, user=user)
     db.session.flush()
     return breach
 
