@@ -362,8 +362,11 @@ def add_evidence(breach: Breach, user: User, *, filename: str | None, stream: Bi
             break
         size += len(chunk)
         if size > max_bytes:
-            raise CaseInputError(N_("Fichier trop volumineux\u00a0: %(maximum)s Mo au plus. Rien n'a été "
-                                    "enregistré."), maximum=max(1, max_bytes // (1024 * 1024)))
+            if max_bytes >= 1024 * 1024:
+                raise CaseInputError(N_("Fichier trop volumineux\u00a0: %(maximum)s Mo au plus. Rien n'a été "
+                                        "enregistré."), maximum=round(max_bytes / (1024 * 1024), 1))
+            raise CaseInputError(N_("Fichier trop volumineux\u00a0: %(maximum)s Ko au plus. Rien n'a été "
+                                    "enregistré."), maximum=max(1, max_bytes // 1024))
         digest.update(chunk)
         chunks.append(chunk)
     if size == 0:

@@ -139,6 +139,8 @@ def upload(breach_id: int):
                                       description=request.form.get("description", ""))
     except cases.CaseInputError as error:
         return _refused(error, breach.id, "evidence-title")
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file: closed now, not by the garbage collector
     db.session.commit()
     flash(_("Pièce versée au coffre, chiffrée. SHA-256 : %(sha)s", sha=evidence.sha256), "success")
     return _back(breach.id, f"evidence-{evidence.id}")
