@@ -121,3 +121,11 @@ def test_the_command_sends_and_says_how_many(app, aware_breach, dpo, smtp):
     app.config["SMTP_HOST"] = None
     refused = runner.invoke(args=["reminders", "send"])
     assert refused.exit_code == 2 and refused.output.startswith("error:")
+
+
+def test_celery_beat_schedules_the_same_sending(app):
+    from notifier.cases import beat
+
+    schedule = beat.celery.conf.beat_schedule["send-reminders"]
+    assert schedule["task"] == beat.TASK_NAME == beat.send_reminders.name
+    assert schedule["schedule"] <= 300

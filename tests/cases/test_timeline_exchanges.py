@@ -140,3 +140,14 @@ def test_the_case_page_shows_and_logs_exchanges(aware_breach, dpo_client):
     assert response.status_code == 302
     page = dpo_client.get(f"/breaches/{aware_breach.id}/case").get_data(as_text=True)
     assert "Dépôt de plainte" in page and "PV 2026/4411" in page and "Police ou gendarmerie" in page
+
+
+def test_recording_the_cnil_sending_in_the_wizard_adds_it_to_the_timeline(aware_breach, dpo):
+    from notifier.breaches.services import save_step
+
+    result = save_step(aware_breach, "cnil_submission", {"cnil_sent_at": "2026-10-25T09:00"}, user=dpo,
+                       expected_version=aware_breach.version, now=datetime(2026, 10, 25, 12, 0, tzinfo=UTC))
+    assert result.ok, result.errors
+    db.session.commit()
+    sources = [e.source for e in cases.timeline(aware_breach)]
+    assert sources == ["aware", "cnil_sent"]
