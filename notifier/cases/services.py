@@ -10,7 +10,7 @@ import hashlib
 import mimetypes
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
 from sqlalchemy import select
@@ -190,6 +190,12 @@ class PlanView:
     lines: list[TaskLine]
     done: int
     total: int
+
+    @property
+    def upcoming(self) -> list[TaskLine]:
+        """The open tasks, the most urgent first (overdue, then by due date; those without a date yet last)."""
+        open_lines = [line for line in self.lines if is_open(line.task)]
+        return sorted(open_lines, key=lambda line: (line.due is None, line.due or datetime.max.replace(tzinfo=UTC)))
 
     @property
     def percent(self) -> int:

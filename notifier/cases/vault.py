@@ -67,8 +67,17 @@ def _instance_key(path: Path) -> bytes:
     return _parse_key(path.read_text())
 
 
+def _setting(name: str) -> str | None:
+    """A key setting as typed: app.config.from_prefixed_env reads values as JSON, so a hex key made of digits and
+    one "e" would arrive as a number; the environment's own text wins then."""
+    value = current_app.config.get(name)
+    if value is not None and not isinstance(value, str):
+        value = os.environ.get(f"NOTIFIER_{name}", str(value))
+    return value
+
+
 def current_key() -> bytes:
-    configured = current_app.config.get("EVIDENCE_KEY")
+    configured = _setting("EVIDENCE_KEY")
     if configured:
         return _parse_key(str(configured))
     return _instance_key(Path(current_app.instance_path) / "evidence_key")
@@ -80,7 +89,7 @@ def key_id(key: bytes) -> str:
 
 def known_keys() -> dict[str, bytes]:
     keys = {}
-    for text in str(current_app.config.get("EVIDENCE_OLD_KEYS") or "").split(","):
+    for text in str(_setting("EVIDENCE_OLD_KEYS") or "").split(","):
         if text.strip():
             key = _parse_key(text)
             keys[key_id(key)] = key
