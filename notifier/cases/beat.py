@@ -28,13 +28,26 @@ celery.conf.update(
 )
 
 
+_app = None
+_app_pid = None
+
+
+def flask_app():
+    """The app of this worker process, created once (after the fork of a prefork child, never before)."""
+    global _app, _app_pid
+    if _app is None or _app_pid != os.getpid():
+        from notifier import create_app
+
+        _app, _app_pid = create_app(), os.getpid()
+    return _app
+
+
 @celery.task(name=TASK_NAME)
 def send_reminders() -> dict:
-    from notifier import create_app
     from notifier.cases import reminders
     from notifier.extensions import db
 
-    app = create_app()
+    app = flask_app()
     with app.app_context():
         report = reminders.send_due(app.config, period_hours=app.config["CNIL_PERIOD_HOURS"])
         db.session.commit()
