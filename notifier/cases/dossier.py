@@ -27,6 +27,7 @@ from notifier.breaches import services as breaches
 from notifier.breaches.models import Breach
 from notifier.cases import services as cases
 from notifier.cases import vault
+from notifier.cases.rules import plan as plan_rules
 from notifier.core.errors import Refusal
 from notifier.core.formatting import format_datetime
 from notifier.core.i18n import N_, translate
@@ -56,6 +57,7 @@ def _case_pdf(breach: Breach, lang: str, period_hours: int, now: datetime, audit
         plan=cases.plan_view(breach, period_hours=period_hours, now=now), events=cases.timeline(breach),
         exchanges=cases.exchanges(breach), evidence=cases.evidence_list(breach),
         when=lambda instant: format_datetime(instant, lang) if instant else "—",
+        task_title=lambda title: plan_rules.task_title(title, lang),
         event_text=lambda event: cases.event_text(event, lang), generated_at=format_datetime(now, lang),
         labels={"status": cases.TASK_STATUS_LABELS, "party": cases.PARTY_LABELS, "kind": cases.KIND_LABELS,
                 "exchange": cases.EXCHANGE_STATUS_LABELS, "direction": cases.DIRECTION_LABELS})

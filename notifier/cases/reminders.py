@@ -27,6 +27,7 @@ from notifier.breaches.models import Breach
 from notifier.breaches.states import BreachStatus
 from notifier.cases import services as cases
 from notifier.cases.models import Exchange, ReminderSent
+from notifier.cases.rules import plan as plan_rules
 from notifier.cases.rules import reminders as rules
 from notifier.cases.states import ExchangeStatus
 from notifier.core import mail
@@ -110,7 +111,8 @@ def due_reminders(now: datetime, *, period_hours: int = 72) -> list[Reminder]:
                 found.append(Reminder(
                     rules.key("task", task.id, stage, due, "user", task.owner.id), f"task_{stage}", task.owner,
                     breach, (SUBJECTS[f"task_{stage}"], {"reference": ref, "due": _when(due)}),
-                    (BODIES["task"], {"title": _label(task.title), "due": _when(due), "reference": ref}),
+                    (BODIES["task"], {"title": lambda lang, t=task.title: plan_rules.task_title(t, lang),
+                                      "due": _when(due), "reference": ref}),
                     f"{case_path}#task-{task.id}"))
         dpos = _users(breach.organisation_id, "dpo")
         clocks = [(clock.code, _label(clock.label), clock.due)

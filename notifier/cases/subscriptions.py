@@ -78,6 +78,7 @@ def on_hotline_call(call, breach=None, reason=None, user=None, **_kwargs) -> Non
     """A request to exercise one's rights (access, erasure...) made to the hotline: a task for the DPO, due within
     the month of GDPR art. 12(3). The task names no patient: the call's record does."""
     from notifier.cases import services
+    from notifier.cases.rules.plan import RIGHTS_REQUEST_TITLE
 
     if reason != "rights" or breach is None:
         return
@@ -87,8 +88,7 @@ def on_hotline_call(call, breach=None, reason=None, user=None, **_kwargs) -> Non
         return
     due = (getattr(call, "at", None) or getattr(call, "created_at", None) or utcnow()) + timedelta(
         days=RIGHTS_REQUEST_DAYS)
-    services.add_task(breach, user, title=N_("Répondre à une demande d'exercice de droits reçue par la ligne "
-                                             "d'écoute (RGPD art. 12(3)\u00a0: un mois)"),
+    services.add_task(breach, user, title=RIGHTS_REQUEST_TITLE,
                       owner_id=owner.id if owner else None, due=due, source=source, check_open=False)
 
 

@@ -129,3 +129,15 @@ def test_the_admin_edits_the_plan_template_in_the_browser(admin, login_as, breac
     items = cases.plan_template(admin.organisation_id)
     assert [i.title for i in items] == ["Notifier la CNIL (RGPD art. 33)", "Réunir la cellule de crise"]
     assert items[0].title in {item.title for item in plan_rules.DEFAULT_PLAN}  # still the catalog's msgid
+
+
+def test_a_typed_title_with_a_percent_sign_is_shown_as_typed(aware_breach, dpo, dpo_client):
+    cases.add_task(aware_breach, dpo, title="Réduire de 50 % les accès au DPI", owner_id=dpo.id, anchor="aware",
+                   offset="+1 h")
+    db.session.commit()
+    for url in (f"/breaches/{aware_breach.id}/case", f"/breaches/{aware_breach.id}", "/"):
+        response = dpo_client.get(url)
+        assert response.status_code == 200, url
+    assert "Réduire de 50 % les accès au DPI" in dpo_client.get(f"/breaches/{aware_breach.id}/case").get_data(
+        as_text=True)
+    assert plan_rules.task_title(plan_rules.DEFAULT_PLAN[0].title, "en").startswith("Contain the incident")

@@ -145,6 +145,19 @@ DEFAULT_PLAN: tuple[PlanItem, ...] = (
 )
 
 
+#: The title of the task a hotline request to exercise one's rights creates (cases/subscriptions.py).
+RIGHTS_REQUEST_TITLE = N_("Répondre à une demande d'exercice de droits reçue par la ligne d'écoute (RGPD art. "
+                          "12(3)\u00a0: un mois)")
+
+CATALOG_TITLES = frozenset({item.title for item in DEFAULT_PLAN} | {RIGHTS_REQUEST_TITLE})
+
+
+def task_title(title: str, lang: str) -> str:
+    """A task's title in ``lang``: the application's own titles come from the catalog, a title typed by someone is
+    shown as typed (never used as a format string: "réduire de 50 % les accès" stays as it is)."""
+    return translate(title, lang) if title in CATALOG_TITLES else title
+
+
 def items_for(plan: tuple[PlanItem, ...] | list[PlanItem], *, nis2_in_scope: bool) -> list[PlanItem]:
     """The template's items that apply to a breach: the NIS2 stages only for an establishment in scope."""
     return [item for item in plan if nis2_in_scope or not item.nis2_only]
