@@ -48,6 +48,8 @@ def _register_features(app: Flask) -> None:
     from notifier.accounts import views as auth
     from notifier.audit import views as audit
     from notifier.breaches import views as breaches
+    from notifier.cases import subscriptions as case_subscriptions
+    from notifier.cases import views as cases
     from notifier.cli import register_commands
     from notifier.core import web
     from notifier.hotline import views as hotline
@@ -70,6 +72,8 @@ def _register_features(app: Flask) -> None:
         app.register_blueprint(feature.bp)
     app.register_blueprint(verification.bp)
     app.register_blueprint(hotline.bp)
+    app.register_blueprint(cases.bp)
+    case_subscriptions.connect()
     register_commands(app)
 
 

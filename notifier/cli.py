@@ -23,6 +23,7 @@ def register_commands(app: Flask) -> None:
     from notifier.backup import cli as backup
     from notifier.bench import cli as bench
     from notifier.breaches import cli as breaches
+    from notifier.cases import cli as cases
     from notifier.letters import cli as letters
     from notifier.patients import cli as patients
     from notifier.register import cli as register
@@ -32,6 +33,8 @@ def register_commands(app: Flask) -> None:
     for feature in (accounts, breaches, risk, reports, register, patients, letters, audit, bench, backup):
         for command in feature.COMMANDS:
             app.cli.add_command(command)
+    for command in cases.COMMANDS:
+        app.cli.add_command(command)
 
 
 if __name__ == "__main__":

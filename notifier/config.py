@@ -78,12 +78,19 @@ class Defaults:
     MAIL_FROM: str | None = None
 
     # The hospital's public address of this instance (issue 17), e.g. https://www.hopital.fr/notifier: the letters'
-    # 2D code then carries PUBLIC_URL + "/verifier?reference=REF" (the reference alone when unset), and the public
-    # page "is this letter genuine?" answers there. Requests per address and minute on that page (Flask-Limiter).
+    # 2D code then carries PUBLIC_URL + "/verifier?reference=REF" (the reference alone when unset), the public
+    # page "is this letter genuine?" answers there, and reminder e-mails (notifier/cases/) link to its pages.
+    # VERIFY_RATE_LIMIT: requests per address and minute on that page (Flask-Limiter).
     PUBLIC_URL: str | None = None
     VERIFY_RATE_LIMIT = "20 per minute"
     # The page's daily counts are written at most once per this many seconds per process (0: with each request).
     VERIFY_COUNT_FLUSH_SECONDS = 1.0
+    # The case (notifier/cases/, docs/case.md): the evidence vault's AES-256-GCM key (64 hex digits; else
+    # instance/evidence_key, generated once), retired keys still read (comma-separated), the largest evidence file,
+    # and the address of this instance that reminder e-mails link to (https://notifier.example-hospital.fr).
+    EVIDENCE_KEY: str | None = None
+    EVIDENCE_OLD_KEYS: str | None = None
+    EVIDENCE_MAX_BYTES = 100 * 1024 * 1024
 
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = "memory://"

@@ -6,6 +6,7 @@ def register_models() -> None:
     from notifier.accounts import models as accounts  # noqa: F401
     from notifier.audit import models as audit  # noqa: F401
     from notifier.breaches import models as breaches  # noqa: F401
+    from notifier.cases import models as cases  # noqa: F401
     from notifier.hotline import models as hotline  # noqa: F401
     from notifier.letters import models as letters  # noqa: F401
     from notifier.patients import models as patients  # noqa: F401

@@ -39,6 +39,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "register.view": frozenset({Role.DPO, Role.LEGAL, Role.VIEWER, Role.ADMIN}),
     "register.export": frozenset({Role.DPO, Role.LEGAL}),
     "audit.view": frozenset({Role.LEGAL, Role.ADMIN}),
+    # The case (issue 16): the DPO and legal run the plan, the vault, the timeline and the exchanges; only a DPO
+    # deletes a piece of evidence; the dossier is exported by the DPO and legal (for a regulator or a court).
+    "case.edit": frozenset({Role.DPO, Role.LEGAL}),
+    "case.evidence_delete": frozenset({Role.DPO}),
+    "case.export": frozenset({Role.DPO, Role.LEGAL}),
     "admin.manage": frozenset({Role.ADMIN}),
     # Own account: the second factor is offered to the roles that handle patient data and approvals.
     "account.manage": frozenset({Role.DPO, Role.LEGAL, Role.VIEWER, Role.ADMIN, Role.HOTLINE}),

@@ -17,6 +17,7 @@ APP_FACTORY_IMPORTERS = {
     "notifier.letters.runners.local",
     "notifier.wsgi",  # gunicorn notifier.wsgi:app (the wheel's entry point)
     "notifier.letters.runners.celery_app",
+    "notifier.cases.beat",  # the Celery worker that sends the reminders on beat's schedule
     "notifier.bench.letters",
     "notifier.bench.patient_import",
 }

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from notifier import create_app
 from notifier.accounts.roles import Role
 from notifier.breaches.states import BreachStatus
+from notifier.cases.states import Direction, ExchangeStatus, Party, TaskStatus, TimelineKind
 from notifier.extensions import db
 from notifier.hotline.states import CallOutcome, CallReason
 from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus, ReviewKind
@@ -28,10 +29,11 @@ from notifier.verification.states import Outcome
 
 MIGRATION = Path(__file__).resolve().parent.parent / "migrations/versions/c4e1a7d2b9f3_state_check_constraints.py"
 # Migrations that created a table with a state column after c4e1a7d2b9f3, each with its own STATE_COLUMNS.
-LATER_MIGRATIONS = (Path(__file__).resolve().parent.parent / "migrations/versions/cc13550970e7_letter_review.py",)
+LATER_MIGRATIONS = (Path(__file__).resolve().parent.parent / "migrations/versions/cc13550970e7_letter_review.py",
+                    Path(__file__).resolve().parent.parent / "migrations/versions/34097b9cf5d9_case.py")
 STATE_MODULES = ("notifier.permissions", "notifier.breaches.states", "notifier.letters.states",
                  "notifier.patients.states", "notifier.reports.states", "notifier.risk.states",
-                 "notifier.hotline.states", "notifier.verification.states")
+                 "notifier.hotline.states", "notifier.verification.states", "notifier.cases.states")
 FIRST_STATE_COLUMNS = {
     ("user", "role"): Role,
     ("breach", "status"): BreachStatus,
@@ -54,6 +56,11 @@ STATE_COLUMNS = {
     ("hotline_call", "outcome"): CallOutcome,
     ("verification_count", "outcome"): Outcome,
     ("letter_review", "kind"): ReviewKind,
+    ("case_task", "status"): TaskStatus,
+    ("exchange", "direction"): Direction,
+    ("exchange", "party"): Party,
+    ("exchange", "status"): ExchangeStatus,
+    ("timeline_event", "kind"): TimelineKind,
 }
 
 
@@ -91,7 +98,14 @@ def rows(app, breach, dpo):
     assessment = RiskAssessment(breach_id=breach.id, trigger=RiskTrigger.MANUAL, facts={}, result={}, severity="low",
                                 severity_score=1.0, risk_level="unlikely", notify_authority=False,
                                 inform_subjects=False)
-    db.session.add_all([patient, template, job, letter, version, assessment])
+    from notifier.cases.models import CaseTask, Exchange, TimelineEvent
+    from notifier.core.types import utcnow
+
+    task = CaseTask(breach_id=breach.id, title="Notifier la CNIL", status=TaskStatus.TODO)
+    exchange = Exchange(breach_id=breach.id, direction=Direction.INCOMING, party=Party.CNIL, occurred_at=utcnow(),
+                        subject="Demande de compléments", status=ExchangeStatus.NO_REPLY)
+    event = TimelineEvent(breach_id=breach.id, occurred_at=utcnow(), kind=TimelineKind.OTHER, description="x")
+    db.session.add_all([patient, template, job, letter, version, assessment, task, exchange, event])
     db.session.flush()
     from notifier.hotline.models import HotlineCall
     from notifier.verification.models import VerificationCount

@@ -27,6 +27,14 @@ class BreachClosedError(Refusal):
         super().__init__(CLOSED_MESSAGE)
 
 
+def closing_warnings(breach: Breach) -> list[str]:
+    """What other features ask the DPO to confirm before closing (core.events.breach_closing: an exchange with the
+    CNIL still awaiting a reply, tasks of the plan still open), translated by each receiver."""
+    from notifier.core import events
+
+    return [warning for warnings in events.gathered(events.breach_closing.send(breach)) for warning in warnings]
+
+
 def ensure_open(breach: Breach) -> None:
     if breach.status == "closed":
         raise BreachClosedError(breach)

@@ -99,6 +99,7 @@ def create_breach(user: User, establishment: Establishment) -> Breach:
     db.session.add(breach)
     db.session.flush()
     audit.record("breach.create", user=user, obj=breach, details={"reference": breach.reference})
+    events.breach_created.send(breach, user=user)
     return breach
 
 
@@ -481,6 +482,7 @@ def import_document(doc: Any, user: User, *, now: datetime | None = None, lang: 
         breach.sections = {**breach.sections, **extras}
     audit.record("breach.import", user=user, obj=breach, details={"source_reference": doc.get("reference")})
     events.breach_imported.send(breach, user=user, document=doc)
+    events.breach_created.send(breach, user=user)
     db.session.flush()
     return breach
 

@@ -12,7 +12,7 @@ from notifier.breaches import services as service
 from notifier.breaches.access import establishments, get_breach
 from notifier.breaches.calendar import calendar_file
 from notifier.breaches.charts import dashboard_charts
-from notifier.breaches.closing import BreachClosedError
+from notifier.breaches.closing import BreachClosedError, closing_warnings
 from notifier.breaches.rules import form, progress, values, vocabulary
 from notifier.breaches.rules.deadlines import ClockStatus, regulation_1182_71_deadline
 from notifier.breaches.rules.vocabulary import people_count_band
@@ -346,6 +346,9 @@ def history(breach_id: int):
 @require("breach.edit")
 def close(breach_id: int):
     breach = get_breach(breach_id)
+    warnings = closing_warnings(breach)
+    if warnings and request.form.get("confirmed") != "1":
+        return render_template("breaches/close_confirm.html", breach=breach, warnings=warnings)
     service.close_breach(breach, current_user)
     db.session.commit()
     flash(_("Violation clôturée. Elle reste au registre."), "success")

@@ -18,6 +18,10 @@ _signals = Namespace()
 #: step's values were applied and before the flush, so that a subscriber's change moves the breach's version once.
 breach_step_saved = _signals.signal("breach-step-saved")
 
+#: sender: the Breach just created (wizard or JSON import, flushed); kwargs: user. Subscribers add what a new breach
+#: starts with (cases: the action plan from the organisation's template).
+breach_created = _signals.signal("breach-created")
+
 #: sender: the Breach created from a JSON document; kwargs: user, document (the dict imported).
 breach_imported = _signals.signal("breach-imported")
 

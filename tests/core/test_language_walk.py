@@ -160,6 +160,20 @@ def world(app, dpo, legal, admin, establishment, tmp_path):
                             default_date=date(2026, 11, 2), max_bytes=10_000)
     tracking.process(upload.id, max_bytes=10_000)
     db.session.commit()
+    # The case: a piece of evidence (an image, so that its thumbnail is walked), an event and an exchange.
+    from PIL import Image
+
+    from notifier.cases import services as cases
+
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(picture, format="PNG")
+    picture.seek(0)
+    evidence = cases.add_evidence(breach, dpo, filename="capture.png", stream=picture, max_bytes=10**6)
+    cases.add_event(breach, dpo, occurred_at="2026-10-25T08:30", kind="publication", description="NEUTRAL",
+                    evidence_ids=[evidence.id])
+    cases.add_exchange(breach, dpo, direction="in", party="cnil", occurred_at="2026-11-02T10:00", subject="NEUTRAL",
+                       reference="CNIL-2026-0456", reply_by="2026-11-16T18:00", evidence_ids=[evidence.id])
+    db.session.commit()
     held = next(p for p in patients if p.status == "held")
     import_id = patients[0].import_id
     # A rejected row of that import, so that its correction page is walked too (issue 13.10).
@@ -175,7 +189,7 @@ def world(app, dpo, legal, admin, establishment, tmp_path):
     for person in people:
         names += [person[2], person[3], *person[4], person[6]]
     return {"breach": breach, "versions": versions, "templates": templates, "job": job, "held": held,
-            "import_id": import_id, "upload_id": upload.id, "line_id": rejected.id,
+            "import_id": import_id, "upload_id": upload.id, "line_id": rejected.id, "evidence_id": evidence.id,
             "names": [n for n in names + ["Durand"] if n]}
 
 
@@ -191,6 +205,7 @@ def _urls(app, world, lang):
         "variant": ["standard" if lang == "fr" else "english"], "template_id": [world["templates"][lang].id],
         "token": [world["job"].token], "number": [1], "fmt": ["csv", "pdf"], "upload_id": [world["upload_id"]],
         "line_id": [world["line_id"]],
+        "evidence_id": [world["evidence_id"]],
     }
     urls = []
     for rule in app.url_map.iter_rules():

@@ -12,7 +12,7 @@ def test_the_audit_trail_pdf_lists_every_entry_with_its_hash(example_breach, dpo
     text = pdf.text(document)
     squashed = pdf.squash(text)
     entries = AuditEntry.query.filter_by(breach_id=example_breach.id).order_by(AuditEntry.id).all()
-    assert [e.action for e in entries] == ["breach.import", "risk.assess", "report.generate"]
+    assert [e.action for e in entries] == ["breach.import", "risk.assess", "case.plan_start", "report.generate"]
     for entry in entries:
         assert entry.action in text and entry.entry_hash in squashed
         # Paris time first, with UTC beside it (issue 13, point 13): the UTC instant is printed to the second.

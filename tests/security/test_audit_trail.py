@@ -18,8 +18,9 @@ def make_history(dpo, establishment):
 def test_actions_are_recorded_with_user_and_object(dpo, establishment):
     breach = make_history(dpo, establishment)
     entries = AuditEntry.query.filter_by(breach_id=breach.id).order_by(AuditEntry.id).all()
-    assert [e.action for e in entries] == ["breach.create", "breach.update", "breach.update"]
-    assert entries[1].user_email == dpo.email and entries[1].details == {"section": "people",
+    # case.plan_start: the new breach's action plan from the organisation's template (notifier/cases).
+    assert [e.action for e in entries] == ["breach.create", "case.plan_start", "breach.update", "breach.update"]
+    assert entries[2].user_email == dpo.email and entries[2].details == {"section": "people",
                                                                            "fields": ["people_count"]}
 
 

@@ -1,0 +1,102 @@
+"""The dossier: a ZIP whose MANIFEST.sha256 verifies with `sha256sum -c`, detects a changed file, and holds the
+record, the register entry, the case PDF, the decrypted evidence and the breach's audit trail."""
+
+import io
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from notifier.audit.models import AuditEntry
+from notifier.cases import dossier
+from notifier.cases import services as cases
+from notifier.extensions import db
+
+EVIDENCE = b"Recepisse de depot de plainte n. 2026/4411\n"
+
+
+@pytest.fixture
+def full_case(aware_breach, dpo):
+    cases.add_evidence(aware_breach, dpo, filename="récépissé plainte.pdf", stream=io.BytesIO(EVIDENCE),
+                       max_bytes=10**6)
+    cases.add_exchange(aware_breach, dpo, direction="in", party="cnil", occurred_at="2026-11-02T10:00",
+                       subject="Demande de compléments", reply_by="2026-11-16T18:00")
+    cases.add_event(aware_breach, dpo, occurred_at="2026-10-23T15:00", kind="containment",
+                    description="Serveur isolé du réseau")
+    db.session.commit()
+    return aware_breach
+
+
+def _extract(data: bytes, folder):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(folder)
+        return sorted(archive.namelist())
+
+
+def _sha256sum(folder):
+    return subprocess.run(["sha256sum", "-c", "--strict", "MANIFEST.sha256"], cwd=folder, capture_output=True,
+                          text=True)
+
+
+@pytest.mark.skipif(shutil.which("sha256sum") is None, reason="sha256sum (coreutils) not installed")
+def test_the_manifest_verifies_and_a_changed_file_is_detected(app, full_case, dpo, tmp_path):
+    data = dossier.export(full_case, user=dpo, lang="fr", via="cli")
+    db.session.commit()
+    names = _extract(data, tmp_path / "dossier")
+    assert {"MANIFEST.sha256", "breach.json", "register/register-entry.pdf", "register/register-entry.csv",
+            "case/case.pdf", "audit/audit-trail.csv", "audit/audit-trail.pdf", "AUDIT-LAST-ENTRY.txt"} <= set(names)
+    evidence_name = next(n for n in names if n.startswith("evidence/"))
+    assert (tmp_path / "dossier" / evidence_name).read_bytes() == EVIDENCE  # decrypted, byte-identical
+    manifest = (tmp_path / "dossier" / "MANIFEST.sha256").read_text()
+    assert len(manifest.splitlines()) == len(names) - 1
+    checked = _sha256sum(tmp_path / "dossier")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    (tmp_path / "dossier" / "breach.json").write_text('{"reference": "forged"}')
+    tampered = _sha256sum(tmp_path / "dossier")
+    assert tampered.returncode != 0 and "breach.json: FAILED" in tampered.stdout
+
+
+def test_the_last_audit_entry_is_named_and_the_export_is_recorded(app, full_case, dpo, tmp_path):
+    last_before = AuditEntry.query.order_by(AuditEntry.id.desc()).first()
+    data = dossier.export(full_case, user=dpo, lang="en", via="web")
+    db.session.commit()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        last = archive.read("AUDIT-LAST-ENTRY.txt").decode()
+        trail = archive.read("audit/audit-trail.csv").decode("utf-8-sig")
+    assert "last_audit_entry_hash: " in last
+    exported = AuditEntry.query.order_by(AuditEntry.id.desc()).first()
+    assert exported.action == "case.dossier_export" and exported.details["via"] == "web"
+    assert exported.id > last_before.id
+    assert "case.evidence_upload" in trail and "case.exchange_add" in trail
+
+
+def test_an_altered_evidence_file_stops_the_dossier(app, full_case, dpo):
+    from pathlib import Path
+
+    folder = Path(app.config["STORAGE_DIR"]) / "evidence"
+    for stored in folder.iterdir():
+        stored.write_bytes(stored.read_bytes()[:-1])
+    with pytest.raises(dossier.DossierError):
+        dossier.build(full_case)
+
+
+def test_the_command_writes_the_zip_and_prints_its_hash(app, full_case, dpo, tmp_path):
+    import hashlib
+
+    out = tmp_path / "dossier.zip"
+    result = app.test_cli_runner().invoke(args=["dossier", "export", str(full_case.id), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == hashlib.sha256(out.read_bytes()).hexdigest()
+    missing = app.test_cli_runner().invoke(args=["dossier", "export", "999", "--out", str(out)])
+    assert missing.exit_code == 2 and missing.output.startswith("error:")
+
+
+def test_the_button_downloads_the_dossier_for_dpo_and_legal_only(app, full_case, dpo_client, viewer, login_as):
+    response = dpo_client.get(f"/breaches/{full_case.id}/dossier.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
+        assert "MANIFEST.sha256" in archive.namelist()
+    dpo_client.post("/logout")
+    assert login_as(viewer).get(f"/breaches/{full_case.id}/dossier.zip").status_code == 403

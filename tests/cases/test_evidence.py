@@ -1,0 +1,153 @@
+"""The evidence vault: encrypted at rest, byte-identical back, served as attachments only, scoped to the organisation,
+size-limited, audited; thumbnails from a re-encoded copy; key rotation."""
+
+import hashlib
+import io
+from pathlib import Path
+
+import pytest
+
+from notifier.cases import services as cases
+from notifier.cases import vault
+from notifier.cases.models import Evidence
+from notifier.extensions import db
+
+SECRET = b"%PDF-1.7\nRapport d'expertise: exfiltration du serveur DPI-03, 1 200 dossiers\n" * 50
+
+
+def _upload(client, breach, data=SECRET, name="rapport-forensique.pdf", **extra):
+    return client.post(f"/breaches/{breach.id}/case/evidence",
+                       data={"file": (io.BytesIO(data), name), "description": "Rapport du prestataire", **extra},
+                       content_type="multipart/form-data")
+
+
+def _stored_files(app):
+    folder = Path(app.config["STORAGE_DIR"]) / "evidence"
+    return [p for p in folder.iterdir() if p.is_file()] if folder.exists() else []
+
+
+def test_an_evidence_file_is_stored_encrypted_and_comes_back_byte_identical(app, aware_breach, dpo_client):
+    assert _upload(dpo_client, aware_breach).status_code == 302
+    evidence = Evidence.query.one()
+    assert evidence.sha256 == hashlib.sha256(SECRET).hexdigest() and evidence.size == len(SECRET)
+    stored = _stored_files(app)
+    assert len(stored) == 1 and stored[0].name == evidence.storage_name
+    on_disk = stored[0].read_bytes()
+    assert b"exfiltration" not in on_disk and SECRET[:40] not in on_disk
+    assert evidence.filename not in stored[0].name
+    response = dpo_client.get(f"/evidence/{evidence.id}")
+    assert response.status_code == 200
+    assert response.data == SECRET
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.mimetype == "application/octet-stream"
+
+
+def test_uploads_downloads_and_deletions_are_in_the_audit_trail(aware_breach, dpo_client):
+    from notifier.audit.models import AuditEntry
+
+    _upload(dpo_client, aware_breach)
+    evidence = Evidence.query.one()
+    dpo_client.get(f"/evidence/{evidence.id}")
+    assert dpo_client.post(f"/evidence/{evidence.id}/delete", data={"reason": "Doublon du rapport"}).status_code == 302
+    actions = [e.action for e in AuditEntry.query.filter_by(breach_id=aware_breach.id).order_by(AuditEntry.id)]
+    assert actions[-3:] == ["case.evidence_upload", "case.evidence_download", "case.evidence_delete"]
+    db.session.expire_all()
+    deleted = db.session.get(Evidence, evidence.id)
+    assert deleted.deleted_at is not None and deleted.storage_name is None and deleted.sha256
+    assert deleted.deleted_reason == "Doublon du rapport"
+    assert dpo_client.get(f"/evidence/{evidence.id}").status_code == 410
+
+
+def test_a_viewer_of_another_organisation_can_neither_list_nor_download(aware_breach, dpo_client, outsider,
+                                                                        login_as, client):
+    _upload(dpo_client, aware_breach)
+    evidence = Evidence.query.one()
+    dpo_client.post("/logout")
+    other = login_as(outsider)
+    assert other.get(f"/breaches/{aware_breach.id}/case").status_code == 404
+    assert other.get(f"/evidence/{evidence.id}").status_code == 404
+    assert other.get(f"/evidence/{evidence.id}/thumbnail").status_code == 404
+    assert other.get(f"/breaches/{aware_breach.id}/dossier.zip").status_code == 403  # a viewer never exports
+
+
+def test_a_viewer_of_the_organisation_may_download(aware_breach, dpo_client, viewer, login_as):
+    _upload(dpo_client, aware_breach)
+    evidence = Evidence.query.one()
+    dpo_client.post("/logout")
+    reader = login_as(viewer)
+    assert reader.get(f"/evidence/{evidence.id}").data == SECRET
+    assert _upload(reader, aware_breach).status_code == 403
+
+
+def test_a_file_above_the_limit_is_refused_with_a_precise_message_in_the_users_language(app, aware_breach,
+                                                                                        dpo_client):
+    app.config["EVIDENCE_MAX_BYTES"] = 100 * 1024  # small enough for the test client to keep the body in memory
+    response = _upload(dpo_client, aware_breach, data=b"x" * (100 * 1024 + 1))
+    page = dpo_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Fichier trop volumineux\u00a0: 100 Ko au plus. Rien n&#39;a été enregistré." in page
+    assert Evidence.query.count() == 0 and not _stored_files(app)
+    dpo_client.post("/lang/en", data={"next": "/"})
+    response = _upload(dpo_client, aware_breach, data=b"x" * (100 * 1024 + 1))
+    assert "File too large: 100 KB at most" in dpo_client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_image_gets_a_thumbnail_re_encoded_as_png_and_other_files_none(aware_breach, dpo_client):
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (1200, 800), (200, 30, 30)).save(picture, format="JPEG", comment=b"<script>alert(1)</script>")
+    _upload(dpo_client, aware_breach, data=picture.getvalue(), name="annonce-de-vente.jpg")
+    _upload(dpo_client, aware_breach, data=b"<html><script>alert(1)</script></html>", name="page.html")
+    image, page = Evidence.query.order_by(Evidence.id).all()
+    assert image.thumbnail_name and page.thumbnail_name is None
+    response = dpo_client.get(f"/evidence/{image.id}/thumbnail")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.data.startswith(b"\x89PNG") and b"<script>" not in response.data
+    with Image.open(io.BytesIO(response.data)) as thumb:
+        assert max(thumb.size) <= 320
+    assert dpo_client.get(f"/evidence/{page.id}/thumbnail").status_code == 404
+    html = dpo_client.get(f"/evidence/{page.id}")
+    assert html.mimetype == "application/octet-stream" and html.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_an_altered_stored_file_is_not_served(app, aware_breach, dpo_client):
+    _upload(dpo_client, aware_breach)
+    stored = _stored_files(app)[0]
+    blob = bytearray(stored.read_bytes())
+    blob[-1] ^= 1
+    stored.write_bytes(bytes(blob))
+    assert dpo_client.get(f"/evidence/{Evidence.query.one().id}").status_code == 500
+
+
+def test_key_rotation_re_encrypts_every_file_with_the_new_key(app, aware_breach, dpo):
+    old = "11" * 32
+    app.config["EVIDENCE_KEY"] = old
+    evidence = cases.add_evidence(aware_breach, dpo, filename="recepisse.pdf", stream=io.BytesIO(SECRET),
+                                  max_bytes=10**6)
+    db.session.commit()
+    app.config["EVIDENCE_KEY"] = "22" * 32
+    with pytest.raises(vault.VaultError):
+        cases.read_evidence(evidence)  # the old key is no longer given
+    app.config["EVIDENCE_OLD_KEYS"] = old
+    assert cases.read_evidence(evidence) == SECRET
+    done, seen = cases.rekey_vault()
+    db.session.commit()
+    assert (done, seen) == (1, 1)
+    app.config["EVIDENCE_OLD_KEYS"] = None
+    assert cases.read_evidence(evidence) == SECRET
+    assert evidence.key_id == vault.key_id(bytes.fromhex("22" * 32))
+
+
+def test_without_a_configured_key_one_is_generated_once_in_the_instance_folder(app):
+    first = vault.current_key()
+    key_file = Path(app.instance_path) / "evidence_key"
+    assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert vault.current_key() == first and len(first) == 32
+
+
+def test_a_file_name_never_carries_a_path_or_control_characters():
+    assert cases.safe_filename("../../etc/passwd") == "passwd"
+    assert cases.safe_filename("C:\\Users\\dpo\\rapport.pdf") == "rapport.pdf"
+    assert cases.safe_filename("a\r\nb\x00.pdf") == "ab.pdf"
+    assert cases.safe_filename("") == "fichier"

@@ -1,0 +1,131 @@
+"""`notifier reminders send` against a real SMTP server (aiosmtpd) on 127.0.0.1: what is due is sent once, to whom it
+concerns, without patient data, with a link to the page."""
+
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+
+from notifier.cases import reminders
+from notifier.cases import services as cases
+from notifier.cases.models import ReminderSent
+from notifier.extensions import db
+from tests.core.test_mail import running_smtp_server
+
+AWARE = datetime(2026, 10, 23, 12, 20, tzinfo=UTC)  # 14:20 in Paris
+
+
+@pytest.fixture
+def smtp():
+    with running_smtp_server() as recorder:
+        yield recorder
+
+
+def _config(app, port):
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="notifier@lilas.test",
+                      PUBLIC_URL="https://notifier.lilas.test")
+    return app.config
+
+
+def _messages(smtp):
+    return [(envelope.rcpt_tos, message_from_bytes(envelope.content, policy=default)) for envelope in smtp.messages]
+
+
+def test_a_reminder_is_sent_once_even_when_the_command_runs_twice(app, aware_breach, dpo, smtp):
+    now = AWARE + timedelta(hours=5)  # containment (awareness + 4 h) is due; the CNIL clock is 67 h away
+    first = reminders.send_due(_config(app, smtp.port), now=now)
+    db.session.commit()
+    second = reminders.send_due(app.config, now=now)
+    db.session.commit()
+    assert first.sent >= 1 and not first.failed
+    assert second.sent == 0 and second.already == first.sent
+    assert len(smtp.messages) == first.sent == ReminderSent.query.count()
+    recipients, message = next((r, m) for r, m in _messages(smtp) if "échéance" in m["Subject"])
+    assert recipients == [dpo.email]
+    body = message.get_content()
+    assert "Contenir l'incident" in body and "https://notifier.lilas.test/breaches/" in body
+    assert "Contain the incident" in body  # English below the French
+    assert "aucune donnée de patient" in body
+
+
+def test_the_dpo_gets_the_approach_of_each_clock_and_the_owner_the_day_before(app, aware_breach, dpo, smtp):
+    config = _config(app, smtp.port)
+    cnil_due = AWARE + timedelta(hours=72)
+    reminders.send_due(config, now=cnil_due - timedelta(hours=20))
+    db.session.commit()
+    keys = [row.key for row in ReminderSent.query]
+    assert any(key.startswith(f"clock:{aware_breach.id}:cnil:24:") for key in keys)
+    assert any(":before:" in key for key in keys)  # "Notifier la CNIL" is due at CNIL - 6 h: within a day
+    reminders.send_due(config, now=cnil_due - timedelta(minutes=30))
+    db.session.commit()
+    keys = [row.key for row in ReminderSent.query]
+    assert any(key.startswith(f"clock:{aware_breach.id}:cnil:1:") for key in keys)
+    assert not any(key.startswith(f"clock:{aware_breach.id}:cnil:6:") for key in keys)  # 1 h is the tightest
+
+
+def test_a_moved_clock_gives_a_new_reminder_for_the_new_date(app, aware_breach, dpo, smtp):
+    from tests.cases.conftest import set_awareness
+
+    config = _config(app, smtp.port)
+    reminders.send_due(config, now=AWARE + timedelta(hours=5))
+    db.session.commit()
+    before = len(smtp.messages)
+    set_awareness(aware_breach, dpo, "2026-10-23T15:20")  # one hour later: containment is due at 19:20 Paris
+    reminders.send_due(config, now=AWARE + timedelta(hours=6))
+    db.session.commit()
+    assert len(smtp.messages) > before
+
+
+def test_a_refused_message_is_not_recorded_and_is_tried_again(app, aware_breach, dpo):
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=1, MAIL_FROM="notifier@lilas.test")
+    report = reminders.send_due(app.config, now=AWARE + timedelta(hours=5))
+    db.session.commit()
+    assert report.sent == 0 and report.failed and ReminderSent.query.count() == 0
+
+
+def test_legal_is_told_a_template_waits_for_approval(app, aware_breach, dpo, legal, smtp):
+    from datetime import date
+
+    from notifier.letters.models import LetterTemplate
+
+    db.session.add(LetterTemplate(organisation_id=aware_breach.organisation_id, breach_id=aware_breach.id,
+                                  variant="standard", version=1, texts={}, sender={}, letter_date=date(2026, 10, 30),
+                                  created_by_id=dpo.id))
+    db.session.commit()
+    reminders.send_due(_config(app, smtp.port), now=AWARE + timedelta(hours=1))
+    db.session.commit()
+    to_legal = [m for r, m in _messages(smtp) if r == [legal.email]]
+    assert len(to_legal) == 1 and "attend votre approbation" in to_legal[0]["Subject"]
+
+
+def test_closed_breaches_and_done_tasks_send_nothing(app, aware_breach, dpo, smtp):
+    from notifier.breaches.services import close_breach
+
+    for task in cases.tasks(aware_breach):
+        cases.update_task(task, aware_breach, dpo, status="done")
+    assert not [r for r in reminders.due_reminders(AWARE + timedelta(hours=5)) if r.kind.startswith("task")]
+    close_breach(aware_breach, dpo)
+    db.session.commit()
+    assert reminders.due_reminders(AWARE + timedelta(hours=71)) == []
+
+
+def test_the_command_sends_and_says_how_many(app, aware_breach, dpo, smtp):
+    _config(app, smtp.port)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["reminders", "send"], env={"NOTIFIER_LANG": "fr"})
+    assert first.exit_code == 0, first.output
+    assert "rappels envoyés" in first.output
+    second = runner.invoke(args=["reminders", "send"], env={"NOTIFIER_LANG": "fr"})
+    assert "rappels envoyés\u00a0: 0" in second.output
+    app.config["SMTP_HOST"] = None
+    refused = runner.invoke(args=["reminders", "send"])
+    assert refused.exit_code == 2 and refused.output.startswith("error:")
+
+
+def test_celery_beat_schedules_the_same_sending(app):
+    from notifier.cases import beat
+
+    schedule = beat.celery.conf.beat_schedule["send-reminders"]
+    assert schedule["task"] == beat.TASK_NAME == beat.send_reminders.name
+    assert schedule["schedule"] <= 300
