@@ -50,6 +50,7 @@ def _register_features(app: Flask) -> None:
     from notifier.breaches import views as breaches
     from notifier.cli import register_commands
     from notifier.core import web
+    from notifier.letters import subscriptions as letter_subscriptions  # noqa: F401  (events.people_informed)
     from notifier.letters import views as letters
     from notifier.models import register_models
     from notifier.patients import views as patients

@@ -246,4 +246,140 @@ def notice_command(breach_id, out: Path, lang):
     click.echo(cli_text(N_("%(path)s écrit"), path=out))
 
 
-COMMANDS = [letters_group]
+# --- e-mails -------------------------------------------------------------------------------------------------------
+
+
+@click.group("email", cls=Group)
+def email_group():
+    """Patient e-mails where the patient gave an address: sending (a resumable job), status, bounces."""
+
+
+def _email_progress_printer():
+    shown = {"done": -1}
+
+    def show(state):
+        if state["done"] == shown["done"] and not state["finished"]:
+            return
+        shown["done"] = state["done"]
+        emails = state.get("emails") or {}
+        parts = [f"{state['done']}/{state['total']} e-mails ({state['percent']} %)",
+                 f"sent {emails.get('sent', 0)}", f"refused {emails.get('refused', 0)}"]
+        if state["rate"]:
+            parts.append(f"{state['rate']:.0f} e-mails/s")
+        if state["seconds_left"] is not None:
+            parts.append(f"{state['seconds_left']} s left")
+        click.echo(" · ".join(parts))
+
+    return show
+
+
+@email_group.command("send", cls=Command)
+@click.argument("breach_id", type=int)
+@click.option("--variant", default=None, help="Only this variant's patients (default: every e-mailed variant).")
+@click.option("--rate", type=click.FloatRange(0, 10_000, min_open=True), default=None,
+              help="Messages per second over the whole job (default: EMAIL_RATE).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Local processes (default LETTER_WORKERS).")
+@click.option("--dry-run", is_flag=True, help="Count what would be sent; send and change nothing.")
+@click.option("--user", "email", default=None, help="Account recorded as author (default: the only DPO).")
+@with_appcontext
+def email_send_command(breach_id, variant, rate, workers, dry_run, email):
+    """E-mail the approved variant's text to every patient with an address whose variant is sent by e-mail. Run it
+    again after an interruption: what the relay accepted is never sent again, nothing is skipped."""
+    from notifier.letters import emails
+    from notifier.letters.models import LetterJob
+    from notifier.letters.runners import run_job
+
+    breach = _breach(breach_id)
+    user = _user(breach, email, "letters.generate")
+    config = current_app.config
+    try:
+        if dry_run:
+            found = emails.preview(breach, variant=variant, rate=rate, config=config)
+            click.echo(f"dry run: {found.to_send} e-mail(s) to send (variants {', '.join(found.variants)}), "
+                       f"{found.already_sent} already sent, {found.failed} refused or bounced (owed a letter)")
+            if found.rate and found.to_send:
+                click.echo(f"at {found.rate:g} e-mails/s: about {round(found.to_send / found.rate)} s")
+            return
+        started = emails.start_email_job(breach, user=user, config=config, variant=variant, rate=rate)
+    except emails.EmailRefused as error:
+        db.session.rollback()
+        fail(error.message(cli_language()))
+    job_id, total = started.job.id, started.job.total
+    if started.resumed:
+        click.echo(f"e-mail job {job_id}: {total} e-mail(s) to send, {started.done_before} sent before")
+    else:
+        click.echo(f"e-mail job {job_id}: {total} e-mail(s) in {len(started.job.chunks)} chunk(s)")
+    status = run_job(current_app._get_current_object(), job_id, workers=workers,
+                     on_progress=_email_progress_printer())
+    job = db.session.get(LetterJob, job_id)
+    counts = emails.breach_email_counts(breach.id)
+    summary = ", ".join(f"{key} {value}" for key, value in counts.items())
+    if status != JobStatus.DONE:
+        fail(f"e-mail job {job_id} {status}: {job.error or 'see notifier email status'} ({summary}); "
+             f"run `notifier email send {breach_id}` again to resume", 1)
+    click.echo(f"e-mail job {job_id} done: {summary}")
+
+
+@email_group.command("status", cls=Command)
+@click.argument("breach_id", type=int)
+@click.option("--failed", "show_failed", is_flag=True, help="List refused and bounced e-mails (reference, code).")
+@with_appcontext
+def email_status_command(breach_id, show_failed):
+    """The latest e-mail job's progress and every e-mail's state (queued, sent, refused, bounced)."""
+    from notifier.letters import emails
+    from notifier.letters import jobs as letter_jobs
+
+    breach = _breach(breach_id)
+    job = emails.latest_email_job(breach.id)
+    if job is None:
+        click.echo(f"{breach.reference}: no e-mail job yet")
+    else:
+        state = letter_jobs.progress(job)
+        line = (f"e-mail job {job.id}: {state['status']} · {state['done']}/{state['total']} e-mails "
+                f"({state['percent']} %)")
+        if state["rate"]:
+            line += f" · {state['rate']:.0f} e-mails/s"
+        if state["seconds_left"] is not None:
+            line += f" · {state['seconds_left']} s left"
+        click.echo(line)
+        if state["error"]:
+            click.echo(f"error: {state['error']}")
+    counts = emails.breach_email_counts(breach.id)
+    click.echo("e-mails: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
+    plan = emails.channel_plan(breach.id, postage_price=current_app.config.get("LETTER_POSTAGE_PRICE") or 0)
+    click.echo(f"channels: {plan.letters} by letter, {plan.emails} by e-mail ({plan.email_only} instead of a letter, "
+               f"{plan.email_failed} refused or bounced: back to paper), {plan.nowhere} by neither")
+    if show_failed:
+        for reference, status, code, text in emails.failed_emails(breach.id, limit=10_000):
+            click.echo(f"  {reference}\t{status}\t{code}\t{text}")
+
+
+@email_group.command("bounces", cls=Command)
+@click.argument("breach_id", type=int)
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Read and match, change nothing.")
+@click.option("--user", "email", default=None)
+@with_appcontext
+def email_bounces_command(breach_id, file: Path, dry_run, email):
+    """Bounces: an mbox or a folder of .eml delivery-status notifications (RFC 3464), or the relay's CSV. Each
+    bounced e-mail puts its patient into the next letter job (`notifier letters generate --new-only`)."""
+    from notifier.letters import emails
+
+    breach = _breach(breach_id)
+    user = _user(breach, email, "letters.track")
+    try:
+        bounces, read, ignored = emails.read_bounces(file)
+        result = emails.apply_bounces(breach, bounces, read=read, ignored=ignored, user=user,
+                                      source=f"cli:{file.name}", dry_run=dry_run)
+    except emails.LetterError as error:
+        db.session.rollback()
+        fail(error.message(cli_language()))
+    db.session.commit()
+    click.echo(f"{'checked' if dry_run else 'applied'} {result.read} item(s): {result.bounced} bounced, "
+               f"{result.already} already known, {result.ignored} ignored (delays, not DSNs), "
+               f"{len(result.unmatched)} unmatched")
+    for position in result.unmatched[:50]:
+        click.echo(f"  unmatched: {position}")
+
+
+COMMANDS = [letters_group, email_group]

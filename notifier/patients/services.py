@@ -57,7 +57,7 @@ from notifier.core.processes import owner_alive, process_identity
 from notifier.core.types import utcnow
 from notifier.extensions import db
 from notifier.letters import jobs as letter_jobs
-from notifier.letters.models import Letter, LetterJob
+from notifier.letters.models import Letter, LetterEmail, LetterJob
 from notifier.patients.models import PATIENT_ID_MAX_LENGTH, ImportMapping, Patient, PatientImport
 from notifier.patients.rules.addresses import FieldProblem, without_accents
 from notifier.patients.rules.addresses import salutation as addresses_salutation
@@ -1018,6 +1018,8 @@ def forget_patients(breach_id: int) -> int:
         letter_jobs.remove_job_files(job)
     patient_ids = select(Patient.id).where(Patient.breach_id == breach_id)
     db.session.execute(update(Letter).where(Letter.patient_pk.in_(patient_ids)).values(patient_pk=None),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(update(LetterEmail).where(LetterEmail.patient_pk.in_(patient_ids)).values(patient_pk=None),
                        execution_options={"synchronize_session": False})
     deleted = db.session.execute(delete(Patient).where(Patient.breach_id == breach_id),
                                  execution_options={"synchronize_session": False}).rowcount
