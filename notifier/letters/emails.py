@@ -58,6 +58,14 @@ MAX_RATE = 10_000.0
 BOUNCES_MAX_BYTES = 200 * 1024 * 1024  # a DSN is a few KiB: 200 MiB is tens of thousands of bounces
 
 
+STATUS_LABELS: dict[str, str] = {
+    "queued": N_("En attente"),
+    "sent": N_("Envoyé (accepté par le relais)"),
+    "refused": N_("Refusé par le relais"),
+    "bounced": N_("Revenu (non distribué)"),
+}
+
+
 class EmailRefused(GenerationRefused):
     """The e-mail job cannot start as asked: exit 2 on the command line, a message on the page."""
 
