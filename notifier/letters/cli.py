@@ -349,6 +349,9 @@ def email_status_command(breach_id, show_failed):
     plan = emails.channel_plan(breach.id, postage_price=current_app.config.get("LETTER_POSTAGE_PRICE") or 0)
     click.echo(f"channels: {plan.letters} by letter, {plan.emails} by e-mail ({plan.email_only} instead of a letter, "
                f"{plan.email_failed} refused or bounced: back to paper), {plan.nowhere} by neither")
+    for row in plan.by_variant:
+        click.echo(f"  variant {row['variant']}: {row['channel']}, {row['patients']} ready patient(s), "
+                   f"{row['with_email']} with an e-mail address")
     if show_failed:
         for reference, status, code, text in emails.failed_emails(breach.id, limit=10_000):
             click.echo(f"  {reference}\t{status}\t{code}\t{text}")

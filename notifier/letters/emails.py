@@ -119,10 +119,13 @@ def channel_plan(breach_id: int, *, postage_price: float) -> ChannelPlan:
     ).select_from(Patient).where(patients)).one()
     by_variant = []
     if templates:
-        counts = dict(db.session.execute(select(_index(specs), func.count()).where(patients, ready())
-                                         .group_by(_index(specs))).all())
-        with_email = dict(db.session.execute(select(_index(specs), func.count()).where(patients, ready(), has_email())
-                                             .group_by(_index(specs))).all())
+        # Grouped over a subquery: PostgreSQL does not see two renderings of the CASE (own parameters) as one.
+        rows = select(_index(specs).label("variant"), case((has_email(), 1), else_=0).label("email")).where(
+            patients, ready()).subquery()
+        counts, with_email = {}, {}
+        for index, total, emailed in db.session.execute(select(rows.c.variant, func.count(), func.sum(rows.c.email))
+                                                        .group_by(rows.c.variant)):
+            counts[index], with_email[index] = total, int(emailed or 0)
         for index, template in enumerate(templates):
             by_variant.append({"variant": template.variant, "channel": template.channel,
                                "patients": counts.get(index, 0), "with_email": with_email.get(index, 0)})
