@@ -6,13 +6,16 @@ logging in), ``MAIL_FROM`` (the sender address). Never put patients' data in a m
 are outside the application's control.
 """
 
+import base64
 import re
+import secrets
 import smtplib
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from email.header import Header
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 
 TIMEOUT_SECONDS = 20
 _QUEUE_ID = re.compile(rb"queued as ([^\s]+)", re.IGNORECASE)
@@ -57,6 +60,39 @@ def build_message(config: Mapping, to: str | Iterable[str], subject: str, text: 
     if html is not None:
         message.add_alternative(html, subtype="html")
     return message
+
+
+def _base64_lines(text: str) -> bytes:
+    encoded = base64.b64encode(text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8"))
+    return b"\r\n".join(encoded[i:i + 76] for i in range(0, len(encoded), 76))
+
+
+def _header_value(name: str, value: str) -> str:
+    if value.isascii() and "\n" not in value and len(name) + len(value) < 76:
+        return value
+    return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+
+
+def build_bulk_message(config: Mapping, to: str, subject: str, text: str, html: str, *, message_id: str,
+                       headers: Mapping[str, str] | None = None) -> bytes:
+    """The same message as `build_message` (text with an HTML alternative, UTF-8, base64 parts, a Date), written
+    directly as bytes with CRLF line ends: the email package's generator costs about 10 ms per message, which caps
+    a bulk sending of 750,000 patients at a few dozen per second. The recipient is one ASCII address."""
+    sender = config.get("MAIL_FROM")
+    if not sender:
+        raise MailError("NOTIFIER_MAIL_FROM is not set")
+    if not to.isascii() or any(char in to for char in "\r\n<>,"):
+        raise MailError("a bulk message goes to one plain ASCII address")
+    boundary = f"=_notifier_{secrets.token_hex(12)}"
+    lines = [f"From: {sender}", f"To: {to}", f"Subject: {_header_value('Subject', subject)}",
+             f"Message-ID: {message_id}", f"Date: {formatdate(usegmt=True)}", "MIME-Version: 1.0"]
+    lines += [f"{name}: {_header_value(name, value)}" for name, value in (headers or {}).items()]
+    lines += ["Content-Type: multipart/alternative;", f' boundary="{boundary}"', "", f"--{boundary}",
+              'Content-Type: text/plain; charset="utf-8"', "Content-Transfer-Encoding: base64", ""]
+    head = "\r\n".join(lines).encode("ascii") + b"\r\n"
+    middle = (f"\r\n--{boundary}\r\nContent-Type: text/html; charset=\"utf-8\"\r\n"
+              "Content-Transfer-Encoding: base64\r\n\r\n").encode("ascii")
+    return head + _base64_lines(text) + middle + _base64_lines(html) + f"\r\n--{boundary}--\r\n".encode("ascii")
 
 
 def new_message_id(config: Mapping) -> str:
@@ -151,8 +187,9 @@ class MailSession:
             now = self._next_at
         self._next_at = max(now, self._next_at) + self.interval
 
-    def send(self, message: EmailMessage, to: str) -> Delivery:
-        """One message to one recipient: MAIL FROM, RCPT TO, DATA."""
+    def send(self, message: EmailMessage | bytes, to: str) -> Delivery:
+        """One message (an EmailMessage, or the bytes of `build_bulk_message`) to one recipient: MAIL FROM,
+        RCPT TO, DATA."""
         if self._smtp is None or self._sent_on_connection >= self.messages_per_connection:
             self.close()
             self._open()
@@ -167,7 +204,9 @@ class MailSession:
             if code not in (250, 251):
                 smtp.rset()
                 return Delivery(False, code=code, text=answer.decode("utf-8", "replace")[:500])
-            code, answer = smtp.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
+            raw = message if isinstance(message, bytes) else message.as_bytes(
+                policy=message.policy.clone(linesep="\r\n"))
+            code, answer = smtp.data(raw)
         except smtplib.SMTPDataError as error:
             return Delivery(False, code=error.smtp_code, text=_decode(error.smtp_error))
         except (smtplib.SMTPException, OSError) as error:

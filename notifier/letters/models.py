@@ -13,7 +13,7 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notifier.accounts.models import User
@@ -101,7 +101,7 @@ class LetterJob(db.Model):
     # letters: lots of PDF letters; email: one e-mail per patient (its chunks send LetterEmail rows).
     kind: Mapped[str] = mapped_column(String(10), default=JobKind.LETTERS, server_default=JobKind.LETTERS.value)
     # E-mail jobs: messages per second over the whole job (EMAIL_RATE, or --rate), shared by its workers.
-    rate: Mapped[float | None] = mapped_column(nullable=True)
+    rate: Mapped[float | None] = mapped_column(Float, nullable=True)
     out_dir: Mapped[str] = mapped_column(String(1000))
     draft: Mapped[bool] = mapped_column(default=False)
     variant_filter: Mapped[str | None] = mapped_column(String(40), nullable=True)
