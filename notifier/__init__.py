@@ -50,7 +50,6 @@ def _register_features(app: Flask) -> None:
     from notifier.breaches import views as breaches
     from notifier.cli import register_commands
     from notifier.core import web
-    from notifier.letters import subscriptions as letter_subscriptions  # noqa: F401  (events.people_informed)
     from notifier.letters import views as letters
     from notifier.models import register_models
     from notifier.patients import views as patients
@@ -59,6 +58,10 @@ def _register_features(app: Flask) -> None:
     from notifier.risk import views as risk
 
     register_models()
+    # What each feature does when another announces something (notifier/core/events.py), connected once.
+    from notifier.letters import subscriptions as letters_subscriptions  # noqa: F401
+    from notifier.risk import subscriptions as risk_subscriptions  # noqa: F401
+
     web.install(app)
     for feature in (auth, breaches, admin_views, risk, reports, register, patients, letters, audit):
         app.register_blueprint(feature.bp)

@@ -73,7 +73,11 @@ class FileProblem:
     """The first line of the checkpoint file that cannot be trusted, and why."""
 
     line_no: int
-    text: str
+    text: str  # a French msgid of the catalog
+    params: dict | None = None
+
+    def message(self, lang: str) -> str:
+        return translate(self.text, lang, **(self.params or {}))
 
 
 def canonical(document: dict) -> bytes:
@@ -164,7 +168,7 @@ def load(public_keys: list[Ed25519PublicKey] | None = None) -> tuple[list[Checkp
     cut = lines.pop() != b""  # the file does not end with a newline: its last line was cut
     problem = _check_lines(lines, trusted, valid)
     if problem is None and cut:
-        problem = FileProblem(len(lines) + 1, "last line cut (file truncated?)")
+        problem = FileProblem(len(lines) + 1, N_("dernière ligne coupée (fichier tronqué\u00a0?)"))
     return valid, problem
 
 
@@ -178,16 +182,19 @@ def _check_lines(lines: list[bytes], trusted: dict[str, Ed25519PublicKey],
                                     signature=document["signature"], line_no=number)
             signature = base64.b64decode(checkpoint.signature, validate=True)
         except (ValueError, KeyError, TypeError):
-            return FileProblem(number, "unreadable line (file truncated or edited)")
+            return FileProblem(number, N_("ligne illisible (fichier tronqué ou modifié)"))
         key = trusted.get(checkpoint.key)
         if key is None:
-            return FileProblem(number, f"signed by an unknown key {checkpoint.key[:16]!r} (see --public-key)")
+            return FileProblem(number, N_("signé par une clé inconnue %(key)s (voir --public-key)"),
+                               {"key": repr(checkpoint.key[:16])})
         if not keys.verifies(key, signature, canonical(checkpoint.fields())):
-            return FileProblem(number, f"checkpoint #{checkpoint.seq}: bad signature (line edited)")
+            return FileProblem(number, N_("point de contrôle n° %(seq)s\u00a0: signature invalide (ligne modifiée)"),
+                               {"seq": checkpoint.seq})
         expected_previous = hashlib.sha256(previous_line).hexdigest() if previous_line is not None else GENESIS
         if checkpoint.seq != number or checkpoint.previous != expected_previous:
-            return FileProblem(number, f"checkpoint #{checkpoint.seq} where #{number} was expected, or not linked to "
-                                       "the line before it (lines removed or reordered)")
+            return FileProblem(number, N_("point de contrôle n° %(seq)s là où le n° %(number)s était attendu, ou non "
+                                          "lié à la ligne précédente (lignes supprimées ou réordonnées)"),
+                               {"seq": checkpoint.seq, "number": number})
         valid.append(checkpoint)
         previous_line = raw
     return None

@@ -36,7 +36,7 @@ def verify_command(public_keys: tuple[Path, ...]):
         click.echo(cli_text(N_("journal d'audit intact\u00a0: %(count)s entrées"), count=report.entries))
         return
     click.echo(cli_text(N_("journal d'audit ROMPU à l'entrée %(id)s\u00a0: %(problem)s"), id=report.first_bad_id,
-                        problem=report.problem), err=True)
+                        problem=report.problem_in(cli_language())), err=True)
     sys.exit(1)
 
 

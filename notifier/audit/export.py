@@ -22,6 +22,13 @@ COLUMNS = ("id", "at", "user_email", "action", "object_type", "object_id", "brea
            "entry_hash")
 
 
+def breach_trail_exists(breach_id: int, organisation_id: int) -> bool:
+    """Whether the organisation's trail holds entries about that breach (it does from the breach's creation on)."""
+    return db.session.scalar(select(AuditEntry.id).where(AuditEntry.breach_id == breach_id,
+                                                         AuditEntry.organisation_id == organisation_id).limit(1)) \
+        is not None
+
+
 def entries(breach_id: int | None = None, organisation_id: int | None = None):
     query = select(AuditEntry).order_by(AuditEntry.id)
     if breach_id is not None:

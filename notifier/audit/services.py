@@ -136,11 +136,20 @@ def via(channel: str | None) -> dict[str, str]:
 class ChainReport:
     entries: int
     first_bad_id: int | None
-    problem: str | None
+    problem: str | None  # a French msgid of the catalog, shown with problem_in(lang)
+    params: dict | None = None
 
     @property
     def intact(self) -> bool:
         return self.problem is None
+
+    def problem_in(self, lang: str) -> str | None:
+        """What is wrong with the chain, in ``lang`` (None when it is intact)."""
+        if self.problem is None:
+            return None
+        params = {name: value.message(lang) if hasattr(value, "message") else value
+                  for name, value in (self.params or {}).items()}
+        return translate(self.problem, lang, **params)
 
 
 def verify(public_keys=None) -> ChainReport:
@@ -161,29 +170,33 @@ def check(entries: Iterable, valid: list[checkpoints.Checkpoint], file_problem: 
     for checkpoint in valid:
         by_position.setdefault(checkpoint.entries, []).append(checkpoint)
     ids = array("q")
-    problems: list[tuple[int, str]] = []  # (position in the chain, 1-based; what is wrong)
+    problems: list[tuple[int, str, dict]] = []  # (position in the chain, 1-based; what is wrong, its parameters)
     previous_hash = GENESIS
     for entry in entries:
         ids.append(entry.id)
         position = len(ids)
         if entry.previous_hash != previous_hash:
-            problems.append((position, "previous_hash does not match the preceding entry (entry removed or "
-                                       "reordered)"))
+            problems.append((position, N_("previous_hash ne correspond pas à l'entrée précédente (entrée supprimée "
+                                          "ou réordonnée)"), {}))
             break
         if not hmac.compare_digest(entry.entry_hash, keyed_digest(entry, key)):
             if entry.entry_hash == legacy_digest(entry):
-                problems.append((position, "hashed without the key, as before the keyed chain (an upgraded "
-                                           "instance: `notifier audit rechain --i-understand`; otherwise entries "
-                                           "altered and re-chained by someone without the key)"))
+                problems.append((position, N_("empreinte calculée sans la clé, comme avant la chaîne à clé (une "
+                                              "instance mise à jour\u00a0: `notifier audit rechain --i-understand`"
+                                              "\u00a0; sinon, entrées modifiées et rechaînées par quelqu'un qui n'a "
+                                              "pas la clé)"), {}))
             else:
-                problems.append((position, "content does not match its keyed hash (entry altered, moved to "
-                                           "another organisation, renumbered or re-chained without the key)"))
+                problems.append((position, N_("le contenu ne correspond pas à son empreinte à clé (entrée modifiée, "
+                                              "déplacée vers un autre organisme, renumérotée ou rechaînée sans la "
+                                              "clé)"), {}))
             break
         mismatch = next((c for c in by_position.get(position, ()) if c.head_hash != entry.entry_hash), None)
         if mismatch is not None:
-            problems.append((position, f"differs from signed checkpoint #{mismatch.seq} ({mismatch.at}), which "
-                                       f"recorded entry n° {position} with hash {mismatch.head_hash[:12]}… "
-                                       "(entries removed and others written in their place)"))
+            problems.append((position, N_("diffère du point de contrôle signé n° %(seq)s (%(at)s), qui a "
+                                          "enregistré l'entrée n° %(position)s avec l'empreinte %(hash)s… (entrées "
+                                          "supprimées et d'autres écrites à leur place)"),
+                             {"seq": mismatch.seq, "at": mismatch.at, "position": position,
+                              "hash": mismatch.head_hash[:12]}))
             break
         previous_hash = entry.entry_hash
     count = len(ids)
@@ -191,20 +204,24 @@ def check(entries: Iterable, valid: list[checkpoints.Checkpoint], file_problem: 
     if not problems:
         if covered > count and not prefix:
             longest = max(valid, key=lambda c: c.entries)
-            problems.append((count + 1, f"missing: signed checkpoint #{longest.seq} ({longest.at}) counts "
-                                        f"{longest.entries} entries, the trail has {count} (entries removed)"))
+            problems.append((count + 1, N_("manquantes\u00a0: le point de contrôle signé n° %(seq)s (%(at)s) "
+                                           "compte %(entries)s entrées, le journal en a %(count)s (entrées "
+                                           "supprimées)"),
+                             {"seq": longest.seq, "at": longest.at, "entries": longest.entries, "count": count}))
         if every and not prefix and (count // every) * every > covered:
-            problems.append((covered + 1, f"not vouched for by a signed checkpoint: the trail has {count} "
-                                          f"entries, the latest checkpoint covers {covered} and one is written "
-                                          f"every {every} (checkpoint file truncated, replaced or not writable; "
-                                          "see docs/security.md)"))
+            problems.append((covered + 1, N_("non garanti par un point de contrôle signé\u00a0: le journal a "
+                                             "%(count)s entrées, le dernier point de contrôle en couvre %(covered)s "
+                                             "et un est écrit toutes les %(every)s (fichier des points de contrôle "
+                                             "tronqué, remplacé ou non inscriptible\u00a0; voir docs/security.md)"),
+                             {"count": count, "covered": covered, "every": every}))
     if file_problem is not None:  # named first when it points at the same entry: it is the cause
-        problems.insert(0, (covered + 1, f"checkpoint file line {file_problem.line_no}: {file_problem.text}"))
+        problems.insert(0, (covered + 1, N_("fichier des points de contrôle, ligne %(line)s\u00a0: %(problem)s"),
+                            {"line": file_problem.line_no, "problem": file_problem}))
     if not problems:
         return ChainReport(count, None, None)
-    position, problem = min(problems, key=lambda item: item[0])
+    position, problem, params = min(problems, key=lambda item: item[0])
     first_bad_id = ids[position - 1] if position <= count else (ids[-1] if ids else 0) + position - count
-    return ChainReport(count, first_bad_id, problem)
+    return ChainReport(count, first_bad_id, problem, params)
 
 
 class RechainRefused(RuntimeError):

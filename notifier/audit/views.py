@@ -1,6 +1,6 @@
 """The audit trail, for legal and administrators: browse, check the chain, export."""
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, abort, render_template
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -9,7 +9,6 @@ from notifier.audit import export as audit_export
 from notifier.audit import services as audit
 from notifier.audit.labels import action_label, object_label
 from notifier.audit.models import AuditEntry
-from notifier.breaches.access import get_breach
 from notifier.core.web import MAX_PAGE, query_int, require
 from notifier.extensions import db
 
@@ -27,7 +26,7 @@ def index():
                                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     lang = str(get_locale() or "fr")
     return render_template("audit/index.html", entries=entries, page=page, total=total, page_size=PAGE_SIZE,
-                           chain=audit.verify(), action_label=lambda code: action_label(code, lang),
+                           chain=audit.verify(), lang=lang, action_label=lambda code: action_label(code, lang),
                            object_label=lambda code: object_label(code, lang))
 
 
@@ -40,7 +39,10 @@ def export(fmt: str):
     if fmt not in ("csv", "pdf"):
         return Response("unknown format", status=404)
     if breach_id is not None:
-        get_breach(breach_id)  # 404 unless the breach is the user's organisation's
+        # 404 unless the breach is the user's organisation's: every breach's trail starts with its creation entry,
+        # recorded with its organisation, so the trail alone answers (audit builds on no other feature).
+        if not audit_export.breach_trail_exists(breach_id, current_user.organisation_id):
+            abort(404)
     data = audit_export.download(fmt, user=current_user, breach_id=breach_id,
                                  organisation_id=current_user.organisation_id, lang=str(get_locale() or "fr"))
     db.session.commit()

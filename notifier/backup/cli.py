@@ -12,6 +12,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
+from notifier.core.cli import cli_text
+from notifier.core.i18n import N_, cli_language
+
 
 def _sqlite_path() -> Path:
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
@@ -46,7 +49,8 @@ def check_backup(path: Path) -> list[str]:
         report = audit.check(audit.row_entries(dict(row) for row in rows), valid, None, key=keys.chain_key(),
                              every=None, prefix=True)
         if not report.intact:
-            problems.append(f"audit chain broken at entry {report.first_bad_id}: {report.problem}")
+            problems.append(cli_text(N_("chaîne d'audit rompue à l'entrée %(id)s\u00a0: %(problem)s"),
+                                     id=report.first_bad_id, problem=report.problem_in(cli_language())))
     connection.close()
     return problems
 

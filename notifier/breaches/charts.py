@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from notifier.breaches.models import Breach
 from notifier.breaches.rules import vocabulary
+from notifier.core import events
 from notifier.core.i18n import N_, translate
 from notifier.extensions import db
-from notifier.letters.services import STATUS_LABELS, letter_counts_by_status
 
 PARIS = ZoneInfo("Europe/Paris")
 COLOURS = {"confidentiality": "#1f5fa8", "integrity": "#b86e00", "availability": "#6b3fa0", "none": "#8a94a3"}
@@ -29,9 +29,8 @@ def dashboard_charts(organisation_id: int, lang: str) -> list[Chart]:
     if not breaches:
         return []
     charts = [_per_month_by_nature(breaches, lang), _time_to_notify(breaches, lang)]
-    letters = _letters_by_status(organisation_id, lang)
-    if letters:
-        charts.append(letters)
+    # The other features' charts (letters by status...), announced rather than imported: they build on breaches.
+    charts.extend(events.gathered(events.dashboard_charts.send(organisation_id, lang=lang)))
     return charts
 
 
@@ -89,7 +88,7 @@ def _per_month_by_nature(breaches, lang) -> Chart:
             parts.append(f'<text x="{x}" y="{baseline + 24}" font-size="9">{month[:4]}</text>')
     parts.append(f'<line x1="26" y1="{baseline}" x2="{34 + len(months) * (bar + 6)}" y2="{baseline}" '
                  'stroke="#8a94a3"/>')
-    return Chart(title, _svg(width, height, title, "".join(parts)))
+    return Chart(title, svg(width, height, title, "".join(parts)))
 
 
 def _twelve_months_to(last: str) -> list[str]:
@@ -130,34 +129,9 @@ def _time_to_notify(breaches, lang) -> Chart:
     if not done:
         parts.append('<text x="110" y="34" font-size="11">'
                      + escape(translate(N_("Aucune notification envoyée"), lang)) + "</text>")
-    return Chart(title, _svg(width, height, title, "".join(parts)))
+    return Chart(title, svg(width, height, title, "".join(parts)))
 
 
-def _letters_by_status(organisation_id: int, lang: str) -> Chart | None:
-    counts = letter_counts_by_status(organisation_id)
-    if not counts:
-        return None
-    title = translate(N_("Courriers par statut"), lang)
-    width, height = 440, 30 + 20 * len(counts)
-    top = max(counts.values())
-    parts = []
-    for index, (status, n) in enumerate(counts.items()):  # in the order of a letter's life
-        y = 10 + index * 20
-        label = escape(_status_label(STATUS_LABELS[status], lang))
-        colon = "\u00a0: " if lang == "fr" else ": "
-        bar = max(1, 200 * n / top)
-        parts.append(f'<text x="0" y="{y + 11}" font-size="10">{label}</text>'
-                     f'<rect x="170" y="{y}" width="{bar:.1f}" height="14" fill="#1f5fa8">'
-                     f"<title>{label}{colon}{n}</title></rect>"
-                     f'<text x="{175 + bar:.1f}" y="{y + 11}" font-size="10">{n}</text>')
-    return Chart(title, _svg(width, height, title, "".join(parts)))
-
-
-def _status_label(label, lang: str) -> str:
-    """A letter status label of notifier.letters.services: a French msgid of the catalog."""
-    return translate(label, lang)
-
-
-def _svg(width: int, height: int, title: str, body: str) -> str:
+def svg(width: int, height: int, title: str, body: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
             f'aria-label="{escape(title)}"><title>{escape(title)}</title>{body}</svg>')

@@ -22,10 +22,10 @@ from notifier.breaches.models import Breach, BreachChange
 from notifier.breaches.rules import form
 from notifier.breaches.rules.deadlines import Clock, compute_clocks
 from notifier.breaches.states import BreachStatus
+from notifier.core import events
 from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
-from notifier.risk import services as risk
 
 
 class StaleBreachError(Exception):
@@ -113,8 +113,8 @@ def save_step(breach: Breach, step_code: str, raw_values: dict[str, Any], *, use
     if changed:
         if breach.status == BreachStatus.DRAFT and step_code != "notification":
             breach.status = BreachStatus.OPEN
-        if step_code in risk.FACT_SECTIONS:  # before the flush below: the breach's version moves once
-            risk.reassess_after_change(breach, user, changed)
+        # Before the flush below, so that the breach's version moves once (risk re-assesses on its fact sections).
+        events.breach_step_saved.send(breach, user=user, step_code=step_code, changed=changed)
         audit.record("breach.update", user=user, obj=breach, details={"section": step_code, "fields": changed})
     try:
         db.session.flush()  # the version check (UPDATE ... WHERE version = expected) runs here
@@ -281,7 +281,9 @@ def export_document(breach: Breach) -> dict[str, Any]:
 def import_document(doc: Any, user: User, *, now: datetime | None = None, lang: str = "en") -> Breach:
     """Create a breach from a document: all of it or nothing. Raises BreachDocumentError, its messages in
     ``lang``."""
-    sections = form.read_document(doc, now=now or utcnow(), lang=lang)
+    sections = form.read_document(doc, now=now or utcnow(), lang=lang, other_checks=lambda checked: [
+        problem for problems in events.gathered(events.breach_document_checking.send(checked, lang=lang))
+        for problem in problems])
     given = doc["establishment"]
     establishment = _find_establishment(user.organisation_id, given)
     if establishment is None:
@@ -301,8 +303,7 @@ def import_document(doc: Any, user: User, *, now: datetime | None = None, lang: 
     if extras:
         breach.sections = {**breach.sections, **extras}
     audit.record("breach.import", user=user, obj=breach, details={"source_reference": doc.get("reference")})
-    if "risk_facts" in extras:
-        risk.reassess_after_import(breach, user)
+    events.breach_imported.send(breach, user=user, document=doc)
     db.session.flush()
     return breach
 

@@ -65,15 +65,23 @@ def _progress_printer():
         if state["lots_done"] == shown["lots"] and not state["finished"]:
             return
         shown["lots"] = state["lots_done"]
-        parts = [f"lots {state['lots_done']}/{state['lots']}", f"{state['done']}/{state['total']} letters "
-                 f"({state['percent']} %)"]
-        if state["rate"]:
-            parts.append(f"{state['rate']:.0f} letters/s")
-        if state["seconds_left"] is not None:
-            parts.append(f"{state['seconds_left']} s left")
-        click.echo(" · ".join(parts))
+        click.echo(_progress_line(state))
 
     return show
+
+
+def _progress_line(state, *, letters_first: bool = False) -> str:
+    """Lots, letters, rate and time left of a job, in the language of the command line."""
+    parts = [cli_text(N_("lots %(done)s/%(total)s"), done=state["lots_done"], total=state["lots"]),
+             cli_text(N_("%(done)s/%(total)s courriers (%(percent)s\u00a0%%)"), done=state["done"],
+                      total=state["total"], percent=state["percent"])]
+    if letters_first:
+        parts.reverse()
+    if state["rate"]:
+        parts.append(cli_text(N_("%(rate)s courriers/s"), rate=f"{state['rate']:.0f}"))
+    if state["seconds_left"] is not None:
+        parts.append(cli_text(N_("%(seconds)s s restantes"), seconds=state["seconds_left"]))
+    return " · ".join(parts)
 
 
 @letters_group.command("generate", cls=Command)
@@ -100,11 +108,11 @@ def generate_command(breach_id, out_dir: Path, variant, lot_size, workers, draft
     breach = _breach(breach_id)
     user = _user(breach, email, "letters.generate")
     if out_dir.exists() and not out_dir.is_dir():
-        fail(f"not a directory: {out_dir}")
+        fail(cli_text(N_("ce n'est pas un dossier\u00a0: %(path)s"), path=out_dir))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        fail(f"cannot create {out_dir}: {error.strerror}")
+        fail(cli_text(N_("impossible de créer %(path)s\u00a0: %(reason)s"), path=out_dir, reason=error.strerror))
     try:
         started = letter_jobs.start_job(breach, user=user, out_dir=out_dir, draft=draft, variant=variant,
                                         lot_size=lot_size, only_new=new_only, duplex=duplex)
@@ -113,17 +121,26 @@ def generate_command(breach_id, out_dir: Path, variant, lot_size, workers, draft
         fail(error.message(cli_language()))
     job_id, total, held, lots = started.job.id, started.job.total, started.job.held, len(started.job.chunks)
     if started.resumed:
-        click.echo(f"resuming letter job {job_id}: {started.done_before}/{total} letters already done")
+        click.echo(cli_text(N_("reprise de la génération %(job)s\u00a0: %(done)s/%(total)s courriers déjà faits"),
+                            job=job_id, done=started.done_before, total=total))
+    elif draft:
+        click.echo(cli_text(N_("génération %(job)s\u00a0: %(total)s courriers en %(lots)s lots "
+                               "(projets\u00a0: PROJET)"),
+                            job=job_id, total=total, lots=lots))
     else:
-        click.echo(f"letter job {job_id}: {total} letters in {lots} lots{' (drafts: PROJET)' if draft else ''}")
+        click.echo(cli_text(N_("génération %(job)s\u00a0: %(total)s courriers en %(lots)s lots"), job=job_id,
+                            total=total, lots=lots))
     if held:
-        click.echo(f"{held} patient(s) held for review or without postcode get no letter "
-                   f"(`notifier letters status {breach_id} --held` lists them)")
+        click.echo(cli_text(N_("%(held)s patient(s) en attente de vérification ou sans code postal ne reçoivent pas de "
+                               "courrier (`notifier letters status %(breach)s --held` les liste)"),
+                            held=held, breach=breach_id))
     status = run_job(current_app._get_current_object(), job_id, workers=workers, on_progress=_progress_printer())
     job = db.session.get(LetterJob, job_id)
     if status != JobStatus.DONE:
-        fail(f"letter job {job_id} {status}: {job.error or 'see notifier letters status'}", 1)
-    click.echo(f"wrote {lots} lot(s) and {Path(job.out_dir) / 'manifest.csv'}: {total} letters")
+        fail(cli_text(N_("génération %(job)s %(status)s\u00a0: %(reason)s"), job=job_id, status=status,
+                      reason=job.error or cli_text(N_("voir notifier letters status"))), 1)
+    click.echo(cli_text(N_("%(lots)s lot(s) et %(manifest)s écrits\u00a0: %(total)s courriers"), lots=lots,
+                        manifest=Path(job.out_dir) / "manifest.csv", total=total))
 
 
 @letters_group.command("status", cls=Command)
@@ -138,26 +155,25 @@ def status_command(breach_id, show_held):
     breach = _breach(breach_id)
     job = letter_jobs.latest_job(breach.id)
     if job is None:
-        click.echo(f"{breach.reference}: no letter job yet")
+        click.echo(cli_text(N_("%(reference)s\u00a0: aucune génération de courriers pour l'instant"),
+                            reference=breach.reference))
     else:
         state = letter_jobs.progress(job)
-        line = (f"job {job.id} ({'draft' if job.draft else 'final'}): {state['status']} · {state['done']}/"
-                f"{state['total']} letters ({state['percent']} %) · lots {state['lots_done']}/{state['lots']}")
-        if state["rate"]:
-            line += f" · {state['rate']:.0f} letters/s"
-        if state["seconds_left"] is not None:
-            line += f" · {state['seconds_left']} s left"
-        click.echo(line)
-        click.echo(f"output: {job.out_dir}")
+        kind = cli_text(N_("projet")) if job.draft else cli_text(N_("définitive"))
+        click.echo(cli_text(N_("génération %(job)s (%(kind)s)\u00a0: %(status)s"), job=job.id, kind=kind,
+                            status=state["status"]) + " · " + _progress_line(state, letters_first=True))
+        click.echo(cli_text(N_("dossier\u00a0: %(path)s"), path=job.out_dir))
         if state["error"]:
             click.echo(f"error: {state['error']}")
     counts = letters.breach_letter_counts(breach.id)
-    click.echo("letters: " + (", ".join(f"{status} {count}" for status, count in counts.items()) or "none generated"))
+    click.echo(cli_text(N_("courriers\u00a0: %(counts)s"), counts=", ".join(
+        f"{status} {count}" for status, count in counts.items()) or cli_text(N_("aucun généré"))))
     held = letters.held_count(breach.id)
-    click.echo(f"held or without postcode (no letter): {held}")
+    click.echo(cli_text(N_("en attente ou sans code postal (pas de courrier)\u00a0: %(held)s"), held=held))
     if show_held:
         for patient in letters.held_patients(breach.id, limit=None):
-            reasons = ", ".join(patient.holds or []) or ("no postcode" if not patient.postcode else patient.status)
+            reasons = ", ".join(patient.holds or []) or (cli_text(N_("sans code postal")) if not patient.postcode
+                                                         else patient.status)
             click.echo(f"  {patient.patient_id}\t{reasons}")
 
 
@@ -179,10 +195,12 @@ def reprint_command(breach_id, patient_id, out: Path):
         fail(error.message(cli_language()))
     write_output(out, found.pdf)
     db.session.commit()
-    click.echo(f"wrote {out}: {found.reference} ({found.lot} of job {found.job.id}"
-               f"{', draft' if found.job.draft else ''})")
+    click.echo(cli_text(N_("%(path)s écrit\u00a0: %(reference)s (%(lot)s de la génération %(job)s%(draft)s)"),
+                        path=out, reference=found.reference, lot=found.lot, job=found.job.id,
+                        draft=cli_text(N_(", projet")) if found.job.draft else ""))
     if not found.matches_lot:
-        click.echo("note: the patient's address changed since the lot was generated: this reprint differs from it")
+        click.echo(cli_text(N_("note\u00a0: l'adresse du patient a changé depuis la génération du lot\u00a0: cette "
+                               "réimpression en diffère")))
     click.echo(found.sha256)
 
 
@@ -206,7 +224,7 @@ def track_command(breach_id, file: Path, default_status, default_date, dry_run, 
     try:
         handle = file.open("rb")
     except OSError as error:
-        fail(f"cannot read {file}: {error.strerror}")
+        fail(cli_text(N_("impossible de lire %(path)s\u00a0: %(reason)s"), path=file, reason=error.strerror))
     try:
         with handle:  # streamed: never whole in memory
             rows = letters.read_tracking_csv(handle, max_bytes=current_app.config["TRACKING_MAX_BYTES"])
@@ -223,8 +241,11 @@ def track_command(breach_id, file: Path, default_status, default_date, dry_run, 
         fail(cli_text(N_("%(count)s problème(s) dans %(file)s\u00a0: rien n'a été appliqué"),
                       count=result.problem_count, file=file.name))
     db.session.commit()
-    summary = ", ".join(f"{status} {count}" for status, count in sorted(result.by_status.items())) or "nothing"
-    click.echo(f"{'checked' if dry_run else 'updated'} {result.rows} row(s): {summary}")
+    summary = ", ".join(f"{status} {count}" for status, count in sorted(result.by_status.items())) \
+        or cli_text(N_("rien"))
+    done = N_("%(rows)s ligne(s) vérifiée(s)\u00a0: %(summary)s") if dry_run \
+        else N_("%(rows)s ligne(s) mise(s) à jour\u00a0: %(summary)s")
+    click.echo(cli_text(done, rows=result.rows, summary=summary))
 
 
 @letters_group.command("notice", cls=Command, short_help="The public notice (GDPR art. 34(3)(c)) as a PDF.")

@@ -40,6 +40,7 @@ from notifier.audit import checkpoints
 from notifier.audit import services as audit
 from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
+from notifier.core import events
 from notifier.core.i18n import N_
 from notifier.core.logs import log_failure, short_error
 from notifier.core.processes import owner_alive, process_identity
@@ -653,6 +654,7 @@ def finalize(job_id: int) -> str:
                        .values(status=JobStatus.DONE, finished_at=utcnow()))
     audit.record("letters.job_done", obj=job, breach_id=job.breach_id, organisation_id=job.organisation_id,
                  details={"job": job_id, "letters": count, "lots": sum(counts.values()), "draft": job.draft})
+    events.letter_job_finished.send(job)
     db.session.commit()
     # A letters job issues documents: a signed checkpoint of the audit trail at its end (docs/security.md).
     checkpoints.write_quietly("letters job")

@@ -67,11 +67,12 @@ def import_command(breach_id: int, file: Path, mapping_name, rejected_out: Path 
         fail(error.message(cli_language()))
     if imp.status != ImportStatus.DONE:
         status = FILE_ERROR_EXIT if imp.error_code != "internal" else 1
-        fail(f"import stopped ({imp.error_code}): {imp.error}; kept {imp.accepted} patients from earlier batches",
-             status)
+        fail(cli_text(N_("import arrêté (%(code)s)\u00a0: %(error)s\u00a0; %(accepted)s patients des lots précédents "
+                         "conservés"), code=imp.error_code, error=imp.error, accepted=imp.accepted), status)
     ignored = [header for header, field in imp.mapping.items() if not field]
     if ignored and not as_json:
-        click.echo(f"note: columns not recognised, ignored: {', '.join(ignored)}", err=True)
+        click.echo(cli_text(N_("note\u00a0: colonnes non reconnues, ignorées\u00a0: %(columns)s"),
+                            columns=", ".join(ignored)), err=True)
     if rejected_out:
         _write_rejected(imp, rejected_out)
     result = {"read": imp.read, "accepted": imp.accepted, "rejected": imp.rejected, "held": imp.held,
@@ -80,15 +81,19 @@ def import_command(breach_id: int, file: Path, mapping_name, rejected_out: Path 
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
-    click.echo(f"{breach.reference}: read {imp.read} rows: {imp.accepted} accepted ({imp.held} held for review), "
-               f"{imp.rejected} rejected")
+    click.echo(cli_text(N_("%(reference)s\u00a0: %(read)s lignes lues\u00a0: %(accepted)s acceptées (%(held)s "
+                           "en attente "
+                           "de vérification), %(rejected)s rejetées"), reference=breach.reference, read=imp.read,
+                        accepted=imp.accepted, held=imp.held, rejected=imp.rejected))
     if imp.normalisation_counts:
-        click.echo("normalised: " + ", ".join(f"{code} {count}" for code, count in
-                                              sorted(imp.normalisation_counts.items(), key=lambda item: -item[1])))
+        click.echo(cli_text(N_("normalisées\u00a0: %(counts)s"), counts=", ".join(
+            f"{code} {count}" for code, count in sorted(imp.normalisation_counts.items(), key=lambda item: -item[1]))))
     if rejected_out:
-        click.echo(f"rejected rows and their reasons: {rejected_out}")
+        click.echo(cli_text(N_("lignes rejetées et leurs motifs\u00a0: %(path)s"), path=rejected_out))
     elif imp.rejected:
-        click.echo("rejected rows and their reasons: use --rejected OUT.csv, or download them from the patients page")
+        click.echo(cli_text(N_("lignes rejetées et leurs motifs\u00a0: utilisez --rejected SORTIE.csv, "
+                               "ou téléchargez-les "
+                               "depuis la page des patients")))
 
 
 def _write_rejected(imp, out: Path) -> None:
@@ -130,7 +135,8 @@ def purge_command(breach_id: int, force: bool, email):
     if not force:
         if not sys.stdin.isatty():
             fail(cli_text(N_("pas de terminal interactif\u00a0: confirmez avec --force")))
-        click.confirm(f"Delete the {count} patients of breach {breach.reference}?", abort=True)
+        click.confirm(cli_text(N_("Supprimer les %(count)s patients de la violation %(reference)s\u00a0?"), count=count,
+                               reference=breach.reference), abort=True)
     try:
         deleted = patients.purge(breach, user=user, retention_days=retention_days)
     except patients.PurgeRefused as error:
@@ -138,7 +144,9 @@ def purge_command(breach_id: int, force: bool, email):
         fail(cli_text(N_("violation %(reference)s\u00a0: %(problem)s"), reference=breach.reference,
                       problem=error.message(cli_language())))
     db.session.commit()
-    click.echo(f"{breach.reference}: deleted {deleted} patients; import counts and letter references kept")
+    click.echo(cli_text(N_("%(reference)s\u00a0: %(deleted)s patients supprimés\u00a0; comptes des imports et "
+                           "références "
+                           "des courriers conservés"), reference=breach.reference, deleted=deleted))
 
 
 @patients_group.command("clean-staging", cls=Command)
@@ -149,7 +157,8 @@ def clean_staging_command():
     from notifier.patients import services as patients
 
     result = patients.sweep_staging()
-    click.echo(f"{result['interrupted']} interrupted import(s) marked failed, {result['deleted']} file(s) deleted")
+    click.echo(cli_text(N_("%(interrupted)s import(s) interrompu(s) marqué(s) en échec, %(deleted)s fichier(s) "
+                           "supprimé(s)"), interrupted=result["interrupted"], deleted=result["deleted"]))
 
 
 COMMANDS = [patients_group]

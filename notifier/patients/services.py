@@ -49,6 +49,7 @@ from notifier.audit import services as audit
 from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
 from notifier.breaches.states import BreachStatus
+from notifier.core import events
 from notifier.core.background import BackgroundWork
 from notifier.core.formatting import format_count  # noqa: F401 - the patients page formats its counts
 from notifier.core.i18n import N_, translate
@@ -56,8 +57,6 @@ from notifier.core.logs import short_error
 from notifier.core.processes import owner_alive, process_identity
 from notifier.core.types import utcnow
 from notifier.extensions import db
-from notifier.letters import jobs as letter_jobs
-from notifier.letters.models import Letter, LetterEmail, LetterJob
 from notifier.patients.models import PATIENT_ID_MAX_LENGTH, ImportMapping, Patient, PatientImport
 from notifier.patients.rules.addresses import FieldProblem, without_accents
 from notifier.patients.rules.addresses import salutation as addresses_salutation
@@ -711,6 +710,8 @@ def _finish(import_id: int, progress: _Progress, normalisation_counts: Counter, 
         details["code"] = error_code
     audit.record("patients.import_done" if status == ImportStatus.DONE else "patients.import_failed", user=user,
                  obj=imp, breach_id=imp.breach_id, details=details)
+    if status == ImportStatus.DONE:
+        events.patients_imported.send(imp, user=user)
     db.session.commit()
     return imp
 
@@ -1014,13 +1015,7 @@ def forget_patients(breach_id: int) -> int:
     """Delete a breach's patients and every file that holds their data (rejected rows, staged uploads, the letter
     lots and manifests: names, addresses, IPP); keep the imports' counts, the letters' rows (reference, status), whose
     link to the patient is emptied, and the lots' SHA-256 as proof of what was printed. Not committed."""
-    for job in db.session.scalars(select(LetterJob).where(LetterJob.breach_id == breach_id)):
-        letter_jobs.remove_job_files(job)
-    patient_ids = select(Patient.id).where(Patient.breach_id == breach_id)
-    db.session.execute(update(Letter).where(Letter.patient_pk.in_(patient_ids)).values(patient_pk=None),
-                       execution_options={"synchronize_session": False})
-    db.session.execute(update(LetterEmail).where(LetterEmail.patient_pk.in_(patient_ids)).values(patient_pk=None),
-                       execution_options={"synchronize_session": False})
+    events.patients_forgetting.send(breach_id)  # letters drop their lots, manifests and links to the patients
     deleted = db.session.execute(delete(Patient).where(Patient.breach_id == breach_id),
                                  execution_options={"synchronize_session": False}).rowcount
     now = utcnow()

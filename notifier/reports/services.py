@@ -33,6 +33,7 @@ from notifier.breaches import services as breach_service
 from notifier.breaches.models import Breach
 from notifier.breaches.rules import form, vocabulary
 from notifier.breaches.rules.deadlines import Clock
+from notifier.core import events
 from notifier.core import formatting as timefmt
 from notifier.core.errors import Refusal
 from notifier.core.formatting import format_count
@@ -566,6 +567,7 @@ def generate(breach: Breach, *, user: User | None, document: str = ReportDocumen
         audit.record("report.generate", user=user, obj=version, breach_id=breach.id,
                      organisation_id=breach.organisation_id,
                      details={"document": document, "number": number, "kind": kind, "lang": lang, "sha256": digest})
+        events.report_generated.send(version, user=user)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -123,9 +123,15 @@ def test_missing_art_33_3_elements_are_listed():
                        "33.3.c_consequences", "33.3.d_measures"]
 
 
-def test_embedded_risk_facts_are_checked_too():
+def test_other_features_check_their_parts_of_the_document_once_it_has_the_schemas_shape():
     doc = example()
-    doc["risk_facts"]["identifiability"] = "total"
+    seen = []
+
+    def risk_check(checked):
+        seen.append(checked)
+        return [("risk_facts/identifiability", "not one of the choices")]
+
     with pytest.raises(form.BreachDocumentError) as caught:
-        form.read_document(doc, now=NOW)
-    assert any(path.startswith("risk_facts/identifiability") for path, _ in caught.value.problems)
+        form.read_document(doc, now=NOW, other_checks=risk_check)
+    assert seen == [doc]
+    assert ("risk_facts/identifiability", "not one of the choices") in caught.value.problems

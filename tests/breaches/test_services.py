@@ -84,6 +84,19 @@ def test_json_round_trip_keeps_everything(dpo, establishment):
     assert service.export_document(again)["sections"] == doc["sections"]
 
 
+def test_embedded_risk_facts_are_checked_by_risk_before_anything_is_created(dpo, establishment):
+    from notifier.breaches.models import Breach
+
+    doc = example()
+    doc["establishment"]["finess"] = establishment.finess
+    doc["risk_facts"]["identifiability"] = "total"
+    with pytest.raises(BreachDocumentError) as caught:
+        service.import_document(doc, dpo)
+    assert any(path.startswith("risk_facts/identifiability") for path, _ in caught.value.problems)
+    db.session.rollback()
+    assert db.session.query(Breach).count() == 0
+
+
 def test_an_invalid_document_creates_nothing(dpo, establishment):
     from notifier.breaches.models import Breach
 

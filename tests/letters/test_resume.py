@@ -121,7 +121,7 @@ def test_killing_the_command_mid_way_then_rerunning_it_ends_with_the_manifest_of
     out = tmp_path / "killed"
     command = [NOTIFIER, "letters", "generate", str(breach.id), "--out", str(out), "--lot-size", "25",
                "--workers", "1"]
-    env = child_environment(app)
+    env = {**child_environment(app), "NOTIFIER_LANG": "en"}  # the assertions read the English messages
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     job_id = None
     for _ in range(3000):  # bounded: 60 s at most

@@ -75,7 +75,7 @@ def test_a_killed_import_leaves_no_staged_file_after_the_next_sweep(app, files, 
     db.session.expire_all()
     assert PatientImport.query.one().status == "running"  # as the killed process left it
 
-    result = app.test_cli_runner().invoke(args=["patients", "clean-staging"])
+    result = app.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(args=["patients", "clean-staging"])
     assert result.exit_code == 0, result.output
     assert "1 interrupted import(s) marked failed, 2 file(s) deleted" in result.output
     assert staged_files(app) == []

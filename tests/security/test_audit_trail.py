@@ -35,7 +35,7 @@ def test_an_altered_entry_is_named(dpo, establishment, app):
     db.session.execute(text("UPDATE audit_entry SET user_email = 'someone@else' WHERE id = :id"), {"id": target.id})
     db.session.commit()
     report = audit.verify()
-    assert report.first_bad_id == target.id and "altered" in report.problem
+    assert report.first_bad_id == target.id and "altered" in report.problem_in("en")
     result = app.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and f"entry {target.id}" in result.output
 
@@ -46,7 +46,7 @@ def test_a_removed_entry_breaks_the_next_link(dpo, establishment):
     db.session.execute(text("DELETE FROM audit_entry WHERE id = :id"), {"id": ids[2]})
     db.session.commit()
     report = audit.verify()
-    assert report.first_bad_id == ids[3] and "removed" in report.problem
+    assert report.first_bad_id == ids[3] and "removed" in report.problem_in("en")
 
 
 def test_the_trail_exports_as_csv_without_formulas(dpo, establishment, app):

@@ -12,7 +12,7 @@ from notifier.extensions import db
 def runner(app, backend):
     if backend != "sqlite":
         pytest.skip("the SQLite backup commands; PostgreSQL uses pg_dump (docs/security.md)")
-    return app.test_cli_runner()
+    return app.test_cli_runner(env={"NOTIFIER_LANG": "en"})  # the assertions read the English messages
 
 
 def test_backup_then_check(runner, dpo, establishment, tmp_path):

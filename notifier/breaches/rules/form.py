@@ -8,6 +8,7 @@ No Flask import: the CLI and the tests use this module directly.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -492,10 +493,12 @@ class BreachDocumentError(ValueError):
         self.problems = problems
 
 
-def read_document(doc: Any, *, now: datetime, lang: str = "en") -> dict[str, Any]:
+def read_document(doc: Any, *, now: datetime, lang: str = "en",
+                  other_checks: Callable[[dict[str, Any]], list[tuple[str, str]]] | None = None) -> dict[str, Any]:
     """Validate a breach document and return its sections in stored form. Raises BreachDocumentError listing
     every problem (JSON Schema first, then the same field and step rules as the wizard, their messages in
-    ``lang``; the JSON Schema validator's own messages are in English)."""
+    ``lang``; the JSON Schema validator's own messages are in English). ``other_checks`` returns the problems of
+    the parts other features own (the risk facts), once the document has the schema's shape."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(json_schema())
@@ -517,13 +520,8 @@ def read_document(doc: Any, *, now: datetime, lang: str = "en") -> dict[str, Any
         for step in STEPS:
             for name, error in check_step(step, sections[step.code], now=now, aware_at=aware).items():
                 problems.append((f"sections/{step.code}/{name}", error.message(lang)))
-    if doc.get("risk_facts") is not None:
-        from notifier.risk.rules.facts import RiskFactsError, validate_facts
-
-        try:
-            validate_facts(doc["risk_facts"])
-        except RiskFactsError as error:
-            problems.extend((f"risk_facts/{path}", message) for path, message in error.problems)
+    if other_checks is not None:
+        problems.extend(other_checks(doc))
     if problems:
         raise BreachDocumentError(problems)
     return sections
