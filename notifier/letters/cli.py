@@ -283,12 +283,14 @@ def _email_progress_printer():
             return
         shown["done"] = state["done"]
         emails = state.get("emails") or {}
-        parts = [f"{state['done']}/{state['total']} e-mails ({state['percent']} %)",
-                 f"sent {emails.get('sent', 0)}", f"refused {emails.get('refused', 0)}"]
+        parts = [cli_text(N_("%(done)s/%(total)s courriels (%(percent)s\u00a0%%)"), done=state["done"],
+                          total=state["total"], percent=state["percent"]),
+                 cli_text(N_("%(sent)s envoyés, %(refused)s refusés"), sent=emails.get("sent", 0),
+                          refused=emails.get("refused", 0))]
         if state["rate"]:
-            parts.append(f"{state['rate']:.0f} e-mails/s")
+            parts.append(cli_text(N_("%(rate)s courriels/s"), rate=f"{state['rate']:.0f}"))
         if state["seconds_left"] is not None:
-            parts.append(f"{state['seconds_left']} s left")
+            parts.append(cli_text(N_("%(seconds)s s restantes"), seconds=state["seconds_left"]))
         click.echo(" · ".join(parts))
 
     return show
@@ -316,10 +318,13 @@ def email_send_command(breach_id, variant, rate, workers, dry_run, email):
     try:
         if dry_run:
             found = emails.preview(breach, variant=variant, rate=rate, config=config)
-            click.echo(f"dry run: {found.to_send} e-mail(s) to send (variants {', '.join(found.variants)}), "
-                       f"{found.already_sent} already sent, {found.failed} refused or bounced (owed a letter)")
+            click.echo(cli_text(N_("simulation\u00a0: %(count)s courriel(s) à envoyer (variantes %(variants)s), "
+                                   "%(sent)s déjà envoyé(s), %(failed)s refusé(s) ou revenu(s) (courrier dû)"),
+                                count=found.to_send, variants=", ".join(found.variants), sent=found.already_sent,
+                                failed=found.failed))
             if found.rate and found.to_send:
-                click.echo(f"at {found.rate:g} e-mails/s: about {round(found.to_send / found.rate)} s")
+                click.echo(cli_text(N_("à %(rate)s courriels/s\u00a0: environ %(seconds)s s"), rate=f"{found.rate:g}",
+                                    seconds=round(found.to_send / found.rate)))
             return
         started = emails.start_email_job(breach, user=user, config=config, variant=variant, rate=rate)
     except emails.EmailRefused as error:
@@ -327,18 +332,22 @@ def email_send_command(breach_id, variant, rate, workers, dry_run, email):
         fail(error.message(cli_language()))
     job_id, total = started.job.id, started.job.total
     if started.resumed:
-        click.echo(f"e-mail job {job_id}: {total} e-mail(s) to send, {started.done_before} sent before")
+        click.echo(cli_text(N_("envoi %(job)s\u00a0: %(total)s courriel(s) à envoyer, %(before)s envoyé(s) "
+                               "auparavant"), job=job_id, total=total, before=started.done_before))
     else:
-        click.echo(f"e-mail job {job_id}: {total} e-mail(s) in {len(started.job.chunks)} chunk(s)")
+        click.echo(cli_text(N_("envoi %(job)s\u00a0: %(total)s courriel(s) en %(chunks)s lot(s)"), job=job_id,
+                            total=total, chunks=len(started.job.chunks)))
     status = run_job(current_app._get_current_object(), job_id, workers=workers,
                      on_progress=_email_progress_printer())
     job = db.session.get(LetterJob, job_id)
     counts = emails.breach_email_counts(breach.id)
     summary = ", ".join(f"{key} {value}" for key, value in counts.items())
     if status != JobStatus.DONE:
-        fail(f"e-mail job {job_id} {status}: {job.error or 'see notifier email status'} ({summary}); "
-             f"run `notifier email send {breach_id}` again to resume", 1)
-    click.echo(f"e-mail job {job_id} done: {summary}")
+        fail(cli_text(N_("envoi %(job)s %(status)s\u00a0: %(reason)s (%(summary)s)\u00a0; relancez "
+                         "« notifier email send %(breach)s » pour reprendre"), job=job_id, status=status,
+                      reason=job.error or cli_text(N_("voir notifier email status")), summary=summary,
+                      breach=breach_id), 1)
+    click.echo(cli_text(N_("envoi %(job)s terminé\u00a0: %(summary)s"), job=job_id, summary=summary))
 
 
 @email_group.command("status", cls=Command)
@@ -353,26 +362,32 @@ def email_status_command(breach_id, show_failed):
     breach = _breach(breach_id)
     job = emails.latest_email_job(breach.id)
     if job is None:
-        click.echo(f"{breach.reference}: no e-mail job yet")
+        click.echo(cli_text(N_("%(reference)s\u00a0: aucun envoi de courriels pour l'instant"),
+                            reference=breach.reference))
     else:
         state = letter_jobs.progress(job)
-        line = (f"e-mail job {job.id}: {state['status']} · {state['done']}/{state['total']} e-mails "
-                f"({state['percent']} %)")
+        parts = [cli_text(N_("envoi %(job)s\u00a0: %(status)s"), job=job.id, status=state["status"]),
+                 cli_text(N_("%(done)s/%(total)s courriels (%(percent)s\u00a0%%)"), done=state["done"],
+                          total=state["total"], percent=state["percent"])]
         if state["rate"]:
-            line += f" · {state['rate']:.0f} e-mails/s"
+            parts.append(cli_text(N_("%(rate)s courriels/s"), rate=f"{state['rate']:.0f}"))
         if state["seconds_left"] is not None:
-            line += f" · {state['seconds_left']} s left"
-        click.echo(line)
+            parts.append(cli_text(N_("%(seconds)s s restantes"), seconds=state["seconds_left"]))
+        click.echo(" · ".join(parts))
         if state["error"]:
             click.echo(f"error: {state['error']}")
     counts = emails.breach_email_counts(breach.id)
-    click.echo("e-mails: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
+    click.echo(cli_text(N_("courriels\u00a0: %(counts)s"),
+                        counts=", ".join(f"{key} {value}" for key, value in counts.items())))
     plan = emails.channel_plan(breach.id, postage_price=current_app.config.get("LETTER_POSTAGE_PRICE") or 0)
-    click.echo(f"channels: {plan.letters} by letter, {plan.emails} by e-mail ({plan.email_only} instead of a letter, "
-               f"{plan.email_failed} refused or bounced: back to paper), {plan.nowhere} by neither")
+    click.echo(cli_text(N_("canaux\u00a0: %(letters)s par courrier, %(emails)s par courriel (%(instead)s au lieu "
+                           "d'un courrier, %(failed)s refusé(s) ou revenu(s)\u00a0: courrier dû), %(nowhere)s par "
+                           "aucun des deux"), letters=plan.letters, emails=plan.emails, instead=plan.email_only,
+                        failed=plan.email_failed, nowhere=plan.nowhere))
     for row in plan.by_variant:
-        click.echo(f"  variant {row['variant']}: {row['channel']}, {row['patients']} ready patient(s), "
-                   f"{row['with_email']} with an e-mail address")
+        click.echo(cli_text(N_("  variante %(variant)s\u00a0: %(channel)s, %(patients)s patient(s) prêt(s), "
+                               "%(emails)s avec une adresse électronique"), variant=row["variant"],
+                            channel=row["channel"], patients=row["patients"], emails=row["with_email"]))
     if show_failed:
         for reference, status, code, text in emails.failed_emails(breach.id, limit=10_000):
             click.echo(f"  {reference}\t{status}\t{code}\t{text}")
@@ -399,11 +414,15 @@ def email_bounces_command(breach_id, file: Path, dry_run, email):
         db.session.rollback()
         fail(error.message(cli_language()))
     db.session.commit()
-    click.echo(f"{'checked' if dry_run else 'applied'} {result.read} item(s): {result.bounced} bounced, "
-               f"{result.already} already known, {result.ignored} ignored (delays, not DSNs), "
-               f"{len(result.unmatched)} unmatched")
+    message = (N_("%(read)s élément(s) vérifié(s)\u00a0: %(bounced)s revenu(s), %(already)s déjà connu(s), "
+                  "%(ignored)s ignoré(s) (retards, autres messages), %(unmatched)s sans correspondance")
+               if dry_run else
+               N_("%(read)s élément(s) appliqué(s)\u00a0: %(bounced)s revenu(s), %(already)s déjà connu(s), "
+                  "%(ignored)s ignoré(s) (retards, autres messages), %(unmatched)s sans correspondance"))
+    click.echo(cli_text(message, read=result.read, bounced=result.bounced, already=result.already,
+                        ignored=result.ignored, unmatched=len(result.unmatched)))
     for position in result.unmatched[:50]:
-        click.echo(f"  unmatched: {position}")
+        click.echo(cli_text(N_("  sans correspondance\u00a0: %(position)s"), position=position))
 
 
 COMMANDS = [letters_group, email_group]

@@ -270,7 +270,7 @@ def test_killing_the_sender_mid_way_then_rerunning_it_emails_every_patient_exact
     db.session.commit()
     helpers.make_template(breach, dpo, approver=legal, channel="email_else_paper")
     smtp.hold_at = 47  # the worker waits for the relay's answer to the 47th message when it is killed
-    env = child_environment(app)
+    env = {**child_environment(app), "NOTIFIER_LANG": "en"}  # the assertions read the English messages
     command = [NOTIFIER, "email", "send", str(breach.id), "--workers", "1", "--rate", "10000"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert smtp.held.wait(60), process.stdout.read().decode() if process.poll() is not None else "no RCPT 47"
@@ -284,7 +284,7 @@ def test_killing_the_sender_mid_way_then_rerunning_it_emails_every_patient_exact
 
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
-    assert "46 sent before" in rerun.stdout
+    assert "46 sent before" in rerun.stdout, rerun.stdout
     recipients = [rcpt for envelope in smtp.messages for rcpt in envelope.rcpt_tos]
     assert len(recipients) == 120 and len(set(recipients)) == 120
     assert emails.breach_email_counts(breach.id) == {"queued": 0, "sent": 120, "refused": 0, "bounced": 0}
@@ -397,7 +397,7 @@ def test_the_bounces_command(app, breach, emailed, smtp, tmp_path):
     send_all(breach)
     message = next(m for m in smtp.parsed() if m["To"] == "jurgen@example.de")
     (tmp_path / "one.eml").write_bytes(dsn(message, "jurgen@example.de"))
-    runner = app.test_cli_runner()
+    runner = app.test_cli_runner(env={"NOTIFIER_LANG": "en"})
     result = runner.invoke(args=["email", "bounces", str(breach.id), str(tmp_path / "one.eml")])
     assert result.exit_code == 0, result.output
     assert "1 bounced" in result.output
@@ -406,7 +406,8 @@ def test_the_bounces_command(app, breach, emailed, smtp, tmp_path):
 
 
 def test_the_send_command_dry_run_changes_nothing(app, breach, emailed, smtp):
-    result = app.test_cli_runner().invoke(args=["email", "send", str(breach.id), "--dry-run"])
+    result = app.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(args=["email", "send", str(breach.id),
+                                                                          "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "dry run: 5 e-mail(s) to send" in result.output
     assert smtp.messages == [] and db.session.scalar(select(LetterEmail.id)) is None
@@ -414,7 +415,8 @@ def test_the_send_command_dry_run_changes_nothing(app, breach, emailed, smtp):
 
 
 def test_the_send_command_refuses_an_unknown_variant_in_one_line(app, breach, emailed, smtp):
-    result = app.test_cli_runner().invoke(args=["email", "send", str(breach.id), "--variant", "nope"])
+    result = app.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(
+        args=["email", "send", str(breach.id), "--variant", "nope"])
     assert result.exit_code == 2 and result.output.strip().startswith("error:")
     assert len(result.output.strip().splitlines()) == 1
 
