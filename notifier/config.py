@@ -58,6 +58,13 @@ class Defaults:
     # starts on its own sheet (otherwise a letter's last page would carry the next patient's first page). Off by
     # default: lots are laid out for recto-only printing, and every cover sheet says so to the print shop.
     LETTER_DUPLEX = False
+    # Postage per letter (euros) for the estimate shown before a job: La Poste's Lettre verte (20 g) public price;
+    # set the price of the organisation's bulk-mail contract.
+    LETTER_POSTAGE_PRICE = 1.39
+    # Patient e-mails (docs/email.md): messages per second over a whole job, its workers together (the relay's own
+    # limit: ask its administrator); None or 0 = as fast as the relay answers.
+    EMAIL_RATE: float | None = 50
+    EMAIL_CHUNK_SIZE = 1000
 
     # Audit trail (docs/security.md, "Audit trail"): the chain key (else instance/audit_key), the Ed25519 signing
     # key file (else instance/audit_signing_key, public key beside it), the append-only checkpoint file (else

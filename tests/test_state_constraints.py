@@ -21,7 +21,16 @@ from notifier.breaches.states import BreachStatus
 from notifier.cases.states import Direction, ExchangeStatus, Party, TaskStatus, TimelineKind
 from notifier.extensions import db
 from notifier.hotline.states import CallOutcome, CallReason
-from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus, ReviewKind
+from notifier.letters.states import (
+    Audience,
+    Channel,
+    ChunkStatus,
+    EmailStatus,
+    JobKind,
+    JobStatus,
+    LetterStatus,
+    ReviewKind,
+)
 from notifier.patients.states import Addressee, Hold, ImportStatus, PatientStatus
 from notifier.reports.states import ReportDocument, ReportKind
 from notifier.risk.states import RiskTrigger
@@ -61,6 +70,9 @@ STATE_COLUMNS = {
     ("exchange", "party"): Party,
     ("exchange", "status"): ExchangeStatus,
     ("timeline_event", "kind"): TimelineKind,
+    ("letter_template", "channel"): Channel,  # 5a51ddcafbc9, patient e-mails
+    ("letter_job", "kind"): JobKind,
+    ("letter_email", "status"): EmailStatus,
 }
 
 
@@ -77,7 +89,15 @@ def _values_in(sql: str) -> set[str]:
 @pytest.fixture
 def rows(app, breach, dpo):
     """One row of every table that has a state column, with valid states, committed."""
-    from notifier.letters.models import Letter, LetterChunk, LetterEvent, LetterJob, LetterReview, LetterTemplate
+    from notifier.letters.models import (
+        Letter,
+        LetterChunk,
+        LetterEmail,
+        LetterEvent,
+        LetterJob,
+        LetterReview,
+        LetterTemplate,
+    )
     from notifier.patients.models import Patient, PatientImport
     from notifier.reports.models import ReportVersion
     from notifier.risk.models import RiskAssessment
@@ -119,6 +139,8 @@ def rows(app, breach, dpo):
         LetterEvent(letter_id=letter.id, status=LetterStatus.GENERATED, status_date=date(2026, 12, 1)),
         LetterReview(organisation_id=breach.organisation_id, breach_id=breach.id, template_id=template.id,
                      kind=ReviewKind.SUBMITTED),
+        LetterEmail(breach_id=breach.id, patient_pk=patient.id, letter_id=letter.id, template_id=template.id,
+                    job_id=job.id, chunk_no=1),
     ])
     db.session.commit()
 

@@ -3,6 +3,7 @@
     notifier bench letters --patients N [--workers 2] [--lot-size 5000] [--baseline-sample 200] [--database-url URL]
     notifier bench import [--rows 750000] [--database-url URL] [--json]
     notifier bench verify [--letters 750000] [--duration 20] [--connections 16] [--workers 3] [--database-url URL]
+    notifier bench email --patients N [--workers 2] [--chunk-size 1000] [--rate R] [--database-url URL] [--json]
 """
 
 import json
@@ -68,6 +69,25 @@ def bench_verify(letters, duration, connections, workers, database_url, keep, as
 
     result = run(letters, duration=duration, connections=connections, workers=workers,
                  database_url=database_url, keep=keep)
+    click.echo(json.dumps(result) if as_json else format_result(result))
+
+
+@bench_group.command("email", cls=Command)
+@click.option("--patients", type=click.IntRange(1, 9_999_999), default=20_000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option("--chunk-size", type=click.IntRange(1, 50_000), default=1000, show_default=True)
+@click.option("--rate", type=click.FloatRange(0, 10_000, min_open=True), default=None,
+              help="A rate limit to apply (messages/s); default: none, as fast as the sink answers.")
+@click.option("--database-url", default=None,
+              help="A PostgreSQL server to use (in a temporary schema); default: a temporary SQLite file.")
+@click.option("--json", "as_json", is_flag=True)
+def bench_email(patients, workers, chunk_size, rate, database_url, as_json):
+    """The real e-mail job end to end (patients with an address -> job -> worker processes -> one SMTP transaction
+    and one commit per patient) against a local aiosmtpd sink; prints e-mails/s."""
+    from notifier.bench.email import run
+    from notifier.bench.letters import format_result
+
+    result = run(patients, workers=workers, chunk_size=chunk_size, rate=rate, database_url=database_url)
     click.echo(json.dumps(result) if as_json else format_result(result))
 
 

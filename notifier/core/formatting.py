@@ -77,3 +77,11 @@ def format_count(value: int, lang: str) -> str:
     """French groups thousands with a narrow no-break space (« 758 912 »), English with a comma."""
     text = f"{value:,}"
     return text if lang == "en" else text.replace(",", "\u202f")
+
+
+def format_euros(value: float, lang: str) -> str:
+    """An amount in euros: 1\u202f234,56\u00a0€ in French, €1,234.56 in English."""
+    text = f"{value:,.2f}"
+    if _english(lang):
+        return f"€{text}"
+    return text.replace(",", "\u202f").replace(".", ",") + "\u00a0€"

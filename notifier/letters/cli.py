@@ -267,4 +267,162 @@ def notice_command(breach_id, out: Path, lang):
     click.echo(cli_text(N_("%(path)s écrit"), path=out))
 
 
-COMMANDS = [letters_group]
+# --- e-mails -------------------------------------------------------------------------------------------------------
+
+
+@click.group("email", cls=Group)
+def email_group():
+    """Patient e-mails where the patient gave an address: sending (a resumable job), status, bounces."""
+
+
+def _email_progress_printer():
+    shown = {"done": -1}
+
+    def show(state):
+        if state["done"] == shown["done"] and not state["finished"]:
+            return
+        shown["done"] = state["done"]
+        emails = state.get("emails") or {}
+        parts = [cli_text(N_("%(done)s/%(total)s courriels (%(percent)s\u00a0%%)"), done=state["done"],
+                          total=state["total"], percent=state["percent"]),
+                 cli_text(N_("%(sent)s envoyés, %(refused)s refusés"), sent=emails.get("sent", 0),
+                          refused=emails.get("refused", 0))]
+        if state["rate"]:
+            parts.append(cli_text(N_("%(rate)s courriels/s"), rate=f"{state['rate']:.0f}"))
+        if state["seconds_left"] is not None:
+            parts.append(cli_text(N_("%(seconds)s s restantes"), seconds=state["seconds_left"]))
+        click.echo(" · ".join(parts))
+
+    return show
+
+
+@email_group.command("send", cls=Command)
+@click.argument("breach_id", type=int)
+@click.option("--variant", default=None, help="Only this variant's patients (default: every e-mailed variant).")
+@click.option("--rate", type=click.FloatRange(0, 10_000, min_open=True), default=None,
+              help="Messages per second over the whole job (default: EMAIL_RATE).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Local processes (default LETTER_WORKERS).")
+@click.option("--dry-run", is_flag=True, help="Count what would be sent; send and change nothing.")
+@click.option("--user", "email", default=None, help="Account recorded as author (default: the only DPO).")
+@with_appcontext
+def email_send_command(breach_id, variant, rate, workers, dry_run, email):
+    """E-mail the approved variant's text to every patient with an address whose variant is sent by e-mail. Run it
+    again after an interruption: what the relay accepted is never sent again, nothing is skipped."""
+    from notifier.letters import emails
+    from notifier.letters.models import LetterJob
+    from notifier.letters.runners import run_job
+
+    breach = _breach(breach_id)
+    user = _user(breach, email, "letters.generate")
+    config = current_app.config
+    try:
+        if dry_run:
+            found = emails.preview(breach, variant=variant, rate=rate, config=config)
+            click.echo(cli_text(N_("simulation\u00a0: %(count)s courriel(s) à envoyer (variantes %(variants)s), "
+                                   "%(sent)s déjà envoyé(s), %(failed)s refusé(s) ou revenu(s) (courrier dû)"),
+                                count=found.to_send, variants=", ".join(found.variants), sent=found.already_sent,
+                                failed=found.failed))
+            if found.rate and found.to_send:
+                click.echo(cli_text(N_("à %(rate)s courriels/s\u00a0: environ %(seconds)s s"), rate=f"{found.rate:g}",
+                                    seconds=round(found.to_send / found.rate)))
+            return
+        started = emails.start_email_job(breach, user=user, config=config, variant=variant, rate=rate)
+    except emails.EmailRefused as error:
+        db.session.rollback()
+        fail(error.message(cli_language()))
+    job_id, total = started.job.id, started.job.total
+    if started.resumed:
+        click.echo(cli_text(N_("envoi %(job)s\u00a0: %(total)s courriel(s) à envoyer, %(before)s envoyé(s) "
+                               "auparavant"), job=job_id, total=total, before=started.done_before))
+    else:
+        click.echo(cli_text(N_("envoi %(job)s\u00a0: %(total)s courriel(s) en %(chunks)s lot(s)"), job=job_id,
+                            total=total, chunks=len(started.job.chunks)))
+    status = run_job(current_app._get_current_object(), job_id, workers=workers,
+                     on_progress=_email_progress_printer())
+    job = db.session.get(LetterJob, job_id)
+    counts = emails.breach_email_counts(breach.id)
+    summary = ", ".join(f"{key} {value}" for key, value in counts.items())
+    if status != JobStatus.DONE:
+        fail(cli_text(N_("envoi %(job)s %(status)s\u00a0: %(reason)s (%(summary)s)\u00a0; relancez "
+                         "« notifier email send %(breach)s » pour reprendre"), job=job_id, status=status,
+                      reason=job.error or cli_text(N_("voir notifier email status")), summary=summary,
+                      breach=breach_id), 1)
+    click.echo(cli_text(N_("envoi %(job)s terminé\u00a0: %(summary)s"), job=job_id, summary=summary))
+
+
+@email_group.command("status", cls=Command)
+@click.argument("breach_id", type=int)
+@click.option("--failed", "show_failed", is_flag=True, help="List refused and bounced e-mails (reference, code).")
+@with_appcontext
+def email_status_command(breach_id, show_failed):
+    """The latest e-mail job's progress and every e-mail's state (queued, sent, refused, bounced)."""
+    from notifier.letters import emails
+    from notifier.letters import jobs as letter_jobs
+
+    breach = _breach(breach_id)
+    job = emails.latest_email_job(breach.id)
+    if job is None:
+        click.echo(cli_text(N_("%(reference)s\u00a0: aucun envoi de courriels pour l'instant"),
+                            reference=breach.reference))
+    else:
+        state = letter_jobs.progress(job)
+        parts = [cli_text(N_("envoi %(job)s\u00a0: %(status)s"), job=job.id, status=state["status"]),
+                 cli_text(N_("%(done)s/%(total)s courriels (%(percent)s\u00a0%%)"), done=state["done"],
+                          total=state["total"], percent=state["percent"])]
+        if state["rate"]:
+            parts.append(cli_text(N_("%(rate)s courriels/s"), rate=f"{state['rate']:.0f}"))
+        if state["seconds_left"] is not None:
+            parts.append(cli_text(N_("%(seconds)s s restantes"), seconds=state["seconds_left"]))
+        click.echo(" · ".join(parts))
+        if state["error"]:
+            click.echo(f"error: {state['error']}")
+    counts = emails.breach_email_counts(breach.id)
+    click.echo(cli_text(N_("courriels\u00a0: %(counts)s"),
+                        counts=", ".join(f"{key} {value}" for key, value in counts.items())))
+    plan = emails.channel_plan(breach.id, postage_price=current_app.config.get("LETTER_POSTAGE_PRICE") or 0)
+    click.echo(cli_text(N_("canaux\u00a0: %(letters)s par courrier, %(emails)s par courriel (%(instead)s au lieu "
+                           "d'un courrier, %(failed)s refusé(s) ou revenu(s)\u00a0: courrier dû), %(nowhere)s par "
+                           "aucun des deux"), letters=plan.letters, emails=plan.emails, instead=plan.email_only,
+                        failed=plan.email_failed, nowhere=plan.nowhere))
+    for row in plan.by_variant:
+        click.echo(cli_text(N_("  variante %(variant)s\u00a0: %(channel)s, %(patients)s patient(s) prêt(s), "
+                               "%(emails)s avec une adresse électronique"), variant=row["variant"],
+                            channel=row["channel"], patients=row["patients"], emails=row["with_email"]))
+    if show_failed:
+        for reference, status, code, text in emails.failed_emails(breach.id, limit=10_000):
+            click.echo(f"  {reference}\t{status}\t{code}\t{text}")
+
+
+@email_group.command("bounces", cls=Command)
+@click.argument("breach_id", type=int)
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Read and match, change nothing.")
+@click.option("--user", "email", default=None)
+@with_appcontext
+def email_bounces_command(breach_id, file: Path, dry_run, email):
+    """Bounces: an mbox or a folder of .eml delivery-status notifications (RFC 3464), or the relay's CSV. Each
+    bounced e-mail puts its patient into the next letter job (`notifier letters generate --new-only`)."""
+    from notifier.letters import emails
+
+    breach = _breach(breach_id)
+    user = _user(breach, email, "letters.track")
+    try:
+        bounces, read, ignored = emails.read_bounces(file)
+        result = emails.apply_bounces(breach, bounces, read=read, ignored=ignored, user=user,
+                                      source=f"cli:{file.name}", dry_run=dry_run)
+    except emails.LetterError as error:
+        db.session.rollback()
+        fail(error.message(cli_language()))
+    db.session.commit()
+    message = (N_("%(read)s élément(s) vérifié(s)\u00a0: %(bounced)s revenu(s), %(already)s déjà connu(s), "
+                  "%(ignored)s ignoré(s) (retards, autres messages), %(unmatched)s sans correspondance")
+               if dry_run else
+               N_("%(read)s élément(s) appliqué(s)\u00a0: %(bounced)s revenu(s), %(already)s déjà connu(s), "
+                  "%(ignored)s ignoré(s) (retards, autres messages), %(unmatched)s sans correspondance"))
+    click.echo(cli_text(message, read=result.read, bounced=result.bounced, already=result.already,
+                        ignored=result.ignored, unmatched=len(result.unmatched)))
+    for position in result.unmatched[:50]:
+        click.echo(cli_text(N_("  sans correspondance\u00a0: %(position)s"), position=position))
+
+
+COMMANDS = [letters_group, email_group]

@@ -56,12 +56,14 @@ from notifier.documents.stamping import (
     write_manifest,
 )
 from notifier.extensions import db
+from notifier.letters.email_send import email_counts, send_chunk
 from notifier.letters.models import Letter, LetterChunk, LetterJob, LetterOutput, LetterTemplate, lot_file_name
 from notifier.letters.services import (
     MAX_LETTERS_PER_BREACH,
     LetterError,
     addressable,
     current_templates,
+    gets_paper,
     held_count,
     letter_content,
     letter_fields,
@@ -74,7 +76,7 @@ from notifier.letters.services import (
     template_spec,
     variant_index_expression,
 )
-from notifier.letters.states import ChunkStatus, JobStatus, LetterStatus
+from notifier.letters.states import ChunkStatus, EmailStatus, JobKind, JobStatus, LetterStatus
 from notifier.patients.models import Patient
 
 logger = logging.getLogger(__name__)
@@ -126,10 +128,12 @@ class JobStart:
     done_before: int  # letters already done when a job is resumed
 
 
-def in_job(breach_id: int, new_since: datetime | None):
-    """The patients a job writes to: addressable ones and, for a job of new letters only, those whose letter had not
-    been generated for real when the job started (a patient imported late, or whose hold was released since)."""
-    condition = and_(Patient.breach_id == breach_id, addressable())
+def in_job(breach_id: int, new_since: datetime | None, specs: list[dict[str, Any]] | tuple = ()):
+    """The patients a job writes to: addressable ones whose variant sends paper (`services.gets_paper`: not those
+    e-mailed instead, unless their e-mail was refused or bounced) and, for a job of new letters only, those whose
+    letter had not been generated for real when the job started (a patient imported late, or whose hold was
+    released since, or whose e-mail failed)."""
+    condition = and_(Patient.breach_id == breach_id, addressable(), gets_paper(specs))
     if new_since is not None:
         sent = aliased(Letter)  # the chunk query joins Letter itself
         condition = and_(condition, ~exists().where(sent.patient_pk == Patient.id, sent.generated_at.is_not(None),
@@ -177,12 +181,13 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
     if out_dir is not None:
         folder = Path(out_dir).resolve()
         existing = db.session.scalars(select(LetterJob).where(
-            LetterJob.breach_id == breach.id, LetterJob.out_dir == str(folder),
+            LetterJob.breach_id == breach.id, LetterJob.out_dir == str(folder), LetterJob.kind == JobKind.LETTERS,
             LetterJob.status.in_(JobStatus.unfinished())).order_by(LetterJob.id.desc())).all()
     else:
         folder = None
         existing = [job for job in db.session.scalars(select(LetterJob).where(
-            LetterJob.breach_id == breach.id, LetterJob.status.in_(JobStatus.unfinished()))
+            LetterJob.breach_id == breach.id, LetterJob.status.in_(JobStatus.unfinished()),
+            LetterJob.kind == JobKind.LETTERS)
             .order_by(LetterJob.id.desc()))
             if storage_dir and Path(job.out_dir).parent == Path(storage_dir).resolve() / "letters"]
     for job in existing:
@@ -212,7 +217,7 @@ def start_job(breach: Breach, *, user: User | None, out_dir: str | os.PathLike |
     uncovered = 0
     if variant is None:
         uncovered = db.session.scalar(select(func.count()).select_from(Patient).where(
-            in_job(breach.id, _new_since(job)), index_expression.is_(None))) or 0
+            in_job(breach.id, _new_since(job), job.variants), index_expression.is_(None))) or 0
     if uncovered:
         db.session.rollback()
         raise GenerationRefused(N_(
@@ -241,7 +246,7 @@ def _plan_still_valid(job: LetterJob) -> bool:
     scope = [index for index, spec in enumerate(job.variants)
              if job.variant_filter is None or spec["variant"] == job.variant_filter]
     count = db.session.scalar(select(func.count()).select_from(Patient).where(
-        in_job(job.breach_id, _new_since(job)), variant_index_expression(job.variants).in_(scope)))
+        in_job(job.breach_id, _new_since(job), job.variants), variant_index_expression(job.variants).in_(scope)))
     return count == job.total
 
 
@@ -256,9 +261,10 @@ def _resume(job: LetterJob, user: User | None) -> JobStart:
     job.finished_at = None
     job.run_started_at = utcnow()
     job.run_started_done = done
-    folder = Path(job.out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    clean_folder(folder, keep_lots=len(job.chunks))
+    if job.kind == JobKind.LETTERS:
+        folder = Path(job.out_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        clean_folder(folder, keep_lots=len(job.chunks))
     audit.record("letters.job_resume", user=user, obj=job, breach_id=job.breach_id,
                  details={"job": job.id, "letters_done": done, "letters": job.total})
     db.session.commit()
@@ -279,7 +285,10 @@ def clean_folder(folder: Path, *, keep_lots: int) -> None:
 
 def remove_job_files(job: LetterJob) -> None:
     """Delete what a job wrote (lots, manifest, temporaries: clean_folder's own names only, even in a folder chosen
-    on the command line), then the folder once empty. For the purge of a patient list: the lots hold its data."""
+    on the command line), then the folder once empty. For the purge of a patient list: the lots hold its data.
+    An e-mail job writes no file."""
+    if job.kind != JobKind.LETTERS or not job.out_dir:
+        return
     folder = Path(job.out_dir)
     if not folder.is_dir():
         return
@@ -290,14 +299,15 @@ def remove_job_files(job: LetterJob) -> None:
         pass  # not empty: the operator's own files stay
 
 
-def assign_numbers(breach: Breach) -> int:
-    """Give every addressable patient without a letter its number, in postcode order, once and for all."""
+def assign_numbers(breach: Breach, condition=None) -> int:
+    """Give every addressable patient (or every patient meeting `condition`: those e-mailed) without a letter its
+    number, in postcode order, once and for all. The e-mail carries the same reference as the letter would."""
     base = db.session.scalar(select(func.coalesce(func.max(Letter.serial), 0)).where(
         Letter.breach_id == breach.id)) or 0
     serial = literal(base) + func.row_number().over(order_by=(Patient.postcode, Patient.id))
     # The same letter_number as in Python, applied to a SQL expression: one INSERT ... SELECT for the whole breach.
     chosen = (select(literal(breach.id), Patient.id, serial, letter_number(serial))
-              .where(Patient.breach_id == breach.id, addressable(),
+              .where(Patient.breach_id == breach.id, addressable() if condition is None else condition,
                      ~exists().where(Letter.patient_pk == Patient.id)))
     result = db.session.execute(insert(Letter).from_select(["breach_id", "patient_pk", "serial", "number"], chosen))
     return result.rowcount or 0
@@ -309,7 +319,7 @@ def _plan_chunks(job: LetterJob, index_expression, scope: list[int]) -> Iterator
     chunk_no = 0
     for variant_index in scope:
         query = (select(Patient.postcode, Patient.id)
-                 .where(in_job(job.breach_id, _new_since(job)), index_expression == variant_index)
+                 .where(in_job(job.breach_id, _new_since(job), job.variants), index_expression == variant_index)
                  .order_by(Patient.postcode, Patient.id).execution_options(yield_per=20_000))
         first = last = None
         count = 0
@@ -390,7 +400,10 @@ def run_chunk(job_id: int, chunk_no: int, *, redelivered: bool = False) -> str:
     if not claimed:
         return "skipped"
     try:
-        outcome = _render_and_record(job_id, chunk.id, attempt)
+        if job.kind == JobKind.EMAIL:
+            outcome = send_chunk(job_id, chunk.id, attempt)
+        else:
+            outcome = _render_and_record(job_id, chunk.id, attempt)
     except Exception as error:
         db.session.rollback()
         log_failure(logger, "letter job %s, chunk %s failed", job_id, chunk_no, error=error)
@@ -413,7 +426,7 @@ def _chunk_patients(job: LetterJob, chunk: LetterChunk):
         select(Patient.id, Patient.patient_id, Patient.postcode, Patient.address_lines, Patient.salutation,
                Patient.civility, Patient.deceased, Patient.minor, Letter.id.label("letter_id"), Letter.number)
         .join(Letter, Letter.patient_pk == Patient.id)
-        .where(in_job(job.breach_id, _new_since(job)),
+        .where(in_job(job.breach_id, _new_since(job), job.variants),
                Patient.postcode >= chunk.first_postcode, Patient.postcode <= chunk.last_postcode,
                key >= low, key <= high, variant_index_expression(specs) == chunk.variant_index)
         .order_by(Patient.postcode, Patient.id)).all()
@@ -618,6 +631,15 @@ def finalize(job_id: int) -> str:
     db.session.commit()
     if not claimed:
         return db.session.get(LetterJob, job_id).status
+    if job.kind == JobKind.EMAIL:  # no manifest: each e-mail's outcome is its LetterEmail row
+        counts_by_status = email_counts(job_id)
+        db.session.execute(update(LetterJob).where(LetterJob.id == job_id)
+                           .values(status=JobStatus.DONE, finished_at=utcnow()))
+        audit.record("letters.email_job_done", obj=job, breach_id=job.breach_id, organisation_id=job.organisation_id,
+                     details={"job": job_id, "emails": job.total, **counts_by_status})
+        db.session.commit()
+        checkpoints.write_quietly("e-mail job")
+        return JobStatus.DONE
     try:
         count = write_job_manifest(job_id)
         if count != job.total:
@@ -703,7 +725,16 @@ def progress(job: LetterJob) -> dict[str, Any]:
     errors = list(db.session.scalars(select(LetterChunk.error).where(
         LetterChunk.job_id == job.id, LetterChunk.status == ChunkStatus.FAILED)
         .order_by(LetterChunk.chunk_no).limit(3)))
+    emails: dict[str, int] = {}
+    if job.kind == JobKind.EMAIL:
+        # Each message counts as soon as the relay answered, not only when its whole chunk is done.
+        emails = email_counts(job.id)
+        done = sum(count for status, count in emails.items() if status != EmailStatus.QUEUED)
+        in_run = done - job.run_started_done
+        rate = in_run / elapsed if elapsed > 0 and in_run > 0 else None
+        remaining = job.total - done
     return {
+        "kind": job.kind, "emails": emails,
         "job": job.id, "status": job.status, "draft": job.draft, "variant": job.variant_filter,
         "total": job.total, "done": done, "held": job.held,
         "percent": round(100 * done / job.total, 1) if job.total else 100.0,
@@ -716,8 +747,8 @@ def progress(job: LetterJob) -> dict[str, Any]:
     }
 
 
-def latest_job(breach_id: int) -> LetterJob | None:
-    return db.session.scalar(select(LetterJob).where(LetterJob.breach_id == breach_id)
+def latest_job(breach_id: int, kind: str = JobKind.LETTERS) -> LetterJob | None:
+    return db.session.scalar(select(LetterJob).where(LetterJob.breach_id == breach_id, LetterJob.kind == kind)
                              .order_by(LetterJob.id.desc()).limit(1))
 
 

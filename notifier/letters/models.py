@@ -13,13 +13,22 @@
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notifier.accounts.models import User
 from notifier.core.types import UTCDateTime, one_of, utcnow
 from notifier.extensions import db
-from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus, ReviewKind
+from notifier.letters.states import (
+    Audience,
+    Channel,
+    ChunkStatus,
+    EmailStatus,
+    JobKind,
+    JobStatus,
+    LetterStatus,
+    ReviewKind,
+)
 
 
 class LetterTemplate(db.Model):
@@ -29,6 +38,7 @@ class LetterTemplate(db.Model):
     __table_args__ = (
         UniqueConstraint("breach_id", "variant", "version", name="uq_letter_template_version"),
         one_of("letter_template", "audience", Audience),
+        one_of("letter_template", "channel", Channel),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,6 +51,8 @@ class LetterTemplate(db.Model):
     # Patient.segment values this variant is for; empty: any segment.
     segments: Mapped[list[str]] = mapped_column(JSON, default=list)
     retired: Mapped[bool] = mapped_column(default=False)
+    # Paper only, e-mail where the patient gave an address (paper otherwise), or both (docs/email.md).
+    channel: Mapped[str] = mapped_column(String(20), default=Channel.PAPER, server_default=Channel.PAPER.value)
     texts: Mapped[dict[str, str]] = mapped_column(JSON)
     # The sender block (establishment name, address lines, phone, email), frozen with the version.
     sender: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -114,12 +126,16 @@ class LetterJob(db.Model):
     variant; ``token`` names the job in download URLs (never its files' paths)."""
 
     __tablename__ = "letter_job"
-    __table_args__ = (one_of("letter_job", "status", JobStatus),)
+    __table_args__ = (one_of("letter_job", "status", JobStatus), one_of("letter_job", "kind", JobKind))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     breach_id: Mapped[int] = mapped_column(ForeignKey("breach.id"), index=True)
     token: Mapped[str] = mapped_column(String(40), unique=True)
+    # letters: lots of PDF letters; email: one e-mail per patient (its chunks send LetterEmail rows).
+    kind: Mapped[str] = mapped_column(String(10), default=JobKind.LETTERS, server_default=JobKind.LETTERS.value)
+    # E-mail jobs: messages per second over the whole job (EMAIL_RATE, or --rate), shared by its workers.
+    rate: Mapped[float | None] = mapped_column(Float, nullable=True)
     out_dir: Mapped[str] = mapped_column(String(1000))
     draft: Mapped[bool] = mapped_column(default=False)
     variant_filter: Mapped[str | None] = mapped_column(String(40), nullable=True)
@@ -249,3 +265,39 @@ class TrackingUpload(db.Model):
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LetterEmail(db.Model):
+    """The e-mail owed to one patient of a breach (at most one per patient, whatever the jobs and restarts): the
+    variant's approved text, with the letter's reference (``letter_id``). ``job_id`` and ``chunk_no`` are the job
+    and chunk that send it (a new job takes over the queued ones). The address is read from the patient at sending
+    time and never copied here: the purge of the patient list leaves no address behind.
+
+    ``message_id`` is drawn before the first attempt and reused by every later one, so that a message sent again
+    after a worker died in the instant between the relay's answer and our commit carries the same Message-ID.
+    ``smtp_code``/``smtp_text``: the relay's refusal, or the bounce's status code and diagnostic."""
+
+    __tablename__ = "letter_email"
+    __table_args__ = (
+        Index("ix_letter_email_job_chunk", "job_id", "chunk_no", "id"),
+        Index("ix_letter_email_breach_status", "breach_id", "status"),
+        one_of("letter_email", "status", EmailStatus),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    breach_id: Mapped[int] = mapped_column(ForeignKey("breach.id"))
+    patient_pk: Mapped[int | None] = mapped_column(ForeignKey("patient.id", ondelete="SET NULL"), nullable=True,
+                                                   unique=True)
+    letter_id: Mapped[int] = mapped_column(ForeignKey("letter.id"), index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("letter_template.id"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("letter_job.id"))
+    chunk_no: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(String(10), default=EmailStatus.QUEUED)
+    message_id: Mapped[str | None] = mapped_column(String(200), nullable=True, unique=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    queue_id: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    smtp_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    smtp_text: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

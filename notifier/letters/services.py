@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, Any
 
-from sqlalchemy import and_, case, false, func, not_, select, true, update
+from sqlalchemy import and_, case, exists, false, func, not_, or_, select, true, update
+from sqlalchemy.orm import aliased
 
 from notifier.accounts.models import User
 from notifier.audit import services as audit
@@ -58,6 +59,7 @@ from notifier.documents.stamping import (
 from notifier.extensions import db
 from notifier.letters.models import (
     Letter,
+    LetterEmail,
     LetterEvent,
     LetterJob,
     LetterOutput,
@@ -66,7 +68,7 @@ from notifier.letters.models import (
     lot_file_name,
 )
 from notifier.letters.rules import plain_language, starting_texts
-from notifier.letters.states import Audience, LetterStatus, ReviewKind
+from notifier.letters.states import Audience, Channel, EmailStatus, LetterStatus, ReviewKind
 from notifier.patients.models import Patient
 from notifier.patients.rules import addresses
 from notifier.patients.states import Addressee, PatientStatus
@@ -93,6 +95,11 @@ TEXT_SOURCES = {
     "nature": "RGPD art. 34(2)", "dpo_contact": "RGPD art. 34(2) et 33(3)(b)",
     "consequences": "RGPD art. 34(2) et 33(3)(c)", "measures": "RGPD art. 34(2) et 33(3)(d)",
     "advice": "CNIL, décision Free Mobile (janvier 2026)",
+}
+CHANNEL_LABELS: dict[str, str] = {
+    "paper": N_("Courrier papier pour tous"),
+    "email_else_paper": N_("Courriel si une adresse est connue, courrier sinon"),
+    "both": N_("Courrier et courriel"),
 }
 AUDIENCE_LABELS: dict[str, str] = {
     "any": N_("Tous les destinataires"),
@@ -337,6 +344,7 @@ class TemplateDraft:
     layout: dict[str, Any] = field(default_factory=dict)
     letter_date: date | None = None
     retired: bool = False
+    channel: str = Channel.PAPER
 
 
 def _clean_text(value: Any) -> str:
@@ -366,6 +374,8 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
         raise LetterError(N_("Langue inconnue\u00a0: fr ou en."))
     if draft.audience not in list(Audience):
         raise LetterError(N_("Destinataires inconnus."))
+    if draft.channel not in list(Channel):
+        raise LetterError(N_("Canal d'envoi inconnu."))
     texts = {key: _clean_text(draft.texts.get(key)) for key in TEXT_KEYS}
     too_long = [key for key, value in texts.items() if len(value) > TEXT_LIMIT]
     if too_long:
@@ -395,7 +405,7 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
     letter_date = draft.letter_date or date.today()
     current = current_template(breach.id, variant)
     values = {"lang": draft.lang, "audience": draft.audience, "segments": segments, "texts": texts, "sender": sender,
-              "layout": layout, "letter_date": letter_date, "retired": bool(draft.retired)}
+              "layout": layout, "letter_date": letter_date, "retired": bool(draft.retired), "channel": draft.channel}
     if current is not None and all(getattr(current, key) == value for key, value in values.items()):
         return current
     if not draft.retired:
@@ -417,6 +427,7 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
                  organisation_id=breach.organisation_id,
                  details={"variant": variant, "version": template.version, "lang": template.lang,
                           "audience": template.audience, "segments": segments, "retired": template.retired,
+                          "channel": template.channel,
                           "missing": template_problems(template),
                           "voided_approval_of": current.version if current and current.approved else None})
     return template
@@ -613,7 +624,38 @@ def variant_index_expression(specs: Sequence[dict[str, Any]]):
 def template_spec(template: LetterTemplate) -> dict[str, Any]:
     return {"variant": template.variant, "template_id": template.id, "version": template.version,
             "audience": template.audience, "segments": list(template.segments),
-            "letter_date": template.letter_date.isoformat(), "lang": template.lang}
+            "letter_date": template.letter_date.isoformat(), "lang": template.lang,
+            "channel": template.channel or Channel.PAPER}
+
+
+def has_email():
+    """The patient file gives an e-mail address (the import keeps only well-formed ones, in lower case)."""
+    return and_(Patient.email.is_not(None), Patient.email != "")
+
+
+def email_failed():
+    """The patient's e-mail was refused by the relay or bounced: the patient is owed a letter."""
+    sent = aliased(LetterEmail)  # never correlated to a LetterEmail of an enclosing statement
+    return exists().where(sent.patient_pk == Patient.id, sent.status.in_(EmailStatus.failed()))
+
+
+def gets_paper(specs: Sequence[dict[str, Any]]):
+    """SQL condition on Patient: the patient's variant sends a paper letter. A variant "e-mail where known, paper
+    otherwise" sends none to a patient with an address, unless that e-mail was refused or bounced (then the patient
+    enters the next letter job, `--new-only` included). Jobs planned before channels existed are paper only."""
+    email_only = [index for index, spec in enumerate(specs) if spec.get("channel") == Channel.EMAIL_ELSE_PAPER]
+    if not email_only:
+        return true()
+    index = func.coalesce(variant_index_expression(specs), -1)
+    return or_(index.not_in(email_only), not_(has_email()), email_failed())
+
+
+def gets_email(specs: Sequence[dict[str, Any]]):
+    """SQL condition on Patient: the patient's variant sends an e-mail and the patient gave an address."""
+    with_email = [index for index, spec in enumerate(specs) if spec.get("channel") in Channel.with_email()]
+    if not with_email:
+        return false()
+    return and_(func.coalesce(variant_index_expression(specs), -1).in_(with_email), has_email())
 
 
 def addressable():

@@ -79,3 +79,47 @@ class ReviewKind(StrEnum):
     SUBMITTED = "submitted"
     CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
+
+
+class Channel(StrEnum):
+    """How a letter variant reaches its patients (LetterTemplate.channel). GDPR art. 34(1) asks for a direct
+    communication to the person; an e-mail to the address the patient gave is one (EDPB Guidelines 9/2022, point
+    on art. 34: "direct messaging, e-mail, SMS"), and costs no postage.
+
+    paper: a letter for everyone. email_else_paper: an e-mail where the patient file gives an address, a letter for
+    the others and for those whose e-mail was refused or bounced. both: a letter for everyone and an e-mail too."""
+
+    PAPER = "paper"
+    EMAIL_ELSE_PAPER = "email_else_paper"
+    BOTH = "both"
+
+    @classmethod
+    def with_email(cls) -> tuple["Channel", ...]:
+        return cls.EMAIL_ELSE_PAPER, cls.BOTH
+
+
+class JobKind(StrEnum):
+    """What a job's chunks do (LetterJob.kind): letters render lots of PDF letters; email sends the variant's text
+    by e-mail, one message per patient, through the SMTP relay (notifier/core/mail.py)."""
+
+    LETTERS = "letters"
+    EMAIL = "email"
+
+
+class EmailStatus(StrEnum):
+    """One patient's e-mail (LetterEmail.status).
+
+    queued: planned by an e-mail job, not yet accepted (``attempted_at`` says a worker started sending it: a
+    worker killed at that moment leaves it queued, and the next run sends it again with the same Message-ID).
+    queued -> sent: the relay accepted it (250, its queue id kept). queued -> refused: the relay refused it (its
+    code and text kept). sent -> bounced: a delivery-status notification (RFC 3464) or the relay's CSV says it
+    could not be delivered. refused and bounced are final, and put the patient into the next letter job."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    REFUSED = "refused"
+    BOUNCED = "bounced"
+
+    @classmethod
+    def failed(cls) -> tuple["EmailStatus", ...]:
+        return cls.REFUSED, cls.BOUNCED

@@ -10,8 +10,8 @@ from sqlalchemy.orm import aliased
 from notifier.breaches.states import BreachStatus
 from notifier.core import events
 from notifier.extensions import db
-from notifier.letters import jobs, returns
-from notifier.letters.models import Letter, LetterJob
+from notifier.letters import emails, jobs, returns
+from notifier.letters.models import Letter, LetterEmail, LetterJob
 from notifier.letters.states import LetterStatus
 from notifier.patients.models import Patient
 
@@ -19,12 +19,14 @@ from notifier.patients.models import Patient
 @events.patients_forgetting.connect
 def forget_patients_in_letters(breach_id, **_):
     """The breach's patients are about to be deleted (GDPR art. 5(1)(e)): the lots and manifests that print their
-    names and addresses go, and each letter keeps its reference and status but no longer points to its patient.
-    The lots' SHA-256 stay on the jobs, as proof of what was printed."""
+    names and addresses go, and each letter (and e-mail) keeps its reference and status but no longer points to its
+    patient. The lots' SHA-256 stay on the jobs, as proof of what was printed. E-mails never copied the address."""
     for job in db.session.scalars(select(LetterJob).where(LetterJob.breach_id == breach_id)):
         jobs.remove_job_files(job)
     patient_ids = select(Patient.id).where(Patient.breach_id == breach_id)
     db.session.execute(update(Letter).where(Letter.patient_pk.in_(patient_ids)).values(patient_pk=None),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(update(LetterEmail).where(LetterEmail.patient_pk.in_(patient_ids)).values(patient_pk=None),
                        execution_options={"synchronize_session": False})
 
 
@@ -77,3 +79,9 @@ def count_people_informed(breach, **_kwargs) -> dict[str, dict]:
         if count:
             result[channel] = {"count": count, "first": _day(first), "last": _day(last)}
     return result
+
+
+@events.people_informed.connect
+def emailed(breach, **_):
+    """The patients informed by e-mail, for the complementary notification (GDPR art. 34)."""
+    return emails.people_informed(breach)

@@ -26,22 +26,23 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from notifier.breaches.access import get_breach
+from notifier.core.formatting import format_euros
 from notifier.core.web import MAX_ID, MAX_PAGE, bounded_number, form_int, query_int, require
 from notifier.core.web import user_lang as _lang
 from notifier.documents.letter import LETTER_ORDER, format_letter_date
 from notifier.documents.letter import strings as letter_strings
 from notifier.extensions import db
+from notifier.letters import emails, returns, tracking
 from notifier.letters import jobs as letter_jobs
-from notifier.letters import returns, tracking
 from notifier.letters import services as letters
 from notifier.letters.models import LetterChunk, LetterJob, LetterTemplate, lot_file_name
-from notifier.letters.states import Audience, ChunkStatus, JobStatus, LetterStatus
+from notifier.letters.states import Audience, Channel, ChunkStatus, EmailStatus, JobKind, JobStatus, LetterStatus
 from notifier.patients import services as patients
 from notifier.patients.models import Patient
 from notifier.patients.rules.rows import FIELDS, HOLDS
 
 bp = Blueprint("letters", __name__)
-for _state in (Audience, ChunkStatus, JobStatus, LetterStatus):
+for _state in (Audience, Channel, ChunkStatus, EmailStatus, JobKind, JobStatus, LetterStatus):
     bp.add_app_template_global(_state, _state.__name__)
 
 
@@ -81,7 +82,9 @@ def _letter_helpers():
     return {"letters_panel": letters_panel, "letter_job_progress": letter_jobs.progress,
             "letter_status_labels": letters.STATUS_LABELS,
             "audience_labels": letters.AUDIENCE_LABELS, "return_outcomes": returns.OUTCOMES,
-            "letters_awaiting_approval": letters_awaiting_approval, "review_labels": letters.REVIEW_LABELS}
+            "letters_awaiting_approval": letters_awaiting_approval, "review_labels": letters.REVIEW_LABELS,
+            "channel_labels": letters.CHANNEL_LABELS, "email_status_labels": emails.STATUS_LABELS,
+            "money": lambda value: format_euros(value, _lang())}
 
 
 @bp.get("/breaches/<int:breach_id>/letters")
@@ -89,14 +92,22 @@ def _letter_helpers():
 def index(breach_id: int):
     breach = get_breach(breach_id)
     templates = letters.current_templates(breach.id, include_retired=True)
-    jobs = db.session.scalars(select(LetterJob).where(LetterJob.breach_id == breach.id)
+    jobs = db.session.scalars(select(LetterJob).where(LetterJob.breach_id == breach.id,
+                                                      LetterJob.kind == JobKind.LETTERS)
                               .order_by(LetterJob.id.desc()).limit(10)).all()
+    email_job = emails.latest_email_job(breach.id)
     return render_template(
         "letters/index.html", breach=breach, templates=templates,
         problems={t.id: letters.template_problems(t) for t in templates}, jobs=jobs,
         progress={job.id: letter_jobs.progress(job) for job in jobs}, counts=letters.breach_letter_counts(breach.id),
         held=letters.held_count(breach.id), statuses=list(LetterStatus), today=date.today().isoformat(),
-        approved_any=any(t.approved and not t.retired for t in templates))
+        approved_any=any(t.approved and not t.retired for t in templates),
+        plan=emails.channel_plan(breach.id, postage_price=current_app.config.get("LETTER_POSTAGE_PRICE") or 0),
+        email_counts=emails.breach_email_counts(breach.id), email_job=email_job,
+        email_progress=letter_jobs.progress(email_job) if email_job else None,
+        emailed_variants=[t for t in templates if t.channel in Channel.with_email() and not t.retired],
+        email_rate=current_app.config.get("EMAIL_RATE"),
+        relay_configured=bool(current_app.config.get("SMTP_HOST") and current_app.config.get("MAIL_FROM")))
 
 
 # --- variants and versions ----------------------------------------------------------------------------------------
@@ -116,10 +127,12 @@ def new_variant(breach_id: int):
 def _form_values(breach, current: LetterTemplate | None) -> dict:
     if current is not None:
         return {"lang": current.lang, "audience": current.audience, "segments": ", ".join(current.segments),
+                "channel": current.channel,
                 "texts": dict(current.texts), "sender": dict(current.sender), "layout": dict(current.layout),
                 "letter_date": current.letter_date.isoformat(), "retired": current.retired}
     lang = request.args.get("lang") if request.args.get("lang") in letters.LANGUAGES else "fr"
-    return {"lang": lang, "audience": Audience.ANY, "segments": "", "texts": letters.default_texts(breach, lang),
+    return {"lang": lang, "audience": Audience.ANY, "segments": "", "channel": Channel.PAPER,
+            "texts": letters.default_texts(breach, lang),
             "sender": letters.default_sender(breach), "layout": letters.default_layout(current_app.config),
             "letter_date": date.today().isoformat(), "retired": False}
 
@@ -128,7 +141,7 @@ def _submitted() -> dict:
     form = request.form
     return {
         "lang": form.get("lang", "fr"), "audience": form.get("audience", Audience.ANY),
-        "segments": form.get("segments", ""),
+        "segments": form.get("segments", ""), "channel": form.get("channel", Channel.PAPER),
         "texts": {key: form.get(f"text_{key}", "") for key in letters.TEXT_KEYS},
         "sender": {"name": form.get("sender_name", ""),
                    "address_lines": form.get("sender_address", "").splitlines(),
@@ -149,6 +162,7 @@ def _render_edit(breach, variant, current, values, status=200):
                            warnings=letters.plain_language_warnings(values["texts"], values["lang"], _lang()),
                            changes=letters.changes_requested(current) if current else None,
                            labels=letters.TEXT_LABELS, sources=letters.TEXT_SOURCES, audiences=list(Audience),
+                           channels=list(Channel),
                            known_segments=segments,
                            missing=letters.missing_required_texts(values["texts"])), status
 
@@ -185,7 +199,7 @@ def save(breach_id: int, variant: str):
         return _render_edit(breach, variant, current, values, 400)
     draft = letters.TemplateDraft(lang=values["lang"], audience=values["audience"], segments=values["segments"],
                                   texts=values["texts"], sender=values["sender"], layout=layout,
-                                  letter_date=letter_date, retired=values["retired"])
+                                  letter_date=letter_date, retired=values["retired"], channel=values["channel"])
     try:
         template = letters.save_template(breach, current_user, variant, draft, config=current_app.config)
     except letters.LetterError as error:
@@ -305,11 +319,38 @@ def start(breach_id: int):
     return redirect(url_for("letters.job", token=token))
 
 
+@bp.post("/breaches/<int:breach_id>/letters/emails")
+@require("letters.generate")
+def send_emails(breach_id: int):
+    """Start (or resume) the e-mail job: the approved e-mailed variants' text to every patient with an address."""
+    breach = get_breach(breach_id)
+    variant = request.form.get("variant") or None
+    rate_text = (request.form.get("rate") or "").strip().replace(",", ".")
+    try:
+        rate = float(rate_text) if rate_text else None
+    except ValueError:
+        rate = -1.0  # start_email_job says what is allowed
+    try:
+        started = emails.start_email_job(breach, user=current_user, config=current_app.config, variant=variant,
+                                         rate=rate)
+    except emails.EmailRefused as error:
+        db.session.rollback()
+        flash(error.message(_lang()), "error")
+        return _back(breach, "emails-title")
+    from notifier.letters.runners import launch_in_background
+
+    launch_in_background(current_app._get_current_object(), started.job.id)
+    flash(_("Envoi de %(n)s courriel(s) lancé.", n=started.job.total), "success")
+    return _back(breach, "emails-title")
+
+
 @bp.get("/letters/jobs/<token>")
 @require("letters.generate")
 def job(token: str):
     found = _job(token)
     breach = get_breach(found.breach_id)
+    if found.kind == JobKind.EMAIL:  # its progress is on the letters page, with the e-mails' states
+        return _back(breach, "emails-title")
     return render_template("letters/job.html", breach=breach, job=found, state=letter_jobs.progress(found),
                            chunks=found.chunks, files_purged_at=patients.purged_at(breach.id))
 

@@ -113,3 +113,33 @@ def test_starttls_is_asked_for_when_set(server):
     with pytest.raises(MailError, match="STARTTLS|starttls"):
         send_mail(config(server.port, SMTP_STARTTLS="true"), "dpo@lilas.test", "s", "t")
     assert server.messages == []
+
+
+def test_a_bulk_message_reads_back_like_the_email_package_s_own(server):
+    from notifier.core.mail import MailSession, build_bulk_message
+
+    text = "Madame,\n\nCe qui s'est passé : une attaque.\n" + "é" * 200
+    raw = build_bulk_message(config(server.port), "zoe@example.fr", "Clinique des Lilas\u00a0: information (réf. X)",
+                             text, "<p>Été</p>", message_id="<abc@lilas.test>", headers={"X-Notifier-Reference": "X"})
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n")) and b"\n" not in raw.replace(b"\r\n", b"")
+    with MailSession(config(server.port)) as session:
+        delivery = session.send(raw, "zoe@example.fr")
+    assert delivery.accepted and delivery.queue_id == "Q0001"
+    message = message_from_bytes(server.messages[0].content, policy=default)
+    assert message["Subject"] == "Clinique des Lilas\u00a0: information (réf. X)"
+    assert message["Message-ID"] == "<abc@lilas.test>" and message["Date"] and message["X-Notifier-Reference"] == "X"
+    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    assert message.get_body(("html",)).get_content().strip() == "<p>Été</p>"
+    assert not list(message.iter_attachments())
+
+
+def test_a_session_reports_a_refused_recipient_as_an_answer_and_goes_on(server):
+    from notifier.core.mail import MailSession, build_bulk_message
+
+    with MailSession(config(server.port)) as session:
+        refused = session.send(build_bulk_message(config(server.port), "x@refused.test", "s", "t", "h",
+                                                  message_id="<1@l.test>"), "x@refused.test")
+        accepted = session.send(build_bulk_message(config(server.port), "y@lilas.test", "s", "t", "h",
+                                                   message_id="<2@l.test>"), "y@lilas.test")
+    assert (refused.accepted, refused.code, refused.temporary) == (False, 550, False)
+    assert "no such user" in refused.text and accepted.accepted

@@ -24,7 +24,7 @@ def worker_config(app: Flask) -> dict[str, Any]:
     worker writes audit entries and checkpoints: with another chain key they would not verify)."""
     config = {key: app.config.get(key) for key in (
         "DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "STORAGE_DIR", "SECRET_KEY",
-        "TESTING", "LETTER_CHUNK_LEASE_SECONDS", "LETTER_WORKERS", *AUDIT_SETTINGS)}
+        "TESTING", "LETTER_CHUNK_LEASE_SECONDS", "LETTER_WORKERS", "EMAIL_RATE", *AUDIT_SETTINGS)}
     return {key: value for key, value in config.items() if value is not None}
 
 

@@ -1,0 +1,439 @@
+"""Patient e-mails (issue 14, part 2): one message per patient with an address, through a real SMTP server (aiosmtpd)
+on 127.0.0.1; refusals recorded; resumption after kill -9 without a duplicate or a gap; bounces (mbox, .eml folder,
+relay CSV) parsed; refused or bounced patients back to paper."""
+
+import asyncio
+import contextlib
+import mailbox
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from flask import current_app
+from sqlalchemy import select, update
+
+from notifier.core.events import gathered, people_informed
+from notifier.extensions import db
+from notifier.letters import emails
+from notifier.letters import jobs as letter_jobs
+from notifier.letters.models import Letter, LetterChunk, LetterEmail, LetterJob
+from notifier.letters.runners import child_environment
+from notifier.letters.services import letter_reference
+from notifier.patients.models import Patient
+
+NOTIFIER = str(Path(sys.executable).with_name("notifier"))
+
+
+class Recorder:
+    """aiosmtpd handler: keeps every accepted message, answers like Postfix with a queue id, refuses the recipients
+    of @refused.test (550) and of @later.test (451), and can hold the n-th RCPT until released."""
+
+    def __init__(self) -> None:
+        self.messages = []
+        self.times = []
+        self.port = 0
+        self.hold_at: int | None = None  # 1-based number of the RCPT to hold
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.rcpts = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpts += 1
+        if self.hold_at is not None and self.rcpts == self.hold_at:
+            self.held.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
+            return "451 4.3.0 try again"
+        if address.endswith("@refused.test"):
+            return "550 5.1.1 <" + address + ">: Recipient address rejected: User unknown"
+        if address.endswith("@later.test"):
+            return "451 4.7.1 greylisted, come back later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        self.times.append(time.monotonic())
+        return f"250 2.0.0 Ok: queued as Q{len(self.messages):05d}"
+
+    def parsed(self):
+        return [message_from_bytes(envelope.content, policy=default) for envelope in self.messages]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_smtp_server():
+    from aiosmtpd.controller import Controller
+
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    recorder.port = controller.port
+    try:
+        yield recorder
+    finally:
+        recorder.release.set()
+        controller.stop()
+
+
+@pytest.fixture
+def smtp(app):
+    with running_smtp_server() as recorder:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=recorder.port, MAIL_FROM="dpo-notification@lilas.test",
+                          EMAIL_RATE=None)
+        yield recorder
+
+
+def set_emails(breach, addresses: dict[str, str | None]) -> None:
+    for ipp, address in addresses.items():
+        db.session.execute(update(Patient).where(Patient.breach_id == breach.id, Patient.patient_id == ipp)
+                           .values(email=address))
+    db.session.commit()
+
+
+ADDRESSES = {"IPP001": "zoe.oeuvrard@example.fr", "IPP002": "jurgen@example.de", "IPP003": "malgo@refused.test",
+             "IPP005": "anais@example.fr", "IPP012": "cecile@example.fr"}
+
+
+@pytest.fixture
+def emailed(breach, dpo, legal, people, helpers):
+    """An approved variant sent by e-mail where an address is known, paper otherwise; five patients with an
+    address (one the server refuses), one of them held for review."""
+    set_emails(breach, {**ADDRESSES, "IPP006": "held.patient@example.fr"})
+    return helpers.make_template(breach, dpo, approver=legal, channel="email_else_paper")
+
+
+def send_all(breach, **options):
+    started = emails.start_email_job(breach, user=None, config=current_app.config, **options)
+    outcomes = [letter_jobs.run_chunk(started.job.id, number)
+                for number in letter_jobs.chunk_numbers(started.job.id, "pending")]
+    db.session.commit()
+    return started.job, outcomes
+
+
+def states(breach) -> dict[str, str]:
+    db.session.commit()
+    rows = db.session.execute(select(Patient.patient_id, LetterEmail.status)
+                              .join(LetterEmail, LetterEmail.patient_pk == Patient.id)
+                              .where(Patient.breach_id == breach.id)).all()
+    return dict(rows)
+
+
+def test_one_message_per_patient_with_an_address_and_the_refused_one_recorded(app, breach, emailed, smtp):
+    job, outcomes = send_all(breach)
+    assert outcomes == ["done"] and job.status == "done", (outcomes, job.status, job.error)
+    received = sorted(rcpt for envelope in smtp.messages for rcpt in envelope.rcpt_tos)
+    assert received == sorted(address for ipp, address in ADDRESSES.items() if ipp != "IPP003")
+    assert states(breach) == {"IPP001": "sent", "IPP002": "sent", "IPP003": "refused", "IPP005": "sent",
+                              "IPP012": "sent"}  # the held patient gets nothing
+    refused = db.session.scalar(select(LetterEmail).join(Patient, Patient.id == LetterEmail.patient_pk)
+                                .where(Patient.patient_id == "IPP003"))
+    assert refused.smtp_code == "550" and "User unknown" in refused.smtp_text and refused.queue_id is None
+    queue_ids = set(db.session.scalars(select(LetterEmail.queue_id).where(LetterEmail.status == "sent")))
+    assert queue_ids == {f"Q{n:05d}" for n in range(1, 5)}
+    assert emails.breach_email_counts(breach.id) == {"queued": 0, "sent": 4, "refused": 1, "bounced": 0}
+
+
+def test_the_message_is_the_approved_text_with_the_reference_and_how_to_check_it(app, breach, emailed, smtp):
+    send_all(breach)
+    message = next(m for m in smtp.parsed() if m["To"] == "zoe.oeuvrard@example.fr")
+    patient = db.session.scalar(select(Patient).where(Patient.patient_id == "IPP001"))
+    email = db.session.scalar(select(LetterEmail).where(LetterEmail.patient_pk == patient.id))
+    reference = letter_reference(breach.reference, db.session.get(Letter, email.letter_id).number)
+    assert message["Message-ID"] == email.message_id
+    assert message["Subject"] == (f"{emailed.sender['name']}\u00a0: information sur une violation de données "
+                                  f"personnelles (réf. {reference})")
+    assert message["X-Notifier-Reference"] == reference and message["Auto-Submitted"] == "auto-generated"
+    assert not list(message.iter_attachments())
+    text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = message.get_body(("html",)).get_content()
+    assert text.startswith(f"Référence de ce message\u00a0: {reference}\n\nMadame,\n\nCe qui s'est passé\n")
+    for key in ("nature", "consequences", "measures", "dpo_contact"):
+        first_paragraph = " ".join(emailed.texts[key].split("\n\n")[0].split("\n"))
+        assert first_paragraph in text
+    assert "Votre droit de réclamation" in text and "www.cnil.fr/plaintes" in text
+    assert "Comment vérifier que ce message vient de nous" in text
+    assert f"en rappelant la référence {reference}." in text
+    assert "aucun lien ni pièce jointe" in text
+    assert "<h2>Ce qui s&#39;est passé</h2>" in html and reference in html
+    # Nothing the letter does not say: not the postal address, not the IPP.
+    assert "12 RUE DE LA PAIX" not in text and "IPP001" not in text and "35000" not in text
+    assert "http" not in html.lower().replace("www.cnil.fr", "")
+
+
+def test_an_english_variant_is_sent_in_english(app, breach, dpo, legal, people, helpers, smtp):
+    set_emails(breach, {"IPP002": "jurgen@example.de"})
+    helpers.make_template(breach, dpo, approver=legal, channel="both", lang="en")
+    send_all(breach)
+    [message] = smtp.parsed()
+    text = message.get_body(("plain",)).get_content()
+    assert "What happened" in text and "How to check that this message comes from us" in text
+    assert "Ce qui s'est passé" not in text
+
+
+def test_paper_goes_only_to_patients_without_an_address_or_whose_email_failed(app, breach, emailed, smtp, tmp_path):
+    before = letter_jobs.start_job(breach, user=None, out_dir=tmp_path / "before").job
+    ready_with_postcode = 10  # PEOPLE: 12, two held
+    assert before.total == ready_with_postcode - 5  # the five with an address go by e-mail
+    plan = emails.channel_plan(breach.id, postage_price=1.5)
+    assert (plan.letters, plan.emails, plan.email_only, plan.nowhere) == (5, 5, 5, 2)
+    assert plan.postage == 7.5 and plan.postage_saved == 7.5
+    assert letter_jobs.run_chunk(before.id, 1) == "done"
+    send_all(breach)
+    # The refused patient is owed a letter: it is in the next letter job of new letters only.
+    late = letter_jobs.start_job(breach, user=None, out_dir=tmp_path / "late", only_new=True).job
+    assert late.total == 1
+    late_patients = db.session.scalars(select(Patient.patient_id).where(
+        letter_jobs.in_job(breach.id, late.created_at, late.variants))).all()
+    assert late_patients == ["IPP003"]
+    assert emails.channel_plan(breach.id, postage_price=1.5).email_failed == 1
+
+
+def test_a_variant_sending_both_writes_a_letter_to_everyone_and_emails_those_with_an_address(
+        app, breach, dpo, legal, people, helpers, smtp, tmp_path):
+    set_emails(breach, ADDRESSES)
+    helpers.make_template(breach, dpo, approver=legal, channel="both")
+    assert letter_jobs.start_job(breach, user=None, out_dir=tmp_path / "lots").job.total == 10
+    job, _ = send_all(breach)
+    assert job.total == 5 and len(smtp.messages) == 4
+
+
+def test_sending_twice_never_emails_a_patient_twice(app, breach, emailed, smtp):
+    send_all(breach)
+    with pytest.raises(emails.EmailRefused) as refused:
+        send_all(breach)
+    assert "Aucun patient à informer par courriel" in refused.value.message("fr")
+    assert len(smtp.messages) == 4
+
+
+def test_a_paper_variant_or_an_unapproved_one_is_not_emailed(app, breach, dpo, legal, people, helpers, smtp):
+    set_emails(breach, ADDRESSES)
+    helpers.make_template(breach, dpo, approver=legal)  # paper
+    with pytest.raises(emails.EmailRefused) as refused:
+        send_all(breach)
+    assert "Aucune variante n'est envoyée par courriel" in refused.value.message("fr")
+    helpers.make_template(breach, dpo, channel="email_else_paper")  # new version, not approved
+    with pytest.raises(emails.EmailRefused) as refused:
+        send_all(breach)
+    assert "quatre yeux" in refused.value.message("fr")
+    assert smtp.messages == [] and db.session.scalar(select(LetterEmail.id)) is None
+
+
+def test_no_relay_configured_refuses_the_job(app, breach, emailed):
+    app.config.update(SMTP_HOST=None)
+    with pytest.raises(emails.EmailRefused) as refused:
+        emails.start_email_job(breach, user=None, config=app.config)
+    assert "NOTIFIER_SMTP_HOST" in refused.value.message("fr")
+
+
+def test_a_temporary_refusal_stays_queued_and_is_sent_when_the_job_is_resumed(app, breach, emailed, smtp):
+    set_emails(breach, {"IPP012": "cecile@later.test"})
+    job, outcomes = send_all(breach)
+    db.session.refresh(job)
+    assert outcomes == ["failed"] and job.status == "failed" and "4xx" in job.error
+    assert states(breach)["IPP012"] == "queued"
+    set_emails(breach, {"IPP012": "cecile@example.fr"})  # the relay lets it through now
+    again, outcomes = send_all(breach)
+    assert outcomes == ["done"] and states(breach)["IPP012"] == "sent"
+    assert sorted(r for e in smtp.messages for r in e.rcpt_tos).count("cecile@example.fr") == 1
+    assert len(smtp.messages) == 4
+
+
+def test_the_rate_limit_spaces_the_messages(app, breach, dpo, legal, helpers, smtp):
+    helpers.bulk_patients(breach, 8)
+    db.session.execute(update(Patient).values(email=Patient.patient_id + "@example.fr"))
+    db.session.commit()
+    helpers.make_template(breach, dpo, approver=legal, channel="email_else_paper")
+    app.config["LETTER_WORKERS"] = 1
+    send_all(breach, rate=20)
+    # 20/s: the 8 messages span at least 7 intervals of 50 ms (a slower machine only spreads them more).
+    assert len(smtp.messages) == 8 and smtp.times[-1] - smtp.times[0] >= 7 * 0.05 * 0.95
+
+
+def test_killing_the_sender_mid_way_then_rerunning_it_emails_every_patient_exactly_once(
+        app, breach, dpo, legal, helpers, smtp):
+    helpers.bulk_patients(breach, 120)
+    db.session.execute(update(Patient).values(email=Patient.patient_id + "@example.fr"))
+    db.session.commit()
+    helpers.make_template(breach, dpo, approver=legal, channel="email_else_paper")
+    smtp.hold_at = 47  # the worker waits for the relay's answer to the 47th message when it is killed
+    env = {**child_environment(app), "NOTIFIER_LANG": "en"}  # the assertions read the English messages
+    command = [NOTIFIER, "email", "send", str(breach.id), "--workers", "1", "--rate", "10000"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert smtp.held.wait(60), process.stdout.read().decode() if process.poll() is not None else "no RCPT 47"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    process.stdout.close()
+    time.sleep(0.3)  # the pool worker dies with its parent (PR_SET_PDEATHSIG)
+    smtp.release.set()
+    assert len(smtp.messages) == 46
+    assert emails.breach_email_counts(breach.id)["sent"] == 46
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "46 sent before" in rerun.stdout, rerun.stdout
+    recipients = [rcpt for envelope in smtp.messages for rcpt in envelope.rcpt_tos]
+    assert len(recipients) == 120 and len(set(recipients)) == 120
+    assert emails.breach_email_counts(breach.id) == {"queued": 0, "sent": 120, "refused": 0, "bounced": 0}
+    # The message in flight when the worker died was sent again with the Message-ID drawn before the first try.
+    resent = db.session.scalar(select(LetterEmail).where(LetterEmail.attempts == 2))
+    assert resent is not None
+    assert resent.message_id in {m["Message-ID"] for m in smtp.parsed()}
+
+
+def test_a_chunk_taken_over_by_another_worker_stops_the_first_one(app, breach, emailed, smtp):
+    started = emails.start_email_job(breach, user=None, config=app.config)
+    chunk = db.session.scalar(select(LetterChunk).where(LetterChunk.job_id == started.job.id))
+    # Another process claimed the chunk (a later attempt): this one's marks no longer match.
+    db.session.execute(update(LetterChunk).where(LetterChunk.id == chunk.id).values(status="running", attempts=2))
+    db.session.commit()
+    from notifier.letters.email_send import send_chunk
+
+    assert send_chunk(started.job.id, chunk.id, 1) == "skipped"
+    assert smtp.messages == []
+
+
+# --- bounces ------------------------------------------------------------------------------------------------------
+
+
+def dsn(original, recipient: str, *, action="failed", status="5.1.1",
+        diagnostic="smtp; 550 5.1.1 user unknown") -> bytes:
+    """A delivery-status notification as Postfix writes one (RFC 3464), quoting the original message's headers."""
+    headers = "".join(f"{name}: {value}\n" for name, value in original.items())
+    return f"""From: MAILER-DAEMON@relay.lilas.test (Mail Delivery System)
+To: dpo-notification@lilas.test
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B0UND"
+
+--B0UND
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host relay.lilas.test. I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+--B0UND
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; relay.lilas.test
+Arrival-Date: Tue,  1 Dec 2026 23:50:01 +0100 (CET)
+
+Final-Recipient: rfc822; {recipient}
+Original-Recipient: rfc822;{recipient}
+Action: {action}
+Status: {status}
+Diagnostic-Code: {diagnostic}
+
+--B0UND
+Content-Type: text/rfc822-headers
+
+{headers}
+--B0UND--
+""".encode()
+
+
+def test_bounces_from_an_mbox_mark_the_emails_bounced_and_put_the_patients_back_to_paper(
+        app, breach, emailed, smtp, tmp_path):
+    paper = letter_jobs.start_job(breach, user=None, out_dir=tmp_path / "paper").job
+    assert letter_jobs.run_chunk(paper.id, 1) == "done"  # the patients without an address got their letter
+    send_all(breach)
+    zoe, jurgen = (next(m for m in smtp.parsed() if m["To"] == to) for to in ("zoe.oeuvrard@example.fr",
+                                                                              "jurgen@example.de"))
+    box = mailbox.mbox(tmp_path / "bounces.mbox")
+    box.add(dsn(zoe, "zoe.oeuvrard@example.fr"))
+    box.add(dsn(jurgen, "jurgen@example.de", action="delayed", status="4.4.1"))  # not final: ignored
+    box.add(b"From: someone@example.fr\nSubject: out of office\n\nI am away.\n")
+    box.close()
+    bounces, read, ignored = emails.read_bounces(tmp_path / "bounces.mbox")
+    result = emails.apply_bounces(breach, bounces, read=read, ignored=ignored, user=None, source="test")
+    db.session.commit()
+    assert (result.read, result.bounced, result.ignored, result.unmatched) == (3, 1, 2, [])
+    assert states(breach)["IPP001"] == "bounced" and states(breach)["IPP002"] == "sent"
+    bounced = db.session.scalar(select(LetterEmail).where(LetterEmail.status == "bounced"))
+    assert bounced.smtp_code == "5.1.1" and "user unknown" in bounced.smtp_text
+    late = letter_jobs.start_job(breach, user=None, out_dir=tmp_path / "late", only_new=True).job
+    assert sorted(db.session.scalars(select(Patient.patient_id).where(
+        letter_jobs.in_job(breach.id, late.created_at, late.variants)))) == ["IPP001", "IPP003"]
+    again = emails.apply_bounces(breach, bounces, read=read, ignored=ignored, user=None, source="test")
+    assert (again.bounced, again.already) == (0, 1)  # applying the same file twice changes nothing
+
+
+def test_bounces_from_a_folder_of_eml_and_from_the_relay_csv(app, breach, emailed, smtp, tmp_path):
+    send_all(breach)
+    by_to = {m["To"]: m for m in smtp.parsed()}
+    folder = tmp_path / "dsn"
+    folder.mkdir()
+    (folder / "1.eml").write_bytes(dsn(by_to["anais@example.fr"], "anais@example.fr"))
+    bounces, read, ignored = emails.read_bounces(folder)
+    assert emails.apply_bounces(breach, bounces, read=read, ignored=ignored, user=None, source="t").bounced == 1
+    cecile = db.session.scalar(select(LetterEmail).join(Patient, Patient.id == LetterEmail.patient_pk)
+                               .where(Patient.patient_id == "IPP012"))
+    (tmp_path / "relay.csv").write_text(
+        "queue_id;recipient;status;reason\n"
+        f"{cecile.queue_id};cecile@example.fr;5.2.2;mailbox full\n"
+        "Q99999;nobody@example.fr;5.1.1;unknown\n"
+        "Q00002;jurgen@example.de;deferred;try later\n", encoding="utf-8")
+    bounces, read, ignored = emails.read_bounces(tmp_path / "relay.csv")
+    result = emails.apply_bounces(breach, bounces, read=read, ignored=ignored, user=None, source="t")
+    db.session.commit()
+    assert (result.read, result.bounced, result.ignored, result.unmatched) == (3, 1, 1, ["line 3"])
+    assert states(breach)["IPP012"] == "bounced" and states(breach)["IPP005"] == "bounced"
+
+
+def test_the_bounces_command(app, breach, emailed, smtp, tmp_path):
+    send_all(breach)
+    message = next(m for m in smtp.parsed() if m["To"] == "jurgen@example.de")
+    (tmp_path / "one.eml").write_bytes(dsn(message, "jurgen@example.de"))
+    runner = app.test_cli_runner(env={"NOTIFIER_LANG": "en"})
+    result = runner.invoke(args=["email", "bounces", str(breach.id), str(tmp_path / "one.eml")])
+    assert result.exit_code == 0, result.output
+    assert "1 bounced" in result.output
+    status = runner.invoke(args=["email", "status", str(breach.id), "--failed"])
+    assert "sent 3, refused 1, bounced 1" in status.output and "5.1.1" in status.output
+
+
+def test_the_send_command_dry_run_changes_nothing(app, breach, emailed, smtp):
+    result = app.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(args=["email", "send", str(breach.id),
+                                                                          "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "dry run: 5 e-mail(s) to send" in result.output
+    assert smtp.messages == [] and db.session.scalar(select(LetterEmail.id)) is None
+    assert db.session.scalar(select(LetterJob.id).where(LetterJob.kind == "email")) is None
+
+
+def test_the_send_command_refuses_an_unknown_variant_in_one_line(app, breach, emailed, smtp):
+    result = app.test_cli_runner(env={"NOTIFIER_LANG": "en"}).invoke(
+        args=["email", "send", str(breach.id), "--variant", "nope"])
+    assert result.exit_code == 2 and result.output.strip().startswith("error:")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_the_complementary_notification_counts_the_patients_emailed(app, breach, emailed, smtp):
+    send_all(breach)
+    [informed] = [value for value in gathered(people_informed.send(breach)) if "email" in value]
+    assert informed["email"]["count"] == 4 and informed["email"]["first"] is not None
+
+
+def test_forgetting_the_patients_leaves_the_emails_states_but_no_link_nor_address(app, breach, emailed, smtp):
+    from notifier.patients.services import forget_patients
+
+    send_all(breach)
+    forget_patients(breach.id)
+    db.session.commit()
+    assert db.session.scalar(select(Patient.id)) is None
+    rows = db.session.execute(select(LetterEmail.patient_pk, LetterEmail.status)).all()
+    assert len(rows) == 5 and {pk for pk, _ in rows} == {None}
+    assert emails.breach_email_counts(breach.id)["sent"] == 4
