@@ -188,3 +188,18 @@
   }
   document.addEventListener("DOMContentLoaded", fold);
 })();
+
+// The case's timeline inserted into a textarea of the wizard (templates/cases/_timeline_insert.html): appended after
+// what is already typed, then announced as typing, so that the "unsaved changes" warning knows of it.
+(function () {
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[data-insert-into]") : null;
+    if (!button) { return; }
+    var area = document.getElementById(button.getAttribute("data-insert-into"));
+    if (!area) { return; }
+    var text = button.getAttribute("data-text") || "";
+    area.value = area.value ? area.value.replace(/\s+$/, "") + "\n" + text : text;
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+    area.focus();
+  });
+})();

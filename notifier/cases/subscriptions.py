@@ -10,7 +10,7 @@ from datetime import timedelta
 from flask import has_request_context
 
 from notifier.core import events
-from notifier.core.i18n import N_, cli_language
+from notifier.core.i18n import N_, cli_language, translate
 from notifier.core.types import utcnow
 
 #: GDPR art. 12(3): the controller answers a request "within one month of receipt".
@@ -107,3 +107,14 @@ def connect() -> None:
     events.patients_imported.connect(on_patients_imported)
     events.hotline_call_logged.connect(on_hotline_call)
     events.breach_closing.connect(on_breach_closing)
+    events.report_annexes.connect(timeline_annex)
+
+
+def timeline_annex(breach, *, lang, **_):
+    """The CNIL report's annex: the case's timeline, one dated fact a line (issue 16, point 3)."""
+    from notifier.cases import services
+    from notifier.core.formatting import format_datetime
+
+    items = [f"{format_datetime(event.occurred_at, lang)}\u00a0: {services.event_text(event, lang)}"
+             for event in services.timeline(breach)]
+    return {"title": translate(N_("Annexe\u00a0: chronologie de l'incident"), lang), "items": items} if items else None

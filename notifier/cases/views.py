@@ -42,6 +42,7 @@ def _case_helpers():
         return cases.my_tasks(current_user, period_hours=_period())
 
     return {"case_panel": case_panel, "my_case_tasks": my_case_tasks, "event_text": cases.event_text,
+            "case_timeline_text": lambda breach: cases.timeline_text(breach, user_lang()),
             "task_title": lambda title: plan_rules.task_title(title, user_lang()),
             "case_labels": {"status": cases.TASK_STATUS_LABELS, "party": cases.PARTY_LABELS,
                             "kind": cases.KIND_LABELS, "exchange": cases.EXCHANGE_STATUS_LABELS,

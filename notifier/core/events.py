@@ -38,6 +38,10 @@ patients_forgetting = _signals.signal("patients-forgetting")
 #: None before any assessment), for the breach's own pages (the step menu, "Information des personnes").
 risk_decision_wanted = _signals.signal("risk-decision-wanted")
 
+#: sender: the Breach whose CNIL report is being written; kwargs: lang. Each receiver returns an annex for it,
+#: {"title": str, "items": [str, ...]} already in ``lang``, or None (the case feature: the incident's timeline).
+report_annexes = _signals.signal("report-annexes")
+
 #: sender: the organisation id; kwargs: lang. Each receiver returns a dashboard chart (breaches.charts.Chart) or None.
 dashboard_charts = _signals.signal("dashboard-charts")
 

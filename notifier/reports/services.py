@@ -644,6 +644,10 @@ def report_context(breach: Breach, doc_type: DocumentType, *, kind: str, lang: s
         "labels": {field.name: shown(field.label, lang) for field in form.FIELD_BY_NAME.values()},
         "attachment_name": attachment_name,
         "informed": people_informed(breach, lang),
+        # Annexes other features add (the case's timeline, GDPR art. 33(3)(a) "describe the nature of the breach":
+        # the dated facts as the case recorded them).
+        "annexes": [annex for annex in events.gathered(events.report_annexes.send(breach, lang=lang))
+                    if annex.get("items")],
     }
 
 

@@ -151,3 +151,30 @@ def test_recording_the_cnil_sending_in_the_wizard_adds_it_to_the_timeline(aware_
     db.session.commit()
     sources = [e.source for e in cases.timeline(aware_breach)]
     assert sources == ["aware", "cnil_sent"]
+
+
+def test_the_cnil_report_carries_the_timeline_as_an_annex(aware_breach, dpo):
+    """Issue 16, point 3: the timeline's facts are in the CNIL report's annex, one dated fact a line."""
+    from notifier.reports import services as reports
+
+    cases.add_event(aware_breach, dpo, occurred_at="2026-10-25T08:30", kind=TimelineKind.PUBLICATION,
+                    description="Annonce de vente repérée sur un forum")
+    db.session.commit()
+    version = reports.generate(aware_breach, user=dpo)
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(reports.storage_path(version.storage_name).read_bytes()))
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+    assert "Annexe : chronologie de l'incident" in text.replace("\u00a0", " ")
+    assert "Annonce de vente repérée sur un forum" in text
+
+
+def test_the_dates_step_offers_to_insert_the_timeline_into_the_circumstances(login_as, aware_breach, dpo):
+    cases.add_event(aware_breach, dpo, occurred_at="2026-10-25T08:30", kind=TimelineKind.PUBLICATION,
+                    description="Annonce de vente <repérée>")
+    db.session.commit()
+    page = login_as(dpo).get(f"/breaches/{aware_breach.id}/steps/dates").get_data(as_text=True)
+    assert 'data-insert-into="discovery_circumstances"' in page
+    assert "Annonce de vente &lt;repérée&gt;" in page and "<repérée>" not in page  # escaped, never markup
