@@ -9,6 +9,17 @@ from __future__ import annotations
 from notifier.core.i18n import N_, translate
 
 ACTION_LABELS: dict[str, str] = {
+    "breach.delete": N_("Brouillon de violation supprimé"),
+    "hotline.call": N_("Appel à la cellule d'écoute enregistré"),
+    "hotline.export": N_("Export des appels de la cellule d'écoute"),
+    "hotline.script_approve": N_("Script d'appel approuvé"),
+    "hotline.script_save": N_("Script d'appel enregistré"),
+    "letters.address_change": N_("Adresse d'un patient changée"),
+    "letters.email_bounces": N_("Retours de courriels en erreur appliqués"),
+    "letters.email_job_done": N_("Envoi des courriels terminé"),
+    "letters.email_job_start": N_("Envoi des courriels lancé"),
+    "letters.resend": N_("Courrier revenu renvoyé à une nouvelle adresse"),
+    "letters.template_changes_requested": N_("Modifications demandées sur un modèle de courrier"),
     "audit.export": N_("Export du journal d'audit"),
     "audit.rechain": N_("Chaîne d'intégrité recalculée"),
     "breach.close": N_("Violation clôturée"),
