@@ -224,3 +224,18 @@ def user_with_role(organisation):
 def password():
     """The password of every fixture account."""
     return PASSWORD
+
+
+@pytest.fixture
+def mailed(breach):
+    """Three patients of the breach with their letters: one posted, one generated, one never sent."""
+    from tests.mailed_letters import add_letters
+
+    return add_letters(breach)
+
+
+@pytest.fixture
+def add_letters_to():
+    from tests.mailed_letters import add_letters
+
+    return add_letters
