@@ -28,13 +28,13 @@ class UserForm(FlaskForm):
 
 
 IDENTIFIER_MESSAGES = {
-    "siren_format": _l("SIREN invalide : 9 chiffres attendus"),
-    "siren_key": _l("SIREN invalide : la clé de contrôle (dernier chiffre, algorithme de Luhn) ne correspond pas. "
+    "siren_format": _l("SIREN invalide\u00a0: 9 chiffres attendus"),
+    "siren_key": _l("SIREN invalide\u00a0: la clé de contrôle (dernier chiffre, algorithme de Luhn) ne correspond pas. "
                     "Vérifiez le numéro sur l'avis de situation Sirene."),
-    "finess_format": _l("FINESS invalide : 9 caractères, le département d'abord (2A ou 2B pour la Corse)"),
-    "finess_key": _l("FINESS invalide : la clé de contrôle (9e caractère) ne correspond pas. Vérifiez le numéro "
+    "finess_format": _l("FINESS invalide\u00a0: 9 caractères, le département d'abord (2A ou 2B pour la Corse)"),
+    "finess_key": _l("FINESS invalide\u00a0: la clé de contrôle (9e caractère) ne correspond pas. Vérifiez le numéro "
                      "dans le répertoire FINESS."),
-    "phone_fr": _l("Numéro de téléphone invalide : 10 chiffres (04 72 10 20 30) ou +33 suivi de 9 chiffres"),
+    "phone_fr": _l("Numéro de téléphone invalide\u00a0: 10 chiffres (04 72 10 20 30) ou +33 suivi de 9 chiffres"),
 }
 
 
@@ -64,7 +64,7 @@ class EstablishmentForm(FlaskForm):
     legal_representative = StringField(_l("Représentant légal"), validators=[Optional(), Length(max=200)])
     legal_representative_title = StringField(_l("Qualité"), validators=[Optional(), Length(max=200)])
     nis2_in_scope = BooleanField(_l("Entité dans le champ de NIS2"))
-    nis1_oes = BooleanField(_l("Opérateur de services essentiels (NIS1) : déclaration des incidents à l'ANSSI"))
+    nis1_oes = BooleanField(_l("Opérateur de services essentiels (NIS1)\u00a0: déclaration des incidents à l'ANSSI"))
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -42,7 +42,8 @@ def calendar_file(breach: Breach, clocks: list, *, lang: str = "fr", url: str | 
         if clock.immediate:
             lines.append(translate(N_("Sans délai : à faire dès que possible"), lang))
         else:
-            lines.append(f"{translate(N_('Échéance :'), lang)} {format_datetime(clock.due, lang)}")
+            due_label = translate(N_("Échéance\u00a0:"), lang)
+            lines.append(f"{due_label} {format_datetime(clock.due, lang)}")
         if done:
             lines.append(f"{translate(N_('Fait le'), lang)} {format_datetime(clock.done_at, lang)}")
         if url:

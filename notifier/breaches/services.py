@@ -246,9 +246,12 @@ DELETE_REASON_MAX = 2000
 # breach also keeps it from being deleted (a feature added later), named by its table.
 _HOLDERS = {"patient": N_("des patients"), "patient_import": N_("des imports de patients"),
             "report_version": N_("des documents générés"), "letter": N_("des courriers"),
-            "letter_template": N_("des modèles de courrier"), "letter_job": N_("des générations de courriers")}
-# Rows of the breach itself, deleted with it: its change history and its risk assessments.
-_OWNED = ("breach_change", "risk_assessment")
+            "letter_template": N_("des modèles de courrier"), "letter_job": N_("des générations de courriers"),
+            "evidence": N_("des pièces au dossier"), "exchange": N_("des échanges avec les autorités"),
+            "hotline_call": N_("des appels à la cellule d'écoute"), "call_script": N_("un script d'appel")}
+# Rows of the breach itself, deleted with it: its change history and its risk assessments, and what other features
+# generate for every breach (the case's action plan from the template, its timeline, the reminders already sent).
+_OWNED = ("breach_change", "risk_assessment", "case_task", "timeline_event", "reminder_sent")
 
 
 class DeleteRefused(Exception):
@@ -268,10 +271,10 @@ class DeleteRefused(Exception):
 
 DELETE_MESSAGES = {
     "not_dpo": N_("Seul un DPO peut supprimer une violation."),
-    "closed": N_("Une violation clôturée reste au registre : elle ne peut pas être supprimée."),
-    "notified": N_("Cette violation a été notifiée ou signalée (CNIL, ARS, NIS2) : elle reste au registre et ne "
+    "closed": N_("Une violation clôturée reste au registre\u00a0: elle ne peut pas être supprimée."),
+    "notified": N_("Cette violation a été notifiée ou signalée (CNIL, ARS, NIS2)\u00a0: elle reste au registre et ne "
                    "peut pas être supprimée."),
-    "held": N_("Cette violation a %(holders)s : elle ne peut pas être supprimée."),
+    "held": N_("Cette violation a %(holders)s\u00a0: elle ne peut pas être supprimée."),
     "reason_required": N_("Indiquez le motif de la suppression (%(minimum)s caractères au moins, %(maximum)s au "
                           "plus) : il figure au journal d'audit."),
 }

@@ -146,7 +146,7 @@ def create():
                                           period_hours=current_app.config["CNIL_PERIOD_HOURS"])
     if breach is None or not result.ok:
         db.session.rollback()
-        flash(_("Des champs sont invalides : la violation n'est pas encore enregistrée."), "error")
+        flash(_("Des champs sont invalides\u00a0: la violation n'est pas encore enregistrée."), "error")
         return _render_step(None, wizard_step, raw, {n: e.message(_lang()) for n, e in result.errors.items()}, 422,
                             establishment_id=establishment.id)
     db.session.commit()
@@ -301,7 +301,8 @@ def delete(breach_id: int):
         flash(error.message(_lang()), "error")
         return redirect(url_for("breaches.show", breach_id=breach_id))
     db.session.commit()
-    flash(_("Brouillon %(reference)s supprimé : le motif figure au journal d'audit.", reference=reference), "success")
+    flash(_("Brouillon %(reference)s supprimé\u00a0: le motif figure au journal d'audit.", reference=reference),
+          "success")
     return redirect(url_for("breaches.dashboard"))
 
 

@@ -144,7 +144,7 @@ def upload(breach_id: int):
     finally:
         upload.close()  # a large upload is spooled to a temporary file: closed now, not by the garbage collector
     db.session.commit()
-    flash(_("Pièce versée au coffre, chiffrée. SHA-256 : %(sha)s", sha=evidence.sha256), "success")
+    flash(_("Pièce versée au coffre, chiffrée. SHA-256\u00a0: %(sha)s", sha=evidence.sha256), "success")
     return _back(breach.id, f"evidence-{evidence.id}")
 
 
@@ -173,7 +173,7 @@ def download(evidence_id: int):
     except vault.VaultError:
         db.session.rollback()
         return render_template("error.html", code=500, message=_(
-            "Le fichier chiffré de cette pièce est absent ou altéré : il n'est pas servi. Prévenez "
+            "Le fichier chiffré de cette pièce est absent ou altéré\u00a0: il n'est pas servi. Prévenez "
             "l'administrateur (restauration depuis la sauvegarde, ou clé retirée).")), 500
     db.session.commit()
     return Response(data, mimetype="application/octet-stream", headers={
@@ -208,7 +208,7 @@ def delete(evidence_id: int):
     except cases.CaseInputError as error:
         return _refused(error, breach.id, f"evidence-{evidence.id}")
     db.session.commit()
-    flash(_("Pièce supprimée ; son empreinte et le motif restent au dossier."), "success")
+    flash(_("Pièce supprimée\u00a0; son empreinte et le motif restent au dossier."), "success")
     return _back(breach.id, f"evidence-{evidence.id}")
 
 
@@ -256,7 +256,7 @@ def answered(breach_id: int, exchange_id: int):
     except cases.CaseInputError as error:
         return _refused(error, breach.id, f"exchange-{exchange_id}")
     db.session.commit()
-    flash(_("Réponse enregistrée : l'échange n'attend plus de réponse."), "success")
+    flash(_("Réponse enregistrée\u00a0: l'échange n'attend plus de réponse."), "success")
     return _back(breach.id, f"exchange-{exchange.id}")
 
 
@@ -281,7 +281,7 @@ def plan_template():
         if request.form.get("reset"):
             cases.reset_plan_template(current_user)
             db.session.commit()
-            flash(_("Plan type rétabli : le plan par défaut d'un établissement de santé s'applique."), "success")
+            flash(_("Plan type rétabli\u00a0: le plan par défaut d'un établissement de santé s'applique."), "success")
             return redirect(url_for("cases.plan_template"))
         rows = []
         count = min(int(request.form.get("rows", "0") or 0) if request.form.get("rows", "").isdigit() else 0, 200)
@@ -297,7 +297,7 @@ def plan_template():
             flash(error.message(user_lang()), "error")
             return redirect(url_for("cases.plan_template"))
         db.session.commit()
-        flash(_("Plan type enregistré : il s'appliquera aux nouvelles violations."), "success")
+        flash(_("Plan type enregistré\u00a0: il s'appliquera aux nouvelles violations."), "success")
         return redirect(url_for("cases.plan_template"))
     organisation_id = current_user.organisation_id
     return render_template("cases/plan_template.html", items=cases.plan_template(organisation_id),

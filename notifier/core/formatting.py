@@ -49,15 +49,15 @@ WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday
 
 
 def format_datetime_words(dt_utc: datetime, lang: str = "fr", tz: str = "Europe/Paris") -> str:
-    """The day of the week and the month in words, so that 12/03 cannot be read as 3 December: fr « jeudi
-    12 mars 2026 à 14 h 20 », en "Thursday 12 March 2026 at 14:20"; the wall-clock time in ``tz``."""
+    """The day of the week and the month in words, so that 12/03 cannot be read as 3 December: fr «\u00a0jeudi
+    12 mars 2026 à 14 h 20\u00a0», en "Thursday 12 March 2026 at 14:20"; the wall-clock time in ``tz``."""
     local = _local(dt_utc, tz)
     weekday = (WEEKDAYS_EN if _english(lang) else WEEKDAYS_FR)[local.weekday()]
     return f"{weekday} {format_datetime(dt_utc, lang, tz)}"
 
 
 def format_date_words(d: date, lang: str = "fr") -> str:
-    """fr « jeudi 12 mars 2026 », en "Thursday 12 March 2026"."""
+    """fr «\u00a0jeudi 12 mars 2026\u00a0», en "Thursday 12 March 2026"."""
     weekday = (WEEKDAYS_EN if _english(lang) else WEEKDAYS_FR)[d.weekday()]
     return f"{weekday} {format_date(d, lang)}"
 

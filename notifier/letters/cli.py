@@ -344,7 +344,7 @@ def email_send_command(breach_id, variant, rate, workers, dry_run, email):
     summary = ", ".join(f"{key} {value}" for key, value in counts.items())
     if status != JobStatus.DONE:
         fail(cli_text(N_("envoi %(job)s %(status)s\u00a0: %(reason)s (%(summary)s)\u00a0; relancez "
-                         "« notifier email send %(breach)s » pour reprendre"), job=job_id, status=status,
+                         "«\u00a0notifier email send %(breach)s\u00a0» pour reprendre"), job=job_id, status=status,
                       reason=job.error or cli_text(N_("voir notifier email status")), summary=summary,
                       breach=breach_id), 1)
     click.echo(cli_text(N_("envoi %(job)s terminé\u00a0: %(summary)s"), job=job_id, summary=summary))

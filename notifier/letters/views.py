@@ -569,8 +569,9 @@ def resend(breach_id: int, letter_id: int):
     db.session.commit()
     if change.replacement is not None:
         reference = letters.letter_reference(breach.reference, change.replacement.number)
-        flash(_("Nouvelle adresse enregistrée : le courrier est renvoyé sous la référence %(reference)s ; il partira "
-                "avec la prochaine génération « nouveaux courriers seulement ».", reference=reference), "success")
+        flash(_("Nouvelle adresse enregistrée\u00a0: le courrier est renvoyé sous la référence %(reference)s\u00a0; "
+                "il partira avec la prochaine génération «\u00a0nouveaux courriers seulement\u00a0».",
+                reference=reference), "success")
     else:
         flash(_("Nouvelle adresse enregistrée."), "success")
     return redirect(url_for("letters.returned", breach_id=breach.id))

@@ -1034,7 +1034,7 @@ FIRST_REJECTED_ROWS = 20  # shown on the import page; the others are in the reje
 
 def rejection_label(code: str, lang: str = "fr") -> str:
     if code == "too_long":
-        return translate(N_("Valeur trop longue pour sa colonne (mauvaise colonne ?)"), lang)
+        return translate(N_("Valeur trop longue pour sa colonne (mauvaise colonne\u00a0?)"), lang)
     return translate(ROW_ERRORS[code], lang) if code in ROW_ERRORS else code
 
 
@@ -1121,7 +1121,7 @@ def fix_rejected_line(imp: PatientImport, line: RejectedLine, form: dict[str, st
     p = result.patient
     for field, limit in _COLUMN_LIMITS:
         if len(p[field]) > limit:
-            return FixResult([translate(N_("Valeur trop longue : %(field)s compte au plus %(limit)s caractères"),
+            return FixResult([translate(N_("Valeur trop longue\u00a0: %(field)s compte au plus %(limit)s caractères"),
                                         lang, field=translate(FIELDS[field], lang), limit=limit)], changed)
     holds = list(p["holds"])
     patient = Patient(

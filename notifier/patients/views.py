@@ -202,7 +202,7 @@ def fix_rejected(breach_id: int, import_id: int, line_id: int):
         result = patients.fix_rejected_line(imp, line, given, user=current_user, lang=_lang())
         if not result.errors:
             db.session.commit()
-            flash(_("Ligne %(row)s corrigée : le patient a rejoint la liste.", row=line.row_number), "success")
+            flash(_("Ligne %(row)s corrigée\u00a0: le patient a rejoint la liste.", row=line.row_number), "success")
             return redirect(url_for("patients.import_page", breach_id=breach.id, import_id=imp.id) + "#rejected")
         db.session.rollback()
         errors = result.errors

@@ -81,10 +81,10 @@ DOCUMENTS: dict[str, DocumentType] = {
         "nis2_final_report", N_("NIS2 : rapport final"), "nis2/report.html",
         "nis2_final_report", N_("Directive (UE) 2022/2555 art. 23(4)(d)"), nis2=True),
     "nis2_intermediate_report": DocumentType(
-        "nis2_intermediate_report", N_("NIS2 : rapport intermédiaire"), "nis2/report.html",
+        "nis2_intermediate_report", N_("NIS2\u00a0: rapport intermédiaire"), "nis2/report.html",
         "nis2_intermediate_report", N_("Directive (UE) 2022/2555 art. 23(4)(c)"), nis2=True, when_due=True),
     "nis2_progress_report": DocumentType(
-        "nis2_progress_report", N_("NIS2 : rapport d'avancement"), "nis2/report.html",
+        "nis2_progress_report", N_("NIS2\u00a0: rapport d'avancement"), "nis2/report.html",
         "nis2_progress_report", N_("Directive (UE) 2022/2555 art. 23(4)(e)"), nis2=True, when_due=True),
 }
 
@@ -476,8 +476,8 @@ STRINGS: dict[str, str] = {
     "informed_count": N_("Personnes"),
     "informed_first": N_("Premier envoi"),
     "informed_last": N_("Dernier envoi"),
-    "nis2_intermediate": N_("Rapport intermédiaire : état de la situation (art. 23(4)(c))"),
-    "nis2_progress": N_("Rapport d'avancement : incident toujours en cours (art. 23(4)(e))"),
+    "nis2_intermediate": N_("Rapport intermédiaire\u00a0: état de la situation (art. 23(4)(c))"),
+    "nis2_progress": N_("Rapport d'avancement\u00a0: incident toujours en cours (art. 23(4)(e))"),
     "ars_previous": N_("Signalement ARS déjà fait"),
     "nis2_entity": N_("Entité"),
     "nis2_stages": N_("Échéances NIS2 (art. 23(4))"),

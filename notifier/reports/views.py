@@ -105,7 +105,7 @@ def cnil_acknowledgement(breach_id: int):
                 breach, reference=form.reference.data or "", sent_at=form.sent_at.data or "", user=current_user,
                 expected_version=version, period_hours=current_app.config["CNIL_PERIOD_HOURS"])
         except breach_service.StaleBreachError:
-            flash(_("Quelqu'un a modifié cette violation entre-temps : rechargez la page."), "error")
+            flash(_("Quelqu'un a modifié cette violation entre-temps\u00a0: rechargez la page."), "error")
             return redirect(url_for("reports.cnil_entry_page", breach_id=breach.id))
         if result.ok:
             db.session.commit()

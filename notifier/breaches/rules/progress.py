@@ -83,7 +83,7 @@ REQUIREMENTS: dict[str, tuple[Requirement, ...]] = {
         _r("aware_at", "aware_unknown"),
         _r("discovered_at", "discovered_unknown"),
         _r("started_at", "started_unknown"),
-        _r("ended_at", "ongoing", label=N_("Fin de la violation (ou « toujours en cours »)")),
+        _r("ended_at", "ongoing", label=N_("Fin de la violation (ou «\u00a0toujours en cours\u00a0»)")),
         _r("discovery_circumstances"),
     ),
     "nature": (_r("natures"), _r("nature_details")),  # art. 33(3)(a)
@@ -147,7 +147,7 @@ def step_state(step: Step, section: dict[str, Any], *, touched: bool, refused: b
         names = tuple(errors or ())
         labels = tuple(FIELD_BY_NAME[name].label for name in names if name in FIELD_BY_NAME)
         return StepState(step.code, StepStatus.ERROR, labels,
-                         None if labels else N_("Le dernier enregistrement a été refusé : corrigez les champs "
+                         None if labels else N_("Le dernier enregistrement a été refusé\u00a0: corrigez les champs "
                                                 "signalés."), names)
     missing = tuple(requirement.text() for requirement in REQUIREMENTS.get(step.code, ())
                     if (requirement.applies is None or requirement.applies(section))
@@ -177,7 +177,7 @@ def risk_state(decision: dict[str, Any] | None) -> StepState:
     if decision is None:
         return StepState(RISK_STEP, StepStatus.INCOMPLETE, (), N_("Risque pas encore évalué."))
     if decision.get("to_review"):
-        return StepState(RISK_STEP, StepStatus.ERROR, (), N_("Décision du DPO à revoir : le verdict calculé a "
+        return StepState(RISK_STEP, StepStatus.ERROR, (), N_("Décision du DPO à revoir\u00a0: le verdict calculé a "
                                                              "changé depuis."))
     return StepState(RISK_STEP, StepStatus.COMPLETE)
 
@@ -210,7 +210,7 @@ def checklist(sections: dict[str, dict[str, Any]], *, states: dict[str, StepStat
     open_steps = [code for code, state in states.items() if state.status != StepStatus.COMPLETE
                   and code not in ("cnil_submission",)]
     if open_steps:
-        todos.append(Todo("steps", N_("Compléter la fiche : %(count)s étape(s) incomplète(s)"), open_steps[0],
+        todos.append(Todo("steps", N_("Compléter la fiche\u00a0: %(count)s étape(s) incomplète(s)"), open_steps[0],
                           params=(("count", len(open_steps)),)))
     if decision is None:
         todos.append(Todo("risk", N_("Évaluer le risque pour les personnes"), RISK_STEP))
@@ -229,12 +229,12 @@ def checklist(sections: dict[str, dict[str, Any]], *, states: dict[str, StepStat
     for code in ("nis2_early_warning", "nis2_notification", "nis2_final_report"):
         clock = by_code.get(code)
         if clock is not None:
-            todos.append(Todo(code, N_("Envoyer : %(what)s, avant le %(due)s"), "other_bodies",
+            todos.append(Todo(code, N_("Envoyer\u00a0: %(what)s, avant le %(due)s"), "other_bodies",
                               done=clock.done_at is not None, due=clock.due, params=(("what", clock.label),)))
     known = {"cnil", "ars_cert_sante", "nis2_early_warning", "nis2_notification", "nis2_final_report"}
     for clock in clocks:  # clocks other features add (a complementary notification promised, letters to send)
         if clock.code not in known:
-            todos.append(Todo(clock.code, N_("Respecter le délai : %(what)s, avant le %(due)s"), "reports",
+            todos.append(Todo(clock.code, N_("Respecter le délai\u00a0: %(what)s, avant le %(due)s"), "reports",
                               done=clock.done_at is not None, due=clock.due, params=(("what", clock.label),)))
     if decision is not None and decision.get("inform_subjects"):
         if decision.get("public_communication_required"):

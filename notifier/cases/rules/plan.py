@@ -20,9 +20,9 @@ ANCHORS: dict[str, str] = {
     "aware": N_("prise de connaissance"),
     "cnil": N_("échéance CNIL (72 h)"),
     "ars_cert_sante": N_("signalement ARS / CERT Santé (sans délai)"),
-    "nis2_early_warning": N_("NIS2 : alerte précoce (24 h)"),
-    "nis2_notification": N_("NIS2 : notification d'incident (72 h)"),
-    "nis2_final_report": N_("NIS2 : rapport final (1 mois)"),
+    "nis2_early_warning": N_("NIS2\u00a0: alerte précoce (24 h)"),
+    "nis2_notification": N_("NIS2\u00a0: notification d'incident (72 h)"),
+    "nis2_final_report": N_("NIS2\u00a0: rapport final (1 mois)"),
 }
 
 OFFSET_LIMIT_MINUTES = 366 * 24 * 60  # a year either side: beyond that the date is better typed as a date

@@ -72,7 +72,7 @@ ADDRESS_NORMALISATIONS: dict[str, str] = {
     "postcode_zero_padded": N_("Zéro initial rétabli : code postal à 4 chiffres, zéro perdu par le tableur "
                                "(départements 01 à 09)"),
     "abbreviated": N_("Abrégé pour tenir en 38 caractères (abréviations La Poste, NF Z10-011)"),
-    "address_corrected": N_("Ligne 6 réécrite d'après la base officielle des codes postaux : code postal et "
+    "address_corrected": N_("Ligne 6 réécrite d'après la base officielle des codes postaux\u00a0: code postal et "
                             "libellé d'acheminement"),
     "complement_lines": N_("Appartement en ligne 2, bâtiment en ligne 3 (NF Z10-011)"),
     "minor_no_civility": N_("Patient mineur\u00a0: sans civilité, courrier aux titulaires de l'autorité parentale "

@@ -41,7 +41,7 @@ MAX_SUGGESTIONS = 12
 VERIFY_REASONS: dict[str, str] = {
     "postcode_unknown": N_("Ce code postal n'existe pas dans la base officielle des codes postaux"),
     "city_mismatch": N_("La ville ne correspond à aucune commune desservie par ce code postal"),
-    "postcode_truncated": N_("Code postal à 4 chiffres : le code complété d'un zéro ne dessert pas cette ville"),
+    "postcode_truncated": N_("Code postal à 4 chiffres\u00a0: le code complété d'un zéro ne dessert pas cette ville"),
 }
 
 

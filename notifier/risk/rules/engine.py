@@ -150,7 +150,7 @@ RULES: dict[str, Rule] = {
         "EDPB Guidelines 9/2022, section IV.B 'number of affected individuals'; ENISA 2013 (number of individuals, "
         "left out of the formula, to weigh afterwards); EDPB Guidelines 01/2021 case 11"),
     "context_without_effect": Rule(
-        N_("Contexte (volume, personnes vulnérables) sans effet : rien de durable n'est arrivé aux données"),
+        N_("Contexte (volume, personnes vulnérables) sans effet\u00a0: rien de durable n'est arrivé aux données"),
         "WP250 rev.01 (Article 29 Working Party, endorsed by the EDPB), Annex B example 3 (brief power outage: "
         "neither the authority nor the people are notified) and example 4's note (data restored in good time: no "
         "notification); EDPB Guidelines 01/2021 case 1"),
