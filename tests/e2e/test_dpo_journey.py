@@ -227,8 +227,11 @@ def test_then_the_dpo_assesses_reports_imports_the_patients_and_sends_approved_l
     shots(page, "risk-facts")
     assert accessibility(page) == []
     page.get_by_role("button", name="Évaluer le risque").click()
-    result = page.get_by_role("region", name="Résultat de l'évaluation")
+    # The decision first (issue 13, point 7), then the reasons; the method is one click away.
+    result = page.get_by_role("region", name="Décision", exact=True)
     expect(result).to_contain_text("Risque élevé")
+    expect(result.locator("#decision-line")).to_contain_text("Notifier la CNIL")
+    result.locator("details.method > summary").click()
     verdicts = result.get_by_role("table", name="Verdicts")
     expect(verdict(verdicts, "Notifier la CNIL")).to_have_text("oui")
     expect(verdict(verdicts, "Informer chaque personne")).to_have_text("oui")
@@ -292,8 +295,9 @@ def test_then_the_dpo_assesses_reports_imports_the_patients_and_sends_approved_l
     assert accessibility(page) == []
     expect(page.get_by_label("Nouvelle variante")).to_have_value("standard")
     page.get_by_role("button", name="Rédiger").click()
+    # The starting text speaks to patients in plain words (art. 34(2)), from the record, not the CNIL's answer.
     expect(page.get_by_label("Nature de la violation")).to_have_value(
-        "Extraction de la table des patients par intrusion.")
+        re.compile("ont copié une partie de nos fichiers"))
     expect(page.get_by_label("Établissement expéditeur")).to_have_value("Groupe Clinique Rhône-Saône")
     page.get_by_label("Conseils concrets pour se protéger").fill(
         "Méfiez-vous des appels et courriels se présentant comme venant de la clinique.")
@@ -316,6 +320,7 @@ def test_then_the_dpo_assesses_reports_imports_the_patients_and_sends_approved_l
         expect(jurist.get_by_text("Méfiez-vous des appels et courriels")).to_be_visible()
         shots(jurist, "letter-review-by-the-jurist")
         assert accessibility(jurist) == []
+        jurist.get_by_label("J'ai relu cette version et j'approuve son envoi aux patients").check()  # four eyes
         jurist.get_by_role("button", name="Approuver cette version").click()
         expect(jurist.get_by_role("status")).to_contain_text("Version 1 de la variante « standard » approuvée")
         assert jurist_problems == []

@@ -204,7 +204,9 @@ def test_at_390_px_nothing_scrolls_sideways_and_the_step_menu_is_folded(
     screenshot(page, "records-14-dashboard")
 
     page.goto(f"{live_server}/breaches/{records['breach']}")
-    assert no_sideways_scroll(page), page.evaluate("document.documentElement.scrollWidth")
+    assert no_sideways_scroll(page), page.evaluate("""[...document.querySelectorAll('body *')].filter(e =>
+        e.getBoundingClientRect().right > 392).slice(0, 12).map(e => e.tagName + '.' + e.className + '#' + e.id + ':'
+        + Math.round(e.getBoundingClientRect().right)).join(' | ')""")
     assert_accessible(page, "breach page at 390 px")
     screenshot(page, "records-14-breach")
 

@@ -74,7 +74,7 @@ def test_enter_goes_forward_leaving_warns_and_the_menu_shows_each_state(page: Pa
     page.get_by_label("Intitulé interne de la violation").press("Enter")
     expect(page.get_by_role("heading", name="Contact et représentant légal", level=1)).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Violation VIO-")
-    page.get_by_label("Fonction").press("Enter")
+    page.get_by_label("Fonction", exact=True).press("Enter")
     expect(page.get_by_role("heading", name="Dates et circonstances", level=1)).to_be_visible()
     breach_url = re.sub(r"/steps/.*$", "", page.url)
 
