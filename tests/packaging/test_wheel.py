@@ -132,7 +132,8 @@ def test_fifty_patients_are_imported_and_get_their_letters(installed):
         writer.writerow(["IPP", "Civilité", "Prénom", "Nom", "Date de naissance", "Adresse", "Code postal", "Ville"])
         for number in range(1, PATIENTS + 1):
             writer.writerow([f"IPP{number:04d}", "Mme" if number % 2 else "M", "Camille", f"MARTIN{number:02d}",
-                             "14/07/1960", f"{number} RUE DE LA REPUBLIQUE", f"69{number % 10:03d}", "LYON"])
+                             "14/07/1960", f"{number} RUE DE LA REPUBLIQUE", f"6900{number % 9 + 1}", "LYON"])
+            # Lyon's nine arrondissements, 69001 to 69009 (69000 is no postcode: the base would hold the patient)
     imported = json.loads(installed.notifier("patients", "import", installed.breach_id, "patients.csv",
                                              "--json").stdout.strip().splitlines()[-1])
     assert imported["accepted"] == PATIENTS and imported["rejected"] == 0, imported
