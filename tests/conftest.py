@@ -117,7 +117,7 @@ def organisation(app):
     organisation = Organisation(name="Groupe Hospitalier Test")
     db.session.add(organisation)
     db.session.add(Establishment(
-        organisation=organisation, name="Clinique des Lilas", siren="552100554", finess="750000001",
+        organisation=organisation, name="Clinique des Lilas", siren="552100554", finess="750000002",
         address="3 rue des Lilas, 75020 Paris", dpo_name="Claire Martin", dpo_email="dpo@lilas.test",
         dpo_phone="01 02 03 04 05", legal_representative="Paul Durand", legal_representative_title="Directeur",
         nis2_in_scope=True,
