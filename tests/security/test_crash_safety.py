@@ -42,6 +42,9 @@ class Browser:
     def post(self, path: str, data: dict) -> int:
         page = self.get("/login") if path == "/login" else self.get(path if "/steps/" in path else "/")
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        version = re.search(r'name="version"[^>]*value="([^"]+)"', page)
+        if version and "version" not in data:  # the record's version as the form shows it (optimistic locking)
+            data = {**data, "version": version.group(1)}
         body = urllib.parse.urlencode({"csrf_token": token, **data}, doseq=True).encode()
         request = urllib.request.Request(self.base + path, data=body, method="POST")
         with self.opener.open(request, timeout=10) as response:
@@ -79,9 +82,9 @@ def test_a_saved_step_survives_kill_9(tmp_path):
         # A password given on the command line must be changed at first login (issue 12, point 10).
         browser.post("/account/password", {"current": "crash test passphrase", "new": "a passphrase of her own",
                                            "confirm": "a passphrase of her own"})
-        browser.post("/breaches/new", {})
-        browser.post("/breaches/1/steps/people", {"people_count": "758912", "people_categories": "patients",
-                                                  "version": "1"})
+        # The record is created when the first step is saved, with its internal title (issue 13, point 5).
+        browser.post("/breaches/new", {"notification_type": "initial", "title": "Fuite du dossier patient"})
+        browser.post("/breaches/1/steps/people", {"people_count": "758912", "people_categories": "patients"})
     finally:
         server.send_signal(signal.SIGKILL)
         server.wait(timeout=10)
