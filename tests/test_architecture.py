@@ -20,6 +20,8 @@ APP_FACTORY_IMPORTERS = {
     "notifier.cases.beat",  # the Celery worker that sends the reminders on beat's schedule
     "notifier.bench.letters",
     "notifier.bench.patient_import",
+    "notifier.bench.email",  # the e-mail job against a local SMTP sink, on a scratch database
+    "notifier.bench.verify",  # seeds the scratch database that gunicorn then serves
 }
 
 
