@@ -20,11 +20,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from notifier.accounts.roles import Role
-from notifier.bench.letters import _mib, _patient_rows, scratch_schema
+from notifier.bench.letters import _mib, _patient_rows, scratch_schema, seed_breach
 from notifier.documents.letter import EXAMPLE_TEXTS
 from notifier.letters.states import JobStatus
-from notifier.patients.states import ImportStatus
 
 
 class _Sink:
@@ -72,14 +70,11 @@ def run(patients: int, *, workers: int = 2, chunk_size: int = 1000, rate: float 
 def _run(patients: int, *, workers: int, chunk_size: int, rate: float | None, url: str, options: dict[str, Any],
          scratch: Path, sink: _Sink, port: int) -> dict[str, Any]:
     from notifier import create_app
-    from notifier.accounts.organisations import Establishment, Organisation
-    from notifier.accounts.services import add_user
-    from notifier.breaches.services import create_breach
     from notifier.extensions import db
     from notifier.letters import emails
     from notifier.letters import services as letters
     from notifier.letters.runners import run_job
-    from notifier.patients.models import Patient, PatientImport
+    from notifier.patients.models import Patient
 
     app = create_app({"DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options,
                       "STORAGE_DIR": str(scratch / "storage"), "SECRET_KEY": uuid.uuid4().hex,
@@ -90,20 +85,7 @@ def _run(patients: int, *, workers: int, chunk_size: int, rate: float | None, ur
     try:
         with app.app_context():
             db.create_all()
-            organisation = Organisation(name="CHU de Démonstration")
-            establishment = Establishment(organisation=organisation, name="Centre hospitalier de Démonstration",
-                                          address="1 rue de l'Hôpital, 75014 Paris", dpo_name="Claire Martin",
-                                          dpo_email="dpo@chu-demo.example", dpo_phone="01 23 45 67 89")
-            db.session.add_all([organisation, establishment])
-            db.session.commit()
-            password = uuid.uuid4().hex
-            dpo = add_user("dpo@bench.example", Role.DPO, password, organisation=organisation)
-            legal = add_user("legal@bench.example", Role.LEGAL, password, organisation=organisation)
-            breach = create_breach(dpo, establishment)
-            upload = PatientImport(breach_id=breach.id, filename="bench.csv", sha256="0" * 64,
-                                   status=ImportStatus.DONE, read=patients, accepted=patients)
-            db.session.add(upload)
-            db.session.commit()
+            dpo, legal, breach, upload = seed_breach(patients)
             for start in range(0, patients, 10_000):
                 rows = _patient_rows(breach.id, upload.id, start, min(start + 10_000, patients), patients)
                 for row in rows:

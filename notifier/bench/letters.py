@@ -92,14 +92,11 @@ def run(patients: int, *, workers: int = 2, lot_size: int = 5000, baseline_sampl
 def _run(patients: int, *, workers: int, lot_size: int, baseline_sample: int, url: str, options: dict[str, Any],
          scratch: Path, keep: bool) -> dict[str, Any]:
     from notifier import create_app
-    from notifier.accounts.organisations import Establishment, Organisation
-    from notifier.accounts.services import add_user
-    from notifier.breaches.services import create_breach
     from notifier.extensions import db
     from notifier.letters import jobs as letter_jobs
     from notifier.letters import services as letters
     from notifier.letters.runners import run_job
-    from notifier.patients.models import Patient, PatientImport
+    from notifier.patients.models import Patient
 
     app = create_app({"DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": options,
                       "STORAGE_DIR": str(scratch / "storage"), "SECRET_KEY": uuid.uuid4().hex,
@@ -109,21 +106,7 @@ def _run(patients: int, *, workers: int, lot_size: int, baseline_sample: int, ur
     try:
         with app.app_context():
             db.create_all()
-            organisation = Organisation(name="CHU de Démonstration")
-            establishment = Establishment(organisation=organisation, name="Centre hospitalier de Démonstration",
-                                          address="1 rue de l'Hôpital, 75014 Paris", dpo_name="Claire Martin",
-                                          dpo_email="dpo@chu-demo.example", dpo_phone="01 23 45 67 89")
-            db.session.add_all([organisation, establishment])
-            db.session.commit()
-            password = uuid.uuid4().hex
-            dpo = add_user("dpo@bench.example", Role.DPO, password, organisation=organisation)
-            legal = add_user("legal@bench.example", Role.LEGAL, password, organisation=organisation)
-            breach = create_breach(dpo, establishment)
-            db.session.commit()
-            upload = PatientImport(breach_id=breach.id, filename="bench.csv", sha256="0" * 64, status=ImportStatus.DONE,
-                                   read=patients, accepted=patients)
-            db.session.add(upload)
-            db.session.commit()
+            dpo, legal, breach, upload = seed_breach(patients)
 
             started = time.perf_counter()
             for start in range(0, patients, 10_000):
@@ -213,3 +196,29 @@ if __name__ == "__main__":  # python -m notifier.bench.letters N
     import sys
 
     print(format_result(run(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000, workers=os.cpu_count() or 2)))
+
+
+def seed_breach(patients: int):
+    """The scratch organisation, establishment, DPO, jurist, breach and import record every benchmark works on
+    (inside an app context of the benchmark's own database); returns (dpo, legal, breach, upload)."""
+    from notifier.accounts.organisations import Establishment, Organisation
+    from notifier.accounts.services import add_user
+    from notifier.breaches.services import create_breach
+    from notifier.extensions import db
+    from notifier.patients.models import PatientImport
+    organisation = Organisation(name="CHU de Démonstration")
+    establishment = Establishment(organisation=organisation, name="Centre hospitalier de Démonstration",
+                                  address="1 rue de l'Hôpital, 75014 Paris", dpo_name="Claire Martin",
+                                  dpo_email="dpo@chu-demo.example", dpo_phone="01 23 45 67 89")
+    db.session.add_all([organisation, establishment])
+    db.session.commit()
+    password = uuid.uuid4().hex
+    dpo = add_user("dpo@bench.example", Role.DPO, password, organisation=organisation)
+    legal = add_user("legal@bench.example", Role.LEGAL, password, organisation=organisation)
+    breach = create_breach(dpo, establishment)
+    db.session.commit()
+    upload = PatientImport(breach_id=breach.id, filename="bench.csv", sha256="0" * 64, status=ImportStatus.DONE,
+                           read=patients, accepted=patients)
+    db.session.add(upload)
+    db.session.commit()
+    return dpo, legal, breach, upload
