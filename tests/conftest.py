@@ -31,6 +31,21 @@ def postgres_unavailable() -> str | None:
     return _postgres_state["reason"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def instance_folder(tmp_path_factory):
+    """The tests' instance folder (keys, checkpoint file, default SQLite), never the checkout's `instance/`: what one
+    test run leaves there (a checkpoint of a database since deleted) must not be read by the next, nor by `make run`.
+    Commands run in a subprocess inherit it."""
+    folder = tmp_path_factory.mktemp("instance")
+    previous = os.environ.get("NOTIFIER_INSTANCE_PATH")
+    os.environ["NOTIFIER_INSTANCE_PATH"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("NOTIFIER_INSTANCE_PATH", None)
+    else:
+        os.environ["NOTIFIER_INSTANCE_PATH"] = previous
+
+
 class BrowserLikeClient(FlaskClient):
     """Posts forms with the CSRF token a browser would have read from the page, unless told not to."""
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import bindparam, event, select, text, update
+from sqlalchemy import bindparam, event, false, select, text, update
 from sqlalchemy.orm import Session
 
 from notifier.audit import checkpoints, keys
@@ -75,6 +75,11 @@ def record(action: str, *, user: User | None = None, obj: Any = None, breach_id:
         # and rolls back, as SQLite's busy timeout does.
         db.session.execute(text("SET LOCAL lock_timeout = '60s'"))
         db.session.execute(text("SELECT pg_advisory_xact_lock(8133)"))
+    elif db.engine.dialect.name == "sqlite":
+        # SQLite has one writer at a time, but pysqlite opens the write transaction only at the first INSERT: two
+        # requests would read the same last entry, and the second would fail on its id. A write that changes
+        # nothing takes the writers' lock now (waiting up to the busy timeout), so the read below is the last one.
+        db.session.execute(update(AuditEntry).where(false()).values(id=AuditEntry.id))
     last = db.session.execute(select(AuditEntry.id, AuditEntry.entry_hash).order_by(AuditEntry.id.desc())
                               .limit(1)).first()
     object_type = type(obj).__name__.lower() if obj is not None else ""
@@ -235,6 +240,11 @@ def rechain(*, user: User | None = None, old_key: bytes | None = None) -> int:
     beside the new one (its head hashes are those of the old chain). Audited, then checkpointed."""
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(8133)"))
+    elif db.engine.dialect.name == "sqlite":
+        # SQLite has one writer at a time, but pysqlite opens the write transaction only at the first INSERT: two
+        # requests would read the same last entry, and the second would fail on its id. A write that changes
+        # nothing takes the writers' lock now (waiting up to the busy timeout), so the read below is the last one.
+        db.session.execute(update(AuditEntry).where(false()).values(id=AuditEntry.id))
     new_key = keys.chain_key()
     table = AuditEntry.__table__
     previous_old, previous_new, count, changed = GENESIS, GENESIS, 0, 0

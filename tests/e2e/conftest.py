@@ -52,6 +52,11 @@ def live_app(tmp_path):
         "DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "STORAGE_DIR": str(tmp_path / "storage"),
         "SECRET_KEY": "e2e-secret", "SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": False,
         "LETTER_WORKERS": 1,
+        # The audit trail starts afresh with each database: its keys and signed checkpoints too (a checkpoint left by
+        # an earlier test's database would rightly make this one's trail read as broken).
+        "AUDIT_KEY": "e2e-audit-chain-key",
+        "AUDIT_SIGNING_KEY": str(tmp_path / "audit_signing_key"),
+        "AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints.jsonl"),
     })
     with app.app_context():
         db.create_all()
