@@ -203,3 +203,87 @@
     area.focus();
   });
 })();
+
+// Nothing typed is lost when the session ends (30 minutes idle, 12 hours at most). While someone types in a form
+// the session is kept alive (typing is activity; a page left alone still expires). When a step form is sent, the
+// browser keeps a copy in sessionStorage (this tab only, gone when it closes, wiped at logout); if the send came
+// back to the login page, the step page, once reopened with the same version, puts the typed values back and says
+// so. A copy whose version differs from the page's was saved: it is dropped.
+(function () {
+  var PREFIX = "notifier-draft:";
+  var TEXT = {
+    fr: "Ce que vous aviez saisi avant la fin de votre session a été remis dans le formulaire\u00a0: vérifiez-le puis enregistrez.",
+    en: "What you had typed before your session ended has been put back in the form: check it, then save."
+  };
+  function lang() { return document.documentElement.lang === "en" ? "en" : "fr"; }
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrf_token" && el.name !== "version" && el.type !== "submit"
+        && el.type !== "button" && el.type !== "file" && el.type !== "password" && el.type !== "hidden";
+    });
+  }
+  function snapshot(form) {
+    return fields(form).map(function (el) {
+      if (el.type === "checkbox" || el.type === "radio") { return [el.name, el.checked ? el.value : null]; }
+      if (el.type === "select-multiple") {
+        return [el.name, Array.prototype.filter.call(el.options, function (o) { return o.selected; })
+          .map(function (o) { return o.value; })];
+      }
+      return [el.name, el.value];
+    });
+  }
+  function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
+  function restore(form, values) {
+    var els = fields(form);
+    values.forEach(function (pair, index) {
+      var el = els[index];
+      if (!el || el.name !== pair[0]) { return; }
+      if (el.type === "checkbox" || el.type === "radio") { el.checked = pair[1] !== null; }
+      else if (el.type === "select-multiple") {
+        Array.prototype.forEach.call(el.options, function (o) { o.selected = pair[1].indexOf(o.value) !== -1; });
+      } else { el.value = pair[1]; }
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var keepalive = document.body.dataset.keepalive, lastPing = Date.now(), typed = false;
+    if (keepalive) {
+      document.addEventListener("input", function () { typed = true; });
+      window.setInterval(function () {
+        if (!typed || Date.now() - lastPing < 4 * 60000) { return; }
+        typed = false; lastPing = Date.now();
+        window.fetch(keepalive, { credentials: "same-origin", cache: "no-store" }).catch(function () {});
+      }, 30000);
+    }
+    var logout = document.querySelector("form[data-logout]");
+    if (logout) {
+      logout.addEventListener("submit", function () {
+        try { Object.keys(window.sessionStorage).forEach(function (key) {
+          if (key.indexOf(PREFIX) === 0) { window.sessionStorage.removeItem(key); }
+        }); } catch (e) { /* storage refused: nothing kept */ }
+      });
+    }
+    var form = document.querySelector("form[data-leave-warning]");
+    var version = form && form.querySelector("input[name=version]");
+    if (!form || !version) { return; }
+    var key = PREFIX + location.pathname;
+    try {
+      var kept = JSON.parse(window.sessionStorage.getItem(key) || "null");
+      if (kept && kept.version === version.value && !same(kept.values, snapshot(form))) {
+        restore(form, kept.values);
+        var note = document.createElement("p");
+        note.className = "flash warning draft-restored";
+        note.setAttribute("role", "status");
+        note.textContent = TEXT[lang()];
+        form.insertBefore(note, form.firstChild);
+      } else if (kept) {
+        window.sessionStorage.removeItem(key);
+      }
+    } catch (e) { /* storage refused or unreadable: the page as the server sent it */ }
+    form.addEventListener("submit", function () {
+      try {
+        window.sessionStorage.setItem(key, JSON.stringify({ version: version.value, values: snapshot(form) }));
+      } catch (e) { /* storage full or refused */ }
+    });
+  });
+})();

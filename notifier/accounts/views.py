@@ -189,3 +189,14 @@ def set_language(code: str):
     if code in ("fr", "en"):
         session["lang"] = code
     return redirect(safe_next(request.form.get("next")))
+
+
+@bp.get("/session/keepalive")
+@public
+def keep_session_alive():
+    """Called by the page (static/app.js) while someone types in a form: typing is activity, and the 30-minute idle
+    limit must not end the session of a DPO writing the circumstances of a breach. 401 once it has ended anyway."""
+    if not current_user.is_authenticated:
+        return "", 401
+    session.modified = True  # the idle limit starts again (SESSION_REFRESH_EACH_REQUEST)
+    return "", 204

@@ -5,7 +5,7 @@ import math
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -79,7 +79,9 @@ def _enforce_access():
     if permission == PUBLIC:
         return None
     if not current_user.is_authenticated:
-        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+        if request.method == "GET":
+            return redirect(url_for("auth.login", next=request.full_path))
+        return _session_ended()
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         # An admin-given or generated password: nothing else until the user has chosen their own.
         return redirect(url_for("auth.change_password"))
@@ -204,7 +206,27 @@ def _security_headers(response):
     return response
 
 
+def _session_ended():
+    """A form sent after the session ended (30 minutes idle, or the absolute lifetime): back to the login, then to
+    the page the form was on. What was typed is not lost: the browser kept it (static/app.js, "drafts") and puts it
+    back in the form, to be saved again."""
+    flash(_("Votre session a expiré : reconnectez-vous. Ce que vous aviez saisi n'a pas été enregistré, mais ce "
+            "navigateur l'a gardé : il sera remis dans le formulaire, à enregistrer de nouveau."), "error")
+    return redirect(url_for("auth.login", next=_local_referrer()))
+
+
+def _local_referrer() -> str | None:
+    """The path (and query) of the page that sent the request, when it is one of this application's."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path.startswith("/"):
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+
+
 def _csrf_error(error):
+    if not current_user.is_authenticated and request.endpoint not in (None, "auth.login", "auth.totp") and \
+            getattr(current_app.view_functions.get(request.endpoint), "permission", None) != PUBLIC:
+        return _session_ended()  # the session (and its CSRF token) ended while the form was open
     return render_template("error.html", code=400, message=_(
         "Le formulaire a expiré ou ne vient pas de cette application (protection CSRF). Rechargez la page et "
         "recommencez : rien n'a été enregistré.")), 400
