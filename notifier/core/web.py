@@ -17,6 +17,8 @@ from notifier.core import formatting as timefmt
 from notifier.permissions import role_can
 
 PUBLIC = "public"
+# The forms whose values the browser keeps when they are sent after the session ended (static/app.js, "drafts").
+DRAFT_KEEPING_ENDPOINTS = frozenset({"breaches.save_step"})
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "auth.set_language"})
 
 
@@ -210,8 +212,12 @@ def _session_ended():
     """A form sent after the session ended (30 minutes idle, or the absolute lifetime): back to the login, then to
     the page the form was on. What was typed is not lost: the browser kept it (static/app.js, "drafts") and puts it
     back in the form, to be saved again."""
-    flash(_("Votre session a expiré : reconnectez-vous. Ce que vous aviez saisi n'a pas été enregistré, mais ce "
-            "navigateur l'a gardé : il sera remis dans le formulaire, à enregistrer de nouveau."), "error")
+    if request.endpoint in DRAFT_KEEPING_ENDPOINTS:
+        flash(_("Votre session a expiré : reconnectez-vous. Ce que vous aviez saisi n'a pas été enregistré, mais ce "
+                "navigateur l'a gardé : il sera remis dans le formulaire, à enregistrer de nouveau."), "error")
+    else:
+        flash(_("Votre session a expiré : reconnectez-vous, puis envoyez de nouveau le formulaire (rien n'a été "
+                "enregistré)."), "error")
     return redirect(url_for("auth.login", next=_local_referrer()))
 
 

@@ -51,3 +51,13 @@ def test_typing_keeps_the_session_alive_and_an_ended_one_answers_401(app, dpo_cl
     assert "session=" in response.headers.get("Set-Cookie", "")  # the idle limit starts again
     expire_session(dpo_client)
     assert dpo_client.get("/session/keepalive").status_code == 401
+
+
+def test_another_form_sent_after_the_session_ended_says_to_send_it_again(dpo_client, breach):
+    dpo_client.get("/")
+    expire_session(dpo_client)
+    response = dpo_client.post("/account/password", data={"current": "x"},
+                               headers={"Referer": "http://localhost/account/password"})
+    assert response.status_code == 302 and response.headers["Location"] == "/login?next=/account/password"
+    page = dpo_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "envoyez de nouveau le formulaire" in page and "navigateur" not in page
