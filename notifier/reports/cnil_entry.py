@@ -12,14 +12,14 @@ separators, choice lists under the labels of the CNIL's form (notifier.breaches.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from notifier.breaches.models import Breach
-from notifier.breaches.rules import form, vocabulary
+from notifier.breaches.rules import awareness, form, vocabulary
 from notifier.breaches.rules.deadlines import cnil_deadline
 from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
@@ -33,6 +33,11 @@ Sections = dict[str, dict[str, Any]]
 ESTABLISHMENT_NAME = "establishment_name"
 ESTABLISHMENT_SIREN = "establishment_siren"
 """Two entries that come from the establishment, not from the breach record's sections."""
+PEOPLE_INFORMED = "people_informed"
+"""The people actually informed, by channel, with the first and last day (GDPR art. 34; the complementary
+notification reports them, EDPB common template "communication to data subjects"): not a field of the record but
+what the letters, e-mails and public notice recorded (notifier.reports.services.people_informed_totals). One entry
+per channel that informed someone, named ``people_informed_<channel>``."""
 
 CNIL_FORM: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Type de notification"), ("notification_type", "cnil_previous_reference", "notification_state",
@@ -55,7 +60,8 @@ CNIL_FORM: tuple[tuple[str, tuple[str, ...]], ...] = (
     (N_("Mesures"), ("security_measures_before", "security_measures_before_details", "measures_taken",
                      "recurrence_measures", "measures_planned")),
     (N_("Information des personnes"), ("information_status", "information_date", "information_channels",
-                                       "information_content", "art_34_3_exception", "information_justification")),
+                                       PEOPLE_INFORMED, "information_content", "art_34_3_exception",
+                                       "information_justification")),
     (N_("Autres autorités et traitement transfrontalier"), ("other_authorities", "cross_border",
                                                              "cross_border_countries")),
 )
@@ -162,6 +168,9 @@ class Sheet:
     art_33_3_missing: tuple[str, ...]
     cnil_reference: str
     cnil_sent_at: str
+    warnings: tuple[str, ...] = ()
+    """Answers to check before typing them (notifier.breaches.rules.awareness: the awareness time against the
+    processor's alert), worded in the sheet's language."""
 
     @property
     def entries(self) -> list[Entry]:
@@ -198,10 +207,41 @@ def _options(field: form.Field, value: Any, lang: str) -> tuple[Option, ...]:
     return ()
 
 
+Informed = tuple[str, int, datetime | None, datetime | None]
+"""(channel code, people, first, last): notifier.reports.services.people_informed_totals."""
+
+
+def _day(instant: datetime) -> str:
+    return instant.astimezone(PARIS).strftime("%d/%m/%Y")
+
+
+def _informed_entries(informed: Sequence[Informed], status: Any, lang: str) -> list[Entry]:
+    """The people informed by each channel, as the complementary notification reports them: the number to type,
+    the first and last day beside it. Asked once the people are or will be informed; nothing recorded yet is said,
+    not counted as missing (letters may have gone out of the application)."""
+    if not informed:
+        if status not in ("done", "will_be"):
+            return []
+        return [Entry(PEOPLE_INFORMED, translate(N_("Personnes effectivement informées"), lang), "", (), False,
+                      note=translate(N_("Aucune personne informée n'est encore enregistrée."), lang))]
+    entries = []
+    for channel, count, first, last in informed:
+        if first and last and _day(first) != _day(last):
+            when = translate(N_("du %(first)s au %(last)s"), lang, first=_day(first), last=_day(last))
+        elif first or last:
+            when = translate(N_("le %(day)s"), lang, day=_day(first or last))
+        else:
+            when = ""
+        label = translate(N_("Personnes effectivement informées (%(channel)s)"), lang,
+                          channel=vocabulary.label(vocabulary.INFORMATION_CHANNELS, channel, lang).lower())
+        entries.append(Entry(f"{PEOPLE_INFORMED}_{channel}", label, str(count), (), False, note=when))
+    return entries
+
+
 def build_sheet(breach: Breach, *, lang: str, risk_result: str = "", period_hours: int = 72,
-                now: datetime | None = None) -> Sheet:
+                now: datetime | None = None, informed: Sequence[Informed] = ()) -> Sheet:
     """The sheet of one breach. ``risk_result``: the application's own assessment in words, shown as the result of
-    the ENISA method when the DPO chose it and wrote none."""
+    the ENISA method when the DPO chose it and wrote none; ``informed``: the people informed so far, by channel."""
     now = now or utcnow()
     sections: Sections = breach.sections or {}
     flat = {name: value for section in sections.values() if isinstance(section, dict)
@@ -218,6 +258,9 @@ def build_sheet(breach: Breach, *, lang: str, risk_result: str = "", period_hour
             elif name == ESTABLISHMENT_SIREN:
                 entry = Entry(name, translate(N_("SIREN"), lang), establishment.siren or "", (),
                               not establishment.siren)
+            elif name == PEOPLE_INFORMED:
+                entries.extend(_informed_entries(informed, flat.get("information_status"), lang))
+                continue
             else:
                 field = form.FIELD_BY_NAME[name]
                 value = flat.get(name)
@@ -239,7 +282,9 @@ def build_sheet(breach: Breach, *, lang: str, risk_result: str = "", period_hour
         reference=breach.reference, sections=tuple(result_sections), missing=tuple(missing),
         art_33_3_missing=tuple(translate(label, lang) for _, label in form.missing_art_33_3(sections)),
         cnil_reference=submission.get("cnil_reference") or "",
-        cnil_sent_at=datetime.fromisoformat(sent).astimezone(PARIS).strftime("%Y-%m-%dT%H:%M") if sent else "")
+        cnil_sent_at=datetime.fromisoformat(sent).astimezone(PARIS).strftime("%Y-%m-%dT%H:%M") if sent else "",
+        warnings=tuple(warning.text(lang)
+                       for warning in awareness.awareness_warnings(sections, period_hours=period_hours)))
 
 
 # --- the use cases ---------------------------------------------------------------------------------------------------
@@ -256,7 +301,10 @@ def risk_result(breach: Breach, lang: str) -> str:
 
 
 def sheet_for(breach: Breach, *, lang: str, period_hours: int = 72, now: datetime | None = None) -> Sheet:
-    return build_sheet(breach, lang=lang, risk_result=risk_result(breach, lang), period_hours=period_hours, now=now)
+    from notifier.reports.services import people_informed_totals
+
+    return build_sheet(breach, lang=lang, risk_result=risk_result(breach, lang), period_hours=period_hours, now=now,
+                       informed=people_informed_totals(breach))
 
 
 PDF_TEXT_LIMIT = 320

@@ -663,6 +663,15 @@ def people_informed(breach: Breach, lang: str) -> list[Informed]:
     """The people actually informed so far, by channel, as the features that inform them report it
     (events.people_informed: letters posted, the public notice, e-mails): for the complementary notification (GDPR
     art. 34; EDPB common template, "communication to data subjects"). Channels in the order of the CNIL's list."""
+    return [Informed(vocabulary.label(vocabulary.INFORMATION_CHANNELS, channel, lang), format_count(count, lang),
+                     timefmt.format_date(first.astimezone(PARIS).date(), lang) if first else "",
+                     timefmt.format_date(last.astimezone(PARIS).date(), lang) if last else "")
+            for channel, count, first, last in people_informed_totals(breach)]
+
+
+def people_informed_totals(breach: Breach) -> list[tuple[str, int, datetime | None, datetime | None]]:
+    """(channel code, people, first, last) of every channel that informed someone, in the order of the CNIL's list
+    of channels: the figures of people_informed, unworded (the CNIL entry page types them as the form takes them)."""
     from notifier.core import events
 
     totals: dict[str, dict[str, Any]] = {}
@@ -674,10 +683,7 @@ def people_informed(breach: Breach, lang: str) -> list[Informed]:
                 if figures.get(key) is not None:
                     total[key] = figures[key] if total[key] is None else pick(total[key], figures[key])
     order = list(vocabulary.INFORMATION_CHANNELS)
-    return [Informed(vocabulary.label(vocabulary.INFORMATION_CHANNELS, channel, lang),
-                     format_count(total["count"], lang),
-                     timefmt.format_date(total["first"].astimezone(PARIS).date(), lang) if total["first"] else "",
-                     timefmt.format_date(total["last"].astimezone(PARIS).date(), lang) if total["last"] else "")
+    return [(channel, total["count"], total["first"], total["last"])
             for channel, total in sorted(totals.items(), key=lambda item: order.index(item[0])
                                          if item[0] in order else len(order))
             if total["count"]]

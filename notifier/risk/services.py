@@ -48,7 +48,8 @@ FACT_SECTIONS = ("people", "data", "nature", "origin", "consequences", "informat
 # The facts the wizard can tell; the others (identifiability, encryption aside, care disrupted, hours, the DPC
 # adjustment...) only the DPO answers, on the risk page.
 DERIVED_FIELDS = ("data_types", "people_count", "people_categories", "malicious", "confidentiality", "integrity",
-                  "availability", "unintelligible", "risk_neutralised", "disproportionate_effort")
+                  "availability", "unintelligible", "risk_neutralised", "disproportionate_effort",
+                  "availability_hours", "no_consequence_for_people")
 LIST_FIELDS = ("data_types", "people_categories")
 
 # CNIL people categories -> the facts' categories (risk_facts.PEOPLE_CATEGORIES); "not_determined" says nothing.
@@ -68,6 +69,11 @@ AVAILABILITY_OF_SUBTYPE = {"destruction": "permanent", "encryption": "temporary"
 INTEGRITY_WHEN_LOST = "recoverable"
 # GDPR art. 34(3): the exception the DPO relies on in the "information" step states the matching fact.
 FACT_OF_EXCEPTION = {"34.3.a": "unintelligible", "34.3.b": "risk_neutralised", "34.3.c": "disproportionate_effort"}
+# The CNIL form's "nature des conséquences": data lost or out of reach, preventing the service (care) from being
+# given, is a consequence for the people; so is an effect on care recorded for the ARS form. Either says that
+# no_consequence_for_people does not hold (WP250 rev.01 section I.B.2). The record never says it holds: only the
+# DPO states it, on the risk page.
+CONSEQUENCE_NATURES_FOR_PEOPLE = ("unavailable",)
 
 
 def _worst(levels: list[str], choices: Mapping[str, Any]) -> str:
@@ -115,7 +121,28 @@ def facts_derived_from_sections(sections: Mapping[str, Any]) -> dict[str, Any]:
     exception = (sections.get("information") or {}).get("art_34_3_exception")
     for code, field in FACT_OF_EXCEPTION.items():
         derived[field] = exception == code
+    hours = _unavailability_hours(sections)
+    if hours is not None:
+        derived["availability_hours"] = hours
+    consequences = sections.get("consequences") or {}
+    if any(code in CONSEQUENCE_NATURES_FOR_PEOPLE for code in consequences.get("consequence_natures") or []) \
+            or ((sections.get("other_bodies") or {}).get("care_impact") or "").strip():
+        derived["no_consequence_for_people"] = False
     return derived
+
+
+def _unavailability_hours(sections: Mapping[str, Any]) -> float | None:
+    """How long the data were out of reach, as the record dates it: from the start to the end of a breach that
+    lost availability and is over. None when the record cannot tell (no loss of availability, start or end unknown,
+    still ongoing): the DPO answers."""
+    natures = (sections.get("nature") or {}).get("natures") or []
+    dates = sections.get("dates") or {}
+    if "availability" not in natures or dates.get("ongoing") or not dates.get("started_at") \
+            or not dates.get("ended_at"):
+        return None
+    hours = (datetime.fromisoformat(dates["ended_at"]) - datetime.fromisoformat(dates["started_at"])
+             ).total_seconds() / 3600
+    return round(hours, 2) if hours >= 0 else None
 
 
 def _same(field: str, a: Any, b: Any) -> bool:
@@ -204,7 +231,7 @@ def _edits_from_document(sections: Mapping[str, Any], doc: Mapping[str, Any]) ->
 # --- the facts form -------------------------------------------------------------------------------------------------
 
 BOOLEAN_FIELDS = ("malicious", "unintelligible", "recipient_trusted", "risk_neutralised", "disproportionate_effort",
-                  "care_disrupted", "discovered_by_authority", "no_substantial_insight")
+                  "care_disrupted", "discovered_by_authority", "no_substantial_insight", "no_consequence_for_people")
 CHOICE_FIELDS = ("identifiability", "confidentiality", "integrity", "availability")
 MAX_PEOPLE = 10**10
 MAX_REASON = 2000

@@ -5,7 +5,7 @@ the one-page PDF, then the CNIL's acknowledgement number recorded. Screenshots u
 import copy
 import io
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pdfplumber
@@ -24,6 +24,7 @@ def example_breach_id(live_app):
     from notifier.accounts.organisations import Establishment, Organisation
     from notifier.accounts.services import add_user
     from notifier.breaches.services import import_document
+    from notifier.letters.models import Letter
 
     with live_app.app_context():
         organisation = Organisation(name="Groupe Clinique Rhône-Saône")
@@ -37,6 +38,11 @@ def example_breach_id(live_app):
         doc["sections"]["contacts"]["contact_email"] = None  # something still missing
         doc["establishment"] = {"name": "Groupe Clinique Rhône-Saône", "siren": "552100554", "finess": "690781234"}
         breach = import_document(doc, dpo, now=datetime(2026, 11, 1, 12, 0, tzinfo=UTC))
+        db.session.flush()
+        # Two letters posted (GDPR art. 34): the people informed so far, as the complementary notification reports.
+        for number, day in enumerate((date(2026, 10, 28), date(2026, 10, 30)), 1):
+            db.session.add(Letter(breach_id=breach.id, serial=number, number=number, status="posted",
+                                  status_date=day))
         db.session.commit()
         return breach.id
 
@@ -57,6 +63,11 @@ def test_the_dpo_copies_the_cnil_form_field_by_field_and_records_the_acknowledge
     missing = page.locator("ul.missing")
     expect(missing).to_contain_text("Courriel")
     expect(page.locator("#entry-natures li.ticked")).to_contain_text(["Perte de confidentialité"])
+    # The people informed, after the channels: the number to type, the first and last day beside it.
+    informed = page.locator("#entry-people_informed_letter")
+    expect(informed).to_contain_text("Personnes effectivement informées (courrier postal)")
+    expect(informed.locator("pre.copy-value")).to_have_text("2")
+    expect(informed).to_contain_text("du 28/10/2026 au 30/10/2026")
     page.screenshot(path=str(SCREENSHOTS / "cnil-copy-page.png"), full_page=True)
     assert accessibility(page) == []
 
@@ -71,6 +82,7 @@ def test_the_dpo_copies_the_cnil_form_field_by_field_and_records_the_acknowledge
     with pdfplumber.open(io.BytesIO(Path(info.value.path()).read_bytes())) as sheet:
         assert len(sheet.pages) == 1
         assert "23/10/2026 14:20" in sheet.pages[0].extract_text()
+        assert sheet.pages[0].search("effectivement informées")  # the people informed are on the sheet too
 
     page.get_by_label("Notification envoyée à la CNIL le").fill("2026-10-25T11:02")
     page.get_by_label("Numéro d'accusé de réception de la CNIL").fill("NOT-2026-000123")

@@ -5,6 +5,7 @@ CNIL's acknowledgement number, recorded through the wizard's step "Envoi à la C
 import html
 import io
 import re
+from datetime import date
 
 import pdfplumber
 
@@ -13,6 +14,7 @@ from notifier.accounts.services import add_user
 from notifier.audit.models import AuditEntry
 from notifier.breaches.rules import form
 from notifier.extensions import db
+from notifier.letters.models import Letter
 from notifier.reports import cnil_entry
 
 
@@ -28,7 +30,8 @@ def test_every_field_the_cnil_asks_for_has_its_place_in_the_form_order():
     placed = [name for _, names in cnil_entry.CNIL_FORM for name in names]
     assert len(placed) == len(set(placed))
     for name in placed:
-        assert name in form.FIELD_BY_NAME or name in (cnil_entry.ESTABLISHMENT_NAME, cnil_entry.ESTABLISHMENT_SIREN)
+        assert name in form.FIELD_BY_NAME or name in (cnil_entry.ESTABLISHMENT_NAME, cnil_entry.ESTABLISHMENT_SIREN,
+                                                      cnil_entry.PEOPLE_INFORMED)
     unplaced = set(form.FIELD_BY_NAME) - set(placed) - cnil_entry.NOT_ON_THE_CNIL_FORM
     assert unplaced == set(), "a new field of the record: place it in CNIL_FORM or say it is not on the CNIL form"
 
@@ -136,3 +139,75 @@ def test_another_organisation_never_sees_the_sheet(example_breach, password, log
     response = client.post(f"/breaches/{example_breach.id}/cnil-entry/acknowledgement", data={
         "csrf_token": client.csrf_token or client.fetch_csrf_token(), "reference": "X", "sent_at": ""})
     assert response.status_code == 404
+
+
+def letters(breach, *statuses):
+    for number, (status, day) in enumerate(statuses, 1):
+        db.session.add(Letter(breach_id=breach.id, serial=number, number=number, status=status, status_date=day))
+    db.session.commit()
+
+
+def test_the_people_informed_by_each_channel_come_after_the_channels_with_their_days(example_breach, dpo, login_as):
+    """GDPR art. 34; what the complementary notification reports (reports.services.people_informed): by letter and
+    by public notice, how many and from which day to which, in the section "Information des personnes"."""
+    letters(example_breach, ("posted", date(2026, 10, 28)), ("posted", date(2026, 10, 29)),
+            ("resent", date(2026, 11, 5)), ("returned", date(2026, 11, 2)), ("public_notice", date(2026, 11, 12)))
+    sheet = cnil_entry.sheet_for(example_breach, lang="fr")
+    section = next(s for s in sheet.sections if s.title == "Information des personnes")
+    names = [entry.name for entry in section.entries]
+    assert names[names.index("information_channels") + 1:][:2] == ["people_informed_letter",
+                                                                     "people_informed_public_notice"]
+    by_name = {entry.name: entry for entry in section.entries}
+    letter = by_name["people_informed_letter"]
+    assert (letter.label, letter.value, letter.note) == (
+        "Personnes effectivement informées (courrier postal)", "3", "du 28/10/2026 au 05/11/2026")
+    assert (by_name["people_informed_public_notice"].value, by_name["people_informed_public_notice"].note) == (
+        "1", "le 12/11/2026")
+    assert not letter.missing
+    page = page_of(login_as(dpo), example_breach)
+    assert '<pre class="copy-value" id="value-people_informed_letter">3</pre>' in page
+    assert "du 28/10/2026 au 05/11/2026" in page
+
+
+def test_the_one_page_sheet_states_the_people_informed_too(example_breach, viewer, login_as):
+    letters(example_breach, ("posted", date(2026, 10, 28)), ("posted", date(2026, 10, 30)))
+    response = login_as(viewer).get(f"/breaches/{example_breach.id}/cnil-entry.pdf")
+    with pdfplumber.open(io.BytesIO(response.data)) as document:
+        assert len(document.pages) == 1
+        # The sheet is set in three columns: read the column that holds the entry.
+        words = document.pages[0].search("Personnes effectivement informées")
+        assert words, "the entry is on the sheet"
+        column = document.pages[0].crop((words[0]["x0"] - 1, words[0]["top"] - 1, document.pages[0].width / 3
+                                         * (int(words[0]["x0"] // (document.pages[0].width / 3)) + 1),
+                                         words[0]["top"] + 30))
+        text = " ".join(column.extract_text().replace("\u00a0", " ").split())
+    assert text.startswith("Personnes effectivement informées (courrier postal) : 2 (du 28/10/2026 au 30/10/2026)")
+
+
+def test_people_to_inform_but_nobody_recorded_yet_is_said_not_counted_missing(make_example):
+    breach = make_example(lambda doc: doc["sections"]["information"].update(information_status="will_be"))
+    sheet = cnil_entry.sheet_for(breach, lang="en")
+    entry = next(e for e in sheet.entries if e.name == cnil_entry.PEOPLE_INFORMED)
+    assert (entry.label, entry.value, entry.note) == ("People actually informed", "",
+                                                      "No person informed is recorded yet.")
+    assert "People actually informed" not in [label for _, label in sheet.missing]
+
+
+def test_people_not_to_be_informed_have_no_such_entry(make_example):
+    breach = make_example(lambda doc: doc["sections"]["information"].update(
+        information_status="will_not_be", art_34_3_exception="34.3.a"))
+    assert not [e for e in cnil_entry.sheet_for(breach, lang="fr").entries if e.name.startswith("people_informed")]
+
+
+def test_an_awareness_long_after_the_processors_alert_is_to_check_before_typing(make_example, dpo, login_as):
+    """GDPR art. 33(2); WP250 rev.01 section II.A.4: aware once the processor informed it (notifier.breaches.rules.
+    awareness). The example's processor alerted at 9:45 on 23 October; awareness is moved to the 25th."""
+    breach = make_example(lambda doc: doc["sections"]["dates"].update(aware_at="2026-10-25T09:00:00+01:00"))
+    (warning,) = cnil_entry.sheet_for(breach, lang="fr").warnings
+    assert "après l'alerte du sous-traitant" in warning and "WP250 rev.01, section II.A.4" in warning
+    page = page_of(login_as(dpo), breach)
+    assert 'id="to-check"' in page and "À vérifier avant la saisie" in page
+
+
+def test_an_awareness_soon_after_the_alert_has_nothing_to_check(example_breach):
+    assert cnil_entry.sheet_for(example_breach, lang="fr").warnings == ()

@@ -4,8 +4,8 @@
 confidentiality, integrity or availability loss (in the order of the choice lists); a longer unavailability (an
 unknown duration counting as the longest); malicious intent; more people; one more people category; disrupted care;
 a higher DPO adjustment. The mitigating facts (risk_facts.MITIGATING_FACTS: unintelligible data, trusted recipient,
-later measures, disproportionate effort, no substantial insight, discovery by the CNIL) are held still; withdrawing
-one of them is checked apart, and must never lower the verdict either."""
+later measures, disproportionate effort, no substantial insight, discovery by the CNIL, no consequence for the people)
+are held still; withdrawing one of them is checked apart, and must never lower the verdict either."""
 
 import dataclasses
 
@@ -115,7 +115,23 @@ def test_decisions_follow_the_risk_level(facts):
                                  and "34.3.c" not in a.exceptions)
     assert a.public_communication_required == (a.risk_level == "high" and a.exceptions[-1:] == ("34.3.c",)
                                                and "34.3.b" not in a.exceptions)
-    assert LEVELS.index(a.risk_level) >= LEVELS.index(risk.RISK_LEVEL_OF_SEVERITY[a.severity])
+    # The rules only raise the level the score gives, but one: a brief loss of availability, restored, without
+    # consequence for the people (WP250 rev.01 Annex B example iii) is unlikely to result in a risk whatever the data.
+    if "availability_without_consequence" in a.rules_applied:
+        assert a.risk_level == "unlikely"
+    else:
+        assert LEVELS.index(a.risk_level) >= LEVELS.index(risk.RISK_LEVEL_OF_SEVERITY[a.severity])
+
+
+@given(any_facts())
+def test_only_an_explicit_no_consequence_on_a_brief_restored_availability_loss_makes_a_breach_unlikely(facts):
+    a = assess(facts)
+    if "availability_without_consequence" in a.rules_applied:
+        assert facts.no_consequence_for_people and not facts.care_disrupted
+        assert (facts.confidentiality, facts.integrity) == ("none", "none")
+        assert facts.availability in ("none", "recovered_easily") or (
+            facts.availability == "temporary" and facts.availability_hours is not None
+            and facts.availability_hours < risk.PROLONGED_UNAVAILABILITY_HOURS)
 
 
 @given(any_facts())

@@ -126,3 +126,27 @@ def test_invalid_facts_store_nothing(example_breach, dpo):
     db.session.rollback()
     assert db.session.query(RiskAssessment).count() == 1  # the import's
     assert example_breach.sections["risk_facts"] == before
+
+
+def test_a_brief_outage_is_dated_from_the_record_but_its_lack_of_consequence_is_only_the_dpos_word(breach, dpo):
+    """WP250 rev.01 Annex B example iii in a hospital: the record dates the outage (start to end, 20 minutes); that
+    the patients suffered no consequence is never presumed (WP250 section I.B.2), so it is notified until the DPO
+    states it, and then only registered."""
+    save(breach, dpo, "nature", natures=["availability"], availability_subtypes=["temporary_outage"])
+    save(breach, dpo, "dates", started_at="2026-11-02T10:00", discovered_at="2026-11-02T10:05",
+         aware_at="2026-11-02T10:10", ended_at="2026-11-02T10:20")
+    facts = service.facts_from_breach(breach)
+    assert (facts["availability"], facts["availability_hours"]) == ("temporary", 0.33)
+    assert facts["no_consequence_for_people"] is False and "health" in facts["data_types"]
+    assert assess(validate_facts(facts)).notify_authority
+    service.assess_breach(breach, {**facts, "no_consequence_for_people": True}, dpo)
+    latest = service.latest_assessment(breach)
+    assert (latest.notify_authority, latest.inform_subjects) == (False, False)
+    assert "availability_without_consequence" in latest.result["rules_applied"]
+    assert service.facts_from_breach(breach)["no_consequence_for_people"] is True  # the DPO's answer is kept
+
+
+def test_a_consequence_on_the_record_says_the_outage_was_not_without_consequence(breach, dpo):
+    save(breach, dpo, "consequences", consequence_natures=["unavailable"])
+    assert service.facts_derived_from_sections(breach.sections)["no_consequence_for_people"] is False
+    assert "availability_hours" not in service.facts_derived_from_sections(breach.sections)  # no availability loss

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from notifier.breaches.rules import awareness
 from notifier.breaches.rules import vocabulary as vocab
 from notifier.breaches.rules.deadlines import DeadlineInputError, local_to_utc
 from notifier.breaches.states import BreachStatus
@@ -419,6 +420,9 @@ def check_step(step: Step, values: dict[str, Any], *, now: datetime, aware_at: d
         # EDPB Guidelines 9/2022 §31: awareness follows discovery (a short investigation may come in between).
         if discovered and aware and aware < discovered:
             errors.setdefault("aware_at", FieldError("before_discovery"))
+        # ... and the start of the breach, when it is known (notifier.breaches.rules.awareness).
+        for name, code in awareness.order_errors(started, discovered, aware).items():
+            errors.setdefault(name, FieldError(code))
         if started and instants["ended_at"] and instants["ended_at"] < started:
             errors.setdefault("ended_at", FieldError("before_start"))
     if step.code in ("other_bodies", "cnil_submission", "systems"):

@@ -8,11 +8,12 @@ form's own logic (a processor named when one is involved, the reasons when peopl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from notifier.breaches.rules import awareness
 from notifier.breaches.rules.form import FIELD_BY_NAME, STEPS, Step, check_step
 from notifier.core.i18n import N_
 
@@ -130,6 +131,9 @@ class StepState:
     """A French msgid that says the rest (nothing entered yet, the risk not assessed...)."""
     errors: tuple[str, ...] = field(default=())
     """Names of the fields in error."""
+    warnings: tuple[str, ...] = field(default=())
+    """Codes of the warnings on the step's stored values (awareness.awareness_warnings): saved, but to check. The
+    menu says so in ``note`` when nothing else is to say."""
 
 
 def _answered(value: Any) -> bool:
@@ -168,6 +172,18 @@ def step_states(sections: dict[str, dict[str, Any]], *, touched: set[str], refus
         errors = check_step(step, section, now=now, aware_at=aware_at, period_hours=period_hours)
         states[step.code] = step_state(step, section, touched=step.code in touched, refused=step.code in refused,
                                        errors=errors)
+    return _with_warnings(states, awareness.awareness_warnings(sections, period_hours=period_hours))
+
+
+def _with_warnings(states: dict[str, StepState], warnings: list) -> dict[str, StepState]:
+    """The warnings on the stored values (rules that tie steps together and do not refuse a save: the awareness
+    time against the processor's alert) added to their step's state; the menu shows the step's note."""
+    for warning in warnings:
+        state = states.get(warning.step)
+        if state is None:
+            continue
+        states[warning.step] = replace(state, warnings=(*state.warnings, warning.code),
+                                       note=state.note or (None if state.missing else awareness.MENU_NOTE))
     return states
 
 

@@ -7,10 +7,13 @@ working document v1.0, December 2013: SE = DPC x EI + CB. The rules added on top
 RULES and explained for a lawyer in docs/risk-method.md, with the 18 worked examples of EDPB Guidelines 01/2021 and
 the examples of WP250 rev.01 Annex B (tests/risk/test_edpb_cases.py, tests/risk/test_wp250_cases.py).
 
-A principle those examples show, encoded in ``_no_lasting_effect``: the context adjustments (many people, vulnerable
-people) raise the severity of what happened to the data; they do not turn into a notification a breach that the
-guidelines treat as unlikely to result in a risk, such as a short loss of availability restored without consequence
-for the people (WP250 rev.01, Annex B, example 3 and the note of example 4).
+A principle those examples show, encoded in ``_unlikely_availability_breach``: the context adjustments (many people,
+vulnerable people) raise the severity of what happened to the data; they do not turn into a notification a breach that
+the guidelines treat as unlikely to result in a risk, such as a short loss of availability restored without
+consequence for the people (WP250 rev.01, Annex B, example iii and the note of example iv). Such a breach is
+"unlikely to result in a risk" whatever the data (rule ``availability_without_consequence``), but only when the DPO
+states that the people suffered no consequence (``no_consequence_for_people``): WP250 rev.01, section I.B.2, warns that
+in a hospital critical medical data unavailable even temporarily may be a risk, so it is never presumed.
 The DPO may override any verdict with a written justification; the application stores the override, not this module.
 """
 
@@ -151,9 +154,16 @@ RULES: dict[str, Rule] = {
         "left out of the formula, to weigh afterwards); EDPB Guidelines 01/2021 case 11"),
     "context_without_effect": Rule(
         N_("Contexte (volume, personnes vulnérables) sans effet\u00a0: rien de durable n'est arrivé aux données"),
-        "WP250 rev.01 (Article 29 Working Party, endorsed by the EDPB), Annex B example 3 (brief power outage: "
-        "neither the authority nor the people are notified) and example 4's note (data restored in good time: no "
+        "WP250 rev.01 (Article 29 Working Party, endorsed by the EDPB), Annex B example iii (brief power outage: "
+        "neither the authority nor the people are notified) and example iv's note (data restored in good time: no "
         "notification); EDPB Guidelines 01/2021 case 1"),
+    "availability_without_consequence": Rule(
+        N_("Indisponibilité brève, rétablie, sans conséquence pour les personnes\u00a0: risque improbable"),
+        "WP250 rev.01, Annex B example iii (power outage of several minutes: not notifiable, recorded under art. "
+        "33(5)) and example iv's note (restored in good time: neither the authority nor the people); WP250 rev.01 "
+        "section I.B.2 (availability breaches: in a hospital, critical medical data unavailable even temporarily "
+        "may be a risk, hence the DPO's explicit statement that the people suffered no consequence); GDPR art. "
+        "33(1) and 33(5)"),
     "dpo_adjustment": Rule(
         N_("DPC ajusté par le DPO, avec sa justification"),
         "ENISA 2013, DPC contextual factors (volume, controller, individuals, invalidity, public availability)"),
@@ -393,6 +403,7 @@ def assess(facts: RiskFacts, lang: str = "en") -> Assessment:
     ))
 
     risk_level = _apply_floors(facts, risk_level, notes)
+    risk_level = _availability_without_consequence(facts, risk_level, notes)
     notify = _notification(facts, risk_level, notes)
     exceptions = _exceptions(facts)
     inform, public = _communication(facts, risk_level, exceptions, notes)
@@ -435,9 +446,9 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
         )
     vulnerable = [code for code in VULNERABLE_CATEGORIES if code in facts.people_categories]
     large = vocabulary.people_count_band(facts.people_count) == LARGE_VOLUME_BAND
-    if (vulnerable or large) and _no_lasting_effect(facts):
+    if (vulnerable or large) and _unlikely_availability_breach(facts):
         # WP250 rev.01 Annex B: the context raises the severity of what happened to the data; it does not make a
-        # breach notifiable that the guidelines treat as unlikely to result in a risk (example 3, a brief outage).
+        # breach notifiable that the guidelines treat as unlikely to result in a risk (example iii, a brief outage).
         vulnerable, large = [], False
         notes.rule(
             "context_without_effect",
@@ -522,15 +533,23 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
 def _no_lasting_effect(facts: RiskFacts) -> bool:
     """Nothing lasting happened to the data: no loss of confidentiality or integrity, the data available again
     without difficulty or after a short outage (under PROLONGED_UNAVAILABILITY_HOURS, its length known), and care
-    not disrupted. WP250 rev.01 Annex B example 3 (a power outage of a few minutes at a call centre: recorded under
-    art. 33(5), not notified) and the note of example 4 (data restored in good time from a backup: no permanent loss
-    of availability or confidentiality, no notification)."""
+    not disrupted. WP250 rev.01 Annex B example iii (a power outage of a few minutes at a call centre: recorded
+    under art. 33(5), not notified) and the note of example iv (data restored in good time from a backup: no
+    permanent loss of availability or confidentiality, no notification)."""
     if facts.confidentiality != "none" or facts.integrity != "none" or facts.care_disrupted:
         return False
     if facts.availability in ("none", "recovered_easily"):
         return True
     return (facts.availability == "temporary" and facts.availability_hours is not None
             and facts.availability_hours < PROLONGED_UNAVAILABILITY_HOURS)
+
+
+def _unlikely_availability_breach(facts: RiskFacts) -> bool:
+    """An availability breach that WP250 rev.01 treats as unlikely to result in a risk: nothing lasting happened to
+    the data (``_no_lasting_effect``) and the DPO states that the people suffered no consequence. The statement is
+    required, never presumed from the silence of the facts: WP250 rev.01 section I.B.2 (in a hospital, critical
+    medical data unavailable even temporarily may put patients at risk). Disrupted care contradicts it and wins."""
+    return facts.no_consequence_for_people and _no_lasting_effect(facts)
 
 
 def _within_scale(value: int) -> int:
@@ -672,6 +691,30 @@ def _apply_floors(facts: RiskFacts, risk_level: str, notes: _Notes) -> str:
                "9/2022, exemple de l'hôpital)."),
         )
     return risk_level
+
+
+def _availability_without_consequence(facts: RiskFacts, risk_level: str, notes: _Notes) -> str:
+    """WP250 rev.01 Annex B example iii and the note of example iv: a loss of availability only, short and restored,
+    with no consequence for the people, is unlikely to result in a risk (GDPR art. 33(1)): not notified, nobody
+    told, recorded in the register (art. 33(5)). The only rule that lowers the level the score gives: ENISA's DPC
+    weighs the data (health data score 4 whatever happened), this rule what happened to the people."""
+    if facts.no_consequence_for_people and facts.care_disrupted:
+        notes.say(
+            "no_consequence_contradicted",
+            N_("«\u00a0Aucune conséquence pour les personnes\u00a0» contredit les soins perturbés\u00a0: les soins "
+               "perturbés l'emportent."),
+        )
+    if not _unlikely_availability_breach(facts):
+        return risk_level
+    notes.rule(
+        "availability_without_consequence",
+        N_("Perte de disponibilité seule, brève et rétablie, sans conséquence pour les personnes (ni soins "
+           "affectés, ni personne privée de ses données quand elle en avait besoin)\u00a0: la violation n'est pas "
+           "susceptible d'engendrer un risque, quelle que soit la sensibilité des données (lignes directrices "
+           "WP250 rev.01, annexe B, exemple iii et note de l'exemple iv\u00a0; section I.B.2 sur les atteintes à la "
+           "disponibilité). Elle est inscrite au registre (art. 33(5) du RGPD)."),
+    )
+    return "unlikely"
 
 
 def _notification(facts: RiskFacts, risk_level: str, notes: _Notes) -> bool:

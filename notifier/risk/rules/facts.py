@@ -85,11 +85,11 @@ CHOICES: dict[str, Choices] = {
 
 # Facts that lower the risk; everything else only makes a breach worse as it grows (see tests/domain/test_risk*.py).
 MITIGATING_FACTS = ("unintelligible", "recipient_trusted", "risk_neutralised", "disproportionate_effort",
-                    "no_substantial_insight", "discovered_by_authority")
+                    "no_substantial_insight", "discovered_by_authority", "no_consequence_for_people")
 
 _REQUIRED_BOOLEANS = ("malicious", "unintelligible", "recipient_trusted", "risk_neutralised",
                       "disproportionate_effort", "care_disrupted")
-_OPTIONAL_BOOLEANS = ("discovered_by_authority", "no_substantial_insight")
+_OPTIONAL_BOOLEANS = ("discovered_by_authority", "no_substantial_insight", "no_consequence_for_people")
 REQUIRED_FIELDS = ("data_types", "identifiability", "confidentiality", "integrity", "availability", "people_count",
                    "people_categories", *_REQUIRED_BOOLEANS)
 OPTIONAL_FIELDS = ("availability_hours", "dpc_adjustment", "dpc_adjustment_reason", *_OPTIONAL_BOOLEANS)
@@ -127,6 +127,11 @@ class RiskFacts:
     """The CNIL itself discovered the breach and told the establishment (Conseil d'État, 22 July 2022, n°449694)."""
     no_substantial_insight: bool = False
     """The data give no substantial insight into their category (ENISA 2013 Annex 1: "general blood tests")."""
+    no_consequence_for_people: bool = False
+    """The DPO states that the loss of availability had no consequence for the people: no care affected, nobody
+    needed the data while they were out of reach. Never presumed: WP250 rev.01, section I.B.2 (availability): in a
+    hospital, critical medical data unavailable even temporarily may be a risk (operations cancelled, lives put at
+    risk); WP250 rev.01 Annex B example iii: a brief outage with no such effect is not notifiable."""
 
 
 class RiskFactsError(ValueError):
@@ -157,6 +162,7 @@ def facts_template() -> dict[str, Any]:
         "care_disrupted": False,
         "discovered_by_authority": False,
         "no_substantial_insight": False,
+        "no_consequence_for_people": False,
         "dpc_adjustment": 0,
         "dpc_adjustment_reason": "",
     }
@@ -181,6 +187,7 @@ def facts_to_document(facts: RiskFacts) -> dict[str, Any]:
         "care_disrupted": facts.care_disrupted,
         "discovered_by_authority": facts.discovered_by_authority,
         "no_substantial_insight": facts.no_substantial_insight,
+        "no_consequence_for_people": facts.no_consequence_for_people,
         "dpc_adjustment": facts.dpc_adjustment,
         "dpc_adjustment_reason": facts.dpc_adjustment_reason,
     }
