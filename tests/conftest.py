@@ -7,10 +7,16 @@ import uuid
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 
 from notifier import create_app
 from notifier.extensions import db
+
+# Property tests check what holds, not how fast: on a loaded 2-core CI machine a per-example deadline or the "input
+# generation is slow" health check would fail a test for the machine's load.
+settings.register_profile("notifier", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("notifier")
 
 POSTGRES_URL = os.environ.get("NOTIFIER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery staple"
