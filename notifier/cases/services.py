@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -32,6 +33,7 @@ from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
 
+PARIS = ZoneInfo("Europe/Paris")
 TEXT_MAX = 5000
 TITLE_MAX = 300
 
@@ -426,13 +428,31 @@ def download_evidence(evidence: Evidence, *, user: User | None, via: str | None 
     return data
 
 
-def evidence_thumbnail(evidence: Evidence) -> bytes | None:
+def evidence_thumbnail(evidence: Evidence, *, user: User | None = None, now: datetime | None = None) -> bytes | None:
+    """The re-encoded PNG of an image, audited as ``case.evidence_thumbnail`` once per user, piece and day (Europe/
+    Paris): the case page shows every thumbnail at each visit, so an entry per view would bury the downloads under
+    page loads (and every entry takes the chain's lock), while one a day still says who saw which piece when."""
     if evidence.thumbnail_name is None or evidence.deleted_at is not None:
         return None
     try:
-        return vault.load(evidence.thumbnail_name)
+        data = vault.load(evidence.thumbnail_name)
     except vault.VaultError:
         return None
+    if user is not None and not _thumbnail_seen_today(evidence, user, now or utcnow()):
+        audit.record("case.evidence_thumbnail", user=user, obj=evidence, breach_id=evidence.breach_id,
+                     details={"sha256": evidence.sha256})
+    return data
+
+
+def _thumbnail_seen_today(evidence: Evidence, user: User, now: datetime) -> bool:
+    from notifier.audit.models import AuditEntry
+
+    local = now.astimezone(PARIS)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    return db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.breach_id == evidence.breach_id, AuditEntry.action == "case.evidence_thumbnail",
+        AuditEntry.object_type == "evidence", AuditEntry.object_id == str(evidence.id),
+        AuditEntry.user_id == user.id, AuditEntry.at >= day_start).limit(1)) is not None
 
 
 def delete_evidence(evidence: Evidence, breach: Breach, user: User, reason: str) -> None:

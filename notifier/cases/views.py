@@ -188,9 +188,10 @@ def thumbnail(evidence_id: int):
     evidence, missing = _evidence_or_404(evidence_id)
     if missing:
         return missing
-    data = cases.evidence_thumbnail(evidence)
+    data = cases.evidence_thumbnail(evidence, user=current_user)
     if data is None:
         return render_template("error.html", code=404, message=_("Page introuvable.")), 404
+    db.session.commit()
     return Response(data, mimetype="image/png", headers={
         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
         "Content-Disposition": 'inline; filename="thumbnail.png"'})
