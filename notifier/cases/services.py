@@ -223,6 +223,12 @@ def plan_view(breach: Breach, *, period_hours: int = 72, now: datetime | None = 
     return PlanView(lines, finished, len(lines))
 
 
+def owner_ids(breach: Breach) -> set[int]:
+    """The users a task of the breach may be given to: the active users of its organisation (as _owner checks)."""
+    return set(db.session.scalars(select(User.id).where(User.organisation_id == breach.organisation_id,
+                                                        User.active.is_(True))))
+
+
 def _owner(breach: Breach, owner_id: int | None) -> User | None:
     if not owner_id:
         return None
@@ -357,6 +363,19 @@ def safe_filename(name: str | None) -> str:
     return base
 
 
+def too_large(max_bytes: int) -> CaseInputError:
+    """The refusal of a file above EVIDENCE_MAX_BYTES (the upload form and add_evidence say the same)."""
+    if max_bytes >= 1024 * 1024:
+        return CaseInputError(N_("Fichier trop volumineux\u00a0: %(maximum)s Mo au plus. Rien n'a été "
+                                 "enregistré."), maximum=round(max_bytes / (1024 * 1024), 1))
+    return CaseInputError(N_("Fichier trop volumineux\u00a0: %(maximum)s Ko au plus. Rien n'a été "
+                             "enregistré."), maximum=max(1, max_bytes // 1024))
+
+
+def empty_file() -> CaseInputError:
+    return CaseInputError(N_("Fichier vide\u00a0: rien n'a été enregistré."))
+
+
 def add_evidence(breach: Breach, user: User, *, filename: str | None, stream: BinaryIO, max_bytes: int,
                  description: str = "") -> Evidence:
     """Store a file of the breach encrypted (vault.py) with the SHA-256 of the original, who and when. Refused above
@@ -370,15 +389,11 @@ def add_evidence(breach: Breach, user: User, *, filename: str | None, stream: Bi
             break
         size += len(chunk)
         if size > max_bytes:
-            if max_bytes >= 1024 * 1024:
-                raise CaseInputError(N_("Fichier trop volumineux\u00a0: %(maximum)s Mo au plus. Rien n'a été "
-                                        "enregistré."), maximum=round(max_bytes / (1024 * 1024), 1))
-            raise CaseInputError(N_("Fichier trop volumineux\u00a0: %(maximum)s Ko au plus. Rien n'a été "
-                                    "enregistré."), maximum=max(1, max_bytes // 1024))
+            raise too_large(max_bytes)
         digest.update(chunk)
         chunks.append(chunk)
     if size == 0:
-        raise CaseInputError(N_("Fichier vide\u00a0: rien n'a été enregistré."))
+        raise empty_file()
     data = b"".join(chunks)
     name = safe_filename(filename)
     storage_name, key_id = vault.store(data)
