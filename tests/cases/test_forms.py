@@ -167,3 +167,24 @@ def test_a_template_row_with_an_unreadable_offset_leaves_the_template_as_it_was(
         "owner_role-0": "viewer"}, follow_redirects=True)
     assert "Ligne 1\u00a0: Rôle inconnu\u00a0: dpo ou legal." in html.unescape(response.get_data(as_text=True))
     assert cases.is_default_template(admin.organisation_id)
+
+
+def test_random_text_in_every_case_form_is_refused_or_stored_never_a_server_error(aware_breach, dpo_client):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    nasty = st.one_of(st.text(st.characters(exclude_categories=("Cs",)), max_size=80),
+                      st.sampled_from(["2026-02-30T25:61", "0000-02-29T10:00", "31/13/2026 10:00", "9" * 40, "-1",
+                                       "2026-10-23T14:20", "+6 h", "cnil", "<script>", "\x00"]))
+    forms = {"/tasks": ("title", "owner_id", "due_at", "anchor", "offset", "notes"),
+             "/timeline": ("occurred_at", "kind", "description", "evidence_ids"),
+             "/exchanges": ("direction", "party", "occurred_at", "subject", "reference", "reply_by", "notes")}
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(path=st.sampled_from(sorted(forms)), values=st.lists(nasty, min_size=7, max_size=7))
+    def post(path, values):
+        data = dict(zip(forms[path], values, strict=False))
+        response = dpo_client.post(f"/breaches/{aware_breach.id}/case{path}", data=data)
+        assert response.status_code in (302, 400), (path, data, response.status_code)  # 400: a NUL byte, app-wide
+
+    post()
