@@ -5,7 +5,9 @@ through context processors (templates/cases/_panel.html, _my_tasks.html), so tha
 Reading needs breach.view (the evidence too: "roles that may see the breach"); changes need case.edit, deleting a
 piece of evidence case.evidence_delete, the dossier case.export, the template admin.manage. Every lookup is scoped
 to the user's organisation (404 otherwise). Files are always served as attachments, application/octet-stream and
-nosniff: never rendered by the browser; thumbnails are PNGs the server re-encoded."""
+nosniff: never rendered by the browser; thumbnails are PNGs the server re-encoded (their views audited once per user,
+piece and day). Every form is a Flask-WTF class of cases/forms.py: a refused one flashes its first problem and
+changes nothing."""
 
 from urllib.parse import quote
 
