@@ -3,7 +3,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from notifier.accounts.organisations import Organisation
@@ -15,7 +15,8 @@ _hasher = PasswordHasher()
 
 
 class User(UserMixin, db.Model):
-    __table_args__ = (one_of("user", "role", Role),)
+    __table_args__ = (one_of("user", "role", Role),
+                      CheckConstraint('"language" IN (\'fr\', \'en\')', name="ck_user_language"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
@@ -39,6 +40,9 @@ class User(UserMixin, db.Model):
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     # An admin-given or generated password: every page leads to /account/password until the user has chosen one.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The language the user chose with the language switch (fr, en), for what is sent to them outside a page (the
+    # reminder e-mails); None until they choose, which means French.
+    language: Mapped[str | None] = mapped_column(String(2), nullable=True)
 
     organisation: Mapped[Organisation] = relationship()
 

@@ -184,6 +184,13 @@ def unlock(user: User, by: User | None = None) -> None:
     audit.record("user.unlock", user=by, obj=user, organisation_id=user.organisation_id)
 
 
+def set_language(user: User, code: str) -> None:
+    """The language the user chose (fr, en), kept for what reaches them outside a page: the reminder e-mails."""
+    if code in ("fr", "en") and user.language != code:
+        user.language = code
+        db.session.flush()
+
+
 def logout(user: User) -> None:
     """Logging out ends every session of the account, not only this browser's cookie."""
     user.end_sessions()

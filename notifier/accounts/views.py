@@ -188,6 +188,9 @@ def logout():
 def set_language(code: str):
     if code in ("fr", "en"):
         session["lang"] = code
+        if current_user.is_authenticated:
+            users.set_language(current_user, code)
+            db.session.commit()
     return redirect(safe_next(request.form.get("next")))
 
 

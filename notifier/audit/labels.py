@@ -32,6 +32,7 @@ ACTION_LABELS: dict[str, str] = {
     "case.evidence_delete": N_("Pièce supprimée du coffre"),
     "case.evidence_download": N_("Pièce téléchargée"),
     "case.evidence_rekey": N_("Coffre des pièces rechiffré"),
+    "case.evidence_thumbnail": N_("Vignette d'une pièce affichée"),
     "case.evidence_upload": N_("Pièce versée au coffre"),
     "case.exchange_add": N_("Échange enregistré"),
     "case.exchange_answered": N_("Réponse à un échange enregistrée"),

@@ -4,13 +4,16 @@
 Contents: ``breach.json`` (the record, docs/breach-format.md); ``reports/`` every report version as archived (PDF/A,
 bit for bit, checked against its recorded hash); ``register/`` the breach's art. 33(5) register entry (PDF/A and CSV);
 ``case/case.pdf`` the action plan, the timeline and the exchanges (PDF/A); ``evidence/`` the evidence files decrypted
-(each checked against the SHA-256 recorded at upload); ``audit/`` the breach's audit trail (PDF/A and CSV);
+(each checked against the SHA-256 recorded at upload) and ``evidence/INDEX.csv``, every piece present or deleted
+with its SHA-256, and for a deleted one who deleted it, when and why; ``audit/`` the breach's audit trail (PDF/A and
+CSV);
 ``AUDIT-LAST-ENTRY.txt`` the id and hash of the last entry of the whole trail when the dossier was made (the keyed
 chain, `notifier audit verify`, shows nothing was rewritten before it). The export itself is then recorded in the
 trail (``case.dossier_export``, with the manifest's SHA-256)."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -31,6 +34,7 @@ from notifier.cases.rules import plan as plan_rules
 from notifier.core.errors import Refusal
 from notifier.core.formatting import format_datetime
 from notifier.core.i18n import N_, translate
+from notifier.core.spreadsheet import safe_cell
 from notifier.core.types import utcnow
 from notifier.extensions import db
 from notifier.register import services as register
@@ -42,6 +46,38 @@ MANIFEST = "MANIFEST.sha256"
 class DossierError(Refusal):
     """A part of the dossier cannot be read as archived (a report or an evidence file altered or missing): no dossier
     is made rather than an incomplete one."""
+
+
+EVIDENCE_INDEX = "evidence/INDEX.csv"
+INDEX_HEADERS = (N_("N°"), N_("Fichier dans le dossier"), N_("Nom d'origine"), "SHA-256", N_("Taille (octets)"),
+                 N_("Versée le (UTC)"), N_("Versée par"), N_("État"), N_("Supprimée le (UTC)"),
+                 N_("Supprimée par"), N_("Motif de la suppression"))
+
+
+def evidence_path(evidence) -> str:
+    return f"evidence/{evidence.id}-{evidence.filename}"
+
+
+def evidence_index(pieces, lang: str = "fr") -> bytes:
+    """``evidence/INDEX.csv``: every piece the vault ever held for the breach, present or deleted, with its SHA-256
+    (of the original, recorded at upload), who versed it and when, and for a deleted one who deleted it, when and
+    why. A deleted file is not in the ZIP, but its hash still says what it was, and the index itself is listed in
+    MANIFEST.sha256 (chain of custody; GDPR art. 5(2) accountability). Semicolon-separated UTF-8 with a BOM, times
+    in ISO 8601 UTC, cells formula-safe."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([safe_cell(translate(header, lang)) for header in INDEX_HEADERS])
+    for evidence in pieces:
+        deleted = evidence.deleted_at is not None
+        writer.writerow([safe_cell(value) for value in (
+            evidence.id, "" if deleted else evidence_path(evidence), evidence.filename, evidence.sha256,
+            evidence.size, evidence.uploaded_at.isoformat() if evidence.uploaded_at else "",
+            evidence.uploaded_by.email if evidence.uploaded_by else "",
+            translate(N_("supprimée") if deleted else N_("présente"), lang),
+            evidence.deleted_at.isoformat() if deleted else "",
+            evidence.deleted_by.email if deleted and evidence.deleted_by else "",
+            " ".join(evidence.deleted_reason.split()) if deleted else "")])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def filename(breach: Breach) -> str:
@@ -86,13 +122,17 @@ def build(breach: Breach, *, lang: str = "fr", period_hours: int = 72, now: date
     files.append(("register/register-entry.pdf", register.to_pdf(entry, register.Filters(), lang=lang, now=now,
                                                                  audit_footer=footer)))
     files.append(("case/case.pdf", _case_pdf(breach, lang, period_hours, now, footer)))
-    for evidence in cases.evidence_list(breach, include_deleted=False):
+    every_piece = cases.evidence_list(breach)
+    for evidence in every_piece:
+        if evidence.deleted_at is not None:
+            continue
         try:
             data = cases.read_evidence(evidence)
         except vault.VaultError:
             raise DossierError(N_("La pièce %(name)s est absente ou altérée dans le coffre\u00a0: dossier non "
                                   "produit."), name=evidence.filename) from None
-        files.append((f"evidence/{evidence.id}-{evidence.filename}", data))
+        files.append((evidence_path(evidence), data))
+    files.append((EVIDENCE_INDEX, evidence_index(every_piece, lang)))
     files.append(("audit/audit-trail.csv", audit_export.export("csv", breach_id=breach.id, lang=lang)))
     files.append(("audit/audit-trail.pdf", audit_export.export("pdf", breach_id=breach.id, lang=lang)))
     last = db.session.execute(select(AuditEntry.id, AuditEntry.entry_hash, AuditEntry.at)

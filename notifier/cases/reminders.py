@@ -9,7 +9,8 @@
 Idempotent: each reminder's key (what, which due date, whom) is inserted in ``reminder_sent`` (unique) inside a
 savepoint before the message is handed to the relay, and committed once it was accepted; a refused message rolls its
 row back, so the next run tries again, and a second run (even overlapping: the unique key) sends nothing twice.
-E-mails say what and when and link to the page; never a patient's data."""
+E-mails say what and when and link to the page, in the recipient's language (the one they chose with the language
+switch, French until they do); never a patient's data."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from notifier.cases.rules import reminders as rules
 from notifier.cases.states import ExchangeStatus
 from notifier.core import mail
 from notifier.core.formatting import format_datetime
-from notifier.core.i18n import N_, translate
+from notifier.core.i18n import LANGUAGES, N_, translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
 
@@ -148,14 +149,16 @@ def due_reminders(now: datetime, *, period_hours: int = 72) -> list[Reminder]:
     return found
 
 
+def recipient_language(user: User) -> str:
+    """The language the recipient chose with the language switch (accounts: User.language); French when unknown."""
+    return user.language if user.language in LANGUAGES else "fr"
+
+
 def message_text(reminder: Reminder, config: Mapping) -> tuple[str, str]:
-    """Subject and body, French then English (the recipients' language is not recorded)."""
+    """Subject and body in the recipient's language (recipient_language)."""
     link = (str(config.get("PUBLIC_URL") or "").rstrip("/") or "") + reminder.path
-    subject = _text(reminder.subject, "fr")
-    parts = []
-    for lang in ("fr", "en"):
-        parts.append(_text(reminder.body, lang) + "\n\n" + translate(FOOTER, lang, link=link))
-    return subject, "\n\n-- English --\n\n".join(parts)
+    lang = recipient_language(reminder.recipient)
+    return _text(reminder.subject, lang), _text(reminder.body, lang) + "\n\n" + translate(FOOTER, lang, link=link)
 
 
 def send_due(config: Mapping, *, now: datetime | None = None, period_hours: int = 72) -> RunReport:

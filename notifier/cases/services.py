@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -32,6 +33,7 @@ from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
 
+PARIS = ZoneInfo("Europe/Paris")
 TEXT_MAX = 5000
 TITLE_MAX = 300
 
@@ -221,6 +223,12 @@ def plan_view(breach: Breach, *, period_hours: int = 72, now: datetime | None = 
     return PlanView(lines, finished, len(lines))
 
 
+def owner_ids(breach: Breach) -> set[int]:
+    """The users a task of the breach may be given to: the active users of its organisation (as _owner checks)."""
+    return set(db.session.scalars(select(User.id).where(User.organisation_id == breach.organisation_id,
+                                                        User.active.is_(True))))
+
+
 def _owner(breach: Breach, owner_id: int | None) -> User | None:
     if not owner_id:
         return None
@@ -355,6 +363,19 @@ def safe_filename(name: str | None) -> str:
     return base
 
 
+def too_large(max_bytes: int) -> CaseInputError:
+    """The refusal of a file above EVIDENCE_MAX_BYTES (the upload form and add_evidence say the same)."""
+    if max_bytes >= 1024 * 1024:
+        return CaseInputError(N_("Fichier trop volumineux\u00a0: %(maximum)s Mo au plus. Rien n'a été "
+                                 "enregistré."), maximum=round(max_bytes / (1024 * 1024), 1))
+    return CaseInputError(N_("Fichier trop volumineux\u00a0: %(maximum)s Ko au plus. Rien n'a été "
+                             "enregistré."), maximum=max(1, max_bytes // 1024))
+
+
+def empty_file() -> CaseInputError:
+    return CaseInputError(N_("Fichier vide\u00a0: rien n'a été enregistré."))
+
+
 def add_evidence(breach: Breach, user: User, *, filename: str | None, stream: BinaryIO, max_bytes: int,
                  description: str = "") -> Evidence:
     """Store a file of the breach encrypted (vault.py) with the SHA-256 of the original, who and when. Refused above
@@ -368,15 +389,11 @@ def add_evidence(breach: Breach, user: User, *, filename: str | None, stream: Bi
             break
         size += len(chunk)
         if size > max_bytes:
-            if max_bytes >= 1024 * 1024:
-                raise CaseInputError(N_("Fichier trop volumineux\u00a0: %(maximum)s Mo au plus. Rien n'a été "
-                                        "enregistré."), maximum=round(max_bytes / (1024 * 1024), 1))
-            raise CaseInputError(N_("Fichier trop volumineux\u00a0: %(maximum)s Ko au plus. Rien n'a été "
-                                    "enregistré."), maximum=max(1, max_bytes // 1024))
+            raise too_large(max_bytes)
         digest.update(chunk)
         chunks.append(chunk)
     if size == 0:
-        raise CaseInputError(N_("Fichier vide\u00a0: rien n'a été enregistré."))
+        raise empty_file()
     data = b"".join(chunks)
     name = safe_filename(filename)
     storage_name, key_id = vault.store(data)
@@ -426,13 +443,31 @@ def download_evidence(evidence: Evidence, *, user: User | None, via: str | None 
     return data
 
 
-def evidence_thumbnail(evidence: Evidence) -> bytes | None:
+def evidence_thumbnail(evidence: Evidence, *, user: User | None = None, now: datetime | None = None) -> bytes | None:
+    """The re-encoded PNG of an image, audited as ``case.evidence_thumbnail`` once per user, piece and day (Europe/
+    Paris): the case page shows every thumbnail at each visit, so an entry per view would bury the downloads under
+    page loads (and every entry takes the chain's lock), while one a day still says who saw which piece when."""
     if evidence.thumbnail_name is None or evidence.deleted_at is not None:
         return None
     try:
-        return vault.load(evidence.thumbnail_name)
+        data = vault.load(evidence.thumbnail_name)
     except vault.VaultError:
         return None
+    if user is not None and not _thumbnail_seen_today(evidence, user, now or utcnow()):
+        audit.record("case.evidence_thumbnail", user=user, obj=evidence, breach_id=evidence.breach_id,
+                     details={"sha256": evidence.sha256})
+    return data
+
+
+def _thumbnail_seen_today(evidence: Evidence, user: User, now: datetime) -> bool:
+    from notifier.audit.models import AuditEntry
+
+    local = now.astimezone(PARIS)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    return db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.breach_id == evidence.breach_id, AuditEntry.action == "case.evidence_thumbnail",
+        AuditEntry.object_type == "evidence", AuditEntry.object_id == str(evidence.id),
+        AuditEntry.user_id == user.id, AuditEntry.at >= day_start).limit(1)) is not None
 
 
 def delete_evidence(evidence: Evidence, breach: Breach, user: User, reason: str) -> None:

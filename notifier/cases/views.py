@@ -5,7 +5,9 @@ through context processors (templates/cases/_panel.html, _my_tasks.html), so tha
 Reading needs breach.view (the evidence too: "roles that may see the breach"); changes need case.edit, deleting a
 piece of evidence case.evidence_delete, the dossier case.export, the template admin.manage. Every lookup is scoped
 to the user's organisation (404 otherwise). Files are always served as attachments, application/octet-stream and
-nosniff: never rendered by the browser; thumbnails are PNGs the server re-encoded."""
+nosniff: never rendered by the browser; thumbnails are PNGs the server re-encoded (their views audited once per user,
+piece and day). Every form is a Flask-WTF class of cases/forms.py: a refused one flashes its first problem and
+changes nothing."""
 
 from urllib.parse import quote
 
@@ -14,11 +16,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from notifier.breaches.access import get_breach
-from notifier.cases import dossier, vault
+from notifier.cases import dossier, forms, vault
 from notifier.cases import services as cases
 from notifier.cases.rules import plan as plan_rules
 from notifier.cases.states import Direction, ExchangeStatus, Party, TaskStatus, TimelineKind
-from notifier.core.web import form_int, require, user_lang
+from notifier.core.web import require, user_lang
 from notifier.extensions import db
 
 bp = Blueprint("cases", __name__)
@@ -59,12 +61,11 @@ def _refused(error: cases.CaseInputError, breach_id: int, anchor: str):
     return _back(breach_id, anchor)
 
 
-def _ids(name: str) -> list[int]:
-    ids = []
-    for value in request.form.getlist(name):
-        if value.isdigit() and len(value) < 10:
-            ids.append(int(value))
-    return ids
+def _form_refused(form, breach_id: int, anchor: str):
+    """A form that did not validate: its first problem flashed, back to the part of the page it belongs to."""
+    db.session.rollback()
+    flash(forms.first_error(form) or _("Formulaire invalide\u00a0: rechargez la page."), "error")
+    return _back(breach_id, anchor)
 
 
 def _members(breach):
@@ -93,12 +94,13 @@ def show(breach_id: int):
 @require("case.edit")
 def add_task(breach_id: int):
     breach = get_breach(breach_id)
-    form = request.form
+    form = forms.TaskForm(owners=cases.owner_ids(breach))
+    if not form.validate_on_submit():
+        return _form_refused(form, breach.id, "plan-title")
     try:
-        task = cases.add_task(breach, current_user, title=form.get("title", ""),
-                              owner_id=form_int("owner_id"),
-                              due=form.get("due_at"), anchor=form.get("anchor") or None, offset=form.get("offset"),
-                              notes=form.get("notes", ""))
+        task = cases.add_task(breach, current_user, title=form.title.data, owner_id=form.owner,
+                              due=form.due_at.data, anchor=form.anchor.data or None, offset=form.offset.data,
+                              notes=form.notes.data or "")
     except cases.CaseInputError as error:
         return _refused(error, breach.id, "plan-title")
     db.session.commit()
@@ -113,13 +115,16 @@ def update_task(breach_id: int, task_id: int):
     task = cases.get_task(task_id, breach)
     if task is None:
         return render_template("error.html", code=404, message=_("Page introuvable.")), 404
-    form = request.form
+    form = forms.TaskUpdateForm(owners=cases.owner_ids(breach))
+    if not form.validate_on_submit():
+        return _form_refused(form, breach.id, f"task-{task_id}")
+    posted = forms.submitted
     try:
-        cases.update_task(task, breach, current_user, status=form.get("status") or None,
-                          owner_id=form_int("owner_id", 0, minimum=0) if "owner_id" in form else None,
-                          due=form.get("due_at") if "due_at" in form else None,
-                          anchor=form.get("anchor") if "anchor" in form else None, offset=form.get("offset"),
-                          notes=form.get("notes") if "notes" in form else None)
+        cases.update_task(task, breach, current_user, status=form.status.data or None,
+                          owner_id=(form.owner or 0) if posted(form.owner_id) else None,
+                          due=form.due_at.data if posted(form.due_at) else None,
+                          anchor=form.anchor.data if posted(form.anchor) else None, offset=form.offset.data,
+                          notes=form.notes.data if posted(form.notes) else None)
     except cases.CaseInputError as error:
         return _refused(error, breach.id, f"task-{task_id}")
     db.session.commit()
@@ -131,18 +136,19 @@ def update_task(breach_id: int, task_id: int):
 @require("case.edit")
 def upload(breach_id: int):
     breach = get_breach(breach_id)
+    form = forms.EvidenceForm()
     upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        flash(_("Choisissez un fichier à verser au dossier."), "error")
-        return _back(breach.id, "evidence-title")
     try:
+        if not form.validate_on_submit():
+            return _form_refused(form, breach.id, "evidence-title")
         evidence = cases.add_evidence(breach, current_user, filename=upload.filename, stream=upload.stream,
                                       max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
-                                      description=request.form.get("description", ""))
+                                      description=form.description.data or "")
     except cases.CaseInputError as error:
         return _refused(error, breach.id, "evidence-title")
     finally:
-        upload.close()  # a large upload is spooled to a temporary file: closed now, not by the garbage collector
+        if upload is not None:
+            upload.close()  # a large upload is spooled to a temporary file: closed now, not by the garbage collector
     db.session.commit()
     flash(_("Pièce versée au coffre, chiffrée. SHA-256\u00a0: %(sha)s", sha=evidence.sha256), "success")
     return _back(breach.id, f"evidence-{evidence.id}")
@@ -188,9 +194,10 @@ def thumbnail(evidence_id: int):
     evidence, missing = _evidence_or_404(evidence_id)
     if missing:
         return missing
-    data = cases.evidence_thumbnail(evidence)
+    data = cases.evidence_thumbnail(evidence, user=current_user)
     if data is None:
         return render_template("error.html", code=404, message=_("Page introuvable.")), 404
+    db.session.commit()
     return Response(data, mimetype="image/png", headers={
         "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
         "Content-Disposition": 'inline; filename="thumbnail.png"'})
@@ -203,8 +210,11 @@ def delete(evidence_id: int):
     if missing:
         return missing
     breach = get_breach(evidence.breach_id)
+    form = forms.DeleteEvidenceForm()
+    if not form.validate_on_submit():
+        return _form_refused(form, breach.id, f"evidence-{evidence.id}")
     try:
-        cases.delete_evidence(evidence, breach, current_user, request.form.get("reason", ""))
+        cases.delete_evidence(evidence, breach, current_user, form.reason.data)
     except cases.CaseInputError as error:
         return _refused(error, breach.id, f"evidence-{evidence.id}")
     db.session.commit()
@@ -216,10 +226,13 @@ def delete(evidence_id: int):
 @require("case.edit")
 def add_event(breach_id: int):
     breach = get_breach(breach_id)
+    form = forms.EventForm()
+    if not form.validate_on_submit():
+        return _form_refused(form, breach.id, "timeline-title")
     try:
-        event = cases.add_event(breach, current_user, occurred_at=request.form.get("occurred_at"),
-                                kind=request.form.get("kind", TimelineKind.OTHER),
-                                description=request.form.get("description", ""), evidence_ids=_ids("evidence_ids"))
+        event = cases.add_event(breach, current_user, occurred_at=form.occurred_at.data,
+                                kind=form.kind.data or TimelineKind.OTHER, description=form.description.data,
+                                evidence_ids=form.evidence_ids.data or [])
     except cases.CaseInputError as error:
         return _refused(error, breach.id, "timeline-title")
     db.session.commit()
@@ -231,12 +244,14 @@ def add_event(breach_id: int):
 @require("case.edit")
 def add_exchange(breach_id: int):
     breach = get_breach(breach_id)
-    form = request.form
+    form = forms.ExchangeForm()
+    if not form.validate_on_submit():
+        return _form_refused(form, breach.id, "exchanges")
     try:
         exchange = cases.add_exchange(
-            breach, current_user, direction=form.get("direction", ""), party=form.get("party", ""),
-            occurred_at=form.get("occurred_at"), subject=form.get("subject", ""), reference=form.get("reference", ""),
-            notes=form.get("notes", ""), reply_by=form.get("reply_by"), evidence_ids=_ids("evidence_ids"))
+            breach, current_user, direction=form.direction.data, party=form.party.data,
+            occurred_at=form.occurred_at.data, subject=form.subject.data, reference=form.reference.data or "",
+            notes=form.notes.data or "", reply_by=form.reply_by.data, evidence_ids=form.evidence_ids.data or [])
     except cases.CaseInputError as error:
         return _refused(error, breach.id, "exchanges")
     db.session.commit()
@@ -251,8 +266,11 @@ def answered(breach_id: int, exchange_id: int):
     exchange = cases.get_exchange(exchange_id, breach)
     if exchange is None:
         return render_template("error.html", code=404, message=_("Page introuvable.")), 404
+    form = forms.AnsweredForm()
+    if not form.validate_on_submit():
+        return _form_refused(form, breach.id, f"exchange-{exchange_id}")
     try:
-        cases.answer_exchange(exchange, breach, current_user, answered_at=request.form.get("answered_at"))
+        cases.answer_exchange(exchange, breach, current_user, answered_at=form.answered_at.data)
     except cases.CaseInputError as error:
         return _refused(error, breach.id, f"exchange-{exchange_id}")
     db.session.commit()
@@ -277,19 +295,27 @@ def export_dossier(breach_id: int):
 @bp.route("/admin/plan-template", methods=["GET", "POST"])
 @require("admin.manage")
 def plan_template():
+    form = forms.PlanTemplateForm()
     if request.method == "POST":
-        if request.form.get("reset"):
+        if not form.validate_on_submit():
+            flash(forms.first_error(form) or _("Formulaire invalide\u00a0: rechargez la page."), "error")
+            return redirect(url_for("cases.plan_template"))
+        if form.reset.data:
             cases.reset_plan_template(current_user)
             db.session.commit()
             flash(_("Plan type rétabli\u00a0: le plan par défaut d'un établissement de santé s'applique."), "success")
             return redirect(url_for("cases.plan_template"))
         rows = []
-        count = min(int(request.form.get("rows", "0") or 0) if request.form.get("rows", "").isdigit() else 0, 200)
-        for index in range(count):
-            if request.form.get(f"delete-{index}"):
+        for number, row in enumerate(form.row_forms(request.form), start=1):
+            if row.delete.data:
                 continue
-            rows.append({name: request.form.get(f"{name}-{index}", "") for name in
-                         ("title", "anchor", "offset", "owner_role", "nis2_only")})
+            if not row.validate():
+                flash(_("Ligne %(number)s\u00a0: %(problem)s", number=number, problem=forms.first_error(row)),
+                      "error")
+                return redirect(url_for("cases.plan_template"))
+            rows.append({"title": row.title.data or "", "anchor": row.anchor.data or "",
+                         "offset": row.offset.data or "", "owner_role": row.owner_role.data or "",
+                         "nis2_only": "1" if row.nis2_only.data else ""})
         try:
             cases.save_plan_template(current_user, rows, user_lang())
         except cases.CaseInputError as error:

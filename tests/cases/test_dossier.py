@@ -100,3 +100,58 @@ def test_the_button_downloads_the_dossier_for_dpo_and_legal_only(app, full_case,
         assert "MANIFEST.sha256" in archive.namelist()
     dpo_client.post("/logout")
     assert login_as(viewer).get(f"/breaches/{full_case.id}/dossier.zip").status_code == 403
+
+
+@pytest.fixture
+def case_with_a_deleted_piece(full_case, dpo):
+    doubled = cases.add_evidence(full_case, dpo, filename="capture annonce.png", stream=io.BytesIO(b"copie 1\n"),
+                                 max_bytes=10**6)
+    db.session.flush()
+    cases.delete_evidence(doubled, full_case, dpo, "Doublon de la capture versée le 24/10")
+    db.session.commit()
+    return full_case, doubled
+
+
+def _index_rows(archive, name="evidence/INDEX.csv"):
+    import csv
+
+    return list(csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig")), delimiter=";"))
+
+
+def test_a_deleted_piece_is_in_the_evidence_index_with_its_hash_who_when_and_why(case_with_a_deleted_piece, dpo,
+                                                                                 tmp_path):
+    breach, deleted = case_with_a_deleted_piece
+    data = dossier.export(breach, user=dpo, lang="fr")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = archive.namelist()
+        header, *rows = _index_rows(archive)
+        manifest = archive.read("MANIFEST.sha256").decode()
+    assert header[:4] == ["N°", "Fichier dans le dossier", "Nom d'origine", "SHA-256"]
+    by_name = {row[2]: dict(zip(header, row, strict=True)) for row in rows}
+    assert set(by_name) == {"récépissé plainte.pdf", "capture annonce.png"}
+    kept = by_name["récépissé plainte.pdf"]
+    assert kept["État"] == "présente" and kept["Fichier dans le dossier"] in names and not kept["Supprimée le (UTC)"]
+    gone = by_name["capture annonce.png"]
+    assert gone["État"] == "supprimée" and gone["Fichier dans le dossier"] == ""
+    assert gone["SHA-256"] == deleted.sha256 and gone["Supprimée par"] == dpo.email
+    assert gone["Supprimée le (UTC)"] == deleted.deleted_at.isoformat()
+    assert gone["Motif de la suppression"] == "Doublon de la capture versée le 24/10"
+    assert not any(name.endswith("capture annonce.png") for name in names)  # the file itself is gone
+    assert "  evidence/INDEX.csv\n" in manifest  # the index is itself covered by the manifest
+    if shutil.which("sha256sum"):
+        _extract(data, tmp_path / "d")
+        assert _sha256sum(tmp_path / "d").returncode == 0
+
+
+def test_the_case_pdf_names_who_deleted_a_piece_when_and_why(case_with_a_deleted_piece, dpo):
+    from pypdf import PdfReader
+
+    breach, deleted = case_with_a_deleted_piece
+    with zipfile.ZipFile(io.BytesIO(dossier.build(breach, lang="en"))) as archive:
+        reader = PdfReader(io.BytesIO(archive.read("case/case.pdf")))
+        header = _index_rows(archive)[0]
+    text = "".join("".join((page.extract_text() or "").split()) for page in reader.pages)
+    assert "".join(f"by {dpo.email}".split()) in text and "Doublondelacaptureverséele24/10" in text
+    assert deleted.sha256 in text
+    assert header[8:] == ["Deleted on (UTC)", "Deleted by", "Reason for deletion"]
+

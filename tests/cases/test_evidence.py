@@ -151,3 +151,64 @@ def test_a_file_name_never_carries_a_path_or_control_characters():
     assert cases.safe_filename("C:\\Users\\dpo\\rapport.pdf") == "rapport.pdf"
     assert cases.safe_filename("a\r\nb\x00.pdf") == "ab.pdf"
     assert cases.safe_filename("") == "fichier"
+
+
+def _image(name="annonce-de-vente.png"):
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 120, 200)).save(picture, format="PNG")
+    return picture.getvalue(), name
+
+
+def _thumbnail_entries(evidence):
+    from notifier.audit.models import AuditEntry
+
+    return AuditEntry.query.filter_by(action="case.evidence_thumbnail", object_id=str(evidence.id)).all()
+
+
+def test_a_thumbnail_view_is_audited_once_per_user_piece_and_day(aware_breach, dpo_client, viewer, login_as):
+    data, name = _image()
+    _upload(dpo_client, aware_breach, data=data, name=name)
+    evidence = Evidence.query.one()
+    assert dpo_client.get(f"/evidence/{evidence.id}/thumbnail").status_code == 200
+    assert dpo_client.get(f"/evidence/{evidence.id}/thumbnail").status_code == 200
+    entries = _thumbnail_entries(evidence)
+    assert len(entries) == 1 and entries[0].details == {"sha256": evidence.sha256}
+    assert entries[0].breach_id == aware_breach.id
+    dpo_client.post("/logout")
+    assert login_as(viewer).get(f"/evidence/{evidence.id}/thumbnail").status_code == 200
+    assert sorted(e.user_email for e in _thumbnail_entries(evidence)) == sorted([entries[0].user_email,
+                                                                                 viewer.email])
+
+
+def test_a_thumbnail_seen_again_the_next_paris_day_is_audited_again(aware_breach, dpo, monkeypatch):
+    from datetime import UTC, datetime
+
+    from notifier.audit import services as audit
+
+    data, name = _image()
+    evidence = cases.add_evidence(aware_breach, dpo, filename=name, stream=io.BytesIO(data), max_bytes=10**6)
+    db.session.commit()
+
+    def view_at(instant):
+        monkeypatch.setattr(audit, "utcnow", lambda: instant)  # the time the trail's entry is written at
+        assert cases.evidence_thumbnail(evidence, user=dpo, now=instant).startswith(b"\x89PNG")
+        db.session.commit()
+        return len(_thumbnail_entries(evidence))
+
+    # 23:30 in Paris on 2 November is 22:30 UTC; 00:10 in Paris on the 3rd is 23:10 UTC, still the 2nd in UTC.
+    assert view_at(datetime(2026, 11, 2, 22, 30, tzinfo=UTC)) == 1
+    assert view_at(datetime(2026, 11, 2, 22, 50, tzinfo=UTC)) == 1
+    assert view_at(datetime(2026, 11, 2, 23, 10, tzinfo=UTC)) == 2
+
+
+def test_thumbnail_views_are_named_in_words_on_the_audit_page(aware_breach, dpo_client, legal, login_as):
+    data, name = _image()
+    _upload(dpo_client, aware_breach, data=data, name=name)
+    dpo_client.get(f"/evidence/{Evidence.query.one().id}/thumbnail")
+    dpo_client.post("/logout")
+    reader = login_as(legal)
+    assert "Vignette d&#39;une pièce affichée" in reader.get("/audit/").get_data(as_text=True)
+    reader.post("/lang/en", data={"next": "/"})
+    assert "Evidence thumbnail viewed" in reader.get("/audit/").get_data(as_text=True)

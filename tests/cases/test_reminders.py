@@ -45,7 +45,7 @@ def test_a_reminder_is_sent_once_even_when_the_command_runs_twice(app, aware_bre
     assert recipients == [dpo.email]
     body = message.get_content()
     assert "Contenir l'incident" in body and "https://notifier.lilas.test/breaches/" in body
-    assert "Contain the incident" in body  # English below the French
+    assert "Contain the incident" not in body  # the DPO never chose a language: French only
     assert "aucune donnée de patient" in body
 
 
@@ -129,3 +129,48 @@ def test_celery_beat_schedules_the_same_sending(app):
     schedule = beat.celery.conf.beat_schedule["send-reminders"]
     assert schedule["task"] == beat.TASK_NAME == beat.send_reminders.name
     assert schedule["schedule"] <= 300
+
+
+def _received_by(smtp, email):
+    return [message for recipients, message in _messages(smtp) if recipients == [email]]
+
+
+def test_each_reminder_is_in_the_language_its_recipient_chose(app, aware_breach, dpo, legal, smtp, login_as):
+    english = login_as(legal)
+    english.post("/lang/en", data={"next": "/"})  # the switch, logged in: saved on the account
+    db.session.expire_all()
+    assert db.session.get(type(legal), legal.id).language == "en" and dpo.language is None
+    cases.add_task(aware_breach, dpo, title="Prévenir l'assureur", owner_id=legal.id, anchor="aware", offset="+2 h")
+    db.session.commit()
+    reminders.send_due(_config(app, smtp.port), now=AWARE + timedelta(hours=5))
+    db.session.commit()
+    received = _received_by(smtp, legal.email)
+    to_legal = next(message for message in received if "Prévenir l'assureur" in message.get_content())
+    assert to_legal["Subject"].startswith(f"[notifier] {aware_breach.reference}: task due on ")
+    assert "Task: Prévenir l'assureur" in to_legal.get_content()
+    for message in received:
+        assert "contains no patient data" in message.get_content() and "Tâche" not in message.get_content()
+        assert "échéance" not in message["Subject"]
+    to_dpo = _received_by(smtp, dpo.email)
+    assert to_dpo  # the DPO never chose: French, and French only
+    for message in to_dpo:
+        body = message.get_content()
+        assert "Violation\u00a0:" in body and "aucune donnée de patient" in body and "Breach:" not in body
+
+
+def test_a_user_who_switches_back_to_french_gets_french_again(app, aware_breach, dpo, smtp, login_as):
+    client = login_as(dpo)
+    client.post("/lang/en", data={"next": "/"})
+    client.post("/lang/fr", data={"next": "/"})
+    db.session.expire_all()
+    assert db.session.get(type(dpo), dpo.id).language == "fr"
+    reminders.send_due(_config(app, smtp.port), now=AWARE + timedelta(hours=5))
+    db.session.commit()
+    received = _received_by(smtp, dpo.email)
+    assert received and all("Violation\u00a0:" in message.get_content() for message in received)
+
+
+def test_the_language_switch_before_login_changes_no_account(app, client, dpo):
+    client.post("/lang/en", data={"next": "/"})
+    db.session.expire_all()
+    assert db.session.get(type(dpo), dpo.id).language is None
