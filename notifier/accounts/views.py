@@ -60,7 +60,10 @@ def login():
         db.session.commit()  # the attempt is recorded whatever its outcome
         if user and user.totp_secret:
             # Second factor (ASVS V2.8): the password alone opens nothing; the code page finishes the login.
+            chosen = session.get("lang")
             session.clear()
+            if chosen in ("fr", "en"):
+                session["lang"] = chosen
             session["totp_user_id"] = user.id
             session["totp_next"] = safe_next(request.args.get("next"))
             return redirect(url_for("auth.totp"))
@@ -74,7 +77,15 @@ def login():
 
 
 def _finish_login(user, target: str | None):
+    # The language chosen on the login page just now wins, then the one the account chose last time; the session
+    # is new (fixation), the choice is not lost with it.
+    chosen = session.get("lang") if session.get("lang") in ("fr", "en") else None
     session.clear()
+    if chosen:
+        users.set_language(user, chosen)
+        db.session.commit()
+    if chosen or user.language in ("fr", "en"):
+        session["lang"] = chosen or user.language
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
     login_user(user)
     _bind_session(user)

@@ -61,3 +61,19 @@ def test_another_form_sent_after_the_session_ended_says_to_send_it_again(dpo_cli
     assert response.status_code == 302 and response.headers["Location"] == "/login?next=/account/password"
     page = dpo_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "envoyez de nouveau le formulaire" in page and "navigateur" not in page
+
+
+def test_the_language_chosen_on_the_login_page_survives_the_login_and_is_kept_for_the_next_one(client, dpo):
+    from tests.conftest import login
+
+    client.fetch_csrf_token()
+    client.post("/lang/en", data={"next": "/login"})
+    login(client, dpo)
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
+    db.session.refresh(dpo)
+    assert dpo.language == "en"
+    client.post("/logout", data={})
+    client.delete_cookie("session")  # another browser, another day: the account's choice is used
+    client.csrf_token = None
+    login(client, dpo)
+    assert 'lang="en"' in client.get("/").get_data(as_text=True)
