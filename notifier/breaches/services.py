@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -341,7 +342,8 @@ def touched_steps(breach: Breach) -> set[str]:
                                   .distinct()))
 
 
-def step_states(breach: Breach, *, refused: set[str] = frozenset(), period_hours: int = 72,
+def step_states(breach: Breach, *, refused: Mapping[str, Sequence[str]] | set[str] = frozenset(),
+                period_hours: int = 72,
                 now: datetime | None = None) -> dict[str, progress.StepState]:
     """Each page of the wizard with its state (the record's steps and the risk step)."""
     states = progress.step_states(breach.sections, touched=touched_steps(breach), refused=refused,

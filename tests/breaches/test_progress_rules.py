@@ -61,6 +61,16 @@ def test_a_refused_submission_or_a_broken_cross_step_rule_is_an_error():
     assert states["cnil_submission"].errors == ("delay_reasons",)
 
 
+def test_a_refused_submission_names_the_refused_fields_in_the_menu():
+    sections = form.empty_sections()
+    states = step_states(sections, touched=set(), refused={"contacts": ("contact_email", "contact_phone")},
+                         now=NOW, aware_at=AWARE)
+    assert states["contacts"].status == StepStatus.ERROR
+    assert states["contacts"].missing == ("Courriel", "Téléphone")
+    assert states["contacts"].note is None
+    assert states["people"].status != StepStatus.ERROR
+
+
 def test_the_risk_step_state_follows_the_decision():
     assert risk_state(None).status == StepStatus.INCOMPLETE
     assert risk_state({"to_review": True}).status == StepStatus.ERROR
