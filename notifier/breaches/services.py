@@ -407,20 +407,21 @@ def _more_clocks(breach: Breach, result: list[Clock], instant, now: datetime) ->
     return extra
 
 
-def urgency_key(breach: Breach, now: datetime) -> tuple:
-    """Dashboard order: unsent CNIL notifications by deadline (overdue first), then the rest by awareness."""
-    cnil = next((c for c in clocks(breach, now=now) if c.code == "cnil"), None)
-    if cnil is not None and cnil.done_at is None:
-        return (0, cnil.due)
-    return (1, -(breach.aware_at or breach.created_at).timestamp())
+def urgency_key(breach: Breach, now: datetime, period_hours: int = 72) -> tuple:
+    """Dashboard order: by the nearest open deadline among all the breach's clocks (overdue first, then the
+    soonest), breaches with no open deadline last (``progress.dashboard_key``)."""
+    return progress.dashboard_key(clocks(breach, period_hours=period_hours, now=now),
+                                  aware_or_created=breach.aware_at or breach.created_at,
+                                  reference=breach.reference or "")
 
 
-def open_breaches(organisation_id: int) -> list[Breach]:
-    now = utcnow()
+def open_breaches(organisation_id: int, *, period_hours: int = 72, now: datetime | None = None) -> list[Breach]:
+    """The organisation's breaches not closed, in the dashboard's order (``urgency_key``)."""
+    now = now or utcnow()
     breaches = db.session.scalars(
         select(Breach).where(Breach.organisation_id == organisation_id, Breach.status != BreachStatus.CLOSED)
     ).all()
-    return sorted(breaches, key=lambda b: urgency_key(b, now))
+    return sorted(breaches, key=lambda b: urgency_key(b, now, period_hours))
 
 
 def history(breach: Breach) -> list[BreachChange]:

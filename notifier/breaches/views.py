@@ -111,8 +111,8 @@ def _title(code: str) -> str:
 @require("breach.view")
 def dashboard():
     now = utcnow()
-    open_breaches = service.open_breaches(current_user.organisation_id)
     period = current_app.config["CNIL_PERIOD_HOURS"]
+    open_breaches = service.open_breaches(current_user.organisation_id, period_hours=period, now=now)
     rows = [(b, service.clocks(b, period_hours=period, now=now)) for b in open_breaches]
     charts = dashboard_charts(current_user.organisation_id, str(get_locale() or "fr"))
     return render_template("breaches/dashboard.html", rows=rows, now=now, charts=charts)

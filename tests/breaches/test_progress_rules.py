@@ -9,6 +9,7 @@ from notifier.breaches.rules.progress import (
     RISK_STEP,
     StepStatus,
     checklist,
+    dashboard_key,
     nearest_open,
     neighbours,
     risk_state,
@@ -86,6 +87,17 @@ def test_the_nearest_open_deadline_skips_what_is_done():
     nearest = nearest_open(clocks(cnil_sent_at=NOW, ars_reported_at=NOW))
     assert nearest.code == "nis2_early_warning" and nearest.due == AWARE + timedelta(hours=24)
     assert nearest_open([]) is None
+
+
+def test_the_dashboard_key_is_the_nearest_open_deadline_and_no_open_deadline_comes_last():
+    overdue = dashboard_key(clocks(), aware_or_created=AWARE)  # the ARS report, due from awareness
+    nis2_in_18_hours = dashboard_key(clocks(cnil_sent_at=NOW, ars_reported_at=NOW), aware_or_created=AWARE)
+    everything_sent = dashboard_key(
+        clocks(cnil_sent_at=NOW, ars_reported_at=NOW, nis2_early_warning_sent_at=NOW, nis2_notification_sent_at=NOW,
+               nis2_final_report_sent_at=NOW), aware_or_created=AWARE)
+    not_started = dashboard_key([], aware_or_created=NOW)
+    assert sorted([not_started, everything_sent, nis2_in_18_hours, overdue]) == [
+        overdue, nis2_in_18_hours, not_started, everything_sent]
 
 
 def test_the_checklist_puts_open_duties_first_by_due_time():

@@ -156,6 +156,28 @@ def test_after_the_cnil_notification_the_nearest_deadline_is_the_nis2_early_warn
     assert "NIS2 : alerte précoce" in card[:card.index("other-clocks")].replace("\u00a0", " ")
 
 
+def test_the_dashboard_lists_breaches_by_nearest_deadline_not_by_the_cnil_clock(dpo_client, breach, dpo,
+                                                                                  establishment):
+    """A breach notified to the CNIL whose NIS2 early warning is due in 14 h comes before one whose CNIL clock runs
+    but whose nearest duty is due in 22 h; a breach without awareness comes last."""
+    now = datetime.now(UTC)
+    notified = breach
+    post_step(dpo_client, notified, "dates", aware_at=paris(now - timedelta(hours=10)))
+    post_step(dpo_client, notified, "other_bodies", ars_reported="y", ars_reported_at=paris(now - timedelta(hours=9)))
+    post_step(dpo_client, notified, "cnil_submission", cnil_sent_at=paris(now - timedelta(hours=8)),
+              cnil_reference="NOT-1")
+    running = service.create_breach(dpo, establishment)
+    blank = service.create_breach(dpo, establishment)
+    db.session.commit()
+    post_step(dpo_client, running, "dates", aware_at=paris(now - timedelta(hours=2)))
+    post_step(dpo_client, running, "other_bodies", ars_reported="y", ars_reported_at=paris(now - timedelta(hours=1)))
+    page = dpo_client.get("/").get_data(as_text=True)
+    order = re.findall(r'class="breach-card [^"]*" data-breach="([^"]+)"', page)
+    assert order == [notified.reference, running.reference, blank.reference]
+    first = page[page.index(f'data-breach="{notified.reference}"'):page.index(f'data-breach="{running.reference}"')]
+    assert "NIS2 : alerte précoce" in first[:first.index("other-clocks")].replace("\u00a0", " ")
+
+
 def test_nearest_deadline_reads_whatever_clocks_the_service_returns(dpo_client, breach, monkeypatch):
     """A clock another feature adds (a complementary notification promised) is the nearest when it is."""
     from notifier.breaches.rules.deadlines import Clock, ClockStatus

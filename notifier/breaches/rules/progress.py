@@ -275,3 +275,13 @@ def nearest_open(clocks: list):
     """The nearest open deadline among all the clocks, or None when every duty is done (or none started)."""
     pending = open_clocks(clocks)
     return pending[0] if pending else None
+
+
+def dashboard_key(clocks: list, *, aware_or_created: datetime, reference: str = "") -> tuple:
+    """The dashboard's order (issue 13: the nearest open deadline of each breach in sight): by that deadline, so
+    overdue duties first (the longest overdue on top), then the soonest; a breach with no open deadline (every duty
+    done, or awareness not entered yet) after them, the most recent first. The reference breaks ties."""
+    nearest = nearest_open(clocks)
+    if nearest is not None:
+        return (0, nearest.due.timestamp(), reference)
+    return (1, -aware_or_created.timestamp(), reference)
