@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from notifier.accounts.models import User
-from notifier.accounts.organisations import Establishment
+from notifier.accounts.organisations import Establishment, dpo_title
 from notifier.audit import services as audit
 from notifier.audit.models import AuditEntry
 from notifier.breaches.closing import ensure_open
@@ -86,7 +86,7 @@ def create_breach(user: User, establishment: Establishment) -> Breach:
     sections["notification"]["notification_type"] = "initial"
     sections["contacts"].update(
         contact_name=establishment.dpo_name or None,
-        contact_role="Délégué à la protection des données" if establishment.dpo_name else None,
+        contact_role=dpo_title(establishment) if establishment.dpo_name else None,
         contact_email=establishment.dpo_email or None,
         contact_phone=establishment.dpo_phone or None,
         legal_rep_name=establishment.legal_representative or None,
