@@ -87,6 +87,7 @@ def test_enter_goes_forward_leaving_warns_and_the_menu_shows_each_state(page: Pa
     page.get_by_label("Courriel", exact=True).fill("claire.martin@crs.test")
     page.get_by_label("Fonction", exact=True).press("Enter")
     expect(page.get_by_role("heading", name="Dates et circonstances", level=1)).to_be_visible()
+    screenshot(page, "enter-forward")  # Enter in the contact step saved it and opened the next one
     breach_url = re.sub(r"/steps/.*$", "", page.url)
 
     # Point 4: a date typed is echoed in words under its field, in the page's language.
