@@ -76,3 +76,18 @@ def test_other_address_blocks_are_the_same_in_english():
     for lines in (["Madame Hélène DURAND", "12 rue de la Paix", "69003 LYON"],
                   ["Mme Sophie MARTIN", "Représentant légal de Léa MARTIN", "3 rue X", "69003 LYON"], []):
         assert address_lines_in(lines, "en") == tuple(lines)
+
+
+def test_the_english_letter_of_a_minor_goes_to_the_parents_in_english_without_the_childs_civility():
+    from types import SimpleNamespace
+
+    from notifier.letters.services import letter_fields
+
+    patient = SimpleNamespace(patient_id="1001", postcode="69003", civility="mme", deceased=False, minor=True,
+                              address_lines=["Aux parents de Léa FAURE", "12 RUE DE LA PAIX", "69003 LYON"],
+                              salutation="Madame, Monsieur,")
+    english = letter_fields("VIO-2026-0001", 1, patient, lang="en", audience="representatives")
+    assert english.address_lines == ("To the parents of Léa FAURE", "12 RUE DE LA PAIX", "69003 LYON")
+    assert english.salutation == "Dear Sir or Madam,"
+    french = letter_fields("VIO-2026-0001", 1, patient, lang="fr", audience="representatives")
+    assert french.address_lines[0] == "Aux parents de Léa FAURE" and french.salutation == "Madame, Monsieur,"
