@@ -100,3 +100,56 @@ def test_breach_references_become_unique_per_organisation_and_back(migrated_app)
     downgrade(revision="7f2e9010a747")
     assert ("reference",) in _unique_sets("breach")
     assert ("organisation_id", "reference") not in _unique_sets("breach")
+
+
+def _insert(table_name: str, **values) -> int:
+    """One row as the database stood at that revision: the given values, a placeholder in every other required
+    column (the models may already hold later columns)."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    table = sa.Table(table_name, sa.MetaData(), autoload_with=db.engine)
+    placeholders = {sa.Integer: 0, sa.Boolean: False, sa.DateTime: dt.datetime(2026, 1, 1),
+                    sa.Date: dt.date(2026, 1, 1), sa.JSON: {}, sa.Float: 0.0}
+    row = dict(values)
+    for column in table.columns:
+        if column.name in row or column.primary_key or column.nullable or column.server_default is not None:
+            continue
+        row[column.name] = next((value for kind, value in placeholders.items() if isinstance(column.type, kind)), "x")
+    with db.engine.begin() as connection:
+        return connection.execute(table.insert().values(**row).returning(table.c.id)).scalar_one()
+
+
+def test_the_dpo_gender_is_backfilled_only_where_one_can_tell(migrated_app):
+    """Issue 13: a letter's DPO heading chosen by a person, or a title that is not the prefilled masculine one, tells
+    the DPO's civility; the prefilled "Délégué à la protection des données" tells nothing."""
+    import sqlalchemy as sa
+
+    upgrade(revision="5a51ddcafbc9")
+    organisation = _insert("organisation", name="Groupe")
+    user = _insert("user", organisation_id=organisation, email="dpo@x.test", role="dpo")
+
+    def establishment(dpo_name):
+        return _insert("establishment", organisation_id=organisation, name=dpo_name or "Sans DPO", dpo_name=dpo_name)
+
+    def breach(where, name, role, number):
+        contacts = {"contact_name": name, "contact_role": role}
+        return _insert("breach", organisation_id=organisation, establishment_id=where, reference=f"V-{number}",
+                       status="draft", sections={"contacts": contacts}, created_by_id=user)
+
+    claire, paul, prefilled, chosen, nobody = (establishment(name) for name in (
+        "Claire Martin", "Paul Roux", "Jean Petit", "Anne Morel", ""))
+    breach(claire, "Claire Martin", "Déléguée à la protection des données", 1)
+    breach(paul, "Paul Roux", "Délégué à la protection des données (DPO)", 2)
+    breach(prefilled, "Jean Petit", "Délégué à la protection des données", 3)
+    breach(prefilled, "Quelqu'un d'autre", "Directrice juridique", 4)  # not the establishment's DPO
+    letter_breach = breach(chosen, "Anne Morel", "Délégué à la protection des données", 5)
+    _insert("letter_template", organisation_id=organisation, breach_id=letter_breach, variant="v", version=1,
+            lang="fr", audience="any", texts={}, sender={"contact": "Anne Morel, DPO", "dpo_gender": "f"})
+    upgrade(revision="b7e2d4f1a9c3")
+    with db.engine.connect() as connection:
+        genders = dict(connection.execute(sa.text("SELECT id, dpo_gender FROM establishment")).all())
+    assert genders == {claire: "f", paul: "m", prefilled: None, chosen: "f", nobody: None}
+    downgrade(revision="5a51ddcafbc9")
+    assert "dpo_gender" not in {c["name"] for c in inspect(db.engine).get_columns("establishment")}

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from notifier.accounts import services as users
@@ -58,6 +58,12 @@ class EstablishmentForm(FlaskForm):
     finess = StringField(_l("FINESS"), validators=[Optional(), _Identifier(identifiers.check_finess)])
     address = StringField(_l("Adresse"), validators=[Optional(), Length(max=500)])
     dpo_name = StringField(_l("DPO"), validators=[Optional(), Length(max=200)])
+    dpo_gender = SelectField(
+        _l("Civilité du DPO (accord de son titre dans la fiche et les courriers)"),
+        choices=[SelectChoice("", _l("Non précisée")),
+                 SelectChoice("f", _l("Madame\u00a0: déléguée à la protection des données")),
+                 SelectChoice("m", _l("Monsieur\u00a0: délégué à la protection des données"))],
+        coerce=lambda value: value or None, validate_choice=True)
     dpo_email = EmailField(_l("Courriel du DPO"), validators=[Optional(), Email(), Length(max=200)])
     dpo_phone = StringField(_l("Téléphone du DPO"), validators=[Optional(), Length(max=50),
                                                                 _Identifier(identifiers.check_phone_fr)])

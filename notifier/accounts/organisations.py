@@ -27,6 +27,10 @@ class Establishment(db.Model):
     dpo_name: Mapped[str] = mapped_column(String(200), default="")
     dpo_email: Mapped[str] = mapped_column(String(200), default="")
     dpo_phone: Mapped[str] = mapped_column(String(50), default="")
+    # "f" or "m" (DPO_GENDERS), None when not given: the DPO's title agrees with it, "déléguée" or "délégué" à la
+    # protection des données (GDPR art. 37-39 name the function), in the contact prefilled on new breaches and in
+    # the letters' DPO heading.
+    dpo_gender: Mapped[str | None] = mapped_column(String(1), nullable=True)
     legal_representative: Mapped[str] = mapped_column(String(200), default="")
     legal_representative_title: Mapped[str] = mapped_column(String(200), default="")
     # NIS2 (directive 2022/2555) scope is decided per establishment: French transposition was pending in 2026.
@@ -36,3 +40,14 @@ class Establishment(db.Model):
     nis1_oes: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organisation: Mapped[Organisation] = relationship(back_populates="establishments")
+
+
+DPO_GENDERS = ("f", "m")
+
+DPO_TITLES = {"f": "Déléguée à la protection des données", "m": "Délégué à la protection des données"}
+"""The DPO's title as the contact step prefills it, agreed with ``Establishment.dpo_gender``; the function's name
+(GDPR art. 37, "délégué à la protection des données") when the gender is not given."""
+
+
+def dpo_title(establishment: Establishment) -> str:
+    return DPO_TITLES.get(establishment.dpo_gender or "", DPO_TITLES["m"])

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from notifier.accounts.models import User
-from notifier.accounts.organisations import Establishment
+from notifier.accounts.organisations import Establishment, dpo_title
 from notifier.audit import services as audit
 from notifier.audit.models import AuditEntry
 from notifier.breaches.closing import ensure_open
@@ -85,7 +86,7 @@ def create_breach(user: User, establishment: Establishment) -> Breach:
     sections["notification"]["notification_type"] = "initial"
     sections["contacts"].update(
         contact_name=establishment.dpo_name or None,
-        contact_role="Délégué à la protection des données" if establishment.dpo_name else None,
+        contact_role=dpo_title(establishment) if establishment.dpo_name else None,
         contact_email=establishment.dpo_email or None,
         contact_phone=establishment.dpo_phone or None,
         legal_rep_name=establishment.legal_representative or None,
@@ -341,7 +342,8 @@ def touched_steps(breach: Breach) -> set[str]:
                                   .distinct()))
 
 
-def step_states(breach: Breach, *, refused: set[str] = frozenset(), period_hours: int = 72,
+def step_states(breach: Breach, *, refused: Mapping[str, Sequence[str]] | set[str] = frozenset(),
+                period_hours: int = 72,
                 now: datetime | None = None) -> dict[str, progress.StepState]:
     """Each page of the wizard with its state (the record's steps and the risk step)."""
     states = progress.step_states(breach.sections, touched=touched_steps(breach), refused=refused,
@@ -405,20 +407,21 @@ def _more_clocks(breach: Breach, result: list[Clock], instant, now: datetime) ->
     return extra
 
 
-def urgency_key(breach: Breach, now: datetime) -> tuple:
-    """Dashboard order: unsent CNIL notifications by deadline (overdue first), then the rest by awareness."""
-    cnil = next((c for c in clocks(breach, now=now) if c.code == "cnil"), None)
-    if cnil is not None and cnil.done_at is None:
-        return (0, cnil.due)
-    return (1, -(breach.aware_at or breach.created_at).timestamp())
+def urgency_key(breach: Breach, now: datetime, period_hours: int = 72) -> tuple:
+    """Dashboard order: by the nearest open deadline among all the breach's clocks (overdue first, then the
+    soonest), breaches with no open deadline last (``progress.dashboard_key``)."""
+    return progress.dashboard_key(clocks(breach, period_hours=period_hours, now=now),
+                                  aware_or_created=breach.aware_at or breach.created_at,
+                                  reference=breach.reference or "")
 
 
-def open_breaches(organisation_id: int) -> list[Breach]:
-    now = utcnow()
+def open_breaches(organisation_id: int, *, period_hours: int = 72, now: datetime | None = None) -> list[Breach]:
+    """The organisation's breaches not closed, in the dashboard's order (``urgency_key``)."""
+    now = now or utcnow()
     breaches = db.session.scalars(
         select(Breach).where(Breach.organisation_id == organisation_id, Breach.status != BreachStatus.CLOSED)
     ).all()
-    return sorted(breaches, key=lambda b: urgency_key(b, now))
+    return sorted(breaches, key=lambda b: urgency_key(b, now, period_hours))
 
 
 def history(breach: Breach) -> list[BreachChange]:

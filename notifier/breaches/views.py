@@ -111,8 +111,8 @@ def _title(code: str) -> str:
 @require("breach.view")
 def dashboard():
     now = utcnow()
-    open_breaches = service.open_breaches(current_user.organisation_id)
     period = current_app.config["CNIL_PERIOD_HOURS"]
+    open_breaches = service.open_breaches(current_user.organisation_id, period_hours=period, now=now)
     rows = [(b, service.clocks(b, period_hours=period, now=now)) for b in open_breaches]
     charts = dashboard_charts(current_user.organisation_id, str(get_locale() or "fr"))
     return render_template("breaches/dashboard.html", rows=rows, now=now, charts=charts)
@@ -146,7 +146,7 @@ def create():
                                           period_hours=current_app.config["CNIL_PERIOD_HOURS"])
     if breach is None or not result.ok:
         db.session.rollback()
-        flash(_("Des champs sont invalides\u00a0: la violation n'est pas encore enregistrée."), "error")
+        # The page lists the refused fields at its top and marks each one (templates/breaches/step.html).
         return _render_step(None, wizard_step, raw, {n: e.message(_lang()) for n, e in result.errors.items()}, 422,
                             establishment_id=establishment.id)
     db.session.commit()
@@ -179,18 +179,28 @@ def _page_url(breach, code: str) -> str:
 _REFUSED = "refused_steps"
 
 
-def _refused(breach) -> set[str]:
-    """The steps whose last submission in this session was refused (nothing stored): the menu shows them in
-    error until they are saved."""
-    return set((session.get(_REFUSED) or {}).get(str(breach.id), [])) if breach is not None else set()
+def _refused(breach) -> dict[str, tuple[str, ...]]:
+    """The steps whose last submission in this session was refused (nothing stored), each with the names of the
+    fields refused: the menu shows them in error, naming those fields, until the step is saved. Only field names
+    are kept in the session, never what was typed."""
+    if breach is None:
+        return {}
+    marks = (session.get(_REFUSED) or {}).get(str(breach.id)) or {}
+    if isinstance(marks, list):  # a session cookie written before the field names were kept
+        marks = dict.fromkeys(marks, [])
+    return {code: tuple(names) for code, names in marks.items()}
 
 
-def _mark_refused(breach, code: str, refused: bool) -> None:
+def _mark_refused(breach, code: str, fields: list[str] | None) -> None:
+    """``fields``: the names of the refused fields, or None once the step is saved."""
     marks = dict(session.get(_REFUSED) or {})
-    codes = set(marks.get(str(breach.id), []))
-    codes = codes | {code} if refused else codes - {code}
-    if codes:
-        marks[str(breach.id)] = sorted(codes)
+    steps = {step: list(names) for step, names in _refused(breach).items()}
+    if fields is None:
+        steps.pop(code, None)
+    else:
+        steps[code] = sorted(fields)
+    if steps:
+        marks[str(breach.id)] = steps
     else:
         marks.pop(str(breach.id), None)
     session[_REFUSED] = marks
@@ -217,7 +227,8 @@ def _information_start(breach, values: dict) -> tuple[dict, dict | None]:
     return values, verdict
 
 
-def _render_step(breach, wizard_step, values, errors, status=200, stale=False, establishment_id=None):
+def _render_step(breach, wizard_step, values, errors, status=200, stale=False, establishment_id=None,
+                 refused_fields=()):
     order = _wizard_order()
     previous, following = progress.neighbours(wizard_step.code, order)
     verdict = None
@@ -227,7 +238,8 @@ def _render_step(breach, wizard_step, values, errors, status=200, stale=False, e
         verdict = service.risk_decision(breach)
     return render_template("breaches/step.html", breach=breach, step=wizard_step, steps=form.STEPS, values=values,
                            errors=errors, establishments=establishments(), stale=stale, previous=previous,
-                           following=following, verdict=verdict,
+                           following=following, verdict=verdict, fields=form.FIELD_BY_NAME,
+                           refused_fields=tuple(refused_fields),
                            establishment_id=establishment_id or (breach.establishment_id if breach else None),
                            ), status
 
@@ -237,7 +249,8 @@ def _render_step(breach, wizard_step, values, errors, status=200, stale=False, e
 def step(breach_id: int, code: str):
     breach = get_breach(breach_id)
     wizard_step = _wizard_step(code)
-    return _render_step(breach, wizard_step, dict(breach.sections[code]), {})
+    return _render_step(breach, wizard_step, dict(breach.sections[code]), {},
+                        refused_fields=_refused(breach).get(code, ()))
 
 
 @bp.post("/breaches/<int:breach_id>/steps/<code>")
@@ -265,12 +278,11 @@ def save_step(breach_id: int, code: str):
         return _render_step(get_breach(breach_id), wizard_step, raw, {}, 409, stale=True)
     if not result.ok:
         lang = str(get_locale() or "fr")
-        _mark_refused(breach, code, True)
-        flash(_("Des champs sont invalides : rien n'a été enregistré pour cette étape, les étapes précédentes "
-                "restent enregistrées."), "error")
+        _mark_refused(breach, code, list(result.errors))
+        # The page lists the refused fields with the reason at its top and next to each field, with what was typed.
         return _render_step(breach, wizard_step, raw, {n: e.message(lang) for n, e in result.errors.items()}, 422)
     db.session.commit()
-    _mark_refused(breach, code, False)
+    _mark_refused(breach, code, None)
     flash(_("Étape enregistrée."), "success")
     return _after_save(breach, code)
 

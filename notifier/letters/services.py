@@ -283,11 +283,16 @@ def default_sender(breach: Breach) -> dict[str, Any]:
         return value.strip() if isinstance(value, str) else ""
 
     name, role = contact("contact_name") or establishment.dpo_name or "", contact("contact_role")
+    # The DPO heading agrees with the person: the establishment's DPO civility when the breach's contact is that
+    # DPO (the title prefilled on older breaches is the masculine one), else the contact's title as typed.
+    is_the_dpo = not contact("contact_name") or contact("contact_name") == (establishment.dpo_name or "").strip()
+    gender = (establishment.dpo_gender if is_the_dpo and establishment.dpo_gender in DPO_GENDERS else "") \
+        or gender_of_title(role)
     return {"name": establishment.name, "address_lines": lines[:4],
             "phone": contact("contact_phone") or establishment.dpo_phone or "",
             "email": contact("contact_email") or establishment.dpo_email or "",
             "contact": ", ".join(part for part in (name, role[:1].lower() + role[1:] if role else "") if part),
-            "city": city_of_address(establishment.address), "dpo_gender": gender_of_title(role)}
+            "city": city_of_address(establishment.address), "dpo_gender": gender}
 
 
 def default_layout(config: dict | None = None) -> dict[str, float]:
@@ -695,7 +700,7 @@ def letter_fields(breach_reference: str, number: int, patient: Any, *, lang: str
     reference = letter_reference(breach_reference, number)
     return LetterFields(
         reference=reference, patient_id=patient.patient_id, code=verification_url(reference),
-        postcode=patient.postcode or "", address_lines=tuple(patient.address_lines or ()),
+        postcode=patient.postcode or "", address_lines=addresses.address_lines_in(patient.address_lines or (), lang),
         salutation=salutation_for(lang, audience, patient.salutation, patient.civility, bool(patient.deceased),
                                   bool(getattr(patient, "minor", False))))
 

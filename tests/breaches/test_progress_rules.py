@@ -9,6 +9,7 @@ from notifier.breaches.rules.progress import (
     RISK_STEP,
     StepStatus,
     checklist,
+    dashboard_key,
     nearest_open,
     neighbours,
     risk_state,
@@ -61,6 +62,16 @@ def test_a_refused_submission_or_a_broken_cross_step_rule_is_an_error():
     assert states["cnil_submission"].errors == ("delay_reasons",)
 
 
+def test_a_refused_submission_names_the_refused_fields_in_the_menu():
+    sections = form.empty_sections()
+    states = step_states(sections, touched=set(), refused={"contacts": ("contact_email", "contact_phone")},
+                         now=NOW, aware_at=AWARE)
+    assert states["contacts"].status == StepStatus.ERROR
+    assert states["contacts"].missing == ("Courriel", "Téléphone")
+    assert states["contacts"].note is None
+    assert states["people"].status != StepStatus.ERROR
+
+
 def test_the_risk_step_state_follows_the_decision():
     assert risk_state(None).status == StepStatus.INCOMPLETE
     assert risk_state({"to_review": True}).status == StepStatus.ERROR
@@ -76,6 +87,17 @@ def test_the_nearest_open_deadline_skips_what_is_done():
     nearest = nearest_open(clocks(cnil_sent_at=NOW, ars_reported_at=NOW))
     assert nearest.code == "nis2_early_warning" and nearest.due == AWARE + timedelta(hours=24)
     assert nearest_open([]) is None
+
+
+def test_the_dashboard_key_is_the_nearest_open_deadline_and_no_open_deadline_comes_last():
+    overdue = dashboard_key(clocks(), aware_or_created=AWARE)  # the ARS report, due from awareness
+    nis2_in_18_hours = dashboard_key(clocks(cnil_sent_at=NOW, ars_reported_at=NOW), aware_or_created=AWARE)
+    everything_sent = dashboard_key(
+        clocks(cnil_sent_at=NOW, ars_reported_at=NOW, nis2_early_warning_sent_at=NOW, nis2_notification_sent_at=NOW,
+               nis2_final_report_sent_at=NOW), aware_or_created=AWARE)
+    not_started = dashboard_key([], aware_or_created=NOW)
+    assert sorted([not_started, everything_sent, nis2_in_18_hours, overdue]) == [
+        overdue, nis2_in_18_hours, not_started, everything_sent]
 
 
 def test_the_checklist_puts_open_duties_first_by_due_time():

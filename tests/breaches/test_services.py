@@ -73,6 +73,40 @@ def test_open_breaches_are_sorted_by_urgency(dpo, establishment):
     assert [b.id for b in service.open_breaches(dpo.organisation_id)] == [late.id, soon.id, unknown.id]
 
 
+def test_the_dashboard_orders_breaches_by_their_nearest_open_deadline(dpo, establishment):
+    """Overdue first (the longest overdue on top), then the soonest, whatever the clock; a breach with no open
+    deadline last. A CNIL notification sent does not send a breach down when another duty is overdue."""
+    establishment.nis2_in_scope = False  # two clocks only: CNIL (72 h) and ARS / CERT Santé (without delay)
+    now = datetime.now(UTC)
+
+    def paris(hours_ago):
+        return (now - timedelta(hours=hours_ago)).astimezone(ZoneInfo("Europe/Paris")).strftime("%Y-%m-%dT%H:%M")
+
+    def breach_with(hours_ago, *, ars=False, cnil=False):
+        breach = service.create_breach(dpo, establishment)
+        if hours_ago is None:
+            return breach
+        service.save_step(breach, "dates", {"aware_at": paris(hours_ago)}, user=dpo, expected_version=breach.version)
+        if ars:
+            service.save_step(breach, "other_bodies", {"ars_reported": "y", "ars_reported_at": paris(hours_ago - 1)},
+                              user=dpo, expected_version=breach.version)
+        if cnil:
+            service.save_step(breach, "cnil_submission", {"cnil_sent_at": paris(hours_ago - 2),
+                                                          "cnil_reference": "NOT-1"},
+                              user=dpo, expected_version=breach.version)
+        return breach
+
+    cnil_in_62_hours = breach_with(10, ars=True)
+    all_done = breach_with(10, ars=True, cnil=True)
+    ars_overdue_5_hours = breach_with(5, cnil=True)  # the CNIL was notified, the ARS report is still to make
+    ars_overdue_80_hours = breach_with(80)
+    no_awareness = breach_with(None)
+    db.session.commit()
+    order = [b.id for b in service.open_breaches(dpo.organisation_id, now=now)]
+    assert order[:3] == [ars_overdue_80_hours.id, ars_overdue_5_hours.id, cnil_in_62_hours.id]
+    assert set(order[3:]) == {all_done.id, no_awareness.id}
+
+
 def test_json_round_trip_keeps_everything(dpo, establishment):
     doc = example()
     doc["establishment"]["finess"] = establishment.finess

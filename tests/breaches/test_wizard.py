@@ -36,7 +36,11 @@ def test_a_first_step_without_a_title_creates_nothing(dpo_client, establishment)
     response = dpo_client.post("/breaches/new", data={"establishment_id": establishment.id,
                                                       "notification_type": "initial", "title": "  "})
     assert response.status_code == 422
-    assert 'id="title-error"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert 'id="title-error"' in page
+    summary = page[page.index('class="error-summary"'):]
+    assert "Enregistrement refusé\u00a0: la violation n'est pas encore enregistrée" in summary
+    assert '<a href="#title">Intitulé interne de la violation</a>\u00a0: Donnez un intitulé interne' in summary
     assert db.session.query(Breach).count() == 0
 
 

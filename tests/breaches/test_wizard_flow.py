@@ -72,6 +72,47 @@ def test_the_menu_shows_complete_incomplete_with_what_is_missing_and_error(dpo_c
     assert menu_state(page, "risk") == StepStatus.INCOMPLETE
 
 
+def test_a_refused_save_names_each_field_and_why_at_the_top_and_at_the_field(dpo_client, breach):
+    future = paris(datetime.now(UTC) + timedelta(days=2))
+    response = post_step(dpo_client, breach, "dates", aware_at=future, discovery_circumstances="Alerte à 6 h")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    summary = page[page.index('class="error-summary"'):page.index("</div>", page.index('class="error-summary"'))]
+    assert "Enregistrement refusé\u00a0: rien n'a été enregistré pour cette étape" in summary
+    assert '<a href="#aware_at">Prise de connaissance (point de départ des 72 h)</a>\u00a0: Cette date est dans le ' \
+           'futur' in summary
+    assert "le dernier enregistrement a été refusé" not in page.lower()
+    field = page[page.index('id="aware_at-error"'):]
+    assert field.startswith('id="aware_at-error">Cette date est dans le futur<')
+    assert "Alerte à 6 h</textarea>" in page  # what was typed is kept
+    assert f'value="{future}"' in page
+    menu = page[page.index('data-step="dates"'):page.index('data-step="nature"')]
+    assert "à corriger" in menu and "Prise de connaissance" in menu
+
+
+def test_a_refused_save_is_named_in_english_for_an_english_user(dpo_client, breach):
+    dpo_client.post("/lang/en", data={"next": "/"})
+    page = post_step(dpo_client, breach, "contacts", contact_email="claire.martin@").get_data(as_text=True)
+    summary = page[page.index('class="error-summary"'):]
+    assert "Save refused: nothing was saved for this step" in summary
+    assert "Invalid e-mail address" in summary[:summary.index("</ul>")]
+
+
+def test_back_on_a_refused_step_the_fields_refused_are_named_until_it_is_saved(dpo_client, breach):
+    post_step(dpo_client, breach, "dates", aware_at="2026-02-31T10:00")
+    page = dpo_client.get(f"/breaches/{breach.id}/steps/dates").get_data(as_text=True)
+    summary = page[page.index('class="error-summary"'):page.index("</div>", page.index('class="error-summary"'))]
+    assert "Le dernier enregistrement de cette étape a été refusé" in summary
+    assert '<a href="#aware_at">Prise de connaissance' in summary
+    assert 'id="aware_at-error">Refusé au dernier enregistrement' in page
+    other = dpo_client.get(f"/breaches/{breach.id}/steps/people").get_data(as_text=True)
+    menu = other[other.index('data-step="dates"'):other.index('data-step="nature"')]
+    assert "Prise de connaissance" in menu
+    post_step(dpo_client, breach, "dates", aware_at=paris(datetime.now(UTC) - timedelta(hours=2)))
+    page = dpo_client.get(f"/breaches/{breach.id}/steps/dates").get_data(as_text=True)
+    assert 'class="error-summary"' not in page and "Refusé au dernier" not in page
+
+
 def test_a_stored_value_broken_by_another_step_shows_as_an_error(dpo_client, breach):
     """The CNIL notification was on time; moving the awareness time earlier makes it late without reasons."""
     now = datetime.now(UTC)
@@ -113,6 +154,28 @@ def test_after_the_cnil_notification_the_nearest_deadline_is_the_nis2_early_warn
     dashboard = dpo_client.get("/").get_data(as_text=True)
     card = dashboard[dashboard.index(f'data-breach="{breach.reference}"'):]
     assert "NIS2 : alerte précoce" in card[:card.index("other-clocks")].replace("\u00a0", " ")
+
+
+def test_the_dashboard_lists_breaches_by_nearest_deadline_not_by_the_cnil_clock(dpo_client, breach, dpo,
+                                                                                  establishment):
+    """A breach notified to the CNIL whose NIS2 early warning is due in 14 h comes before one whose CNIL clock runs
+    but whose nearest duty is due in 22 h; a breach without awareness comes last."""
+    now = datetime.now(UTC)
+    notified = breach
+    post_step(dpo_client, notified, "dates", aware_at=paris(now - timedelta(hours=10)))
+    post_step(dpo_client, notified, "other_bodies", ars_reported="y", ars_reported_at=paris(now - timedelta(hours=9)))
+    post_step(dpo_client, notified, "cnil_submission", cnil_sent_at=paris(now - timedelta(hours=8)),
+              cnil_reference="NOT-1")
+    running = service.create_breach(dpo, establishment)
+    blank = service.create_breach(dpo, establishment)
+    db.session.commit()
+    post_step(dpo_client, running, "dates", aware_at=paris(now - timedelta(hours=2)))
+    post_step(dpo_client, running, "other_bodies", ars_reported="y", ars_reported_at=paris(now - timedelta(hours=1)))
+    page = dpo_client.get("/").get_data(as_text=True)
+    order = re.findall(r'class="breach-card [^"]*" data-breach="([^"]+)"', page)
+    assert order == [notified.reference, running.reference, blank.reference]
+    first = page[page.index(f'data-breach="{notified.reference}"'):page.index(f'data-breach="{running.reference}"')]
+    assert "NIS2 : alerte précoce" in first[:first.index("other-clocks")].replace("\u00a0", " ")
 
 
 def test_nearest_deadline_reads_whatever_clocks_the_service_returns(dpo_client, breach, monkeypatch):

@@ -78,3 +78,16 @@ def test_a_finess_must_start_with_a_departement(finess):
 
 def test_a_corsican_finess_is_checked_for_its_form():
     assert check_finess("2a0000014") == "2A0000014"
+
+
+@pytest.mark.parametrize("finess", ["2A0000014", "2A0000022", "2B0000012", "2B0000020"])
+def test_a_corsican_finess_passes_its_key_with_2a_as_21_and_2b_as_22(finess):
+    """The key over 21 / 22 in place of 2A / 2B (see notifier/core/identifiers.py for the doubt)."""
+    assert check_finess(finess) == finess
+
+
+@pytest.mark.parametrize("finess", ["2A0000015", "2A0000020", "2B0000014", "2B0000021"])
+def test_a_corsican_finess_with_a_wrong_key_is_refused(finess):
+    with pytest.raises(IdentifierError) as raised:
+        check_finess(finess)
+    assert raised.value.code == "finess_key"

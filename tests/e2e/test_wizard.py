@@ -30,7 +30,7 @@ def dpo_account(live_app):
             organisation=organisation, name="Groupe Clinique Rhône-Saône", siren="552100554", finess="690781232",
             address="12 rue des Tilleuls, 69003 Lyon", dpo_name="Claire Martin", dpo_email="dpo@crs.test",
             dpo_phone="04 72 10 20 30", legal_representative="Jean-Marc Fabre",
-            legal_representative_title="Directeur général", nis2_in_scope=True))
+            legal_representative_title="Directeur général", nis2_in_scope=True, dpo_gender="f"))
         db.session.commit()
         add_user("dpo@crs.test", "dpo", PASSWORD, organisation=organisation)
         db.session.commit()
@@ -74,8 +74,20 @@ def test_enter_goes_forward_leaving_warns_and_the_menu_shows_each_state(page: Pa
     page.get_by_label("Intitulé interne de la violation").press("Enter")
     expect(page.get_by_role("heading", name="Contact et représentant légal", level=1)).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Violation VIO-")
+    # The contact's title is agreed with the establishment's DPO civility (Claire Martin: "Déléguée").
+    expect(page.get_by_label("Fonction", exact=True)).to_have_value("Déléguée à la protection des données")
+    # Point 6: an e-mail field accepts only an address; the refused field is named at the top of the step.
+    page.get_by_label("Courriel", exact=True).fill("claire.martin@")
+    page.get_by_label("Fonction", exact=True).press("Enter")
+    expect(page.locator("#contact_email-error")).to_contain_text("Adresse électronique invalide")
+    expect(page.locator(".error-summary").get_by_role("link", name="Courriel", exact=True)).to_be_visible()
+    expect(page.get_by_label("Courriel", exact=True)).to_have_value("claire.martin@")
+    screenshot(page, "field-checks")
+    assert accessibility(page) == []
+    page.get_by_label("Courriel", exact=True).fill("claire.martin@crs.test")
     page.get_by_label("Fonction", exact=True).press("Enter")
     expect(page.get_by_role("heading", name="Dates et circonstances", level=1)).to_be_visible()
+    screenshot(page, "enter-forward")  # Enter in the contact step saved it and opened the next one
     breach_url = re.sub(r"/steps/.*$", "", page.url)
 
     # Point 4: a date typed is echoed in words under its field, in the page's language.
@@ -104,6 +116,14 @@ def test_enter_goes_forward_leaving_warns_and_the_menu_shows_each_state(page: Pa
         paris_input(datetime.now(UTC) + timedelta(days=2)))
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.locator("#aware_at-error")).to_contain_text("futur")
+    # The refused field is named, with the reason, at the top of the step; what was typed is still there.
+    summary = page.locator(".error-summary")
+    expect(summary.get_by_role("heading")).to_contain_text("Enregistrement refusé")
+    expect(summary.get_by_role("link", name="Prise de connaissance (point de départ des 72 h)")).to_be_visible()
+    expect(summary).to_contain_text("Cette date est dans le futur")
+    expect(page.get_by_label("Circonstances de la découverte")).to_have_value("Alerte de l'hébergeur à 6 h")
+    expect(menu_item(page, "dates")).to_contain_text("Prise de connaissance")
+    screenshot(page, "step-refused")
     expect(menu_item(page, "dates")).to_have_attribute("data-state", "error")
     expect(menu_item(page, "contacts")).to_have_attribute("data-state", "complete")
     expect(menu_item(page, "people")).to_have_attribute("data-state", "incomplete")
@@ -144,3 +164,24 @@ def test_enter_goes_forward_leaving_warns_and_the_menu_shows_each_state(page: Pa
     expect(card.locator(".clock").first).to_contain_text("NIS2\u00a0: alerte précoce")
     screenshot(page, "dashboard-nearest")
     assert accessibility(page) == []
+
+
+def test_a_draft_saved_by_mistake_is_deleted_with_a_reason(page: Page, live_server, dpo_account, accessibility):
+    """Point 5: the record is created when the first step is saved; a draft never notified, without patients nor
+    documents, can be deleted by the DPO with a reason."""
+    base = live_server
+    log_in(page, base, dpo_account)
+    page.get_by_role("link", name="Déclarer une violation").click()
+    page.get_by_label("Intitulé interne de la violation").fill("Essai saisi par erreur")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    reference = re.search(r"VIO-[\w-]+", page.get_by_role("status").inner_text()).group(0)
+    page.goto(re.sub(r"/steps/.*$", "", page.url))
+    page.get_by_text("Supprimer ce brouillon").click()
+    page.get_by_label("Motif de la suppression").fill("Doublon de la fiche ouverte ce matin")
+    screenshot(page, "draft-delete")
+    assert accessibility(page) == []
+    page.get_by_role("button", name="Supprimer définitivement ce brouillon").click()
+    expect(page.get_by_role("heading", name="Violations en cours")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text(f"Brouillon {reference} supprimé")
+    expect(page.locator(f'[data-breach="{reference}"]')).to_have_count(0)
+    screenshot(page, "draft-deleted")

@@ -32,9 +32,9 @@ def fix_url(breach, patient):
     return f"/breaches/{breach.id}/patients/{patient.id}/fix"
 
 
-def test_adding_a_minors_representative_releases_the_letter_to_them(held, breach, dpo_client):
-    alone = held["Alone"]
-    assert (alone.status, alone.holds) == ("held", ["minor_without_representative"])
+def test_adding_a_minors_representative_addresses_the_letter_to_them(held, breach, dpo_client):
+    alone = held["Alone"]  # without a representative: to the parents at the child's address, not held
+    assert (alone.status, alone.holds, alone.address_lines[0]) == ("ready", [], "Aux parents de Léa ALONE")
     form = {"street": "3 rue des Parents", "postcode": "69003", "city": "Lyon", "guardian_name": "Mme Anne ALONE"}
     response = dpo_client.post(fix_url(breach, alone), data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]

@@ -19,7 +19,7 @@ def test_a_good_file_with_bad_rows_is_processed_and_the_counts_add_up(files, imp
         files.person("100001"),
         files.person("100002", last="Dubois", born="31/02/1980"),  # impossible date
         files.person("100003", last="Petit", postcode="750"),  # French postcode of 3 digits
-        files.person("100004", last="Leroy", born=f"01/01/{files.THIS_YEAR - 10}"),  # minor alone: held
+        files.person("100004", last="Leroy", deceased="oui"),  # deceased: held
         files.person("100005", last=""),  # no last name
     ])
     result = counts(import_cli(path, "--json"))
@@ -105,12 +105,14 @@ def test_hold_flags_are_stored_and_the_letter_goes_to_the_right_person(files, im
         files.person("400006", last="Child", born=minor, guardian="Mme Anne PARENT"),
     ])
     result = counts(import_cli(path, "--json"))
-    assert (result["accepted"], result["held"]) == (6, 4)
-    assert result["holds"] == {"minor_without_representative": 1, "minor_confidential_care": 1, "deceased": 1,
-                               "protected_adult_without_guardian": 1}
+    assert (result["accepted"], result["held"]) == (6, 3)
+    assert result["holds"] == {"minor_confidential_care": 1, "deceased": 1, "protected_adult_without_guardian": 1}
     found = {p.last_name: p for p in Patient.query}
     assert (found["Ready"].status, found["Ready"].holds, found["Ready"].salutation) == ("ready", [], "Monsieur,")
-    assert (found["Alone"].status, found["Alone"].holds) == ("held", ["minor_without_representative"])
+    alone = found["Alone"]  # a minor without a named representative: written to the parents, not held
+    assert (alone.status, alone.holds, alone.addressee, alone.salutation) == ("ready", [], "guardian",
+                                                                              "Madame, Monsieur,")
+    assert alone.address_lines[0].startswith("Aux parents de ") and alone.address_lines[0].endswith("ALONE")
     secret = found["Secret"]
     assert (secret.holds, secret.confidential_care, secret.addressee) == (["minor_confidential_care"], True,
                                                                            "patient")

@@ -2,7 +2,13 @@
 one line is split); a minor's letter goes to the holders of parental authority or the guardian and never uses the
 child's civility."""
 
-from notifier.patients.rules.addresses import Normalisation, complement_lines, format_address, salutation
+from notifier.patients.rules.addresses import (
+    Normalisation,
+    address_lines_in,
+    complement_lines,
+    format_address,
+    salutation,
+)
 from notifier.patients.services import salutation as stored_salutation
 
 
@@ -52,3 +58,36 @@ def test_a_minors_salutation_never_uses_the_childs_civility():
     assert salutation("mme", "en", minor=True) == "Dear Sir or Madam,"
     assert stored_salutation("mme", "patient", False, minor=True) == "Madame, Monsieur,"
     assert stored_salutation("mme", "patient", False) == "Madame,"
+
+
+def test_an_english_letter_writes_the_parents_line_in_english():
+    lines = address(first_name="Léa", last_name="FAURE", minor=True, to_parents=True).lines
+    assert address_lines_in(lines, "en") == ("To the parents of Léa FAURE", *lines[1:])
+    assert address_lines_in(lines, "fr") == tuple(lines)
+
+
+def test_the_english_parents_line_keeps_within_38_characters():
+    lines = address(first_name="Marie-Charlotte", last_name="DE LA TOUR DU PIN", minor=True, to_parents=True).lines
+    first = address_lines_in(lines, "en")[0]
+    assert first == "Parents of M.-C. DE LA TOUR DU PIN" and len(first) <= 38
+
+
+def test_other_address_blocks_are_the_same_in_english():
+    for lines in (["Madame Hélène DURAND", "12 rue de la Paix", "69003 LYON"],
+                  ["Mme Sophie MARTIN", "Représentant légal de Léa MARTIN", "3 rue X", "69003 LYON"], []):
+        assert address_lines_in(lines, "en") == tuple(lines)
+
+
+def test_the_english_letter_of_a_minor_goes_to_the_parents_in_english_without_the_childs_civility():
+    from types import SimpleNamespace
+
+    from notifier.letters.services import letter_fields
+
+    patient = SimpleNamespace(patient_id="1001", postcode="69003", civility="mme", deceased=False, minor=True,
+                              address_lines=["Aux parents de Léa FAURE", "12 RUE DE LA PAIX", "69003 LYON"],
+                              salutation="Madame, Monsieur,")
+    english = letter_fields("VIO-2026-0001", 1, patient, lang="en", audience="representatives")
+    assert english.address_lines == ("To the parents of Léa FAURE", "12 RUE DE LA PAIX", "69003 LYON")
+    assert english.salutation == "Dear Sir or Madam,"
+    french = letter_fields("VIO-2026-0001", 1, patient, lang="fr", audience="representatives")
+    assert french.address_lines[0] == "Aux parents de Léa FAURE" and french.salutation == "Madame, Monsieur,"

@@ -307,19 +307,20 @@ def test_minor_with_a_representative_is_addressed_to_the_representative_and_not_
     assert patient["address_lines"][:2] == ["Mme Sophie MARTIN", "Représentant légal de Léa MARTIN"]
 
 
-def test_minor_without_representative_is_held_and_addressed_to_the_parents():
+def test_minor_without_representative_is_not_held_and_is_addressed_to_the_parents():
     patient = accepted(first_name="Léa", last_name="Faure", birth_date="03/04/2015")
-    assert patient["holds"] == ["minor_without_representative"]
+    assert patient["holds"] == []  # issue 13: the letter goes to the parents rather than waiting for a person
     # CSP L.1111-2: the holders of parental authority, never the child's civility ("Madame" for an 11-year-old).
     assert patient["addressee"] == "guardian"
     assert patient["address_lines"][0] == "Aux parents de Léa FAURE"
+    assert not any("Madame" in line or "Mme" in line for line in patient["address_lines"])
 
 
 def test_minority_is_judged_on_the_letter_date():
     # 18 on 10 June 2026: a minor on the import day, an adult when the letter is sent.
     assert accepted(birth_date="10/06/2008")["minor"] is False
     [row] = import_rows(patient_csv({**GOOD, "Date de naissance": "10/06/2008"}), letter_date=date(2026, 6, 9))
-    assert row.patient["minor"] is True and row.patient["holds"] == ["minor_without_representative"]
+    assert row.patient["minor"] is True and row.patient["address_lines"][0] == "Aux parents de Hélène DURAND"
 
 
 def test_minor_who_asked_for_secrecy_is_held_and_never_addressed_to_the_parents():
@@ -365,7 +366,7 @@ def test_address_abroad_is_held():
 def test_several_holds_at_once():
     patient = accepted(birth_date="03/04/2015", deceased="oui", country="Suisse", postcode="1201",
                        city="Genève")
-    assert patient["holds"] == ["deceased", "minor_without_representative", "address_abroad"]
+    assert patient["holds"] == ["deceased", "address_abroad"]
 
 
 def test_born_on_29_february_comes_of_age_on_1_march_in_a_common_year():

@@ -7,7 +7,7 @@ form's own logic (a processor named when one is involved, the reasons when peopl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -141,14 +141,15 @@ def _answered(value: Any) -> bool:
 
 
 def step_state(step: Step, section: dict[str, Any], *, touched: bool, refused: bool = False,
-               errors: dict[str, Any] | None = None) -> StepState:
+               errors: dict[str, Any] | None = None, refused_fields: Sequence[str] = ()) -> StepState:
     """The state of one step of the record.
 
     ``touched``: the step was ever saved with a value (its change history); ``refused``: its last submission was
     refused (nothing stored); ``errors``: the stored values that fail the step's rules today (a cross-step rule,
-    e.g. the CNIL sent late without reasons after the awareness time was moved)."""
+    e.g. the CNIL sent late without reasons after the awareness time was moved); ``refused_fields``: the names of
+    the fields that submission refused, named in the menu."""
     if errors or refused:
-        names = tuple(errors or ())
+        names = tuple(errors or ()) + tuple(name for name in refused_fields if name not in (errors or ()))
         labels = tuple(FIELD_BY_NAME[name].label for name in names if name in FIELD_BY_NAME)
         return StepState(step.code, StepStatus.ERROR, labels,
                          None if labels else N_("Le dernier enregistrement a été refusé\u00a0: corrigez les champs "
@@ -163,15 +164,18 @@ def step_state(step: Step, section: dict[str, Any], *, touched: bool, refused: b
     return StepState(step.code, StepStatus.COMPLETE)
 
 
-def step_states(sections: dict[str, dict[str, Any]], *, touched: set[str], refused: set[str] = frozenset(),
+def step_states(sections: dict[str, dict[str, Any]], *, touched: set[str],
+                refused: Mapping[str, Sequence[str]] | set[str] = frozenset(),
                 now: datetime, aware_at: datetime | None, period_hours: int = 72) -> dict[str, StepState]:
-    """Every step's state; the stored values are checked again against the rules that tie steps together."""
+    """Every step's state; the stored values are checked again against the rules that tie steps together.
+    ``refused``: the steps whose last submission was refused, with the names of the refused fields when known."""
     states = {}
     for step in STEPS:
         section = sections.get(step.code, {})
         errors = check_step(step, section, now=now, aware_at=aware_at, period_hours=period_hours)
         states[step.code] = step_state(step, section, touched=step.code in touched, refused=step.code in refused,
-                                       errors=errors)
+                                       errors=errors, refused_fields=refused.get(step.code, ())
+                                       if isinstance(refused, Mapping) else ())
     return _with_warnings(states, awareness.awareness_warnings(sections, period_hours=period_hours))
 
 
@@ -287,3 +291,13 @@ def nearest_open(clocks: list):
     """The nearest open deadline among all the clocks, or None when every duty is done (or none started)."""
     pending = open_clocks(clocks)
     return pending[0] if pending else None
+
+
+def dashboard_key(clocks: list, *, aware_or_created: datetime, reference: str = "") -> tuple:
+    """The dashboard's order (issue 13: the nearest open deadline of each breach in sight): by that deadline, so
+    overdue duties first (the longest overdue on top), then the soonest; a breach with no open deadline (every duty
+    done, or awareness not entered yet) after them, the most recent first. The reference breaks ties."""
+    nearest = nearest_open(clocks)
+    if nearest is not None:
+        return (0, nearest.due.timestamp(), reference)
+    return (1, -aware_or_created.timestamp(), reference)

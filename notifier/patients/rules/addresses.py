@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from notifier.core.i18n import N_
@@ -94,6 +95,10 @@ REPRESENTATIVE_LINE_FORMS = ("Représentant légal de {name}", "Repr. légal de 
 # Line 1 of a minor's letter when no representative is named: the holders of parental authority (CSP L.1111-2; code
 # civil art. 371-1), at the child's address, never the child's civility ("Madame" for an 11-year-old).
 PARENTS_LINE_FORMS = ("Aux parents de {name}",)
+# The same line in an English letter (the address block is stored in French at import): "To the parents of Léa
+# FAURE", or "Parents of Léa FAURE" when the longer form would pass 38 characters.
+PARENTS_LINE_FORMS_EN = ("To the parents of {name}", "Parents of {name}")
+_PARENTS_PREFIX = PARENTS_LINE_FORMS[0].split("{name}")[0]
 
 # NF Z10-011: line 2 holds what identifies the recipient inside the building (apartment, floor, staircase, "chez"),
 # line 3 what identifies the building (bâtiment, immeuble, résidence, entrée, tour). "Bât. B, appt 12" typed on one
@@ -329,6 +334,19 @@ def _last_line(value: str) -> str:
         if len(_city_cache) < 200_000:  # communes and their spellings: a bounded set in practice
             _city_cache[value] = printed
     return printed
+
+
+def address_lines_in(lines: Sequence[str], lang: str) -> tuple[str, ...]:
+    """A stored address block (written in French at import) as a letter in ``lang`` prints it: in English, a
+    minor's "Aux parents de Léa FAURE" becomes "To the parents of Léa FAURE" (CSP L.1111-2: the holders of parental
+    authority, never the child's civility). The other lines are names and places: unchanged."""
+    lines = tuple(lines)
+    if lang != "en" or not lines or not lines[0].startswith(_PARENTS_PREFIX):
+        return lines
+    name = lines[0][len(_PARENTS_PREFIX):]
+    candidates = [form.format(name=name) for form in PARENTS_LINE_FORMS_EN]
+    first = next((line for line in candidates if len(line) <= MAX_LINE_LENGTH), candidates[-1])
+    return (first, *lines[1:])
 
 
 def salutation(civility: str | None, lang: str = "fr", *, known_reader: bool = True, minor: bool = False) -> str:

@@ -467,9 +467,10 @@ class _RowChecker:
                 changes.append(Normalisation("email", email, lower, "email_lower_case"))
             email = lower
 
-        # CSP L.1111-2: a minor's letter goes to the holders of parental authority, a protected adult's to the
-        # guardian; CSP L.1111-5: never to the parents when the minor asked for secrecy (then it is held, addressed
-        # to the minor, so that releasing it without thought cannot reach the parents).
+        # CSP L.1111-2: a minor's letter goes to the holders of parental authority (the representative
+        # named, or "Aux parents de ..."), a protected adult's to the guardian; CSP L.1111-5: never to the
+        # parents when the minor asked for secrecy (then it is held, addressed to the minor, so that releasing
+        # it without thought cannot reach the parents).
         minor = born is not None and born > self.majority_cutoff
         holds = []
         representative = ""
@@ -480,8 +481,10 @@ class _RowChecker:
                 holds.append(Hold.MINOR_CONFIDENTIAL_CARE)
             elif guardian:
                 representative = guardian
-            else:
-                holds.append(Hold.MINOR_WITHOUT_REPRESENTATIVE)
+            # Without a named representative the letter is not held: it goes "Aux parents de <first name> <LAST
+            # NAME>" (the holders of parental authority, CSP L.1111-2; code civil art. 371-1) at the child's
+            # address, never with the child's civility (issue 13). Hold.MINOR_WITHOUT_REPRESENTATIVE stays for
+            # the records held before.
         elif is_protected:
             if guardian:
                 representative = guardian
