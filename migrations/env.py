@@ -91,6 +91,15 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a table's constraints by copying it and dropping the old one (alembic's batch mode);
+            # with foreign keys on, dropping a table that other rows point at (users, establishments, patients)
+            # fails, so a deployed database could not be upgraded. The documented way (sqlite.org/lang_altertable,
+            # "Making Other Kinds Of Table Schema Changes"): foreign keys off for the change (the pragma only works
+            # outside a transaction), every reference checked after it, then on again.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -99,6 +108,14 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left rows pointing at nothing (table, rowid, parent): "
+                                       f"{broken[:5]}: restore the backup taken before the upgrade")
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():
