@@ -52,13 +52,15 @@ def check_siren(text: str) -> str:
 # number, then a check key in 9th position: the Luhn key computed over the first 8 characters (checked against
 # published numbers: 750712184 AP-HP, 690781810 Hospices civils de Lyon).
 # Corsica: 2A / 2B are not digits, so they are replaced by digits before the Luhn computation. No published rule
-# was found (not in this repository, ../shared, nor the DREES / ANS pages at hand); the candidates in use for other
-# identifiers are 2A -> 20 / 2B -> 20 and, as for the NIR (INSEE), 2A -> 19 / 2B -> 18. The one Corsican number in
-# this repository, 2A0000014, passes none of them; it passes with the letter's rank (A -> 1, B -> 2, i.e.
-# 2A -> 21, 2B -> 22), which is the replacement used here. DOUBT: should a real Corsican FINESS be refused, this
-# table is the one place to change.
+# was found (not in this repository, ../shared, nor the DREES / ANS pages at hand); three readings are in use for
+# identifiers of Corsica: the letter's rank (2A -> 21, 2B -> 22, which the one Corsican number of this repository,
+# 2A0000014, passes), 2A / 2B -> 20 (the département's former number), and 2A -> 19 / 2B -> 18 (the NIR's, INSEE).
+# Refusing a genuine FINESS would stop a Corsican establishment from being registered at all, so a number passes when
+# its key is right under one of these readings: a typo is still caught most of the time (a wrong key passes none of
+# them in most cases), a real number is never refused for our doubt. When the DREES rule is confirmed, keep only its
+# reading in this table.
 _DEPARTMENT = re.compile(r"0[1-9]|[1-8]\d|9[0-5]|2A|2B|97|98")
-CORSICA_KEY_DIGITS = {"2A": "21", "2B": "22"}
+CORSICA_KEY_DIGITS = {"2A": ("21", "20", "19"), "2B": ("22", "20", "18")}
 
 
 def check_finess(text: str) -> str:
@@ -66,8 +68,8 @@ def check_finess(text: str) -> str:
     finess = _compact(text).upper()
     if not re.fullmatch(r"(\d{2}|2A|2B)\d{7}", finess) or not _DEPARTMENT.fullmatch(finess[:2]):
         raise IdentifierError("finess_format")
-    digits = CORSICA_KEY_DIGITS.get(finess[:2], finess[:2]) + finess[2:]
-    if not luhn_valid(digits):
+    readings = CORSICA_KEY_DIGITS.get(finess[:2], (finess[:2],))
+    if not any(luhn_valid(department + finess[2:]) for department in readings):
         raise IdentifierError("finess_key")
     return finess
 

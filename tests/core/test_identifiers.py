@@ -86,6 +86,13 @@ def test_a_corsican_finess_passes_its_key_with_2a_as_21_and_2b_as_22(finess):
     assert check_finess(finess) == finess
 
 
+@pytest.mark.parametrize("finess", ["2A0000313", "2B0000313", "2A0000315", "2B0000317"])
+def test_a_corsican_finess_keyed_under_the_other_readings_is_not_refused_for_our_doubt(finess):
+    """2A / 2B read as 20 (the first two), or as the NIR's 19 / 18 (the last two): none of these passes with 21 / 22,
+    yet a genuine number must never be refused while the DREES rule is not confirmed."""
+    assert check_finess(finess) == finess
+
+
 @pytest.mark.parametrize("finess", ["2A0000015", "2A0000020", "2B0000014", "2B0000021"])
 def test_a_corsican_finess_with_a_wrong_key_is_refused(finess):
     with pytest.raises(IdentifierError) as raised:
