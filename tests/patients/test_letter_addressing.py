@@ -74,7 +74,7 @@ def test_the_english_parents_line_keeps_within_38_characters():
 
 def test_other_address_blocks_are_the_same_in_english():
     for lines in (["Madame Hélène DURAND", "12 rue de la Paix", "69003 LYON"],
-                  ["Mme Sophie MARTIN", "Représentant légal de Léa MARTIN", "3 rue X", "69003 LYON"], []):
+                  ["Mme Sophie MARTIN", "Bât. B", "3 rue X", "69003 LYON"], []):
         assert address_lines_in(lines, "en") == tuple(lines)
 
 
@@ -91,3 +91,11 @@ def test_the_english_letter_of_a_minor_goes_to_the_parents_in_english_without_th
     assert english.salutation == "Dear Sir or Madam,"
     french = letter_fields("VIO-2026-0001", 1, patient, lang="fr", audience="representatives")
     assert french.address_lines[0] == "Aux parents de Léa FAURE" and french.salutation == "Madame, Monsieur,"
+
+
+def test_an_english_letter_to_a_representative_names_them_in_english():
+    lines = address(first_name="Léa", last_name="FAURE", minor=True, guardian_name="Marc FAURE").lines
+    assert lines[1] == "Représentant légal de Léa FAURE"
+    english = address_lines_in(lines, "en")
+    assert english[1] == "Legal representative of Léa FAURE" and english[0] == lines[0]
+    assert address_lines_in(lines, "fr") == tuple(lines)

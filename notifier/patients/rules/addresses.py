@@ -99,6 +99,9 @@ PARENTS_LINE_FORMS = ("Aux parents de {name}",)
 # FAURE", or "Parents of Léa FAURE" when the longer form would pass 38 characters.
 PARENTS_LINE_FORMS_EN = ("To the parents of {name}", "Parents of {name}")
 _PARENTS_PREFIX = PARENTS_LINE_FORMS[0].split("{name}")[0]
+# The representative's line 2 in an English letter, the long form when it fits.
+REPRESENTATIVE_LINE_FORMS_EN = ("Legal representative of {name}", "Legal repr. of {name}")
+_REPRESENTATIVE_PREFIXES = tuple(form.split("{name}")[0] for form in REPRESENTATIVE_LINE_FORMS)
 
 # NF Z10-011: line 2 holds what identifies the recipient inside the building (apartment, floor, staircase, "chez"),
 # line 3 what identifies the building (bâtiment, immeuble, résidence, entrée, tour). "Bât. B, appt 12" typed on one
@@ -339,14 +342,25 @@ def _last_line(value: str) -> str:
 def address_lines_in(lines: Sequence[str], lang: str) -> tuple[str, ...]:
     """A stored address block (written in French at import) as a letter in ``lang`` prints it: in English, a
     minor's "Aux parents de Léa FAURE" becomes "To the parents of Léa FAURE" (CSP L.1111-2: the holders of parental
-    authority, never the child's civility). The other lines are names and places: unchanged."""
+    authority, never the child's civility), and a representative's line 2 "Représentant légal de Léa FAURE" becomes
+    "Legal representative of Léa FAURE". The other lines are names and places: unchanged."""
     lines = tuple(lines)
-    if lang != "en" or not lines or not lines[0].startswith(_PARENTS_PREFIX):
+    if lang != "en" or not lines:
         return lines
-    name = lines[0][len(_PARENTS_PREFIX):]
-    candidates = [form.format(name=name) for form in PARENTS_LINE_FORMS_EN]
-    first = next((line for line in candidates if len(line) <= MAX_LINE_LENGTH), candidates[-1])
-    return (first, *lines[1:])
+    return tuple(_line_in_english(line) if index < 2 else line for index, line in enumerate(lines))
+
+
+def _line_in_english(line: str) -> str:
+    """Line 1 "Aux parents de …" or line 2 "Représentant légal de …" in English; any other line as it is."""
+    if line.startswith(_PARENTS_PREFIX):
+        forms, name = PARENTS_LINE_FORMS_EN, line[len(_PARENTS_PREFIX):]
+    else:
+        prefix = next((prefix for prefix in _REPRESENTATIVE_PREFIXES if line.startswith(prefix)), None)
+        if prefix is None:
+            return line
+        forms, name = REPRESENTATIVE_LINE_FORMS_EN, line[len(prefix):]
+    candidates = [form.format(name=name) for form in forms]
+    return next((candidate for candidate in candidates if len(candidate) <= MAX_LINE_LENGTH), candidates[-1])
 
 
 def salutation(civility: str | None, lang: str = "fr", *, known_reader: bool = True, minor: bool = False) -> str:
