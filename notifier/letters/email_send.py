@@ -72,7 +72,7 @@ def send_chunk(job_id: int, chunk_id: int, attempt: int) -> str:
     config = current_app.config
     rows = db.session.execute(
         select(LetterEmail.id, LetterEmail.message_id, LetterEmail.attempts, LetterEmail.template_id, Letter.number,
-               Patient.email, Patient.salutation, Patient.civility, Patient.deceased)
+               Patient.email, Patient.salutation, Patient.civility, Patient.deceased, Patient.minor)
         .join(Letter, Letter.id == LetterEmail.letter_id)
         .outerjoin(Patient, Patient.id == LetterEmail.patient_pk)
         .where(LetterEmail.job_id == job_id, LetterEmail.chunk_no == chunk.chunk_no,
@@ -107,7 +107,8 @@ def send_chunk(job_id: int, chunk_id: int, attempt: int) -> str:
                     continue
                 lang, audience, body = variants[row.template_id]
                 reference = letter_reference(breach_reference, row.number)
-                salutation = salutation_for(lang, audience, row.salutation, row.civility, bool(row.deceased))
+                salutation = salutation_for(lang, audience, row.salutation, row.civility, bool(row.deceased),
+                                            minor=bool(row.minor))  # CSP L.1111-2: to the parents
                 content = body.message_for(reference, salutation)
                 headers = {"Auto-Submitted": "auto-generated",  # RFC 3834: no auto-reply
                            "X-Notifier-Reference": reference}

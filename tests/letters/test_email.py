@@ -114,6 +114,17 @@ def test_an_english_variant_is_sent_in_english(app, breach, dpo, legal, people, 
     assert "Ce qui s'est passé" not in text
 
 
+def test_a_minor_s_email_never_uses_the_child_s_civility(app, breach, dpo, legal, people, helpers, smtp):
+    set_emails(breach, {"IPP002": "parents.strauss@example.de", "IPP005": "anais@example.fr"})
+    db.session.execute(update(Patient).where(Patient.patient_id == "IPP002").values(minor=True))
+    db.session.commit()
+    helpers.make_template(breach, dpo, approver=legal, channel="both", lang="en")
+    send_all(breach)
+    texts = {m["To"]: m.get_body(("plain",)).get_content() for m in smtp.parsed()}
+    assert "\r\nDear Sir or Madam,\r\n" in texts["parents.strauss@example.de"]  # CSP L.1111-2: to the parents
+    assert "\r\nDear Madam,\r\n" in texts["anais@example.fr"]
+
+
 def test_paper_goes_only_to_patients_without_an_address_or_whose_email_failed(app, breach, emailed, smtp, tmp_path):
     before = letter_jobs.start_job(breach, user=None, out_dir=tmp_path / "before").job
     ready_with_postcode = 10  # PEOPLE: 12, two held
