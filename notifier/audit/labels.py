@@ -53,6 +53,7 @@ ACTION_LABELS: dict[str, str] = {
     "letters.public_notice": N_("Courriers remplacés par l'avis public"),
     "letters.public_notice_pdf": N_("Avis public téléchargé"),
     "letters.reprint": N_("Courrier réimprimé"),
+    "letters.returned_emailed": N_("Courrier revenu envoyé par courriel"),
     "letters.template_approve": N_("Modèle de courrier approuvé"),
     "letters.template_save": N_("Modèle de courrier enregistré"),
     "letters.track": N_("Suivi postal des courriers importé"),

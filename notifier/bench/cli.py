@@ -3,7 +3,8 @@
     notifier bench letters --patients N [--workers 2] [--lot-size 5000] [--baseline-sample 200] [--database-url URL]
     notifier bench import [--rows 750000] [--database-url URL] [--json]
     notifier bench verify [--letters 750000] [--duration 20] [--connections 16] [--workers 3] [--database-url URL]
-    notifier bench email --patients N [--workers 2] [--chunk-size 1000] [--rate R] [--database-url URL] [--json]
+    notifier bench email --patients N [--workers 2] [--chunk-size 1000] [--rate R] [--database-url URL]
+        [--baseline-messages 5000] [--json]
 """
 
 import json
@@ -80,14 +81,19 @@ def bench_verify(letters, duration, connections, workers, database_url, keep, as
               help="A rate limit to apply (messages/s); default: none, as fast as the sink answers.")
 @click.option("--database-url", default=None,
               help="A PostgreSQL server to use (in a temporary schema); default: a temporary SQLite file.")
+@click.option("--baseline-messages", type=click.IntRange(0, 1_000_000), default=5000, show_default=True,
+              help="Messages of the bare SMTP loops (same sink, same number of processes, no database) for the "
+                   "comparison; 0: none.")
 @click.option("--json", "as_json", is_flag=True)
-def bench_email(patients, workers, chunk_size, rate, database_url, as_json):
+def bench_email(patients, workers, chunk_size, rate, database_url, baseline_messages, as_json):
     """The real e-mail job end to end (patients with an address -> job -> worker processes -> one SMTP transaction
-    and one commit per patient) against a local aiosmtpd sink; prints e-mails/s."""
+    and one commit per patient) against a local aiosmtpd sink in its own process, then bare SMTP loops against the
+    same sink; prints e-mails/s, the baseline, CPU per message and the load average."""
     from notifier.bench.email import run
     from notifier.bench.letters import format_result
 
-    result = run(patients, workers=workers, chunk_size=chunk_size, rate=rate, database_url=database_url)
+    result = run(patients, workers=workers, chunk_size=chunk_size, rate=rate, database_url=database_url,
+                 baseline_messages=baseline_messages)
     click.echo(json.dumps(result) if as_json else format_result(result))
 
 

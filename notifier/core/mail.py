@@ -70,7 +70,27 @@ def _base64_lines(text: str) -> bytes:
 def _header_value(name: str, value: str) -> str:
     if value.isascii() and "\n" not in value and len(name) + len(value) < 76:
         return value
+    if "\n" not in value and "\r" not in value:
+        return _encoded_words(value)
     return Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+
+
+_WORD_BYTES = 39  # 52 base64 characters: "=?utf-8?b?...?=" is 64, a folded line stays under 78 (RFC 5322 2.1.1)
+
+
+def _encoded_words(value: str) -> str:
+    """RFC 2047 base64 encoded-words, one per folded line, never splitting a character (RFC 2047 5(3)): what
+    email.header.Header does, without its search for the shortest encoding (1.7 ms per subject)."""
+    words, chunk, size = [], [], 0
+    for char in value:
+        width = len(char.encode("utf-8"))
+        if size + width > _WORD_BYTES:
+            words.append("".join(chunk))
+            chunk, size = [], 0
+        chunk.append(char)
+        size += width
+    words.append("".join(chunk))
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word.encode('utf-8')).decode('ascii')}?=" for word in words)
 
 
 def build_bulk_message(config: Mapping, to: str, subject: str, text: str, html: str, *, message_id: str,

@@ -18,10 +18,12 @@ Exactly-once in practice, from the database's point of view:
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
 from flask import current_app
-from sqlalchemy import exists, func, select, text, update
+from sqlalchemy import Connection, bindparam, exists, func, select, update
 
 from notifier.breaches.models import Breach
 from notifier.core.mail import MailError, MailSession, build_bulk_message, build_message, new_message_id
@@ -70,43 +72,43 @@ def send_chunk(job_id: int, chunk_id: int, attempt: int) -> str:
     config = current_app.config
     rows = db.session.execute(
         select(LetterEmail.id, LetterEmail.message_id, LetterEmail.attempts, LetterEmail.template_id, Letter.number,
-               Patient.email, Patient.salutation, Patient.civility, Patient.deceased)
+               Patient.email, Patient.salutation, Patient.civility, Patient.deceased, Patient.minor)
         .join(Letter, Letter.id == LetterEmail.letter_id)
         .outerjoin(Patient, Patient.id == LetterEmail.patient_pk)
         .where(LetterEmail.job_id == job_id, LetterEmail.chunk_no == chunk.chunk_no,
                LetterEmail.status == EmailStatus.QUEUED)
         .order_by(LetterEmail.id)).all()
-    bodies: dict[int, tuple[LetterTemplate, EmailBody]] = {}
+    # Plain values read once: after each per-message commit the ORM would reload an expired object on first access.
+    variants: dict[int, tuple[str, str, EmailBody]] = {}
     for template_id in {row.template_id for row in rows}:
         template = db.session.get(LetterTemplate, template_id)
-        bodies[template_id] = (template, body_for(template))
+        variants[template_id] = (template.lang, template.audience, body_for(template))
+    breach_reference = breach.reference
     chunk_count = db.session.scalar(select(func.count()).select_from(LetterChunk)
                                     .where(LetterChunk.job_id == job_id)) or 1
     rate = process_rate(job, chunk_count)
     db.session.commit()  # end the read transaction
     ours = exists().where(LetterChunk.id == chunk_id, LetterChunk.attempts == attempt,
                           LetterChunk.status == ChunkStatus.RUNNING)
+    mark = _MARK.where(ours)
     temporary = 0
-    quick = _QuickCommits()
-    try:
-        with quick, MailSession(config, rate=rate) as session:
+    with _marks_connection() as marks, MailSession(config, rate=rate) as session:
+        try:
             for row in rows:
                 message_id = row.message_id or new_message_id(config)
-                quick.begin()
-                marked = db.session.execute(update(LetterEmail).where(
-                    LetterEmail.id == row.id, LetterEmail.status == EmailStatus.QUEUED,
-                    LetterEmail.attempts == row.attempts, ours)
-                    .values(attempts=row.attempts + 1, attempted_at=utcnow(), message_id=message_id)).rowcount
-                db.session.commit()  # the previous message's outcome and this one's mark
+                marked = marks.execute(mark, {
+                    "email_id": row.id, "attempts": row.attempts, "next_attempts": row.attempts + 1,
+                    "attempted_at": utcnow(), "new_message_id": message_id}).rowcount
+                marks.commit()  # the previous message's outcome and this one's mark
                 if not marked:
                     return "skipped"  # the chunk was taken over, or the message handled elsewhere
                 if not row.email:  # the address was removed from the patient file since the job started
-                    _record(row.id, EmailStatus.REFUSED, code="", text="no address in the patient file")
+                    _record(marks, row.id, EmailStatus.REFUSED, code="", text="no address in the patient file")
                     continue
-                template, body = bodies[row.template_id]
-                reference = letter_reference(breach.reference, row.number)
-                salutation = salutation_for(template.lang, template.audience, row.salutation, row.civility,
-                                            bool(row.deceased))
+                lang, audience, body = variants[row.template_id]
+                reference = letter_reference(breach_reference, row.number)
+                salutation = salutation_for(lang, audience, row.salutation, row.civility, bool(row.deceased),
+                                            minor=bool(row.minor))  # CSP L.1111-2: to the parents
                 content = body.message_for(reference, salutation)
                 headers = {"Auto-Submitted": "auto-generated",  # RFC 3834: no auto-reply
                            "X-Notifier-Reference": reference}
@@ -118,19 +120,17 @@ def send_chunk(job_id: int, chunk_id: int, attempt: int) -> str:
                                             message_id=message_id, headers=headers)
                 delivery = session.send(message, row.email)
                 if delivery.accepted:
-                    _record(row.id, EmailStatus.SENT, queue_id=delivery.queue_id)
+                    _record(marks, row.id, EmailStatus.SENT, queue_id=delivery.queue_id)
                 elif delivery.temporary:
                     temporary += 1
-                    _record(row.id, EmailStatus.QUEUED, code=str(delivery.code), text=delivery.text)
+                    _record(marks, row.id, EmailStatus.QUEUED, code=str(delivery.code), text=delivery.text)
                 else:
-                    _record(row.id, EmailStatus.REFUSED, code=str(delivery.code or ""), text=delivery.text)
-            db.session.commit()
-    except Exception:
-        try:
-            db.session.commit()  # keep the outcomes already known (the last accepted message above all)
-        except Exception:  # the database itself failed: run_chunk rolls back and records the failure
-            pass
-        raise
+                    _record(marks, row.id, EmailStatus.REFUSED, code=str(delivery.code or ""), text=delivery.text)
+        finally:
+            try:
+                marks.commit()  # the last outcome; after an error, the outcomes already known (accepted above all)
+            except Exception:  # the database itself failed: run_chunk records the failure
+                marks.rollback()
     if temporary:
         raise TemporaryRefusals(f"{temporary} message(s) refused for now by the relay (4xx): they stay queued; "
                                 "resume the job later (notifier email send)")
@@ -141,44 +141,59 @@ def send_chunk(job_id: int, chunk_id: int, attempt: int) -> str:
     return ChunkStatus.DONE if done else "skipped"
 
 
-class _QuickCommits:
-    """The per-message commits without a disk flush each: PostgreSQL's synchronous_commit off for these
-    transactions, SQLite's synchronous=NORMAL (in WAL mode) for this connection while the chunk is sent.
+@contextlib.contextmanager
+def _marks_connection() -> Iterator[Connection]:
+    """The chunk's own database connection for the per-message marks and outcomes, each committed without a disk
+    flush: PostgreSQL's synchronous_commit off, SQLite's synchronous=NORMAL (in WAL mode), set once on this
+    connection and restored before it goes back to the pool (a connection that cannot be restored is discarded).
 
     A committed outcome then survives the worker being killed (the database server, or the operating system's page
     cache, has it): what kill -9 and a lost Celery worker do. Only a crash of the database server or of the machine
     within a fraction of a second can lose the last outcomes: those messages stay queued and are sent again, with
     their Message-ID. Without this a disk flush per message caps the job at a few dozen e-mails per second."""
-
-    def __enter__(self):
-        self.dialect = db.engine.dialect.name
-        if self.dialect == "sqlite":
-            db.session.execute(text("PRAGMA synchronous=NORMAL"))
-        return self
-
-    def begin(self) -> None:
-        if self.dialect == "postgresql":
-            db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-
-    def __exit__(self, *exc) -> None:
-        if self.dialect == "sqlite":
-            try:
-                db.session.commit()
-                db.session.execute(text("PRAGMA synchronous=FULL"))
-                db.session.commit()
-            except Exception:  # the caller's error matters more
-                db.session.rollback()
+    relaxed, restored = {"postgresql": ("SET synchronous_commit TO OFF", "RESET synchronous_commit"),
+                         "sqlite": ("PRAGMA synchronous=NORMAL", "PRAGMA synchronous=FULL")}.get(
+                             db.engine.dialect.name, (None, None))
+    with db.engine.connect() as connection:
+        if relaxed:
+            connection.exec_driver_sql(relaxed)
+            connection.commit()
+        try:
+            yield connection
+        finally:
+            if restored:
+                try:
+                    connection.rollback()
+                    connection.exec_driver_sql(restored)
+                    connection.commit()
+                except Exception:  # the caller's error matters more; never reuse a relaxed connection
+                    connection.invalidate()
 
 
-def _record(email_id: int, status: str, *, queue_id: str | None = None, code: str | None = None,
+# Core statements on the table (no ORM bulk-update machinery per message), compiled once and cached.
+_EMAILS = LetterEmail.__table__
+_MARK = (_EMAILS.update()
+         .where(_EMAILS.c.id == bindparam("email_id"), _EMAILS.c.status == EmailStatus.QUEUED,
+                _EMAILS.c.attempts == bindparam("attempts"))
+         .values(attempts=bindparam("next_attempts"), attempted_at=bindparam("attempted_at"),
+                 message_id=bindparam("new_message_id")))
+_OUTCOME_COLUMNS = {
+    EmailStatus.SENT: ("status", "smtp_code", "smtp_text", "queue_id", "sent_at"),
+    EmailStatus.REFUSED: ("status", "smtp_code", "smtp_text", "failed_at"),
+    EmailStatus.QUEUED: ("status", "smtp_code", "smtp_text"),
+}
+_OUTCOMES = {status: _EMAILS.update().where(_EMAILS.c.id == bindparam("email_id"))
+             .values({name: bindparam(f"new_{name}") for name in columns})
+             for status, columns in _OUTCOME_COLUMNS.items()}
+
+
+def _record(connection: Connection, email_id: int, status: str, *, queue_id: str | None = None, code: str | None = None,
             text: str | None = None) -> None:
     now = utcnow()
-    values: dict = {"status": status, "smtp_code": code, "smtp_text": (text or None) and text[:500]}
-    if status == EmailStatus.SENT:
-        values |= {"queue_id": queue_id, "sent_at": now}
-    elif status == EmailStatus.REFUSED:
-        values |= {"failed_at": now}
-    db.session.execute(update(LetterEmail).where(LetterEmail.id == email_id).values(**values))
+    values = {"status": status, "smtp_code": code, "smtp_text": (text or None) and text[:500],
+              "queue_id": queue_id, "sent_at": now, "failed_at": now}
+    connection.execute(_OUTCOMES[status], {"email_id": email_id} | {
+        f"new_{name}": values[name] for name in _OUTCOME_COLUMNS[status]})
 
 
 __all__ = ["MailError", "TemporaryRefusals", "body_for", "email_counts", "send_chunk"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from markupsafe import escape
 
@@ -33,6 +34,8 @@ EMAIL_STRINGS = {
 }
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
+# Markers of the two per-patient holes; NUL never survives clean_field, so no reference or salutation holds one.
+_REFERENCE, _SALUTATION = "\x00reference\x00", "\x00salutation\x00"
 
 
 def paragraphs(text: str) -> list[str]:
@@ -57,8 +60,34 @@ class EmailBody:
     signature: tuple[str, ...]
 
     def message_for(self, reference: str, salutation: str) -> EmailMessageText:
+        """One patient's message: the variant's message rendered once with two markers, the markers replaced by
+        this patient's reference and salutation (escaped in the HTML): the same result as `render`, a few string
+        replacements per patient instead of rendering the texts again."""
         reference = clean_field(reference)
         salutation = clean_field(salutation)
+        holed = self._holed
+        if holed is None:
+            return self._render(reference, salutation)
+        html_reference, html_salutation = str(escape(reference)), str(escape(salutation))
+        return EmailMessageText(
+            subject=holed.subject.replace(_REFERENCE, reference),
+            text=holed.text.replace(_REFERENCE, reference).replace(_SALUTATION, salutation),
+            html=holed.html.replace(_REFERENCE, html_reference).replace(_SALUTATION, html_salutation))
+
+    def render(self, reference: str, salutation: str) -> EmailMessageText:
+        """One patient's message rendered from the texts (what `message_for` must equal)."""
+        return self._render(clean_field(reference), clean_field(salutation))
+
+    @cached_property
+    def _holed(self) -> EmailMessageText | None:
+        """The message with markers for the reference and the salutation; None if a text already holds a NUL (the
+        markers' character, which `clean_field` removes from a reference or a salutation): then every message is
+        rendered in full."""
+        if "\x00" in "".join(self._render("", "").__dict__.values()):
+            return None
+        return self._render(_REFERENCE, _SALUTATION)
+
+    def _render(self, reference: str, salutation: str) -> EmailMessageText:
         values = {"establishment": self.establishment, "reference": reference, "date": self.letter_date}
         subject = translate(EMAIL_STRINGS["subject"], self.lang, **values)
         check = (translate(EMAIL_STRINGS["check_title"], self.lang),

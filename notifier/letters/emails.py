@@ -43,12 +43,13 @@ from notifier.letters.services import (
     gets_email,
     gets_paper,
     has_email,
-    letter_number_of,
+    letter_reference,
+    parse_reference,
     template_problems,
     template_spec,
     variant_index_expression,
 )
-from notifier.letters.states import Channel, ChunkStatus, EmailStatus, JobKind, JobStatus
+from notifier.letters.states import Channel, ChunkStatus, EmailStatus, JobKind, JobStatus, LetterStatus
 from notifier.patients.models import Patient
 from notifier.patients.states import PatientStatus
 
@@ -56,6 +57,7 @@ DEFAULT_CHUNK_SIZE = 1000
 MAX_CHUNK_SIZE = 50_000
 MAX_RATE = 10_000.0
 BOUNCES_MAX_BYTES = 200 * 1024 * 1024  # a DSN is a few KiB: 200 MiB is tens of thousands of bounces
+BOUNCES_UPLOAD_MAX_BYTES = 50 * 1024 * 1024  # the upload form's limit (EMAIL_BOUNCES_MAX_BYTES): a web request
 
 
 STATUS_LABELS: dict[str, str] = {
@@ -254,8 +256,10 @@ def start_email_job(breach: Breach, *, user: User | None, config, variant: str |
     # never tried, they are dropped; tried (their fate unknown), they are withdrawn as refused, so the patient is
     # owed a letter rather than left uninformed.
     still_wanted = select(Patient.id).where(Patient.breach_id == breach.id, ready(), gets_email(specs))
+    # A returned letter replaced by an e-mail (returns.email_returned) is wanted whatever the variant's channel.
+    chosen_by_hand = select(Letter.id).where(Letter.breach_id == breach.id, Letter.status == LetterStatus.EMAILED)
     stale = and_(LetterEmail.breach_id == breach.id, LetterEmail.status == EmailStatus.QUEUED,
-                 LetterEmail.job_id != job.id,
+                 LetterEmail.job_id != job.id, LetterEmail.letter_id.not_in(chosen_by_hand),
                  (LetterEmail.patient_pk.is_(None)) | LetterEmail.patient_pk.not_in(still_wanted))
     db.session.execute(delete(LetterEmail).where(stale, LetterEmail.attempts == 0),
                        execution_options={"synchronize_session": False})
@@ -296,6 +300,82 @@ def start_email_job(breach: Breach, *, user: User | None, config, variant: str |
     return JobStart(job=job, resumed=bool(taken_over or sent_before), done_before=sent_before)
 
 
+@dataclass
+class OneEmail:
+    """What `email_one_patient` did: the patient's e-mail, and the one-message job to run (None when nothing is left
+    to send: the e-mail was already accepted, or is in a job still running)."""
+
+    email: LetterEmail
+    job: LetterJob | None
+
+
+def email_one_patient(breach: Breach, patient: Patient, *, user: User | None, config, source: str) -> OneEmail:
+    """Queue one e-mail of the patient's approved variant to the address of the patient file, in a job of its own (one
+    chunk of one message, run by the same runners as any e-mail job), whatever the variant's channel: the DPO chose
+    e-mail for this patient (a returned letter, letters/returns.py). At most one e-mail per patient and breach, as
+    for the bulk jobs: asking twice is asking once; a message left queued by a job that no longer runs is planned
+    again (with its Message-ID); an e-mail already refused or bounced is refused. Flushed, not committed."""
+    ensure_open(breach)
+    if patient.breach_id != breach.id:
+        raise EmailRefused(N_("Patient d'une autre violation."))
+    if not config.get("SMTP_HOST") or not config.get("MAIL_FROM"):
+        raise EmailRefused(N_("Aucun relais SMTP configuré (NOTIFIER_SMTP_HOST et NOTIFIER_MAIL_FROM)."))
+    existing = db.session.scalar(select(LetterEmail).where(LetterEmail.breach_id == breach.id,
+                                                           LetterEmail.patient_pk == patient.id))
+    if existing is not None and existing.status in EmailStatus.failed():
+        raise EmailRefused(N_("Le courriel de ce patient a déjà échoué (%(code)s)\u00a0: son adresse électronique "
+                              "ne l'atteint pas."), code=existing.smtp_code or existing.status)
+    if existing is not None and existing.status == EmailStatus.SENT:
+        return OneEmail(existing, None)
+    if existing is not None:
+        running = db.session.scalar(select(func.count()).select_from(LetterChunk).join(
+            LetterJob, LetterJob.id == LetterChunk.job_id).where(
+            LetterChunk.job_id == existing.job_id, LetterChunk.chunk_no == existing.chunk_no,
+            LetterJob.status == JobStatus.RUNNING, LetterChunk.status.in_([ChunkStatus.PENDING, ChunkStatus.RUNNING])))
+        if running:
+            return OneEmail(existing, None)
+    if not patient.email:
+        raise EmailRefused(N_("Aucune adresse électronique dans la fiche du patient."))
+    templates = current_templates(breach.id)
+    specs = [template_spec(t) for t in templates]
+    index = db.session.scalar(select(_index(specs)).where(Patient.id == patient.id)) if specs else -1
+    if index is None or index < 0:
+        raise EmailRefused(N_("Aucune variante du courrier ne s'applique à ce patient."))
+    template = templates[index]
+    if template_problems(template):
+        raise EmailRefused(N_("Éléments de l'article 34(2) manquants\u00a0: %(missing)s."),
+                           missing=f"{template.variant} v{template.version} ({', '.join(template_problems(template))})")
+    if not template.approved:
+        raise EmailRefused(N_("Modèle non approuvé (quatre yeux)\u00a0: %(versions)s. Un courriel n'est envoyé "
+                              "qu'avec une version approuvée par un juriste."),
+                           versions=f"{template.variant} v{template.version}")
+    letter = db.session.scalar(select(Letter).where(Letter.patient_pk == patient.id))
+    if letter is None:
+        raise EmailRefused(N_("Ce patient n'a pas encore de courrier (ni de référence)."))
+    job = LetterJob(organisation_id=breach.organisation_id, breach_id=breach.id, token=secrets.token_urlsafe(18),
+                    kind=JobKind.EMAIL, out_dir="", draft=False, variant_filter=template.variant, lot_size=1,
+                    variants=specs, status=JobStatus.RUNNING, rate=_rate(None, config), total=1, held=0,
+                    created_by_id=user.id if user else None, run_started_at=utcnow(), run_started_done=0)
+    db.session.add(job)
+    db.session.flush()
+    if existing is None:
+        existing = LetterEmail(breach_id=breach.id, patient_pk=patient.id, letter_id=letter.id,
+                               template_id=template.id, job_id=job.id, chunk_no=1, status=EmailStatus.QUEUED,
+                               attempts=0)
+        db.session.add(existing)
+    else:  # left queued by a job that stopped: sent by this one, same Message-ID
+        existing.job_id, existing.chunk_no, existing.template_id = job.id, 1, template.id
+    db.session.flush()
+    db.session.add(LetterChunk(job_id=job.id, chunk_no=1, variant_index=index, first_postcode="",
+                               first_pk=existing.id, last_postcode="", last_pk=existing.id, expected=1,
+                               status=ChunkStatus.PENDING, attempts=0))
+    audit.record("letters.email_job_start", user=user, obj=job, breach_id=breach.id,
+                 details={"job": job.id, "variant": template.variant, "emails": 1, "chunks": 1, "source": source,
+                          "templates": {template.variant: template.version}})
+    db.session.flush()
+    return OneEmail(existing, job)
+
+
 def _plan_chunks(job: LetterJob, variant_of_template: dict[int, int]) -> Iterator[dict[str, Any]]:
     """Cut the job's messages, per variant version and in row order, into chunks of job.lot_size (id ranges)."""
     query = (select(LetterEmail.id, LetterEmail.template_id).where(LetterEmail.job_id == job.id)
@@ -322,7 +402,6 @@ def _plan_chunks(job: LetterJob, variant_of_template: dict[int, int]) -> Iterato
 def failed_emails(breach_id: int, *, limit: int = 200) -> list[tuple[str, str, str, str]]:
     """Refused and bounced e-mails: (reference, status, code, text), for the status command and page."""
     breach = db.session.get(Breach, breach_id)
-    from notifier.letters.services import letter_reference
 
     rows = db.session.execute(select(Letter.number, LetterEmail.status, LetterEmail.smtp_code, LetterEmail.smtp_text)
                               .join(Letter, Letter.id == LetterEmail.letter_id)
@@ -371,6 +450,14 @@ class BounceResult:
     already: int = 0  # already bounced (the same file applied twice)
     ignored: int = 0  # delays, successful deliveries, messages that are not DSNs
     unmatched: list[str] = field(default_factory=list)  # positions of bounces matching no e-mail of the breach
+    # What each bounce read became, for the upload page: (position, reference or "", status, diagnostic, outcome),
+    # outcome being "bounced", "already" or "unmatched"; the first SHOWN_BOUNCES only.
+    lines: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+
+
+SHOWN_BOUNCES = 500
+BOUNCE_OUTCOMES = {"bounced": N_("Marqué revenu"), "already": N_("Déjà connu"),
+                   "unmatched": N_("Sans correspondance")}
 
 
 _MSGID = re.compile(r"<[^<>\s]+>")
@@ -521,7 +608,11 @@ def read_bounces(path: Path, *, max_bytes: int = BOUNCES_MAX_BYTES) -> tuple[lis
     lowered = head.lower()
     if path.suffix.lower() == ".eml" or b"content-type:" in lowered and b"multipart/report" in lowered:
         return _messages([(path.name, path.read_bytes())], 1)
-    bounces, ignored = csv_bounces(path.read_bytes())
+    try:
+        bounces, ignored = csv_bounces(path.read_bytes())
+    except csv.Error:  # a NUL byte, a runaway quoted field: not a CSV the relay wrote
+        raise BounceFileError(N_("Fichier de retours illisible\u00a0: ni une mbox, ni un .eml, ni le CSV du "
+                                 "relais.")) from None
     return bounces, len(bounces) + ignored, ignored
 
 
@@ -547,10 +638,7 @@ def _match(breach: Breach, bounce: Bounce) -> LetterEmail | None:
         if len(found) == 1:
             return found[0]
     if bounce.reference:
-        try:
-            number = letter_number_of(breach.reference, bounce.reference)
-        except LetterError:
-            number = None
+        number = parse_reference(breach.reference, bounce.reference)  # None: another breach's, or mistyped
         if number is not None:
             found = db.session.scalar(query.join(Letter, Letter.id == LetterEmail.letter_id)
                                       .where(Letter.number == number))
@@ -572,19 +660,25 @@ def apply_bounces(breach: Breach, bounces: list[Bounce], *, read: int, ignored: 
     result = BounceResult(read=read, ignored=ignored)
     now = utcnow()
     seen: set[int] = set()
+    def line(bounce: Bounce, email: LetterEmail | None, outcome: str) -> None:
+        if len(result.lines) < SHOWN_BOUNCES:
+            letter = db.session.get(Letter, email.letter_id) if email is not None else None
+            reference = letter_reference(breach.reference, letter.number) if letter is not None else ""
+            result.lines.append((bounce.position, reference, bounce.status, bounce.diagnostic, outcome))
+
     for bounce in bounces:
         email = _match(breach, bounce)
         if email is None:
             result.unmatched.append(bounce.position)
+            line(bounce, None, "unmatched")
             continue
-        if email.id in seen or email.status == EmailStatus.BOUNCED:
+        if email.id in seen or email.status in EmailStatus.failed():
             result.already += 1
+            line(bounce, email, "already")
             continue
         seen.add(email.id)
-        if email.status == EmailStatus.REFUSED:
-            result.already += 1
-            continue
         result.bounced += 1
+        line(bounce, email, "bounced")
         if not dry_run:
             email.status = EmailStatus.BOUNCED
             email.smtp_code = bounce.status or "5.0.0"

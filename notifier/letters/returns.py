@@ -8,8 +8,11 @@ l'adresse indiquée", from the tracking CSV or marked by hand) is listed until i
   courriers seulement" on the letters page) and then follows the usual statuses (generated, printed, posted...);
 - **public notice**: the person cannot be reached; GDPR art. 34(3)(c) allows a public communication instead
   (`services.public_notice_pdf`), and the letter's status becomes "public_notice".
-- (the e-mail helper adds here "sent by e-mail" when the patient gave an address: an outcome of its own, a
-  function beside `resend`, and a button on templates/letters/returned.html.)
+- **e-mailed**: the patient file gives an e-mail address; one e-mail of the approved text of the patient's variant,
+  with the returned letter's own reference, is queued and sent by a one-message e-mail job (`email_returned`,
+  through `emails.email_one_patient`: recorded as a LetterEmail, at most one per patient, so asking twice sends
+  once); the letter's status becomes "emailed". If that e-mail is then refused or bounced, the letter is to handle
+  again (new address or public notice).
 
 `change_address` is the one function other features call when a patient's address changes (the hotline, through
 the signal `core.events.hotline_call_logged`, letters/subscriptions.py): it updates the patient and re-sends the
@@ -32,14 +35,15 @@ from notifier.breaches.models import Breach
 from notifier.core.i18n import N_, translate
 from notifier.core.types import utcnow
 from notifier.extensions import db
-from notifier.letters.models import Letter, LetterEvent
+from notifier.letters import emails
+from notifier.letters.models import Letter, LetterChunk, LetterEmail, LetterEvent, LetterJob
 from notifier.letters.services import (
     MAX_LETTERS_PER_BREACH,
     LetterError,
     letter_number,
     letter_reference,
 )
-from notifier.letters.states import LetterStatus
+from notifier.letters.states import ChunkStatus, EmailStatus, JobStatus, LetterStatus
 from notifier.patients import services as patients
 from notifier.patients.models import Patient
 from notifier.patients.rules.postcodes import VERIFY_REASONS
@@ -51,10 +55,11 @@ ADDRESS_FIELDS = ("address_line2", "address_line3", "street", "address_line5", "
 OUTCOMES: dict[str, str] = {
     "to_handle": N_("À traiter"),
     "resent": N_("Renvoyé à une nouvelle adresse"),
+    "emailed": N_("Envoyé par courriel"),
     "public_notice": N_("Signalé pour l'avis public"),
 }
 _OUTCOME_STATUS = {"to_handle": LetterStatus.RETURNED, "resent": LetterStatus.RESENT,
-                   "public_notice": LetterStatus.PUBLIC_NOTICE}
+                   "emailed": LetterStatus.EMAILED, "public_notice": LetterStatus.PUBLIC_NOTICE}
 
 
 @dataclass
@@ -65,6 +70,22 @@ class ReturnedLetter:
     patient: Patient | None  # None once the patient list was purged
     replacement: Letter | None  # the new letter of a re-sent one
     replacement_reference: str | None
+    email_status: str | None = None  # the patient's e-mail (EmailStatus), if any
+    email_pending: bool = False  # e-mailed, its message queued but no job running: the action can be asked again
+
+    @property
+    def can_email(self) -> bool:
+        """"Envoyer par courriel" applies: a letter to handle whose patient gave an address and was never e-mailed
+        in vain, or an e-mailed one whose message is left queued."""
+        if self.patient is None or not self.patient.email:
+            return False
+        if self.outcome == "to_handle":
+            return self.email_status not in EmailStatus.failed()
+        return self.outcome == "emailed" and self.email_pending
+
+    @property
+    def email_failed(self) -> bool:
+        return self.outcome == "emailed" and self.email_status in EmailStatus.failed()
 
 
 @dataclass
@@ -103,15 +124,30 @@ def returned_letters(breach: Breach, *, outcome: str | None = None, page: int = 
     patient_ids |= {letter.patient_pk for letter in replacements.values() if letter.patient_pk}
     people = {patient.id: patient for patient in db.session.scalars(select(Patient).where(
         Patient.id.in_(patient_ids)))} if patient_ids else {}
+    mails = {email.patient_pk: email for email in db.session.scalars(select(LetterEmail).where(
+        LetterEmail.breach_id == breach.id, LetterEmail.patient_pk.in_(patient_ids)))} if patient_ids else {}
+    pending = _pending_emails([email.id for email in mails.values() if email.status == EmailStatus.QUEUED])
     rows = []
     for letter in found:
         replacement = replacements.get(letter.id)
         patient_pk = replacement.patient_pk if replacement is not None else letter.patient_pk
         outcome_code = next(code for code, status in _OUTCOME_STATUS.items() if status == letter.status)
+        mail = mails.get(patient_pk)
         rows.append(ReturnedLetter(
             letter, letter_reference(breach.reference, letter.number), outcome_code, people.get(patient_pk),
-            replacement, letter_reference(breach.reference, replacement.number) if replacement else None))
+            replacement, letter_reference(breach.reference, replacement.number) if replacement else None,
+            email_status=mail.status if mail else None, email_pending=bool(mail and mail.id in pending)))
     return rows, total
+
+
+def _pending_emails(email_ids: list[int]) -> set[int]:
+    """Of these queued e-mails, those no running job will send (their job stopped: superseded, failed)."""
+    if not email_ids:
+        return set()
+    running = select(LetterChunk.id).join(LetterJob, LetterJob.id == LetterChunk.job_id).where(
+        LetterChunk.job_id == LetterEmail.job_id, LetterChunk.chunk_no == LetterEmail.chunk_no,
+        LetterJob.status == JobStatus.RUNNING, LetterChunk.status.in_([ChunkStatus.PENDING, ChunkStatus.RUNNING]))
+    return set(db.session.scalars(select(LetterEmail.id).where(LetterEmail.id.in_(email_ids), ~running.exists())))
 
 
 def get_returned(breach: Breach, letter_id: int) -> Letter | None:
@@ -207,10 +243,20 @@ def _resend(breach: Breach, letter: Letter, patient: Patient, *, user: User | No
     return replacement
 
 
+def _to_handle(letter: Letter) -> bool:
+    """A returned letter without an outcome, or e-mailed in vain (the e-mail refused or bounced)."""
+    if letter.status == LetterStatus.RETURNED:
+        return True
+    if letter.status != LetterStatus.EMAILED or letter.patient_pk is None:
+        return False
+    return bool(db.session.scalar(select(func.count()).select_from(LetterEmail).where(
+        LetterEmail.patient_pk == letter.patient_pk, LetterEmail.status.in_(EmailStatus.failed()))))
+
+
 def resend(breach: Breach, letter: Letter, fields: Mapping[str, Any], *, user: User, lang: str = "fr",
            when: date | None = None) -> AddressChange:
     """A returned letter re-sent to the new address typed on the returned-mail page."""
-    if letter.breach_id != breach.id or letter.status != LetterStatus.RETURNED:
+    if letter.breach_id != breach.id or not _to_handle(letter):
         raise LetterError(N_("Ce courrier n'est pas un courrier revenu à traiter."))
     patient = db.session.get(Patient, letter.patient_pk) if letter.patient_pk else None
     if patient is None:
@@ -222,8 +268,29 @@ def resend(breach: Breach, letter: Letter, fields: Mapping[str, Any], *, user: U
 def mark_public_notice(breach: Breach, letter: Letter, *, user: User | None, when: date | None = None) -> None:
     """GDPR art. 34(3)(c): this person cannot be reached by letter; the public communication informs them."""
     ensure_open(breach)
-    if letter.breach_id != breach.id or letter.status != LetterStatus.RETURNED:
+    if letter.breach_id != breach.id or not _to_handle(letter):
         raise LetterError(N_("Ce courrier n'est pas un courrier revenu à traiter."))
     _event(letter, LetterStatus.PUBLIC_NOTICE, user=user, source="web:returned", when=when or date.today())
     audit.record("letters.public_notice", user=user, obj=letter, breach_id=breach.id,
                  details={"letters": 1, "reference": letter_reference(breach.reference, letter.number)})
+
+
+def email_returned(breach: Breach, letter: Letter, *, user: User | None, config, when: date | None = None):
+    """GDPR art. 34(1), a direct communication: a returned letter replaced by one e-mail of the approved text to the
+    address the patient file gives (`emails.email_one_patient`: one e-mail per patient, asking twice sends once).
+    The letter's status becomes "emailed". Returns the one-message job to run (None when nothing is left to send).
+    Flushed, not committed."""
+    ensure_open(breach)
+    if letter.breach_id != breach.id or letter.status not in (LetterStatus.RETURNED, LetterStatus.EMAILED):
+        raise LetterError(N_("Ce courrier n'est pas un courrier revenu à traiter."))
+    patient = db.session.get(Patient, letter.patient_pk) if letter.patient_pk else None
+    if patient is None:
+        raise LetterError(N_("La fiche du patient n'existe plus (liste purgée)\u00a0: envoi impossible."))
+    queued = emails.email_one_patient(breach, patient, user=user, config=config, source="web:returned")
+    reference = letter_reference(breach.reference, letter.number)
+    if letter.status == LetterStatus.RETURNED:
+        _event(letter, LetterStatus.EMAILED, user=user, source="web:returned", when=when or date.today())
+    audit.record("letters.returned_emailed", user=user, obj=letter, breach_id=breach.id,
+                 details={"reference": reference, "email_status": queued.email.status,
+                          "job": queued.job.id if queued.job else None})
+    return queued.job

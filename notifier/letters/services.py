@@ -114,10 +114,12 @@ STATUS_LABELS: dict[str, str] = {
     "returned": N_("Revenu (NPAI)"),
     "resent": N_("Renvoyé"),
     "public_notice": N_("Remplacé par l'avis public"),
+    "emailed": N_("Remplacé par un courriel"),
 }
 # What the print shop or La Poste may write in a `status` column, compared without case, accents or punctuation.
 STATUS_ALIASES: dict[str, str] = {
-    **{status.value: status.value for status in LetterStatus},
+    # "emailed" is the returned-mail page's outcome (returns.email_returned), never a print shop's or La Poste's.
+    **{status.value: status.value for status in LetterStatus if status != LetterStatus.EMAILED},
     **dict.fromkeys(("genere",), LetterStatus.GENERATED),
     **dict.fromkeys(("imprime", "print"), LetterStatus.PRINTED),
     **dict.fromkeys(("poste", "envoye", "depose", "sent", "mailed"), LetterStatus.POSTED),

@@ -10,7 +10,9 @@ class LetterStatus(StrEnum):
     None (not a member): no final job has generated the letter yet. generated: a final (non-draft) job wrote it in a
     lot. Then, as the print shop and La Poste report back (web, CSV file, command line; any order, every change kept
     in LetterEvent): printed, posted, returned (NPAI, not at this address), resent. public_notice: a returned letter
-    replaced by the public communication of GDPR art. 34(3)(c), because it cannot reach the person."""
+    replaced by the public communication of GDPR art. 34(3)(c), because it cannot reach the person. emailed: a
+    returned letter replaced by an e-mail of the same approved text to the address the patient gave (art. 34(1): a
+    direct communication; letters/returns.py)."""
 
     GENERATED = "generated"
     PRINTED = "printed"
@@ -18,6 +20,7 @@ class LetterStatus(StrEnum):
     RETURNED = "returned"
     RESENT = "resent"
     PUBLIC_NOTICE = "public_notice"
+    EMAILED = "emailed"
 
 
 class JobStatus(StrEnum):

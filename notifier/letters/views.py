@@ -6,7 +6,9 @@ through its random token and its organisation: lot files are served from the pat
 from a path in the URL."""
 
 import os
+import tempfile
 from datetime import date
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -27,6 +29,7 @@ from sqlalchemy import select
 
 from notifier.breaches.access import get_breach
 from notifier.core.formatting import format_euros
+from notifier.core.i18n import N_
 from notifier.core.web import MAX_ID, MAX_PAGE, bounded_number, form_int, query_int, require
 from notifier.core.web import user_lang as _lang
 from notifier.documents.letter import LETTER_ORDER, format_letter_date
@@ -344,6 +347,47 @@ def send_emails(breach_id: int):
     return _back(breach, "emails-title")
 
 
+@bp.post("/breaches/<int:breach_id>/letters/emails/bounces")
+@require("letters.track")
+def email_bounces(breach_id: int):
+    """The bounces file (an mbox, one .eml or the relay's CSV) read by the same service as `notifier email bounces`:
+    the bounced patients go back to paper; the page shows what each bounce became."""
+    breach = get_breach(breach_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash(_("Choisissez un fichier de retours (mbox, .eml ou CSV du relais)."), "error")
+        return _back(breach, "bounces-title")
+    dry_run = bool(request.form.get("dry_run"))
+    max_bytes = int(current_app.config.get("EMAIL_BOUNCES_MAX_BYTES") or emails.BOUNCES_UPLOAD_MAX_BYTES)
+    suffix = ".eml" if upload.filename.lower().endswith(".eml") else ".upload"
+    with tempfile.TemporaryDirectory(prefix="notifier-bounces-") as folder:
+        staged = Path(folder) / f"bounces{suffix}"
+        try:
+            _stage_upload(upload.stream, staged, max_bytes=max_bytes)
+            bounces, read, ignored = emails.read_bounces(staged, max_bytes=max_bytes)
+            result = emails.apply_bounces(breach, bounces, read=read, ignored=ignored, user=current_user,
+                                          source=f"web:{upload.filename[:80]}", dry_run=dry_run)
+        except letters.LetterError as error:
+            db.session.rollback()
+            flash(error.message(_lang()), "error")
+            return _back(breach, "bounces-title")
+    db.session.commit()
+    return render_template("letters/bounces.html", breach=breach, result=result, filename=upload.filename,
+                           dry_run=dry_run, outcomes=emails.BOUNCE_OUTCOMES, shown=emails.SHOWN_BOUNCES)
+
+
+def _stage_upload(stream, path: Path, *, max_bytes: int) -> None:
+    """Copy an upload to `path`, refusing it past `max_bytes` (read in blocks: never the whole file in memory)."""
+    size = 0
+    with open(path, "wb") as out:
+        while block := stream.read(1 << 20):
+            size += len(block)
+            if size > max_bytes:
+                raise emails.BounceFileError(N_("Retours trop volumineux (%(max)s Mio au plus)."),
+                                             max=max_bytes >> 20)
+            out.write(block)
+
+
 @bp.get("/letters/jobs/<token>")
 @require("letters.generate")
 def job(token: str):
@@ -575,6 +619,31 @@ def resend(breach_id: int, letter_id: int):
     else:
         flash(_("Nouvelle adresse enregistrée."), "success")
     return redirect(url_for("letters.returned", breach_id=breach.id))
+
+
+@bp.post("/breaches/<int:breach_id>/letters/returned/<int:letter_id>/email")
+@require("letters.generate")
+def returned_by_email(breach_id: int, letter_id: int):
+    """GDPR art. 34(1): this returned letter is replaced by one e-mail of the approved text (once per patient)."""
+    breach = get_breach(breach_id)
+    letter = _returned_letter(breach, letter_id)
+    try:
+        job = returns.email_returned(breach, letter, user=current_user, config=current_app.config)
+    except letters.LetterError as error:
+        db.session.rollback()
+        flash(error.message(_lang()), "error")
+        return redirect(url_for("letters.returned", breach_id=breach.id))
+    db.session.commit()
+    if job is not None:
+        from notifier.letters.runners import launch_in_background
+
+        launch_in_background(current_app._get_current_object(), job.id)
+        flash(_("Envoi du courriel lancé, avec la référence du courrier ; son état suit sur cette page."),
+              "success")
+    else:
+        flash(_("Ce patient a déjà son courriel (envoyé, ou en cours d'envoi) : rien n'est envoyé deux fois."),
+              "info")
+    return redirect(url_for("letters.returned", breach_id=breach.id, _anchor=f"returned-{letter.id}"))
 
 
 @bp.post("/breaches/<int:breach_id>/letters/returned/<int:letter_id>/public-notice")

@@ -143,3 +143,17 @@ def test_a_session_reports_a_refused_recipient_as_an_answer_and_goes_on(server):
                                                    message_id="<2@l.test>"), "y@lilas.test")
     assert (refused.accepted, refused.code, refused.temporary) == (False, 550, False)
     assert "no such user" in refused.text and accepted.accepted
+
+
+@pytest.mark.parametrize("subject", [
+    "Centre hospitalier des Lilas\u00a0: information sur une violation de données personnelles (réf. "
+    "VIO-2026-0001-0000001-K)",
+    "é" * 120,  # two-byte characters across every encoded-word boundary
+    "Hôpital 😷 " * 12,  # four-byte characters too
+])
+def test_a_long_non_ascii_subject_is_folded_into_encoded_words_that_read_back_exactly(subject):
+    from notifier.core.mail import build_bulk_message
+
+    raw = build_bulk_message(config(25), "zoe@example.fr", subject, "t", "<p>h</p>", message_id="<a@lilas.test>")
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    assert message_from_bytes(raw, policy=default)["Subject"] == subject

@@ -146,3 +146,76 @@ def test_the_dpo_fixes_a_held_address_and_resends_a_returned_letter(page: Page, 
     expect(page.locator('[data-return-outcome="resent"]')).to_have_text("1")
     expect(page.locator('[data-return-outcome="to_handle"]')).to_have_text("0")
     screenshot(page, "breach-page-returned-counts-1280")
+
+
+class Inbox:
+    """aiosmtpd handler: keeps every message accepted, with a Postfix-like queue id."""
+
+    def __init__(self) -> None:
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return f"250 2.0.0 Ok: queued as E{len(self.messages):05d}"
+
+
+@pytest.fixture
+def relay(live_app):
+    """A real SMTP server on 127.0.0.1 that the live app (and the job process it starts) sends through."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    live_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="dpo-notification@parc.test",
+                           EMAIL_RATE=None)
+    yield inbox
+    controller.stop()
+
+
+def test_the_dpo_sends_a_returned_letter_by_email_once(page: Page, live_server, live_app, scene, relay, accessibility):
+    from email import message_from_bytes
+    from email.policy import default
+
+    from notifier.patients.models import Patient
+
+    with live_app.app_context():
+        db.session.execute(db.update(Patient).where(Patient.patient_id == "200003")
+                           .values(email="anne.petit@example.fr"))
+        db.session.commit()
+    base, breach = live_server, scene["breach"]
+    log_in(page, base, "dpo@parc.test")
+    page.goto(f"{base}/breaches/{breach}/letters/returned")
+    card = page.locator(f'article[data-reference="{scene["reference"]}"]')
+    expect(card.get_by_role("button", name="Envoyer par courriel")).to_be_visible()
+    expect(card).to_contain_text("anne.petit@example.fr")
+    screenshot(page, "returned-mail-email-1280")
+    card.get_by_role("button", name="Envoyer par courriel").click()
+    expect(page.locator(".flash.success")).to_contain_text("Envoi du courriel lancé")
+    card = page.locator(f'article[data-reference="{scene["reference"]}"]')
+    expect(card).to_contain_text("Envoyé par courriel")
+    for _ in range(60):  # the one-message job runs in its own process
+        if card.locator('[data-email-status="sent"]').count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+        card = page.locator(f'article[data-reference="{scene["reference"]}"]')
+    expect(card.locator('[data-email-status="sent"]')).to_contain_text("Envoyé (accepté par le relais)")
+    expect(card.get_by_role("button", name="Envoyer par courriel")).to_have_count(0)  # never twice
+    [envelope] = relay.messages
+    assert envelope.rcpt_tos == ["anne.petit@example.fr"]
+    assert message_from_bytes(envelope.content, policy=default)["X-Notifier-Reference"] == scene["reference"]
+    assert accessibility(page) == []
+    screenshot(page, "returned-mail-emailed-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert content_fits(page) == []
+    screenshot(page, "returned-mail-emailed-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/breaches/{breach}")
+    expect(page.locator('[data-return-outcome="emailed"]')).to_have_text("1")
+    expect(page.locator('[data-return-outcome="to_handle"]')).to_have_text("0")

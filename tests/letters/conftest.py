@@ -2,9 +2,16 @@
 helpers reading the lots back from the PDFs themselves (given as fixtures: test modules are imported without a
 package)."""
 
+import asyncio
+import contextlib
 import csv
 import io
+import socket
+import threading
+import time
 from datetime import date
+from email import message_from_bytes
+from email.policy import default
 from types import SimpleNamespace
 
 import pdfplumber
@@ -139,3 +146,71 @@ def helpers():
     return SimpleNamespace(add_patients=add_patients, bulk_patients=bulk_patients, make_template=make_template,
                            read_lot=read_lot, read_manifest=read_manifest, pdf_text=pdf_text, watermarks=watermarks,
                            name_line=name_line, run_here=run_here, PEOPLE=PEOPLE)
+
+
+# --- a real SMTP server (aiosmtpd) on 127.0.0.1, for the e-mail tests -------------------------------------------
+
+
+class Recorder:
+    """aiosmtpd handler: keeps every accepted message, answers like Postfix with a queue id, refuses the recipients
+    of @refused.test (550) and of @later.test (451), and can hold the n-th RCPT until released."""
+
+    def __init__(self) -> None:
+        self.messages = []
+        self.times = []
+        self.port = 0
+        self.hold_at: int | None = None  # 1-based number of the RCPT to hold
+        self.held = threading.Event()
+        self.release = threading.Event()
+        self.rcpts = 0
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpts += 1
+        if self.hold_at is not None and self.rcpts == self.hold_at:
+            self.held.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
+            return "451 4.3.0 try again"
+        if address.endswith("@refused.test"):
+            return "550 5.1.1 <" + address + ">: Recipient address rejected: User unknown"
+        if address.endswith("@later.test"):
+            return "451 4.7.1 greylisted, come back later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        self.times.append(time.monotonic())
+        return f"250 2.0.0 Ok: queued as Q{len(self.messages):05d}"
+
+    def parsed(self):
+        return [message_from_bytes(envelope.content, policy=default) for envelope in self.messages]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_smtp_server():
+    from aiosmtpd.controller import Controller
+
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    recorder.port = controller.port
+    try:
+        yield recorder
+    finally:
+        recorder.release.set()
+        controller.stop()
+
+
+@pytest.fixture
+def smtp(app):
+    with running_smtp_server() as recorder:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=recorder.port, MAIL_FROM="dpo-notification@lilas.test",
+                          EMAIL_RATE=None)
+        yield recorder

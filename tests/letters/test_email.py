@@ -2,18 +2,13 @@
 on 127.0.0.1; refusals recorded; resumption after kill -9 without a duplicate or a gap; bounces (mbox, .eml folder,
 relay CSV) parsed; refused or bounced patients back to paper."""
 
-import asyncio
-import contextlib
+import io
 import mailbox
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-from email import message_from_bytes
-from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -30,71 +25,6 @@ from notifier.letters.services import letter_reference
 from notifier.patients.models import Patient
 
 NOTIFIER = str(Path(sys.executable).with_name("notifier"))
-
-
-class Recorder:
-    """aiosmtpd handler: keeps every accepted message, answers like Postfix with a queue id, refuses the recipients
-    of @refused.test (550) and of @later.test (451), and can hold the n-th RCPT until released."""
-
-    def __init__(self) -> None:
-        self.messages = []
-        self.times = []
-        self.port = 0
-        self.hold_at: int | None = None  # 1-based number of the RCPT to hold
-        self.held = threading.Event()
-        self.release = threading.Event()
-        self.rcpts = 0
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        self.rcpts += 1
-        if self.hold_at is not None and self.rcpts == self.hold_at:
-            self.held.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.01)
-            return "451 4.3.0 try again"
-        if address.endswith("@refused.test"):
-            return "550 5.1.1 <" + address + ">: Recipient address rejected: User unknown"
-        if address.endswith("@later.test"):
-            return "451 4.7.1 greylisted, come back later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        self.times.append(time.monotonic())
-        return f"250 2.0.0 Ok: queued as Q{len(self.messages):05d}"
-
-    def parsed(self):
-        return [message_from_bytes(envelope.content, policy=default) for envelope in self.messages]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def running_smtp_server():
-    from aiosmtpd.controller import Controller
-
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    recorder.port = controller.port
-    try:
-        yield recorder
-    finally:
-        recorder.release.set()
-        controller.stop()
-
-
-@pytest.fixture
-def smtp(app):
-    with running_smtp_server() as recorder:
-        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=recorder.port, MAIL_FROM="dpo-notification@lilas.test",
-                          EMAIL_RATE=None)
-        yield recorder
 
 
 def set_emails(breach, addresses: dict[str, str | None]) -> None:
@@ -182,6 +112,17 @@ def test_an_english_variant_is_sent_in_english(app, breach, dpo, legal, people, 
     text = message.get_body(("plain",)).get_content()
     assert "What happened" in text and "How to check that this message comes from us" in text
     assert "Ce qui s'est passé" not in text
+
+
+def test_a_minor_s_email_never_uses_the_child_s_civility(app, breach, dpo, legal, people, helpers, smtp):
+    set_emails(breach, {"IPP002": "parents.strauss@example.de", "IPP005": "anais@example.fr"})
+    db.session.execute(update(Patient).where(Patient.patient_id == "IPP002").values(minor=True))
+    db.session.commit()
+    helpers.make_template(breach, dpo, approver=legal, channel="both", lang="en")
+    send_all(breach)
+    texts = {m["To"]: m.get_body(("plain",)).get_content() for m in smtp.parsed()}
+    assert "\r\nDear Sir or Madam,\r\n" in texts["parents.strauss@example.de"]  # CSP L.1111-2: to the parents
+    assert "\r\nDear Madam,\r\n" in texts["anais@example.fr"]
 
 
 def test_paper_goes_only_to_patients_without_an_address_or_whose_email_failed(app, breach, emailed, smtp, tmp_path):
@@ -437,3 +378,65 @@ def test_forgetting_the_patients_leaves_the_emails_states_but_no_link_nor_addres
     rows = db.session.execute(select(LetterEmail.patient_pk, LetterEmail.status)).all()
     assert len(rows) == 5 and {pk for pk, _ in rows} == {None}
     assert emails.breach_email_counts(breach.id)["sent"] == 4
+
+
+# --- bounces uploaded on the letters page -------------------------------------------------------------------------
+
+
+def upload(client, breach, data: bytes, filename: str, **form):
+    return client.post(f"/breaches/{breach.id}/letters/emails/bounces",
+                       data={"file": (io.BytesIO(data), filename), **form}, content_type="multipart/form-data")
+
+
+def test_a_bounces_file_uploaded_on_the_page_is_applied_and_what_was_read_is_shown(
+        app, breach, emailed, smtp, tmp_path, login_as, dpo):
+    send_all(breach)
+    zoe = next(m for m in smtp.parsed() if m["To"] == "zoe.oeuvrard@example.fr")
+    reference = zoe["X-Notifier-Reference"]
+    box = mailbox.mbox(tmp_path / "bounces.mbox")
+    box.add(dsn(zoe, "zoe.oeuvrard@example.fr"))
+    box.add(dsn(zoe, "nobody@example.fr", diagnostic="smtp; 550 no such user")
+            .replace(zoe["Message-ID"].encode(), b"<unknown@lilas.test>")
+            .replace(reference.encode(), b"VIO-1999-0001-0000001-X"))
+    box.close()
+    client = login_as(dpo)
+    data = (tmp_path / "bounces.mbox").read_bytes()
+    checked = upload(client, breach, data, "retours.mbox", dry_run="1")
+    assert checked.status_code == 200 and 'data-bounced="1"' in checked.get_data(as_text=True)
+    assert states(breach)["IPP001"] == "sent"  # only checked
+    page = upload(client, breach, data, "retours.mbox").get_data(as_text=True)
+    assert 'data-bounced="1"' in page and f"<td>{reference}</td>" in page and "user unknown" in page
+    assert page.count('data-outcome="bounced"') == 1 and page.count('data-outcome="unmatched"') == 1
+    assert states(breach)["IPP001"] == "bounced"
+    again = upload(client, breach, data, "retours.mbox").get_data(as_text=True)
+    assert 'data-bounced="0"' in again and 'data-outcome="already"' in again
+    csv_page = upload(client, breach, f"reference;status\n{reference};bounced\n".encode(), "relais.csv")
+    assert csv_page.status_code == 200 and 'data-outcome="already"' in csv_page.get_data(as_text=True)
+
+
+def test_a_bad_or_oversized_bounces_file_is_refused_in_french_and_changes_nothing(
+        app, breach, emailed, smtp, login_as, dpo):
+    send_all(breach)
+    client = login_as(dpo)
+    bad = upload(client, breach, b"\x00\x01 binary \x00 junk", "retours.bin")
+    assert bad.status_code == 302
+    page = client.get(bad.headers["Location"]).get_data(as_text=True)
+    assert "Fichier de retours" in page and ("illisible" in page or "aucune colonne" in page)
+    app.config["EMAIL_BOUNCES_MAX_BYTES"] = 1024
+    big = upload(client, breach, b"reference;status\n" + b"x;bounced\n" * 200, "relais.csv")
+    assert big.status_code == 302 and "Retours trop volumineux" in client.get(big.headers["Location"]).get_data(
+        as_text=True)
+    assert upload(client, breach, b"", "").status_code == 302
+    assert set(states(breach).values()) <= {"sent", "refused"}
+
+
+def test_the_bounces_upload_needs_csrf_and_the_letters_tracking_role(app, breach, emailed, smtp, login_as, viewer,
+                                                                      dpo):
+    send_all(breach)
+    client = login_as(dpo)
+    assert client.post(f"/breaches/{breach.id}/letters/emails/bounces", csrf=False, content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(b"reference;status\nx;bounced\n"), "r.csv")}).status_code == 400
+    page = client.get(f"/breaches/{breach.id}/letters").get_data(as_text=True)
+    assert 'id="bounces-title"' in page and f'action="/breaches/{breach.id}/letters/emails/bounces"' in page
+    watcher = login_as(viewer)
+    assert upload(watcher, breach, b"reference;status\nx;bounced\n", "r.csv").status_code == 403
