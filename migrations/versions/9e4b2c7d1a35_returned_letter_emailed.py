@@ -2,7 +2,7 @@
 "public_notice", which databases migrated before issue 14 part 3 do not accept) (issue 14, part 3)
 
 Revision ID: 9e4b2c7d1a35
-Revises: 5a51ddcafbc9
+Revises: b7e2d4f1a9c3
 Create Date: 2026-12-02 06:05:00
 
 """
@@ -14,7 +14,7 @@ from notifier.letters.states import LetterStatus
 
 # revision identifiers, used by Alembic.
 revision = '9e4b2c7d1a35'
-down_revision = '5a51ddcafbc9'
+down_revision = 'b7e2d4f1a9c3'
 branch_labels = None
 depends_on = None
 
