@@ -7,6 +7,7 @@ import importlib.util
 import inspect
 import re
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,12 @@ from notifier.risk.states import RiskTrigger
 from notifier.verification.states import Outcome
 
 MIGRATION = Path(__file__).resolve().parent.parent / "migrations/versions/c4e1a7d2b9f3_state_check_constraints.py"
+class UserLanguage(StrEnum):
+    """The languages a user may choose (notifier.accounts.models.User.language, CHECK ck_user_language)."""
+    FR = "fr"
+    EN = "en"
+
+
 # Migrations that created a table with a state column after c4e1a7d2b9f3, each with its own STATE_COLUMNS.
 LATER_MIGRATIONS = (Path(__file__).resolve().parent.parent / "migrations/versions/cc13550970e7_letter_review.py",
                     Path(__file__).resolve().parent.parent / "migrations/versions/34097b9cf5d9_case.py")
@@ -73,6 +80,7 @@ STATE_COLUMNS = {
     ("letter_template", "channel"): Channel,  # 5a51ddcafbc9, patient e-mails
     ("letter_job", "kind"): JobKind,
     ("letter_email", "status"): EmailStatus,
+    ("user", "language"): UserLanguage,  # b7c2e4f1a9d3, the language reminders are written in
 }
 
 
@@ -152,8 +160,9 @@ def _set(table: str, column: str, value: str) -> None:
 
 @pytest.mark.parametrize(("table", "column"), list(STATE_COLUMNS))
 def test_an_unknown_state_written_through_sql_is_refused(rows, table, column):
+    length = getattr(db.metadata.tables[table].c[column].type, "length", None)
     with pytest.raises(IntegrityError, match=f"ck_{table}_{column}"):
-        _set(table, column, "bogus")  # ("unknown" is a verification outcome)
+        _set(table, column, "bogus"[:length])  # ("unknown" is a verification outcome; a language is 2 letters)
     db.session.rollback()
 
 
