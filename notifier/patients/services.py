@@ -685,7 +685,12 @@ def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: in
     no_holds = as_json([])
     counters = update(PatientImport).where(PatientImport.id == import_id)
 
+    reasons: list[str] = []  # the batch's normalisation reasons, counted once per batch (one C call, not one a row)
+
     def flush():
+        if reasons:
+            normalisation_counts.update(reasons)
+            reasons.clear()
         if batch:
             writer.write(connection, batch)
         if rejected_batch:  # kept to be shown and corrected on the import page (issue 13.10)
@@ -698,8 +703,6 @@ def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: in
         connection.commit()
         batch.clear()
         progress.held_committed = progress.held
-
-    count_normalisations = normalisation_counts.update
 
     def reject(row):
         progress.rejected += 1
@@ -724,7 +727,7 @@ def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: in
                 hold_counts.update(holds)
             changes = p["normalisations"]
             if changes:
-                count_normalisations(map(_reason, changes))
+                reasons += map(_reason, changes)
             deceased = p["deceased"]
             batch.append((
                 breach_id, import_id, row.row_number, p["patient_id"], p["civility"], p["first_name"], p["last_name"],
