@@ -1,20 +1,43 @@
 """The affected patients of a breach, the imports that brought them in, and the column mappings saved for the next
 import. Rules: docs/patient-import.md; the service is notifier/patients/services.py."""
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from notifier.core.types import UTCDateTime, one_of, utcnow
 from notifier.extensions import db
-from notifier.patients.states import Addressee, ImportStatus, PatientStatus
+from notifier.patients.states import Addressee, Hold, ImportStatus, PatientStatus
 
 PATIENT_ID_MAX_LENGTH = 64
 
 # Search key: the binary ("C") collation on PostgreSQL so that a prefix range uses the index exactly as on SQLite.
 _SEARCH_KEY = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+
+def codes_in(table: str, column: str, codes: Iterable[StrEnum]) -> CheckConstraint:
+    """CHECK that a JSON list column holds only codes of `codes` (named ck_<table>_<column>), portable to SQLite and
+    PostgreSQL, neither of which can check the items of a JSON list with a plain CHECK: the column's text with every
+    quoted known code removed, then the commas and spaces, must be "[]". Refused: an unknown code, a code not
+    quoted, a nested list, a JSON object, `null`. A code written with \\u escapes would be refused too (neither
+    json.dumps nor COPY writes one). The models and the migration both call it. A NULL passes, as for one_of."""
+    text = column_text = f'CAST("{column}" AS TEXT)'
+    for code in codes:
+        text = f"replace({text}, '\"{code.value}\"', '')"
+    # The empty list first: most patients have no hold, and the replaces then cost nothing (2.3 -> 0.3 µs a row
+    # on SQLite for both columns).
+    return CheckConstraint(f"{column_text} = '[]' OR replace(replace({text}, ',', ''), ' ', '') = '[]'",
+                           name=f"ck_{table}_{column}")
+
+
+def unknown_holds(codes: Iterable[Any]) -> list[Any]:
+    """The items of a holds list that are not Hold codes (empty when the list is valid)."""
+    known = {hold.value for hold in Hold}
+    return [code for code in codes if not isinstance(code, str) or code not in known]
 
 
 class PatientImport(db.Model):
@@ -122,7 +145,22 @@ class Patient(db.Model):
         Index("ix_patient_breach_status", "breach_id", "status"),
         one_of("patient", "status", PatientStatus),
         one_of("patient", "addressee", Addressee),
+        # The hold codes are a closed vocabulary (states.Hold, rules.rows.HOLDS): the letter run and the counts
+        # read them, so an unknown code would hold a letter for a reason nobody can read or clear.
+        codes_in("patient", "holds", Hold),
+        codes_in("patient", "cleared_holds", Hold),
     )
+
+    @validates("holds", "cleared_holds")
+    def _known_holds(self, key: str, codes: list[str] | None) -> list[str] | None:
+        """Model-level check of the same vocabulary, with a readable error before the database's CHECK."""
+        if codes is not None:
+            if not isinstance(codes, list):
+                raise ValueError(f"{key} must be a list of hold codes")
+            unknown = unknown_holds(codes)
+            if unknown:
+                raise ValueError(f"unknown hold code in {key}: {', '.join(map(repr, unknown))}")
+        return codes
 
 
 class RejectedLine(db.Model):

@@ -494,7 +494,17 @@ _reason = itemgetter(3)  # Normalisation(field, old, new, reason)
 def salutation(civility: str | None, addressee: str, deceased: bool, minor: bool = False) -> str:
     """The French salutation stored with the patient (rules.addresses.salutation): the civility's, unless the
     letter goes to a legal representative or to the heirs, or the patient is a minor (never the child's civility)."""
-    return addresses_salutation(civility, "fr", known_reader=addressee == "patient" and not deceased, minor=minor)
+    key = (civility, addressee, deceased, minor)
+    found = _salutations.get(key)
+    if found is None:
+        found = addresses_salutation(civility, "fr", known_reader=addressee == "patient" and not deceased,
+                                     minor=minor)
+        if len(_salutations) < 1000:
+            _salutations[key] = found
+    return found
+
+
+_salutations: dict[tuple, str] = {}  # a few civilities x addressees x 2 x 2: a small, closed set
 
 
 _KEY_DROP = re.compile(r"[\W_]+")
@@ -675,7 +685,12 @@ def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: in
     no_holds = as_json([])
     counters = update(PatientImport).where(PatientImport.id == import_id)
 
+    reasons: list[str] = []  # the batch's normalisation reasons, counted once per batch (one C call, not one a row)
+
     def flush():
+        if reasons:
+            normalisation_counts.update(reasons)
+            reasons.clear()
         if batch:
             writer.write(connection, batch)
         if rejected_batch:  # kept to be shown and corrected on the import page (issue 13.10)
@@ -688,8 +703,6 @@ def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: in
         connection.commit()
         batch.clear()
         progress.held_committed = progress.held
-
-    count_normalisations = normalisation_counts.update
 
     def reject(row):
         progress.rejected += 1
@@ -714,7 +727,7 @@ def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: in
                 hold_counts.update(holds)
             changes = p["normalisations"]
             if changes:
-                count_normalisations(map(_reason, changes))
+                reasons += map(_reason, changes)
             deceased = p["deceased"]
             batch.append((
                 breach_id, import_id, row.row_number, p["patient_id"], p["civility"], p["first_name"], p["last_name"],
@@ -722,7 +735,7 @@ def _store_rows(connection, rows, import_id: int, breach_id: int, batch_size: in
                 as_json(p["address_lines"]), p["postcode"], p["city"], p["country"], p["email"], p["guardian_name"],
                 p["segment"], deceased, p["protected_adult"], p["confidential_care"], p["minor"], p["addressee"],
                 PatientStatus.HELD if holds else PatientStatus.READY, as_json(holds) if holds else no_holds, no_holds,
-                as_json(changes),
+                as_json(changes) if changes else no_holds,
                 salutation(p["civility"], p["addressee"], deceased, p["minor"]),
                 name_key(p["last_name"], p["first_name"]),
             ))

@@ -176,3 +176,17 @@ def test_a_value_longer_than_its_column_rejects_the_row_not_the_file(files, impo
     rows = files.read_csv(out.read_bytes())
     assert rows[1][0] == "1" * 70
     assert rows[1][-1] == "ligne 2 : Valeur trop longue : IPP (identifiant patient) compte au plus 64 caractères"
+
+
+def test_normalisation_and_hold_counts_add_up_over_every_batch(files, dpo, breach, tmp_path):
+    from notifier.patients import services as patients
+
+    rows = [files.person(f"70000{i}", last="lower", postcode="1000", city="Bourg-en-Bresse") for i in range(5)]
+    rows += [files.person("700009", last="Gone", deceased="oui"), files.person("700008", last="")]  # held, rejected
+    imp = patients.import_file(breach, files.write_csv(tmp_path / "p.csv", rows), user=dpo, batch_size=2)
+    assert (imp.read, imp.accepted, imp.rejected, imp.held) == (7, 6, 1, 1)
+    assert imp.normalisation_counts["upper_case"] == 6
+    assert imp.normalisation_counts["postcode_zero_padded"] == imp.normalisation_counts["address_corrected"] == 5
+    assert imp.hold_counts == {"deceased": 1}
+    stored = sum(1 for p in Patient.query for n in p.normalisations if n[3] == "upper_case")
+    assert stored == 6

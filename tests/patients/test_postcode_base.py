@@ -204,3 +204,66 @@ def test_an_address_line_over_38_characters_is_shortened_with_the_norms_abbrevia
 def test_a_line_that_does_not_fit_even_abbreviated_is_rejected(base):
     result = block(base, "75011", "Paris", street="12 rue des Très Longues Rues Sans Abréviation Possible")
     assert [p.code for p in result.problems] == ["line_too_long"]
+
+
+# --- Corsica and overseas --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("postcode", "city", "line6"), [
+    ("20000", "Ajaccio", "20000 AJACCIO"),  # Corse-du-Sud (2A)
+    ("20090", "ajaccio", "20090 AJACCIO"),
+    ("20200", "Bastia", "20200 BASTIA"),  # Haute-Corse (2B)
+    ("20600", "BASTIA", "20600 BASTIA"),
+    ("97100", "Basse-Terre", "97100 BASSE TERRE"),  # Guadeloupe
+    ("97200", "Fort-de-France", "97200 FORT DE FRANCE"),  # Martinique
+    ("97300", "Cayenne", "97300 CAYENNE"),  # Guyane
+    ("97400", "Saint-Denis", "97400 SAINT DENIS"),  # La Réunion
+    ("97600", "Mamoudzou", "97600 MAMOUDZOU"),  # Mayotte
+    ("97500", "Saint-Pierre", "97500 SAINT PIERRE"),  # Saint-Pierre-et-Miquelon: in the base although a COM
+])
+def test_corsican_and_overseas_departement_addresses_are_checked_like_the_others(base, postcode, city, line6):
+    result = block(base, postcode, city)
+    assert result.to_verify is None and result.problems == [] and not result.abroad
+    assert result.lines[-1] == line6
+
+
+def test_an_overseas_departement_written_as_the_country_is_a_french_address(base):
+    result = block(base, "97400", "St Denis", country="La Réunion")
+    assert result.to_verify is None and not result.abroad and result.lines[-1] == "97400 SAINT DENIS"
+    assert ("country", "La Réunion", "", "domestic_country_omitted") in result.normalisations
+
+
+def test_a_corsican_city_under_the_other_corsican_departements_postcode_is_held(base):
+    bastia = block(base, "20000", "Bastia")  # 20000 is Ajaccio's (2A), Bastia is in 2B
+    assert bastia.to_verify.reason == "city_mismatch"
+    lines = [s.line for s in bastia.to_verify.suggestions]
+    assert lines[0] == "20000 AJACCIO" and {"20200 BASTIA", "20600 BASTIA"} <= set(lines)
+    assert block(base, "20200", "Ajaccio").to_verify.reason == "city_mismatch"
+
+
+def test_a_corsican_cedex_address_is_accepted_as_written(base):
+    result = block(base, "20090", "AJACCIO CEDEX 9")
+    assert result.to_verify is None and result.lines[-1] == "20090 AJACCIO CEDEX 9"
+
+
+@pytest.mark.parametrize(("postcode", "city"), [
+    ("97133", "Saint-Barthélemy"),  # collectivités d'outre-mer with 97 postcodes outside the base
+    ("97150", "Saint-Martin"),
+    ("98000", "Monaco"),  # Monaco uses the 98 range, and so do the Pacific COM:
+    ("98800", "Nouméa"),  # Nouvelle-Calédonie
+    ("98714", "Papeete"),  # Polynésie française
+    ("98600", "Mata-Utu"),  # Wallis-et-Futuna
+])
+def test_a_postcode_outside_the_base_without_a_country_is_held_to_verify_never_printed(base, postcode, city):
+    result = block(base, postcode, city)
+    assert result.to_verify is not None and result.to_verify.reason == "postcode_unknown"
+    assert not any(s.postcode == postcode for s in result.to_verify.suggestions)  # nothing of the base fits it
+
+
+@pytest.mark.parametrize(("postcode", "city", "country"), [
+    ("98800", "Nouméa", "Nouvelle-Calédonie"),
+    ("98000", "Monaco", "Monaco"),
+    ("97133", "Saint-Barthélemy", "Saint-Barthélemy"),
+])
+def test_the_same_address_with_its_country_is_abroad_and_not_checked(base, postcode, city, country):
+    result = block(base, postcode, city, country=country)
+    assert result.to_verify is None and result.abroad and result.problems == []

@@ -210,6 +210,18 @@ def test_duplicate_patient_id_within_the_file_rejects_the_second():
     assert rows[1].row_number == 3
 
 
+@pytest.mark.parametrize(("first", "second", "duplicate"), [
+    ("0042", "42", False),  # the file's IPPs are kept as ints when all digits: leading zeros still count
+    ("0042", "0042", True),
+    ("A-42", "A-42", True),  # other IPPs as they are
+    ("42", "A42", False),
+    ("\u0664\u0662", "42", False),  # Arabic-Indic digits are digits but not ASCII: kept as text, not 42
+])
+def test_duplicate_patient_ids_are_compared_exactly_as_written(first, second, duplicate):
+    rows = import_rows(patient_csv({**GOOD, "IPP": first}, {**GOOD, "IPP": second}))
+    assert rows[0].accepted and rows[1].accepted is not duplicate
+
+
 def test_patient_id_already_imported_is_rejected_and_seen_ids_are_left_alone():
     seen = {"1001"}
     rows = import_rows(patient_csv(GOOD, {**GOOD, "IPP": "1002"}), seen_ids=seen)

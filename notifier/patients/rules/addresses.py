@@ -373,6 +373,71 @@ def salutation(civility: str | None, lang: str = "fr", *, known_reader: bool = T
     return table.get((civility or "").strip().lower() or None, table[None])
 
 
+_last_lines_cache: dict[tuple, tuple] = {}
+
+
+def _last_lines(postcode: str, city: str, country: str, postcodes) -> tuple:
+    """Line 6 (postcode and city, checked against `postcodes`) and line 7 (the country) with their problems and
+    normalisations: a function of these four values only, so format_address caches it (a 750,000-row file repeats a
+    few thousand (postcode, city, country) triples). Problems and normalisations are tuples, shared by the rows."""
+    key = (postcode, city, country, postcodes)
+    problems: list[FieldProblem] = []
+    normalisations: list[Normalisation] = []
+    lines: list[str] = []
+    abroad = not is_france(country)
+    checked = to_verify = None
+    if " " in postcode:
+        compact = postcode.replace(" ", "")
+        normalisations.append(Normalisation("postcode", postcode, compact, "postcode_spaces_removed"))
+        postcode = compact
+    if abroad:
+        printed_postcode = last_line_text(postcode)
+        if printed_postcode != postcode:
+            normalisations.append(Normalisation("postcode", postcode, printed_postcode, "last_line_format"))
+    else:
+        printed_postcode = postcode
+        digits = postcode.isdigit() and postcode.isascii()
+        if postcodes is not None and digits and len(postcode) in (4, 5) and city:
+            checked = postcodes.check(postcode, city)
+        if checked is not None and not checked.ok:
+            to_verify = checked  # held with the base's suggestions; nothing is guessed (a 4-digit code stays as is)
+        elif len(postcode) == 4 and digits and (checked is None or checked.postcode != postcode):
+            printed_postcode = "0" + postcode
+            normalisations.append(Normalisation("postcode", postcode, printed_postcode, "postcode_zero_padded"))
+        if not postcode:
+            problems.append(FieldProblem("postcode", "postcode_missing", ""))
+        elif to_verify is None and not (len(printed_postcode) == 5 and digits):
+            problems.append(FieldProblem("postcode", "postcode_format", postcode))
+    printed_city = _last_line(city)
+    if printed_city != city:
+        normalisations.append(Normalisation("city", city, printed_city, "last_line_format"))
+    if not printed_city:
+        problems.append(FieldProblem("city", "city_missing", city))
+    if checked is not None and checked.ok and (checked.city != printed_city or checked.postcode != postcode):
+        # La Poste's RNVP: line 6 is the postcode and the official libellé d'acheminement ("Paris 11e" -> PARIS,
+        # "St-Étienne" -> SAINT ETIENNE, "1000" -> 01000 when 01000 serves the city), not the file's spelling.
+        normalisations.append(Normalisation("city", f"{postcode} {printed_city}",
+                                            f"{checked.postcode} {checked.city}", "address_corrected"))
+        printed_city = checked.city
+    last = f"{printed_postcode} {printed_city}" if printed_postcode else printed_city
+    lines.append(last if len(last) <= MAX_LINE_LENGTH else _fit("city", last, problems, normalisations))
+
+    printed_country = ""
+    if abroad:
+        printed_country = _last_line(country)
+        if printed_country != country:
+            normalisations.append(Normalisation("country", country, printed_country, "country_format"))
+        lines.append(_fit("country", printed_country, problems, normalisations))
+    elif country:
+        normalisations.append(Normalisation("country", country, "", "domestic_country_omitted"))
+
+    found = (tuple(lines), tuple(problems), tuple(normalisations), printed_postcode, printed_city, printed_country,
+             abroad, to_verify)
+    if len(_last_lines_cache) < 200_000:  # the distinct (postcode, city, country) of a file: bounded in practice
+        _last_lines_cache[key] = found
+    return found
+
+
 def format_address(*, last_name: str, postcode: str, city: str, civility: str = "", first_name: str = "",
                    address_line2: str = "", address_line3: str = "", street: str = "", address_line5: str = "",
                    country: str = "", guardian_name: str = "", postcodes=None, minor: bool = False,
@@ -423,52 +488,16 @@ def format_address(*, last_name: str, postcode: str, city: str, civility: str = 
     if not printed_street and not printed_line5:
         problems.append(FieldProblem("street", "street_missing", street or address_line5))
 
-    abroad = not is_france(country)
-    checked = to_verify = None
-    if " " in postcode:
-        compact = postcode.replace(" ", "")
-        normalisations.append(Normalisation("postcode", postcode, compact, "postcode_spaces_removed"))
-        postcode = compact
-    if abroad:
-        printed_postcode = last_line_text(postcode)
-        if printed_postcode != postcode:
-            normalisations.append(Normalisation("postcode", postcode, printed_postcode, "last_line_format"))
-    else:
-        printed_postcode = postcode
-        digits = postcode.isdigit() and postcode.isascii()
-        if postcodes is not None and digits and len(postcode) in (4, 5) and city:
-            checked = postcodes.check(postcode, city)
-        if checked is not None and not checked.ok:
-            to_verify = checked  # held with the base's suggestions; nothing is guessed (a 4-digit code stays as is)
-        elif len(postcode) == 4 and digits and (checked is None or checked.postcode != postcode):
-            printed_postcode = "0" + postcode
-            normalisations.append(Normalisation("postcode", postcode, printed_postcode, "postcode_zero_padded"))
-        if not postcode:
-            problems.append(FieldProblem("postcode", "postcode_missing", ""))
-        elif to_verify is None and not (len(printed_postcode) == 5 and digits):
-            problems.append(FieldProblem("postcode", "postcode_format", postcode))
-    printed_city = _last_line(city)
-    if printed_city != city:
-        normalisations.append(Normalisation("city", city, printed_city, "last_line_format"))
-    if not printed_city:
-        problems.append(FieldProblem("city", "city_missing", city))
-    if checked is not None and checked.ok and (checked.city != printed_city or checked.postcode != postcode):
-        # La Poste's RNVP: line 6 is the postcode and the official libellé d'acheminement ("Paris 11e" -> PARIS,
-        # "St-Étienne" -> SAINT ETIENNE, "1000" -> 01000 when 01000 serves the city), not the file's spelling.
-        normalisations.append(Normalisation("city", f"{postcode} {printed_city}",
-                                            f"{checked.postcode} {checked.city}", "address_corrected"))
-        printed_city = checked.city
-    last = f"{printed_postcode} {printed_city}" if printed_postcode else printed_city
-    lines.append(last if len(last) <= MAX_LINE_LENGTH else _fit("city", last, problems, normalisations))
-
-    printed_country = ""
-    if abroad:
-        printed_country = _last_line(country)
-        if printed_country != country:
-            normalisations.append(Normalisation("country", country, printed_country, "country_format"))
-        lines.append(_fit("country", printed_country, problems, normalisations))
-    elif country:
-        normalisations.append(Normalisation("country", country, "", "domestic_country_omitted"))
+    found = _last_lines_cache.get((postcode, city, country, postcodes))
+    if found is None:
+        found = _last_lines(postcode, city, country, postcodes)
+    tail_lines, tail_problems, tail_normalisations, printed_postcode, printed_city, printed_country, abroad, \
+        to_verify = found
+    lines.extend(tail_lines)
+    if tail_problems:
+        problems.extend(tail_problems)
+    if tail_normalisations:
+        normalisations.extend(tail_normalisations)
 
     if len(lines) > (MAX_LINES_ABROAD if abroad else MAX_LINES_FRANCE):
         problems.append(FieldProblem("address", "too_many_lines", " / ".join(lines)))

@@ -383,6 +383,15 @@ def _years_before(day: date, years: int) -> date:
 MAJORITY_AGE = 18  # code civil art. 414
 
 
+def _id_key(patient_id: str) -> int | str:
+    """The form an IPP takes in the set of the file's IPPs: an all-digit IPP as an int ("1" in front, so that
+    "0042" and "42" stay two IPPs), about 30 bytes instead of 57 for its string (23 MiB less at 750,000 rows);
+    any other IPP as it is (an int never equals a str)."""
+    if patient_id.isdigit() and patient_id.isascii() and len(patient_id) < 18:
+        return int("1" + patient_id)
+    return patient_id
+
+
 class _RowChecker:
     """Checks the rows of one import: the mapping is resolved once into a tuple getter."""
 
@@ -398,7 +407,7 @@ class _RowChecker:
         self.today = today
         self.majority_cutoff = _years_before(letter_date, MAJORITY_AGE)  # born after it: a minor on letter_date
         self.previous_ids = seen_ids if seen_ids is not None else frozenset()
-        self.file_ids: set[str] = set()
+        self.file_ids: set[int | str] = set()  # _id_key of the IPPs accepted so far
         self.postcodes = postcodes  # rules.postcodes.PostcodeBase, or None: form checks only
 
     def check(self, row_number: int, cells: list[str]) -> RowResult:
@@ -424,10 +433,10 @@ class _RowChecker:
             errors.append(RowError("patient_id", "patient_id_missing", ""))
         elif patient_id in self.previous_ids:
             errors.append(RowError("patient_id", "patient_id_already_imported", patient_id))
-        elif patient_id in self.file_ids:
+        elif (key := _id_key(patient_id)) in self.file_ids:
             errors.append(RowError("patient_id", "patient_id_duplicate", patient_id))
         else:
-            self.file_ids.add(patient_id)
+            self.file_ids.add(key)
         if not last_name:
             errors.append(RowError("last_name", "last_name_missing", ""))
 
