@@ -1,7 +1,7 @@
 """hold code checks: Patient.holds and cleared_holds accept only the codes of states.Hold (issue 14)
 
 Revision ID: b7d4e2f19a60
-Revises: 5a51ddcafbc9
+Revises: 9e4b2c7d1a35
 Create Date: 2026-12-02 06:05:00
 
 """
@@ -12,7 +12,7 @@ from notifier.patients.states import Hold
 
 # revision identifiers, used by Alembic.
 revision = 'b7d4e2f19a60'
-down_revision = '5a51ddcafbc9'
+down_revision = '9e4b2c7d1a35'
 branch_labels = None
 depends_on = None
 
