@@ -280,3 +280,33 @@ def test_each_answer_is_rendered_for_its_own_facts(client, mailed):
     assert all(len(answers) == 1 for answers in pages.values())
     assert {answer for answers in pages.values() for answer in answers} == {
         (outcome, english) for outcome in ("genuine", "mistyped", "unknown") for english in (False, True)}
+
+
+def test_a_reference_two_organisations_both_sent_names_both_establishments_and_says_to_compare(client, breach,
+                                                                                               mailed):
+    """Breach references are numbered per organisation and letter numbers follow the serial, so two organisations
+    of one instance send letters with the same reference: the page names every establishment that sent it and
+    tells the patient to compare with the one named on the letter; a reference of one of them names it alone."""
+    from notifier.accounts.organisations import Establishment, Organisation
+    from notifier.breaches.services import create_breach
+    from tests.conftest import make_user
+    from tests.mailed_letters import PEOPLE, add_letters
+
+    other = Organisation(name="CHU Voisin")
+    db.session.add_all([other, Establishment(organisation=other, name="Hôpital Voisin", siren="552100554",
+                                             finess="750000002")])
+    db.session.commit()
+    theirs = create_breach(make_user(other, "dpo", "dpo@voisin.test"), other.establishments[0])
+    db.session.commit()
+    assert theirs.reference == breach.reference
+    add_letters(theirs, PEOPLE[:1])
+    both = client.get(f"/verifier?reference={mailed['IPP-GENUINE-1'].reference}").get_data(as_text=True)
+    assert outcome_of(both) == "genuine" and 'data-several="2"' in both
+    assert "Clinique des Lilas" in both and "Hôpital Voisin" in both
+    assert "Plusieurs établissements ont envoyé un courrier portant cette référence." in both
+    one = client.get(f"/verifier?reference={mailed['IPP-GENUINE-2'].reference}").get_data(as_text=True)
+    assert outcome_of(one) == "genuine" and "data-several" not in one
+    assert "Clinique des Lilas" in one and "Hôpital Voisin" not in one
+    english = client.get(f"/verify?reference={mailed['IPP-GENUINE-1'].reference}").get_data(as_text=True)
+    assert "Several establishments sent a letter with this reference." in english
+    assert verification.daily_counts(theirs.id).totals["genuine"] == 2  # counted for each breach named
