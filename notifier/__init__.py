@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, request, session
 
 from notifier.config import Defaults
+from notifier.core import ratelimit  # noqa: F401  (registers RATELIMIT_STORAGE_URI's notifier-memory://)
 from notifier.core.paths import instance_dir, resource_dir
 from notifier.extensions import babel, csrf, db, limiter, login_manager, migrate
 

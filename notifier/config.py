@@ -100,5 +100,6 @@ class Defaults:
     EVIDENCE_MAX_BYTES = 100 * 1024 * 1024
 
     WTF_CSRF_TIME_LIMIT = None
-    RATELIMIT_STORAGE_URI = "memory://"
+    # limits' memory storage without a thread per burst of requests (notifier/core/ratelimit.py).
+    RATELIMIT_STORAGE_URI = "notifier-memory://"
     RATELIMIT_HEADERS_ENABLED = False

@@ -2,7 +2,8 @@
 
     notifier bench letters --patients N [--workers 2] [--lot-size 5000] [--baseline-sample 200] [--database-url URL]
     notifier bench import [--rows 750000] [--database-url URL] [--json]
-    notifier bench verify [--letters 750000] [--duration 20] [--connections 16] [--workers 3] [--database-url URL]
+    notifier bench verify [--letters 750000] [--duration 20] [--connections 16] [--workers 3] [--threads 1]
+        [--baseline-duration N] [--tool wrk|python] [--database-url URL]
     notifier bench email --patients N [--workers 2] [--chunk-size 1000] [--rate R] [--database-url URL]
         [--baseline-messages 5000] [--json]
 """
@@ -59,17 +60,29 @@ def bench_import(rows, database_url, as_json):
 @click.option("--duration", type=click.IntRange(1, 600), default=20, show_default=True, help="Seconds of load.")
 @click.option("--connections", type=click.IntRange(1, 1000), default=16, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=3, show_default=True, help="gunicorn workers.")
+@click.option("--threads", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Threads per gunicorn worker (more than 1: the gthread worker class, keep-alive).")
+@click.option("--baseline-duration", type=click.IntRange(0, 600), default=None,
+              help="Seconds of load on the login page first, through the same gunicorn (default: up to 10; 0: none).")
+@click.option("--tool", type=click.Choice(["wrk", "python"]), default=None,
+              help="Load client; default: wrk when installed, else a Python client (a lower bound).")
 @click.option("--database-url", default=None,
               help="A PostgreSQL server to use (in a temporary schema); default: a temporary SQLite file.")
 @click.option("--keep", is_flag=True, help="Keep the scratch folder.")
 @click.option("--json", "as_json", is_flag=True)
-def bench_verify(letters, duration, connections, workers, database_url, keep, as_json):
+def bench_verify(letters, duration, connections, workers, threads, baseline_duration, tool, database_url, keep,
+                 as_json):
     """The public verification page under load: gunicorn on 127.0.0.1 driven by wrk over a database of N letters;
     prints requests/s and p50/p99 latency (issue 17: >= 500 requests/s, p99 < 50 ms)."""
-    from notifier.bench.verify import format_result, run
+    from notifier.bench.verify import format_result, load_tool, run
 
-    result = run(letters, duration=duration, connections=connections, workers=workers,
-                 database_url=database_url, keep=keep)
+    if tool == "wrk" and load_tool() != "wrk":
+        raise click.UsageError("wrk is not installed (Debian: apt-get install wrk); --tool python needs nothing")
+    if tool is None and load_tool() != "wrk":
+        click.echo("wrk is not installed (Debian: apt-get install wrk): using the Python load client, which costs "
+                   "more CPU per request (its figures are a lower bound)", err=True)
+    result = run(letters, duration=duration, connections=connections, workers=workers, threads=threads,
+                 baseline_duration=baseline_duration, tool=tool, database_url=database_url, keep=keep)
     click.echo(json.dumps(result) if as_json else format_result(result))
 
 

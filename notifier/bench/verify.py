@@ -91,8 +91,9 @@ def seed(letters_count: int, url: str, options: dict[str, Any], scratch: Path) -
     return reference, sample, seconds
 
 
-def _wrk_script(path: Path, breach_reference: str, genuine: list[str], letters_count: int) -> None:
-    """A Lua script for wrk that cycles through 80 % genuine, 10 % unknown and 10 % mistyped references."""
+def _paths(breach_reference: str, genuine: list[str], letters_count: int) -> list[str]:
+    """The requests of the load, in order: 80 % genuine, 10 % unknown and 10 % mistyped references, 80 % of them on
+    the French page."""
     from notifier.letters import services as letters
 
     rng = random.Random(33)
@@ -103,6 +104,15 @@ def _wrk_script(path: Path, breach_reference: str, genuine: list[str], letters_c
         elif index % 10 == 9:  # mistyped: the check character changed
             reference = reference[:-1] + ("A" if reference[-1] != "A" else "B")
         paths.append(("/verifier" if rng.random() < 0.8 else "/verify") + "?reference=" + reference)
+    return paths
+
+
+def _wrk_script(path: Path, breach_reference: str, genuine: list[str], letters_count: int) -> None:
+    """A Lua script for wrk that cycles through the paths of the load (`_paths`)."""
+    _write_wrk_script(path, _paths(breach_reference, genuine, letters_count))
+
+
+def _write_wrk_script(path: Path, paths: list[str]) -> None:
     lua = "paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n" + (
         "counter = 0\n"
         "request = function()\n"
@@ -151,49 +161,134 @@ def parse_wrk(output: str) -> dict[str, Any]:
     return result
 
 
+def load_tool() -> str:
+    """"wrk" when Debian's wrk is installed, else "python": a load client of the standard library, which costs more
+    CPU per request than wrk on the same two cores (its figures are then a lower bound of the server's)."""
+    return "wrk" if shutil.which("wrk") else "python"
+
+
 def run(letters_count: int = 750_000, *, duration: int = 20, connections: int = 16, workers: int = 3,
-        database_url: str | None = None, keep: bool = False) -> dict[str, Any]:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
+        threads: int = 1, baseline_duration: int | None = None, database_url: str | None = None,
+        tool: str | None = None, keep: bool = False) -> dict[str, Any]:
+    """Seeds, serves with gunicorn (`threads` > 1: gthread workers), then drives first the login page for
+    `baseline_duration` seconds (the same gunicorn and machine: what this run's machine gives any page), then the
+    verification page for `duration` seconds. The load average is read before and after each."""
+    tool = tool or load_tool()
     scratch = Path(tempfile.mkdtemp(prefix="notifier-bench-verify-"))
     url = database_url or f"sqlite:///{scratch / 'bench.db'}"
+    baseline_duration = min(duration, 10) if baseline_duration is None else baseline_duration
     result: dict[str, Any] = {"letters": letters_count, "duration_s": duration, "connections": connections,
-                              "gunicorn_workers": workers, "database": "postgresql" if database_url else "sqlite"}
+                              "gunicorn_workers": workers, "gunicorn_threads": threads, "tool": tool,
+                              "database": "postgresql" if database_url else "sqlite", "cpus": os.cpu_count()}
     try:
         with scratch_schema(url) as options:
             reference, sample, seconds = seed(letters_count, url, options, scratch)
             result["seed_seconds"] = round(seconds, 1)
-            script = scratch / "verify.lua"
-            _wrk_script(script, reference, sample, letters_count)
+            paths = _paths(reference, sample, letters_count)
             port = _free_port()
             env = {**os.environ, "NOTIFIER_DATABASE_URL": url, "NOTIFIER_SECRET_KEY": uuid.uuid4().hex,
                    "NOTIFIER_INSTANCE_PATH": str(scratch / "instance"),
                    "NOTIFIER_STORAGE_DIR": str(scratch / "storage"),
                    "NOTIFIER_SQLALCHEMY_ENGINE_OPTIONS": json.dumps(options),
                    "NOTIFIER_VERIFY_RATE_LIMIT": "10000000 per minute"}
+            worker_class = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
+            log = (scratch / "gunicorn.log").open("wb")  # read by nobody during the run: a pipe could fill and block
             server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                 "--log-level", "warning", "notifier.wsgi:app"], env=env, cwd=scratch,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                [sys.executable, "-m", "gunicorn", "--workers", str(workers), *worker_class,
+                 "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "notifier.wsgi:app"], env=env,
+                cwd=scratch, stdout=subprocess.DEVNULL, stderr=log)
             try:
                 _wait_until_up(port, server)
-                output = subprocess.run(
-                    [wrk, "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script),
-                     f"http://127.0.0.1:{port}"], capture_output=True, text=True, timeout=duration + 60,
-                    check=True).stdout
-                result.update(parse_wrk(output))
+                if baseline_duration:
+                    result["baseline"] = _measured(tool, port, ["/login"], connections, baseline_duration, scratch)
+                result.update(_measured(tool, port, paths, connections, duration, scratch))
             finally:
                 server.send_signal(signal.SIGTERM)
                 try:
                     server.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     server.kill()
+                log.close()
+            result["server_errors"] = _errors_logged(scratch / "gunicorn.log")
             result["counted"] = _counted(url, options)
     finally:
         if not keep:
             shutil.rmtree(scratch, ignore_errors=True)
     return result
+
+
+def _measured(tool: str, port: int, paths: list[str], connections: int, duration: int,
+              scratch: Path) -> dict[str, Any]:
+    before = os.getloadavg()[0]
+    if tool == "wrk":
+        script = scratch / "load.lua"
+        _write_wrk_script(script, paths)
+        output = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script),
+             f"http://127.0.0.1:{port}"], capture_output=True, text=True, timeout=duration + 60,
+            check=True).stdout
+        figures = parse_wrk(output)
+    else:
+        figures = python_load(port, paths, connections, duration)
+    figures["load_average"] = [round(before, 2), round(os.getloadavg()[0], 2)]
+    return figures
+
+
+def python_load(port: int, paths: list[str], connections: int, duration: float) -> dict[str, Any]:
+    """The load without wrk: `connections` threads, each sending the paths in turn over one keep-alive connection
+    (opened again when the server closes it), for `duration` seconds. The same figures as `parse_wrk`."""
+    import http.client
+    import threading
+
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    failures = [0] * connections
+    errors = [0] * connections
+    stop = time.perf_counter() + duration
+
+    def client(index: int) -> None:
+        connection = None
+        position = index
+        while time.perf_counter() < stop:
+            path = paths[position % len(paths)]
+            position += connections
+            started = time.perf_counter()
+            try:
+                if connection is None:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                if response.will_close:
+                    connection.close()
+                    connection = None
+            except OSError:
+                errors[index] += 1
+                connection = None
+                continue
+            latencies[index].append(time.perf_counter() - started)
+            if not 200 <= response.status < 400:
+                failures[index] += 1
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    every = sorted(latency for per_thread in latencies for latency in per_thread)
+
+    def percentile(q: float) -> float | None:
+        return round(every[min(len(every) - 1, int(q * len(every)))] * 1000, 2) if every else None
+
+    return {"requests_per_second": round(len(every) / elapsed, 2), "p50_ms": percentile(0.50),
+            "p99_ms": percentile(0.99), "requests": len(every), "non_2xx": sum(failures),
+            "socket_errors": f"{sum(errors)} connection errors" if sum(errors) else ""}
+
+
+def _errors_logged(path: Path) -> int:
+    """Lines of gunicorn's log at level ERROR (an exception in a worker, a worker killed)."""
+    return sum(1 for line in path.read_text(errors="replace").splitlines() if "[ERROR]" in line)
 
 
 def _counted(url: str, options: dict[str, Any]) -> dict[str, int]:
@@ -212,14 +307,30 @@ def _counted(url: str, options: dict[str, Any]) -> dict[str, int]:
 
 def format_result(result: dict[str, Any]) -> str:
     aim = result["requests_per_second"] >= 500 and (result["p99_ms"] or 1e9) < 50
-    return "\n".join([
+    tool = ("wrk" if result["tool"] == "wrk" else
+            "a Python load client (wrk is not installed: apt-get install wrk; figures are a lower bound)")
+    lines = [
         f"letters in the database: {result['letters']:,} ({result['database']}, seeded in {result['seed_seconds']} s)",
-        f"load: wrk, {result['connections']} connections for {result['duration_s']} s against gunicorn "
-        f"({result['gunicorn_workers']} workers) on 127.0.0.1",
-        f"requests/s: {result['requests_per_second']:.0f}",
-        f"latency p50: {result['p50_ms']} ms, p99: {result['p99_ms']} ms",
+        f"load: {tool}, {result['connections']} connections against gunicorn ({result['gunicorn_workers']} workers"
+        + (f" x {result['gunicorn_threads']} threads, gthread" if result["gunicorn_threads"] > 1 else ", sync")
+        + f") on 127.0.0.1, {result['cpus']} CPUs",
+    ]
+    baseline = result.get("baseline")
+    if baseline:
+        lines.append("baseline, GET /login (same gunicorn, same run): "
+                     f"{baseline['requests_per_second']:.0f} requests/s, p50 {baseline['p50_ms']} ms, "
+                     f"p99 {baseline['p99_ms']} ms, non-2xx {baseline['non_2xx']}, load average "
+                     f"{baseline['load_average'][0]} -> {baseline['load_average'][1]}")
+    lines += [
+        f"verification page for {result['duration_s']} s: {result['requests_per_second']:.0f} requests/s, "
+        f"p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, load average "
+        f"{result['load_average'][0]} -> {result['load_average'][1]}",
         f"requests: {result['requests']:,}, non-2xx: {result['non_2xx']}"
         + (f", socket errors: {result['socket_errors']}" if result["socket_errors"] else ""),
-        f"counted by the page: {result['counted']}",
+        f"counted by the page: {result['counted']}; errors in gunicorn's log: {result['server_errors']}",
         f"aim (>= 500 requests/s, p99 < 50 ms): {'met' if aim else 'NOT met'}",
-    ])
+    ]
+    if baseline and baseline["requests_per_second"]:
+        lines.append(f"verification / baseline: {result['requests_per_second'] / baseline['requests_per_second']:.2f}"
+                     " x the login page's requests/s")
+    return "\n".join(lines)

@@ -218,4 +218,5 @@ def export_csv(breach_id: int):
 @bp.app_context_processor
 def _panel_helpers():
     return {"hotline_panel": lambda breach: hotline.call_counts(breach.id, days=7),
-            "hotline_reason_labels": hotline.REASON_LABELS}
+            "hotline_reason_labels": hotline.REASON_LABELS,
+            "hotline_chart": lambda counts: charts.calls_by_day(counts, _lang(), days=7, legend_below=True)}

@@ -6,7 +6,7 @@ nothing from elsewhere), no referrer sent when the patient follows the public no
 address (Flask-Limiter, VERIFY_RATE_LIMIT) with its own 429 page in the page's language. The reference is never
 written back into the page."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 from flask.sessions import SessionInterface
 from flask_babel import force_locale
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from notifier.core.formatting import format_date
 from notifier.core.logs import log_failure
 from notifier.core.web import public
-from notifier.extensions import db, limiter
+from notifier.extensions import db, limiter, login_manager
 from notifier.verification import services as verification
 from notifier.verification.states import Outcome
 
@@ -58,6 +58,13 @@ def _install_sessions(state) -> None:
         state.app.session_interface, frozenset(f"{prefix}{path}" for path in ("/verifier", "/verify")))
 
 
+@bp.before_request
+def _nobody_signed_in():
+    """Nobody is signed in on the public page: Flask-Login is told so before anything asks (the security headers
+    do), so it reads no session and no remember cookie, and loads no user from the database."""
+    g._login_user = login_manager.anonymous_user()
+
+
 @bp.after_request
 def _public_headers(response):
     response.headers["Content-Security-Policy"] = CSP
@@ -82,9 +89,29 @@ def _page(lang: str):
         except SQLAlchemyError as error:  # a counter that cannot be written never keeps a patient from the answer
             db.session.rollback()
             log_failure(current_app.logger, "verification counts not written", error=error)
-    with force_locale(lang):
-        return render_template("verification/page.html", lang=lang, answer=answer, Outcome=Outcome,
-                               action=request.path, other=_other(lang), day=lambda d: format_date(d, lang))
+    return _rendered(lang, answer)
+
+
+# The page is the same for every request with the same answer (it never shows the reference typed), so each answer
+# is rendered once per process and language: a genuine answer by its public facts (establishment, days, hotline),
+# never by reference. Bounded: a new answer past the bound empties the cache.
+_PAGES_CACHED = 512
+
+
+def _rendered(lang: str, answer: verification.Verification | None, too_many: bool = False) -> str:
+    pages = current_app.extensions.setdefault("verification_pages", {})
+    key = (lang, request.path, too_many, answer.outcome if answer else None,
+           tuple(answer.matches) if answer else ())
+    page = pages.get(key)
+    if page is None:
+        with force_locale(lang):
+            page = render_template("verification/page.html", lang=lang, answer=answer, Outcome=Outcome,
+                                   action=request.path, other=_other(lang), day=lambda d: format_date(d, lang),
+                                   too_many=too_many)
+        if len(pages) >= _PAGES_CACHED:
+            pages.clear()
+        pages[key] = page
+    return page
 
 
 def _database_key() -> str:
@@ -113,11 +140,7 @@ def verify():
 
 @bp.errorhandler(429)
 def _too_many(error):
-    lang = _lang()
-    with force_locale(lang):
-        response = current_app.make_response((render_template(
-            "verification/page.html", lang=lang, answer=None, Outcome=Outcome, action=request.path,
-            other=_other(lang), day=lambda d: format_date(d, lang), too_many=True), 429))
+    response = current_app.make_response((_rendered(_lang(), None, too_many=True), 429))
     response.headers["Retry-After"] = "60"
     return response
 

@@ -39,3 +39,30 @@ def test_the_load_mixes_genuine_unknown_and_mistyped_references_in_both_language
     assert len(paths) == 100 and {p.split("?")[0] for p in paths} == {"/verifier", "/verify"}
     checks = [split_reference(p.split("reference=")[1]) for p in paths]
     assert sum(1 for c in checks if c[2]) == 90 and sum(1 for c in checks if not c[2]) == 10
+
+
+def test_without_wrk_the_python_client_reports_the_same_figures(monkeypatch):
+    """The fallback load client: every answer counted, the non-2xx ones apart, p50 and p99 in milliseconds."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from notifier.bench import verify as bench
+
+    def tiny(environ, start_response):
+        status = "200 OK" if environ["PATH_INFO"] == "/ok" else "404 Not Found"
+        start_response(status, [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    server = make_server("127.0.0.1", 0, tiny, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = bench.python_load(server.server_port, ["/ok", "/ok", "/ok", "/missing"], 2, 0.3)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    assert result["requests"] >= 4 and 1 <= result["non_2xx"] < result["requests"]
+    assert 0 < result["p50_ms"] <= result["p99_ms"] and result["socket_errors"] == ""
+    monkeypatch.setattr(bench.shutil, "which", lambda name: None)
+    assert bench.load_tool() == "python"

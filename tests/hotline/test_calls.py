@@ -10,7 +10,9 @@ import re
 import pytest
 
 from notifier.core import events
+from notifier.core.i18n import translate
 from notifier.extensions import db
+from notifier.hotline import charts
 from notifier.hotline import services as hotline
 from notifier.hotline.models import HotlineCall
 
@@ -104,6 +106,23 @@ def test_calls_are_counted_by_reason_and_day_shown_in_a_chart_and_on_the_breach_
     assert "<svg" in page and 'data-reason="genuine">2<' in page
     page = dpo_client.get(f"/breaches/{breach.id}").get_data(as_text=True)
     assert "hotline-panel" in page and 'data-reason="fraud_fear">1<' in page
+    panel = page[page.index('class="hotline-panel"'):]
+    chart = panel[panel.index('<figure class="chart hotline-panel-chart">'):panel.index("</figure>")]
+    assert "<svg" in chart and "<script" not in chart
+    assert re.findall(r'<rect x="30" y="[\d.]+" width="28" height="([\d.]+)" fill="([^"]+)">', chart) == [
+        ("80.0", charts.COLOURS["genuine"]), ("40.0", charts.COLOURS["fraud_fear"]), ("40.0", charts.COLOURS["press"])]
+
+
+def test_the_breach_pages_chart_names_only_the_reasons_called_under_its_bars(breach, mailed, hotline_user):
+    """The narrow chart of the breach page: its legend under the bars, larger text, no wider than 7 days of bars
+    (or 300 units), so that it stays readable scaled down to a 390 px phone."""
+    hotline.log_call(breach, hotline_user, reason="rights", outcome="answered")
+    db.session.commit()
+    svg = str(charts.calls_by_day(hotline.call_counts(breach.id, days=7), "fr", days=7, legend_below=True))
+    assert 'viewBox="0 0 300 ' in svg
+    legend = re.findall(r'font-size="13">([^<]+)</text>', svg)
+    assert legend == [translate(hotline.REASON_LABELS["rights"], "fr")]
+    assert "<title>" in svg and 'role="img"' in svg
 
 
 def test_the_csv_export_has_counts_only_and_is_formula_safe(breach, mailed, hotline_user, dpo_client):

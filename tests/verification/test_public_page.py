@@ -227,3 +227,86 @@ def test_counts_wait_in_the_process_then_are_written_together(app, breach, maile
     assert verification.count(genuine, database=key, flush_seconds=0)  # ...until the interval passed
     db.session.commit()
     assert verification.daily_counts(breach.id).totals["genuine"] == 4
+
+
+def test_two_rows_of_one_counter_still_count_each_verification_once(app, breach, mailed):
+    """Two workers' first writes of a day may each insert the counter's row; a later write adds to one of them."""
+    genuine = verification.verify(mailed["IPP-GENUINE-1"].reference)
+    today = verification.datetime.now(verification.PARIS).date()
+    db.session.add_all([VerificationCount(breach_id=breach.id, day=today, outcome="genuine", count=1),
+                        VerificationCount(breach_id=breach.id, day=today, outcome="genuine", count=1)])
+    db.session.commit()
+    assert verification.count(genuine, database=f"two-rows-{id(app)}", flush_seconds=0)
+    db.session.commit()
+    assert verification.daily_counts(breach.id).totals["genuine"] == 3
+
+
+def test_a_verification_between_two_count_writes_runs_one_statement_and_loads_no_user(app, client, breach, mailed):
+    """The lookup is the request's only statement: no session, no user loaded (even with a remember cookie), no
+    transaction around it; the counts are written once per VERIFY_COUNT_FLUSH_SECONDS."""
+    from sqlalchemy import event
+
+    app.config["VERIFY_COUNT_FLUSH_SECONDS"] = 3600
+    reference = mailed["IPP-GENUINE-1"].reference
+    client.get(f"/verifier?reference={reference}")  # the first one of this database writes its count
+    client.set_cookie("remember_token", "1|forged", domain="localhost")
+    seen = []
+
+    def statement(_connection, _cursor, text, *_args):
+        seen.append(text.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", statement)
+    try:
+        for path in (f"/verifier?reference={reference}", f"/verify?reference={reference}",
+                     "/verifier?reference=NOT-A-REFERENCE"):
+            response = client.get(path)
+            assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    finally:
+        event.remove(db.engine, "before_cursor_execute", statement)
+    assert seen == ["SELECT", "SELECT", "SELECT"]
+
+
+def test_each_answer_is_rendered_for_its_own_facts(client, mailed):
+    """The page of an answer is kept once rendered: a genuine, an unknown and a mistyped answer, in either language,
+    never get each other's page."""
+    genuine = mailed["IPP-GENUINE-1"].reference
+    pages = {}
+    for _round in range(2):
+        for path in ("/verifier", "/verify"):
+            for reference in (genuine, genuine[:-1] + ("A" if genuine[-1] != "A" else "B"),
+                              letters.letter_reference(genuine.rsplit("-", 2)[0], 12)):
+                page = client.get(path, query_string={"reference": reference}).get_data(as_text=True)
+                pages.setdefault((path, reference), set()).add((outcome_of(page), '<html lang="en">' in page))
+    assert all(len(answers) == 1 for answers in pages.values())
+    assert {answer for answers in pages.values() for answer in answers} == {
+        (outcome, english) for outcome in ("genuine", "mistyped", "unknown") for english in (False, True)}
+
+
+def test_a_reference_two_organisations_both_sent_names_both_establishments_and_says_to_compare(client, breach,
+                                                                                               mailed):
+    """Breach references are numbered per organisation and letter numbers follow the serial, so two organisations
+    of one instance send letters with the same reference: the page names every establishment that sent it and
+    tells the patient to compare with the one named on the letter; a reference of one of them names it alone."""
+    from notifier.accounts.organisations import Establishment, Organisation
+    from notifier.breaches.services import create_breach
+    from tests.conftest import make_user
+    from tests.mailed_letters import PEOPLE, add_letters
+
+    other = Organisation(name="CHU Voisin")
+    db.session.add_all([other, Establishment(organisation=other, name="Hôpital Voisin", siren="552100554",
+                                             finess="750000002")])
+    db.session.commit()
+    theirs = create_breach(make_user(other, "dpo", "dpo@voisin.test"), other.establishments[0])
+    db.session.commit()
+    assert theirs.reference == breach.reference
+    add_letters(theirs, PEOPLE[:1])
+    both = client.get(f"/verifier?reference={mailed['IPP-GENUINE-1'].reference}").get_data(as_text=True)
+    assert outcome_of(both) == "genuine" and 'data-several="2"' in both
+    assert "Clinique des Lilas" in both and "Hôpital Voisin" in both
+    assert "Plusieurs établissements ont envoyé un courrier portant cette référence." in both
+    one = client.get(f"/verifier?reference={mailed['IPP-GENUINE-2'].reference}").get_data(as_text=True)
+    assert outcome_of(one) == "genuine" and "data-several" not in one
+    assert "Clinique des Lilas" in one and "Hôpital Voisin" not in one
+    english = client.get(f"/verify?reference={mailed['IPP-GENUINE-1'].reference}").get_data(as_text=True)
+    assert "Several establishments sent a letter with this reference." in english
+    assert verification.daily_counts(theirs.id).totals["genuine"] == 2  # counted for each breach named
