@@ -213,10 +213,10 @@ def _session_ended():
     the page the form was on. What was typed is not lost: the browser kept it (static/app.js, "drafts") and puts it
     back in the form, to be saved again."""
     if request.endpoint in DRAFT_KEEPING_ENDPOINTS:
-        flash(_("Votre session a expiré : reconnectez-vous. Ce que vous aviez saisi n'a pas été enregistré, mais ce "
-                "navigateur l'a gardé : il sera remis dans le formulaire, à enregistrer de nouveau."), "error")
+        flash(_("Votre session a expiré\u00a0: reconnectez-vous. Ce que vous aviez saisi n'a pas été enregistré, mais "
+                "ce navigateur l'a gardé\u00a0: il sera remis dans le formulaire, à enregistrer de nouveau."), "error")
     else:
-        flash(_("Votre session a expiré : reconnectez-vous, puis envoyez de nouveau le formulaire (rien n'a été "
+        flash(_("Votre session a expiré\u00a0: reconnectez-vous, puis envoyez de nouveau le formulaire (rien n'a été "
                 "enregistré)."), "error")
     return redirect(url_for("auth.login", next=_local_referrer()))
 
