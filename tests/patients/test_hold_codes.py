@@ -39,7 +39,8 @@ def _write(column, value):
 
 def test_the_imports_bulk_writer_stores_the_hold_codes_the_database_accepts(imported):
     assert {p.last_name: p.holds for p in imported.values()} == {
-        "Alone": ["minor_without_representative"], "Gone": ["deceased"], "Ward": ["protected_adult_without_guardian"],
+        # A minor without a named representative is written to the parents, not held (issue 13).
+        "Alone": [], "Gone": ["deceased"], "Ward": ["protected_adult_without_guardian"],
         "Lost": ["address_to_verify"], "Ready": []}
 
 
