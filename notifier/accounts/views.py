@@ -206,11 +206,10 @@ def set_language(code: str):
 
 
 @bp.get("/session/keepalive")
-@public
+@require("account.manage")
 def keep_session_alive():
     """Called by the page (static/app.js) while someone types in a form: typing is activity, and the 30-minute idle
-    limit must not end the session of a DPO writing the circumstances of a breach. 401 once it has ended anyway."""
-    if not current_user.is_authenticated:
-        return "", 401
+    limit must not end the session of a DPO writing the circumstances of a breach. Signed in only (every role may):
+    once the session has ended, the usual redirect to the login page."""
     session.modified = True  # the idle limit starts again (SESSION_REFRESH_EACH_REQUEST)
     return "", 204

@@ -44,13 +44,14 @@ def test_a_login_form_sent_with_an_expired_token_still_gets_the_csrf_page(client
     assert "protection CSRF" in response.get_data(as_text=True)
 
 
-def test_typing_keeps_the_session_alive_and_an_ended_one_answers_401(app, dpo_client):
+def test_typing_keeps_the_session_alive_and_an_ended_one_goes_to_the_login(app, dpo_client):
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=30)
     response = dpo_client.get("/session/keepalive")
     assert response.status_code == 204
     assert "session=" in response.headers.get("Set-Cookie", "")  # the idle limit starts again
     expire_session(dpo_client)
-    assert dpo_client.get("/session/keepalive").status_code == 401
+    response = dpo_client.get("/session/keepalive")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
 
 def test_another_form_sent_after_the_session_ended_says_to_send_it_again(dpo_client, breach):

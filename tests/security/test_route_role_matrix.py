@@ -87,4 +87,4 @@ def test_the_hotline_role_reaches_its_desk_and_its_own_account_only(app):
                if app.view_functions[rule.endpoint].permission not in (PUBLIC,)
                and role_can("hotline", app.view_functions[rule.endpoint].permission)}
     assert reached == {"hotline.index", "hotline.desk", "hotline.search", "hotline.log_call",
-                       "auth.totp_setup", "auth.change_password"}
+                       "auth.totp_setup", "auth.change_password", "auth.keep_session_alive"}
