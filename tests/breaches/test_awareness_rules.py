@@ -78,3 +78,16 @@ def test_the_wizard_menu_shows_the_warning_on_the_dates_step_which_stays_saved_a
     assert dates.warnings == ("aware_long_after_processor_alert",)
     assert dates.note == awareness.MENU_NOTE
     assert states["systems"].warnings == ()
+
+
+def test_the_breach_pages_checklist_asks_to_check_the_awareness_time_too():
+    from notifier.breaches.rules.progress import checklist
+
+    aware = ALERT + timedelta(hours=40)
+    sections = record(aware=aware, started_at=ALERT - timedelta(days=2), discovered_at=ALERT)
+    states = step_states(sections, touched={"dates", "systems"}, now=NOW, aware_at=aware)
+    todos = {todo.code: todo for todo in checklist(sections, states=states, clocks=[], decision=None)}
+    assert todos["awareness_check"].text == awareness.MENU_NOTE and todos["awareness_check"].target == "dates"
+    on_time = record(aware=ALERT + timedelta(hours=1), started_at=ALERT - timedelta(days=2), discovered_at=ALERT)
+    states = step_states(on_time, touched={"dates", "systems"}, now=NOW, aware_at=ALERT + timedelta(hours=1))
+    assert "awareness_check" not in {todo.code for todo in checklist(on_time, states=states, clocks=[], decision=None)}

@@ -227,6 +227,10 @@ def checklist(sections: dict[str, dict[str, Any]], *, states: dict[str, StepStat
     if not _answered(dates.get("aware_at")):
         todos.append(Todo("aware_at", N_("Renseigner la date de prise de connaissance (point de départ des "
                                          "72 h)"), "dates"))
+    dates_state = states.get("dates")
+    if dates_state is not None and dates_state.warnings:
+        # GDPR art. 33(2), WP250 rev.01 II.A.4: the 72 h may run from the processor's alert, not the date typed.
+        todos.append(Todo("awareness_check", awareness.MENU_NOTE, "dates"))
     open_steps = [code for code, state in states.items() if state.status != StepStatus.COMPLETE
                   and code not in ("cnil_submission",)]
     if open_steps:
