@@ -422,7 +422,8 @@ def email_bounces_command(breach_id, file: Path, dry_run, email):
     click.echo(cli_text(message, read=result.read, bounced=result.bounced, already=result.already,
                         ignored=result.ignored, unmatched=len(result.unmatched)))
     for position in result.unmatched[:50]:
-        click.echo(cli_text(N_("  sans correspondance\u00a0: %(position)s"), position=position))
+        click.echo(cli_text(N_("  sans correspondance\u00a0: %(position)s"),
+                            position=emails.describe_position(position, cli_text)))
 
 
 COMMANDS = [letters_group, email_group]

@@ -490,6 +490,18 @@ def _original_headers(report: Message) -> Message | None:
     return None
 
 
+# Where a bounce was found, said in the reader's language: read_bounces records "message 3" (mbox) or "line 12"
+# (the relay's CSV), a .eml keeps its file name.
+POSITION_TEXTS = {"message": N_("message %(n)s"), "line": N_("ligne %(n)s")}
+
+
+def describe_position(position: str, translate) -> str:
+    kind, _, number = position.partition(" ")
+    if kind in POSITION_TEXTS and number.isdigit():
+        return translate(POSITION_TEXTS[kind], n=number)
+    return position
+
+
 def dsn_bounces(message: Message, position: str) -> tuple[list[Bounce], bool]:
     """The failed recipients of one delivery-status notification (RFC 3464: multipart/report with a
     message/delivery-status part; Action: failed is final, delayed is not). Returns (bounces, is_a_dsn)."""

@@ -373,7 +373,8 @@ def email_bounces(breach_id: int):
             return _back(breach, "bounces-title")
     db.session.commit()
     return render_template("letters/bounces.html", breach=breach, result=result, filename=upload.filename,
-                           dry_run=dry_run, outcomes=emails.BOUNCE_OUTCOMES, shown=emails.SHOWN_BOUNCES)
+                           dry_run=dry_run, outcomes=emails.BOUNCE_OUTCOMES, shown=emails.SHOWN_BOUNCES,
+                           where=lambda position: emails.describe_position(position, _))
 
 
 def _stage_upload(stream, path: Path, *, max_bytes: int) -> None:

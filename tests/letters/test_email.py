@@ -407,11 +407,13 @@ def test_a_bounces_file_uploaded_on_the_page_is_applied_and_what_was_read_is_sho
     page = upload(client, breach, data, "retours.mbox").get_data(as_text=True)
     assert 'data-bounced="1"' in page and f"<td>{reference}</td>" in page and "user unknown" in page
     assert page.count('data-outcome="bounced"') == 1 and page.count('data-outcome="unmatched"') == 1
+    assert '<tr data-outcome="unmatched"><td>message 2</td>' in page  # where in the file, in the page's language
     assert states(breach)["IPP001"] == "bounced"
     again = upload(client, breach, data, "retours.mbox").get_data(as_text=True)
     assert 'data-bounced="0"' in again and 'data-outcome="already"' in again
     csv_page = upload(client, breach, f"reference;status\n{reference};bounced\n".encode(), "relais.csv")
-    assert csv_page.status_code == 200 and 'data-outcome="already"' in csv_page.get_data(as_text=True)
+    assert csv_page.status_code == 200 and '<tr data-outcome="already"><td>ligne 2</td>' in csv_page.get_data(
+        as_text=True)
 
 
 def test_a_bad_or_oversized_bounces_file_is_refused_in_french_and_changes_nothing(
