@@ -110,6 +110,44 @@ def test_the_public_page_needs_no_login_and_sets_no_cookie(app, client, dpo, mai
     assert dpo.email not in response.get_data(as_text=True)
 
 
+def test_every_response_under_the_public_paths_is_the_public_page_with_no_cookie_and_the_strict_policy(app, dpo):
+    """A mistyped address under the page (a trailing slash, a path), with or without a DPO's cookie: the public
+    page's own 404 in its language, never the app's 404 page (its language form opened a session: Set-Cookie)."""
+    from tests.conftest import login
+
+    signed_in = app.test_client()
+    login(signed_in, dpo)
+    for client in (app.test_client(), signed_in):
+        for path, lang in (("/verifier/", "fr"), ("/verify/", "en"), ("/verifier/x", "fr"), ("/verify/a/b", "en")):
+            response = client.get(path)
+            page = response.get_data(as_text=True)
+            assert response.status_code == 404 and outcome_of(page) == "not-found", path
+            assert f'<html lang="{lang}">' in page and 'action="/verif' in page, path
+            assert "Set-Cookie" not in response.headers, path
+            assert "default-src 'none'" in response.headers["Content-Security-Policy"], path
+            assert "csrf_token" not in page and "<script" not in page, path
+        response = client.post("/verifier")
+        assert response.status_code == 405 and "Set-Cookie" not in response.headers
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_an_error_while_answering_is_the_public_page_in_its_language_with_no_cookie(app, monkeypatch):
+    def database_out_of_reach(_reference):
+        raise RuntimeError("connection refused")
+
+    monkeypatch.setattr(verification, "verify", database_out_of_reach)
+    monkeypatch.setattr(app, "testing", False)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    for path, lang, text in (("/verifier", "fr", "La vérification n'a pas pu être faite"),
+                             ("/verify", "en", "The check could not be made")):
+        response = app.test_client().get(path, query_string={"reference": "VIO-2026-0001-6579450-5"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 500 and outcome_of(page) == "failed" and text in page
+        assert f'<html lang="{lang}">' in page and "connection refused" not in page
+        assert "Set-Cookie" not in response.headers
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
 def test_the_public_page_has_a_strict_content_security_policy(client):
     response = client.get("/verifier")
     csp = response.headers["Content-Security-Policy"]
