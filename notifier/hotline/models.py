@@ -67,3 +67,6 @@ class HotlineCall(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # Not a column: what the returned-mail flow did with a new address given on this call (hotline.services.log_call).
+    address_change = None

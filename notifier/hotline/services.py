@@ -40,7 +40,7 @@ from notifier.patients.services import search_key
 PARIS = ZoneInfo("Europe/Paris")
 TEXT_LIMIT = 5000
 NOTE_LIMIT = 2000
-ADDRESS_LINES = 7  # NF Z10-011: six lines, seven abroad
+ADDRESS_LINES = 6  # NF Z10-011: six lines, seven abroad, the first of which is the name (made from the file)
 
 # The call script's sections, as the issue lists them; all are required for approval.
 SECTIONS: dict[str, str] = {
@@ -275,9 +275,12 @@ def parse_address(text: str | None) -> list[str] | None:
 
 
 def log_call(breach: Breach, user: User, *, reason: str, outcome: str, note: str = "",
-             patient: Patient | None = None, new_address: list[str] | None = None) -> HotlineCall:
+             patient: Patient | None = None, new_address: list[str] | None = None, lang: str = "fr") -> HotlineCall:
     """Record one call and announce it (core.events.hotline_call_logged). An address change needs the patient and
-    the new address (at most seven lines, NF Z10-011); the audit entry holds codes only, never the note."""
+    the new address without the name (the lines under it, NF Z10-011); the audit entry holds codes only, never the
+    note. A new address the returned-mail flow refuses refuses the whole call (nothing is kept: the agent corrects it
+    with the caller, the patient would otherwise never get the new letter); one it saves is in
+    ``call.address_change`` (letters.returns.AddressChange: the re-sent letter, if any)."""
     if not user.can("hotline.desk"):
         raise HotlineError(N_("Accès réservé à l'accueil téléphonique."))
     if user.organisation_id != breach.organisation_id:
@@ -294,7 +297,8 @@ def log_call(breach: Breach, user: User, *, reason: str, outcome: str, note: str
             raise HotlineError(N_("Un changement d'adresse concerne un patient trouvé par la recherche."))
         new_address = [_clean(line, 100) for line in (new_address or []) if line and line.strip()]
         if not 2 <= len(new_address) <= ADDRESS_LINES:
-            raise HotlineError(N_("Nouvelle adresse\u00a0: de 2 à 7 lignes (nom, voie, code postal et commune)."))
+            raise HotlineError(N_("Nouvelle adresse\u00a0: de 2 à 6 lignes, sans le nom (voie, puis code postal et "
+                                  "commune)."))
     else:
         new_address = None
     call = HotlineCall(organisation_id=breach.organisation_id, breach_id=breach.id,
@@ -304,8 +308,14 @@ def log_call(breach: Breach, user: User, *, reason: str, outcome: str, note: str
     db.session.flush()
     audit.record("hotline.call", user=user, obj=call, breach_id=breach.id,
                  details={"reason": reason, "outcome": outcome, "patient": patient is not None})
-    events.hotline_call_logged.send(call, breach=breach, patient=patient, reason=reason, user=user,
-                                    new_address=new_address)
+    results = events.hotline_call_logged.send(call, breach=breach, patient=patient, reason=reason, user=user,
+                                              new_address=new_address, lang=lang)
+    changes = [value for _receiver, value in results if hasattr(value, "replacement")]
+    refused = [error for change in changes for error in change.errors]
+    if refused:
+        raise HotlineError(N_("Nouvelle adresse refusée, l'appel n'est pas enregistré\u00a0: %(errors)s"),
+                           errors=" ; ".join(refused))
+    call.address_change = changes[0] if changes else None
     return call
 
 

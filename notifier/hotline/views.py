@@ -23,7 +23,7 @@ from notifier.hotline import charts
 from notifier.hotline import services as hotline
 from notifier.hotline.models import CallScript
 from notifier.hotline.states import CallOutcome, CallReason
-from notifier.letters.services import STATUS_LABELS
+from notifier.letters.services import STATUS_LABELS, letter_reference
 from notifier.patients.models import Patient
 
 bp = Blueprint("hotline", __name__, url_prefix="/hotline")
@@ -114,10 +114,13 @@ def search():
         if breach is not None:
             return redirect(url_for("hotline.desk", breach_id=breach.id))
         return redirect(url_for("hotline.index"))
-    patient = found.patient
+    return _patient_page(breach, found.patient, how)
+
+
+def _patient_page(breach: Breach, patient: Patient, how: str, status: int = 200):
     return render_template("hotline/patient.html", breach=breach, patient=patient, how=how,
                            letter=hotline.letter_of(patient, breach), script=hotline.approved_script(breach.id),
-                           calls=hotline.calls_of(patient), token=_token(breach, patient), **_common())
+                           calls=hotline.calls_of(patient), token=_token(breach, patient), **_common()), status
 
 
 def _int(text: str | None) -> int:
@@ -136,15 +139,25 @@ def log_call(breach_id: int):
     breach = get_breach(breach_id)
     patient = _patient_of(breach, request.form.get("token"))
     try:
-        hotline.log_call(breach, current_user, reason=request.form.get("reason", ""),
-                         outcome=request.form.get("outcome", ""), note=request.form.get("note", ""),
-                         patient=patient, new_address=hotline.parse_address(request.form.get("new_address")))
+        call = hotline.log_call(breach, current_user, reason=request.form.get("reason", ""),
+                                outcome=request.form.get("outcome", ""), note=request.form.get("note", ""),
+                                patient=patient, new_address=hotline.parse_address(request.form.get("new_address")),
+                                lang=_lang())
     except Refusal as error:
         db.session.rollback()
         flash(error.message(_lang()), "error")
+        if patient is not None:  # the same patient's page again: the agent corrects it with the caller on the line
+            return _patient_page(breach, db.session.get(Patient, patient.id), "call", status=400)
         return redirect(url_for("hotline.desk", breach_id=breach.id))
     db.session.commit()
     flash(_("Appel enregistré."), "success")
+    change = call.address_change
+    if change is not None and change.replacement is not None:
+        flash(_("Nouvelle adresse enregistrée\u00a0: le courrier est renvoyé sous la référence %(reference)s\u00a0; il "
+                "partira avec la prochaine génération «\u00a0nouveaux courriers seulement\u00a0».",
+                reference=letter_reference(breach.reference, change.replacement.number)), "success")
+    elif change is not None:
+        flash(_("Nouvelle adresse enregistrée."), "success")
     return redirect(url_for("hotline.desk", breach_id=breach.id))
 
 

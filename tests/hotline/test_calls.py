@@ -32,12 +32,12 @@ def announced():
 def test_an_address_change_is_announced_with_the_new_address(breach, mailed, hotline_user, announced):
     patient = mailed["IPP-GENUINE-1"].patient
     call = hotline.log_call(breach, hotline_user, reason="address_changed", outcome="answered", patient=patient,
-                            new_address=["Madame Ghislaine VERITABLE", "3 PLACE NEUVE", "35700 RENNES"], note="")
+                            new_address=["3 PLACE NEUVE", "35700 RENNES"], note="")
     assert len(announced) == 1
     sender, kwargs = announced[0]
     assert sender is call
     assert kwargs == {"breach": breach, "patient": patient, "reason": "address_changed", "user": hotline_user,
-                      "new_address": ["Madame Ghislaine VERITABLE", "3 PLACE NEUVE", "35700 RENNES"]}
+                      "new_address": ["3 PLACE NEUVE", "35700 RENNES"], "lang": "fr"}
 
 
 def test_a_request_to_exercise_rights_is_announced_without_an_address(breach, mailed, hotline_user, announced):
@@ -81,11 +81,66 @@ def test_the_desk_logs_a_call_for_the_patient_found(breach, mailed, hotline_clie
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     response = hotline_client.post(f"/hotline/breaches/{breach.id}/calls", data={
         "token": token, "reason": "address_changed", "outcome": "answered", "note": "",
-        "new_address": "Madame Ghislaine VERITABLE\n3 PLACE NEUVE\n35700 RENNES"})
+        "new_address": "3 PLACE NEUVE\n35700 RENNES"})
     assert response.status_code == 302
     call = HotlineCall.query.one()
     assert call.patient_pk == mailed["IPP-GENUINE-1"].patient.id and call.reason == "address_changed"
     assert announced[0][1]["new_address"][-1] == "35700 RENNES"
+
+
+def found_token(client, reference):
+    page = client.post("/hotline/search", data={"reference": reference}).get_data(as_text=True)
+    return re.search(r'name="token" value="([^"]+)"', page).group(1)
+
+
+def test_an_address_given_on_the_desk_resends_the_letter_there_with_the_name_once(breach, mailed, hotline_client):
+    """The returned-mail flow (letters.returns.change_address): the posted letter is marked re-sent and a new one,
+    with its own reference, waits for the next "new letters only" job; the name line is made from the file."""
+    from notifier.letters import services as letters
+    from notifier.letters.models import Letter
+    from notifier.patients.models import Patient
+
+    person = mailed["IPP-GENUINE-1"]
+    response = hotline_client.post(f"/hotline/breaches/{breach.id}/calls", data={
+        "token": found_token(hotline_client, person.reference), "reason": "address_changed", "outcome": "answered",
+        "new_address": "3 PLACE NEUVE\n35700 RENNES"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Patient, person.patient.id).address_lines == [
+        "Madame Ghislaine VERITABLE", "3 PLACE NEUVE", "35700 RENNES"]
+    assert db.session.get(Letter, person.letter.id).status == "resent"
+    new = Letter.query.filter_by(resent_from_id=person.letter.id).one()
+    assert new.patient_pk == person.patient.id and new.status is None
+    page = hotline_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert letters.letter_reference(breach.reference, new.number) in page  # the agent can tell the caller
+
+
+def test_a_new_address_the_returned_mail_flow_refuses_refuses_the_call(breach, mailed, hotline_client):
+    """Before, the call was logged and "Appel enregistré" shown while the address was dropped: no new letter."""
+    from notifier.letters.models import Letter
+
+    person = mailed["IPP-GENUINE-1"]
+    response = hotline_client.post(f"/hotline/breaches/{breach.id}/calls", data={
+        "token": found_token(hotline_client, person.reference), "reason": "address_changed", "outcome": "answered",
+        "new_address": "3 PLACE NEUVE\nRENNES"})  # no postcode
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Nouvelle adresse refusée, l&#39;appel n&#39;est pas enregistré" in page
+    assert "VERITABLE" in page and 'name="token"' in page  # the same patient, to correct it with the caller
+    assert HotlineCall.query.count() == 0 and Letter.query.filter_by(resent_from_id=person.letter.id).count() == 0
+    db.session.expire_all()
+    assert person.patient.address_lines[1] == "12 RUE DES ORMEAUX"
+
+
+def test_a_request_to_exercise_rights_logged_on_the_desk_is_a_task_for_the_dpo(breach, mailed, dpo, hotline_client):
+    from notifier.cases.models import CaseTask
+
+    response = hotline_client.post(f"/hotline/breaches/{breach.id}/calls", data={
+        "token": found_token(hotline_client, mailed["IPP-GENUINE-2"].reference), "reason": "rights",
+        "outcome": "escalated", "note": "Demande d'accès"})
+    assert response.status_code == 302
+    call = HotlineCall.query.one()
+    task = CaseTask.query.filter_by(source=f"hotline:{call.id}").one()
+    assert task.owner_id == dpo.id and "Demande" not in task.title and "PREPARE" not in task.title
 
 
 def test_a_forged_or_foreign_patient_token_is_refused(breach, mailed, hotline_client):
