@@ -219,16 +219,19 @@ def find_by_reference(organisation_id: int, text: str) -> Search:
     return Search(None)
 
 
-def find_by_name(breach: Breach, last_name: str, birth_date: date | None) -> Search:
+def find_by_name(breach: Breach, last_name: str, birth_date: date | None, first_name: str = "") -> Search:
     """The one patient of the breach with exactly this last name (case, accents, spaces and punctuation ignored:
-    "Le Goff" = "LE GOFF" = "legoff") and this birth date. Both are required; a prefix never matches."""
-    key = search_key(last_name or "")
+    "Le Goff" = "LE GOFF" = "legoff") and this birth date. Both are required; a prefix never matches. Two people
+    sharing both (twins...) give none, ``ambiguous``: the desk then asks for the reference or the first name, which,
+    when given, must match exactly too (a caller whose letter went to the old address has no reference)."""
+    key, first_key = search_key(last_name or ""), search_key(first_name or "")
     if not key or birth_date is None:
         return Search(None)
     candidates = db.session.scalars(select(Patient).where(
         Patient.breach_id == breach.id, Patient.name_key.startswith(key, autoescape=True),
         Patient.birth_date == birth_date).limit(50)).all()
-    exact = [patient for patient in candidates if search_key(patient.last_name) == key]
+    exact = [patient for patient in candidates if search_key(patient.last_name) == key
+             and (not first_key or search_key(patient.first_name or "") == first_key)]
     if len(exact) > 1:
         return Search(None, breach, ambiguous=True)
     return Search(exact[0] if exact else None, breach)

@@ -101,13 +101,13 @@ def search():
             flash(_("Saisissez le nom de famille et la date de naissance (JJ/MM/AAAA), ou la référence du courrier."),
                   "error")
             return redirect(url_for("hotline.desk", breach_id=breach.id))
-        found = hotline.find_by_name(breach, last_name, birth)
+        found = hotline.find_by_name(breach, last_name, birth, (request.form.get("first_name") or "").strip()[:200])
         how = "name"
     breach = found.breach
     if found.patient is None:
         if found.ambiguous:
-            flash(_("Plusieurs personnes correspondent\u00a0: demandez la référence imprimée sur le courrier."),
-                  "warning")
+            flash(_("Plusieurs personnes correspondent\u00a0: demandez la référence imprimée sur le courrier ou, à "
+                    "défaut, le prénom, et recherchez de nouveau."), "warning")
         else:
             flash(_("Aucun patient ne correspond. Vérifiez l'orthographe, la date de naissance ou la référence."),
                   "warning")

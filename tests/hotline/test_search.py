@@ -57,6 +57,27 @@ def test_two_people_with_the_same_name_and_birth_date_give_none(breach, mailed):
     assert hotline.find_by_reference(breach.organisation_id, mailed["IPP-GENUINE-1"].reference).patient.id == first.id
 
 
+def test_twins_on_the_desk_show_neither_and_tell_the_agent_to_ask_the_reference_or_the_first_name(
+        breach, mailed, hotline_client):
+    first = mailed["IPP-GENUINE-1"].patient
+    db.session.add(Patient(breach_id=breach.id, import_id=first.import_id, row_number=99, patient_id="IPP-TWIN",
+                           civility="mme", first_name="Gisèle", last_name="VERITABLE", birth_date=first.birth_date,
+                           address_lines=["Madame Gisèle VERITABLE", "1 RUE DU JUMEAU", "35000 RENNES"],
+                           postcode="35000", city="RENNES", status="ready", name_key="VERITABLEGISELE"))
+    db.session.commit()
+    search = {"breach_id": breach.id, "last_name": "veritable", "birth_date": "02/04/1961"}
+    response = hotline_client.post("/hotline/search", data=search)
+    assert response.status_code == 302
+    page = hotline_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Plusieurs personnes correspondent" in page and "le prénom" in page
+    for shown in ("Ghislaine", "Gisèle", "JUMEAU", "ORMEAUX", 'name="token"'):
+        assert shown not in page, shown
+    page = hotline_client.post("/hotline/search", data={**search, "first_name": "gisele"}).get_data(as_text=True)
+    assert "Gisèle" in page and "Ghislaine" not in page and 'name="token"' in page
+    response = hotline_client.post("/hotline/search", data={**search, "first_name": "Gis"})  # exact, no prefix
+    assert response.status_code == 302
+
+
 def test_the_desk_shows_the_one_patient_found_with_the_letters_state_dates_and_the_script(
         breach, mailed, approved_script, hotline_client):
     response = hotline_client.post("/hotline/search", data={
