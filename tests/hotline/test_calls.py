@@ -183,13 +183,16 @@ def test_the_breach_pages_chart_names_only_the_reasons_called_under_its_bars(bre
 def test_the_csv_export_has_counts_only_and_is_formula_safe(breach, mailed, hotline_user, dpo_client):
     hotline.log_call(breach, hotline_user, reason="other", outcome="callback", note="=HYPERLINK(\"http://x\")",
                      patient=mailed["IPP-GENUINE-1"].patient)
+    for note in ("+SUM(1)", "-2+3", "@cmd", "\tTAB=1", "\rCR=1"):  # every formula trigger; the notes stay out
+        hotline.log_call(breach, hotline_user, reason="other", outcome="callback", note=f"{note} NOTE-OF-CALL")
     db.session.commit()
     response = dpo_client.get(f"/hotline/breaches/{breach.id}/calls.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     text = response.get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert rows[0] == ["date", "motif", "code", "appels"] and rows[1][1:] == ["Autre", "other", "1"]
-    assert "HYPERLINK" not in text and "VERITABLE" not in text
+    assert rows[0] == ["date", "motif", "code", "appels"] and rows[1][1:] == ["Autre", "other", "6"]
+    assert "HYPERLINK" not in text and "VERITABLE" not in text and "NOTE-OF-CALL" not in text
+    assert "\t" not in text and "@" not in text and "SUM" not in text
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row[1:])
 
 
