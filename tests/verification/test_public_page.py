@@ -231,6 +231,8 @@ def test_a_genuine_answer_gives_the_hotline_number_and_public_notice_of_the_appr
     page = client.get(f"/verifier?reference={mailed['IPP-GENUINE-1'].reference}").get_data(as_text=True)
     assert "0 800 00 12 34" in page and "9 h - 18 h" in page
     assert 'href="https://www.lilas.test/avis" rel="noreferrer"' in page
+    assert "Texte " not in page  # none of the script's sections: not what happened, not the data concerned
+    assert_no_personal_data(page, mailed)
 
 
 def test_the_lookup_runs_the_same_queries_whatever_the_answer(app, breach, mailed):
