@@ -33,7 +33,7 @@ from notifier.extensions import db
 from notifier.hotline.models import CallScript, HotlineCall
 from notifier.hotline.states import CallOutcome, CallReason
 from notifier.letters import services as letters
-from notifier.letters.models import Letter, LetterEvent, LetterJob, LetterOutput, LetterTemplate
+from notifier.letters.models import Letter, LetterEmail, LetterEvent, LetterJob, LetterOutput, LetterTemplate
 from notifier.patients.models import Patient
 from notifier.patients.services import search_key
 
@@ -212,11 +212,23 @@ def find_by_reference(organisation_id: int, text: str) -> Search:
         number = letters.parse_reference(breach.reference, text)
         if number is None:
             continue
-        patient = db.session.scalar(select(Patient).join(Letter, Letter.patient_pk == Patient.id).where(
-            Letter.breach_id == breach.id, Letter.number == number))
+        letter = db.session.scalar(select(Letter).where(Letter.breach_id == breach.id, Letter.number == number))
+        patient = _patient_of(letter)
         if patient is not None:
             return Search(patient, breach)
     return Search(None)
+
+
+def _patient_of(letter: Letter | None) -> Patient | None:
+    """The patient of a letter, following re-sends: a re-sent letter (letters/returns.py) hands the patient's link
+    to its replacement, and a caller may hold the first one (it reached them before they moved)."""
+    for _hop in range(20):  # a patient re-sent twenty times is a data problem, not a caller to find
+        if letter is None:
+            return None
+        if letter.patient_pk is not None:
+            return db.session.get(Patient, letter.patient_pk)
+        letter = db.session.scalar(select(Letter).where(Letter.resent_from_id == letter.id))
+    return None
 
 
 def find_by_name(breach: Breach, last_name: str, birth_date: date | None, first_name: str = "") -> Search:
@@ -246,14 +258,28 @@ class LetterView:
     events: list[tuple[str, date]]
     variant: str | None
     variant_version: int | None
+    email: EmailView | None = None
+
+
+@dataclass
+class EmailView:
+    """The patient's latest e-mail (GDPR art. 34(1): a direct communication, like the letter): its state and when
+    it was accepted by the relay or failed. Never the address nor the relay's text, which may quote it."""
+    status: str
+    sent_at: datetime | None
+    failed_at: datetime | None
 
 
 def letter_of(patient: Patient, breach: Breach) -> LetterView:
-    """The patient's letter as the desk shows it: reference, status and dates, the variant of its last final lot.
-    (The e-mail channel has no table in this version: only the letter is shown.)"""
+    """The patient's letter as the desk shows it: reference, status and dates, the variant of its last final lot,
+    and the patient's latest e-mail. After a re-send the patient's link is on the new letter (letters/returns.py)."""
     letter = db.session.scalar(select(Letter).where(Letter.patient_pk == patient.id))
+    email = db.session.execute(select(LetterEmail.status, LetterEmail.sent_at, LetterEmail.failed_at)
+                               .where(LetterEmail.patient_pk == patient.id)
+                               .order_by(LetterEmail.id.desc()).limit(1)).first()
+    email_view = EmailView(*email) if email else None
     if letter is None:
-        return LetterView(None, None, None, None, [], None, None)
+        return LetterView(None, None, None, None, [], None, None, email_view)
     events_rows = db.session.execute(select(LetterEvent.status, LetterEvent.status_date).where(
         LetterEvent.letter_id == letter.id).order_by(LetterEvent.id)).all()
     variant = db.session.execute(
@@ -266,7 +292,7 @@ def letter_of(patient: Patient, breach: Breach) -> LetterView:
         reference=letters.letter_reference(breach.reference, letter.number) if letter.status else None,
         status=letter.status, status_date=letter.status_date, generated_at=letter.generated_at,
         events=[(status, when) for status, when in events_rows],
-        variant=variant[0] if variant else None, variant_version=variant[1] if variant else None)
+        variant=variant[0] if variant else None, variant_version=variant[1] if variant else None, email=email_view)
 
 
 # --- calls ------------------------------------------------------------------------------------------------------------

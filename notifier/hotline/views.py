@@ -23,6 +23,7 @@ from notifier.hotline import charts
 from notifier.hotline import services as hotline
 from notifier.hotline.models import CallScript
 from notifier.hotline.states import CallOutcome, CallReason
+from notifier.letters.emails import STATUS_LABELS as EMAIL_STATUS_LABELS
 from notifier.letters.services import STATUS_LABELS, letter_reference
 from notifier.patients.models import Patient
 
@@ -61,6 +62,7 @@ def _breaches():
 def _common() -> dict:
     return {"reason_labels": hotline.REASON_LABELS, "outcome_labels": hotline.OUTCOME_LABELS,
             "sections": hotline.SECTIONS, "letter_status_labels": STATUS_LABELS,
+            "email_status_labels": EMAIL_STATUS_LABELS,
             "reasons": list(CallReason), "outcomes": list(CallOutcome)}
 
 

@@ -125,3 +125,45 @@ def test_another_organisations_breach_is_not_found_by_the_desk(breach, mailed, p
     assert response.status_code == 404
     response = client.post("/hotline/search", data={"reference": mailed["IPP-GENUINE-1"].reference})
     assert response.status_code == 302 and "VERITABLE" not in client.get("/hotline/").get_data(as_text=True)
+
+
+def test_the_desk_shows_the_patients_email_state_and_the_new_letter_after_a_resend(
+        breach, mailed, approved_script, hotline_client):
+    """Issue 17: the hotline sees the letter's and the e-mail's state and dates; after a re-send, the new letter,
+    whichever of the two references the caller reads out."""
+    from datetime import UTC, date, datetime
+
+    from notifier.letters.models import Letter, LetterEmail, LetterJob, LetterTemplate
+    from notifier.letters.services import letter_number, letter_reference
+
+    person = mailed["IPP-GENUINE-1"]
+    search = {"breach_id": breach.id, "last_name": "veritable", "birth_date": "02/04/1961"}
+    assert "Aucun courriel n'a été envoyé à cette personne." in hotline_client.post(
+        "/hotline/search", data=search).get_data(as_text=True)
+
+    template = LetterTemplate(organisation_id=breach.organisation_id, breach_id=breach.id, variant="standard",
+                              version=1, texts={}, sender={}, letter_date=date(2026, 3, 16))
+    job = LetterJob(organisation_id=breach.organisation_id, breach_id=breach.id, token="e" * 32, out_dir="/nowhere",
+                    kind="email", status="done", lot_size=1000, variants=[])
+    db.session.add_all([template, job])
+    db.session.flush()
+    db.session.add(LetterEmail(breach_id=breach.id, patient_pk=person.patient.id, letter_id=person.letter.id,
+                               template_id=template.id, job_id=job.id, chunk_no=1, status="bounced",
+                               message_id="<one@lilas.test>", sent_at=datetime(2026, 3, 18, 9, 30, tzinfo=UTC),
+                               failed_at=datetime(2026, 3, 19, 10, 0, tzinfo=UTC)))
+    person.letter.patient_pk = None  # as letters/returns.py re-sends: the patient's link moves to the new letter
+    db.session.flush()
+    resent = Letter(breach_id=breach.id, patient_pk=person.patient.id, serial=99, number=letter_number(99),
+                    status="generated", generated_at=datetime(2026, 3, 20, 9, 0, tzinfo=UTC),
+                    resent_from_id=person.letter.id)
+    db.session.add(resent)
+    db.session.commit()
+
+    page = hotline_client.post("/hotline/search", data=search).get_data(as_text=True)
+    assert 'data-email-status="bounced"' in page and "Revenu (non distribué)" in page
+    flat = page.replace("\u00a0", " ")
+    assert "envoyé le 18 mars 2026 à 10 h 30" in flat and "échec le 19 mars 2026 à 11 h 00" in flat
+    assert letter_reference(breach.reference, resent.number) in page
+    # A caller holding the first letter (it reached them before they moved) is found, and sees the new one.
+    by_first = hotline_client.post("/hotline/search", data={"reference": person.reference}).get_data(as_text=True)
+    assert "VERITABLE" in by_first and letter_reference(breach.reference, resent.number) in by_first
