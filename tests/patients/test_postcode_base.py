@@ -240,6 +240,25 @@ def test_a_corsican_city_under_the_other_corsican_departements_postcode_is_held(
     assert block(base, "20200", "Ajaccio").to_verify.reason == "city_mismatch"
 
 
+def test_a_corsican_postcode_written_with_its_departement_2a_or_2b_is_rewritten_20_when_the_base_agrees(base):
+    ajaccio = block(base, "2A000", "Ajaccio")  # 2A/2B are INSEE's département codes, the postcodes are 20xxx
+    assert ajaccio.problems == [] and ajaccio.to_verify is None and ajaccio.lines[-1] == "20000 AJACCIO"
+    assert ("postcode", "2A000", "20000", "postcode_corsica") in ajaccio.normalisations
+    assert "address_corrected" in {n.reason for n in ajaccio.normalisations}  # line 6 rewritten: counted
+    assert block(base, "2b200", "bastia").lines[-1] == "20200 BASTIA"
+
+
+def test_a_2a_or_2b_postcode_the_base_does_not_confirm_is_rejected_with_a_message_that_says_why(base):
+    # 20000 is Ajaccio's, not Bastia's; without the base (check off) nothing confirms the rewrite.
+    for result in (block(base, "2A000", "Bastia"), block(None, "2B200", "Bastia")):
+        assert [p.code for p in result.problems] == ["postcode_corsica"]
+    from notifier.patients.rules.rows import NORMALISATIONS, ROW_ERRORS
+    message = translate(ROW_ERRORS["postcode_corsica"], "fr")
+    assert "commence par 20" in message and "2A, 2B" in message
+    assert translate(ROW_ERRORS["postcode_corsica"], "en").startswith("Corsican postcode written with")
+    assert translate(NORMALISATIONS["postcode_corsica"], "en") != NORMALISATIONS["postcode_corsica"]
+
+
 def test_a_corsican_cedex_address_is_accepted_as_written(base):
     result = block(base, "20090", "AJACCIO CEDEX 9")
     assert result.to_verify is None and result.lines[-1] == "20090 AJACCIO CEDEX 9"
