@@ -91,6 +91,9 @@ def test_a_postcode_the_base_does_not_know_is_held(base):
     ("75011", "PARIS", "75011 PARIS"),
     ("75011", "paris 11ème arrondissement", "75011 PARIS"),
     ("69003", "Lyon 3e", "69003 LYON"),
+    ("75008", "paris VIII", "75008 PARIS"),  # Roman numerals, as many files write the arrondissement
+    ("75001", "Paris Ier", "75001 PARIS"),
+    ("69003", "Lyon IIIe", "69003 LYON"),
     ("13008", "Marseille 8e arrondissement", "13008 MARSEILLE"),
     ("42000", "St-Étienne", "42000 SAINT ETIENNE"),
     ("42000", "saint etienne", "42000 SAINT ETIENNE"),
@@ -108,6 +111,7 @@ def test_a_city_the_postcode_serves_matches_whatever_its_spelling_and_line_6_is_
 
 def test_an_arrondissement_that_the_postcode_does_not_serve_is_held(base):
     assert block(base, "75011", "Paris 12e").to_verify.reason == "city_mismatch"
+    assert block(base, "75012", "Paris XIe").to_verify.reason == "city_mismatch"
     suggestions = [s.line for s in block(base, "75011", "Paris 12e").to_verify.suggestions]
     assert suggestions[:2] == ["75011 PARIS", "75012 PARIS"]  # the typed code's commune, then the 12th's code
 
@@ -148,6 +152,7 @@ def test_city_keys_ignore_accents_case_hyphens_saint_and_arrondissements():
     assert city_key("Paris 11e") == ("PARIS", 11, False)
     assert city_key("LYON CEDEX 03") == ("LYON", None, True)
     assert city_key("Fontaine 2").key == "FONTAINE2"  # a number that is no arrondissement is kept
+    assert city_key("Paris XIe") == ("PARIS", 11, False) and city_key("Saint-Louis XIV").key == "SAINTLOUISXIV"
 
 
 def test_a_base_built_from_a_few_rows_works_as_the_shipped_one():
