@@ -116,6 +116,14 @@ def test_an_arrondissement_that_the_postcode_does_not_serve_is_held(base):
     assert suggestions[:2] == ["75011 PARIS", "75012 PARIS"]  # the typed code's commune, then the 12th's code
 
 
+def test_the_postcode_typed_again_in_the_city_column_is_not_part_of_the_city(base):
+    pasted = block(base, "75011", "75011 Paris")  # the whole line 6 pasted into the city column
+    assert pasted.to_verify is None and pasted.lines[-1] == "75011 PARIS"
+    assert ("city", "75011 75011 PARIS", "75011 PARIS", "address_corrected") in pasted.normalisations
+    assert block(base, "69443", "69443 LYON CEDEX 03").lines[-1] == "69443 LYON CEDEX 03"
+    assert block(base, "75011", "69001 Paris").to_verify.reason == "city_mismatch"  # two postcodes: held
+
+
 def test_a_4_digit_postcode_is_padded_when_the_padded_code_serves_the_city(base):
     result = block(base, "1000", "Bourg-en-Bresse")
     assert result.to_verify is None and result.postcode == "01000"

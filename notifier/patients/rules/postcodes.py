@@ -189,6 +189,9 @@ class PostcodeBase:
         return None
 
     def _check(self, postcode: str, city: str) -> PostcodeCheck:
+        head, _, rest = city.strip().partition(" ")
+        if rest and head in (postcode, "0" + postcode):
+            city = rest  # "75011 Paris" in the city column, the same postcode in its own: the city is "Paris"
         wanted = city_key(city)
         typed_city = last_line_text(city)
         if len(postcode) == 4:
