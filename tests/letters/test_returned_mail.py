@@ -5,8 +5,10 @@ an address (once, however often it is asked), or marks it for the public notice;
 complementary notification count each outcome; an address given to the hotline (signal hotline_call_logged)
 re-sends the letter too."""
 
+import io
 from datetime import date
 
+import pdfplumber
 import pytest
 from flask import current_app
 from sqlalchemy import update
@@ -343,6 +345,17 @@ def test_the_complementary_notification_counts_the_emailed_returned_letter_by_em
     returns.mark_public_notice(breach, letter_of(breach, sent["IPP002"]), user=dpo)
     db.session.commit()
     assert informed() == {"letter": 8, "email": 1, "public_notice": 1}
+
+    # The complementary notification to the CNIL states it: 8 patients informed by letter, 1 by e-mail, 1 by the
+    # public notice (GDPR art. 34; EDPB common template, "communication to data subjects").
+    from notifier.reports import services as reports
+
+    reports.generate(breach, user=dpo, document="cnil", kind="initial")
+    version = reports.generate(breach, user=dpo, document="cnil", kind="complementary")
+    with pdfplumber.open(io.BytesIO(reports.read_version(version))) as document:
+        rows = [[" ".join((cell or "").split()) for cell in row[:2]]
+                for page in document.pages for table in page.extract_tables() for row in table]
+    assert ["Courrier postal", "8"] in rows and ["Courriel", "1"] in rows and ["Communication publique", "1"] in rows
 
 
 def test_the_page_offers_the_email_only_with_an_address_with_csrf_and_the_letters_role(

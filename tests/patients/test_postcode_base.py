@@ -91,6 +91,9 @@ def test_a_postcode_the_base_does_not_know_is_held(base):
     ("75011", "PARIS", "75011 PARIS"),
     ("75011", "paris 11ème arrondissement", "75011 PARIS"),
     ("69003", "Lyon 3e", "69003 LYON"),
+    ("75008", "paris VIII", "75008 PARIS"),  # Roman numerals, as many files write the arrondissement
+    ("75001", "Paris Ier", "75001 PARIS"),
+    ("69003", "Lyon IIIe", "69003 LYON"),
     ("13008", "Marseille 8e arrondissement", "13008 MARSEILLE"),
     ("42000", "St-Étienne", "42000 SAINT ETIENNE"),
     ("42000", "saint etienne", "42000 SAINT ETIENNE"),
@@ -108,8 +111,17 @@ def test_a_city_the_postcode_serves_matches_whatever_its_spelling_and_line_6_is_
 
 def test_an_arrondissement_that_the_postcode_does_not_serve_is_held(base):
     assert block(base, "75011", "Paris 12e").to_verify.reason == "city_mismatch"
+    assert block(base, "75012", "Paris XIe").to_verify.reason == "city_mismatch"
     suggestions = [s.line for s in block(base, "75011", "Paris 12e").to_verify.suggestions]
     assert suggestions[:2] == ["75011 PARIS", "75012 PARIS"]  # the typed code's commune, then the 12th's code
+
+
+def test_the_postcode_typed_again_in_the_city_column_is_not_part_of_the_city(base):
+    pasted = block(base, "75011", "75011 Paris")  # the whole line 6 pasted into the city column
+    assert pasted.to_verify is None and pasted.lines[-1] == "75011 PARIS"
+    assert ("city", "75011 75011 PARIS", "75011 PARIS", "address_corrected") in pasted.normalisations
+    assert block(base, "69443", "69443 LYON CEDEX 03").lines[-1] == "69443 LYON CEDEX 03"
+    assert block(base, "75011", "69001 Paris").to_verify.reason == "city_mismatch"  # two postcodes: held
 
 
 def test_a_4_digit_postcode_is_padded_when_the_padded_code_serves_the_city(base):
@@ -148,6 +160,7 @@ def test_city_keys_ignore_accents_case_hyphens_saint_and_arrondissements():
     assert city_key("Paris 11e") == ("PARIS", 11, False)
     assert city_key("LYON CEDEX 03") == ("LYON", None, True)
     assert city_key("Fontaine 2").key == "FONTAINE2"  # a number that is no arrondissement is kept
+    assert city_key("Paris XIe") == ("PARIS", 11, False) and city_key("Saint-Louis XIV").key == "SAINTLOUISXIV"
 
 
 def test_a_base_built_from_a_few_rows_works_as_the_shipped_one():
@@ -238,6 +251,25 @@ def test_a_corsican_city_under_the_other_corsican_departements_postcode_is_held(
     lines = [s.line for s in bastia.to_verify.suggestions]
     assert lines[0] == "20000 AJACCIO" and {"20200 BASTIA", "20600 BASTIA"} <= set(lines)
     assert block(base, "20200", "Ajaccio").to_verify.reason == "city_mismatch"
+
+
+def test_a_corsican_postcode_written_with_its_departement_2a_or_2b_is_rewritten_20_when_the_base_agrees(base):
+    ajaccio = block(base, "2A000", "Ajaccio")  # 2A/2B are INSEE's département codes, the postcodes are 20xxx
+    assert ajaccio.problems == [] and ajaccio.to_verify is None and ajaccio.lines[-1] == "20000 AJACCIO"
+    assert ("postcode", "2A000", "20000", "postcode_corsica") in ajaccio.normalisations
+    assert "address_corrected" in {n.reason for n in ajaccio.normalisations}  # line 6 rewritten: counted
+    assert block(base, "2b200", "bastia").lines[-1] == "20200 BASTIA"
+
+
+def test_a_2a_or_2b_postcode_the_base_does_not_confirm_is_rejected_with_a_message_that_says_why(base):
+    # 20000 is Ajaccio's, not Bastia's; without the base (check off) nothing confirms the rewrite.
+    for result in (block(base, "2A000", "Bastia"), block(None, "2B200", "Bastia")):
+        assert [p.code for p in result.problems] == ["postcode_corsica"]
+    from notifier.patients.rules.rows import NORMALISATIONS, ROW_ERRORS
+    message = translate(ROW_ERRORS["postcode_corsica"], "fr")
+    assert "commence par 20" in message and "2A, 2B" in message
+    assert translate(ROW_ERRORS["postcode_corsica"], "en").startswith("Corsican postcode written with")
+    assert translate(NORMALISATIONS["postcode_corsica"], "en") != NORMALISATIONS["postcode_corsica"]
 
 
 def test_a_corsican_cedex_address_is_accepted_as_written(base):

@@ -57,6 +57,8 @@ class AddressResult(NamedTuple):
 ADDRESS_PROBLEMS: dict[str, str] = {
     "postcode_missing": N_("Code postal manquant"),
     "postcode_format": N_("Code postal français invalide : 5 chiffres attendus"),
+    "postcode_corsica": N_("Code postal corse écrit avec le numéro de département (2A, 2B)\u00a0: un code postal "
+                           "de Corse commence par 20 (20000 Ajaccio, 20200 Bastia)"),
     "city_missing": N_("Ville manquante"),
     "street_missing": N_("Adresse manquante : numéro et voie, ou lieu-dit / BP"),
     "line_too_long": N_("Ligne d'adresse de plus de 38 caractères, même abrégée (NF Z10-011)"),
@@ -72,6 +74,8 @@ ADDRESS_NORMALISATIONS: dict[str, str] = {
     "postcode_spaces_removed": N_("Espaces retirés du code postal"),
     "postcode_zero_padded": N_("Zéro initial rétabli : code postal à 4 chiffres, zéro perdu par le tableur "
                                "(départements 01 à 09)"),
+    "postcode_corsica": N_("Code postal corse\u00a0: 2A ou 2B (le département) remplacé par 20, code postal qui "
+                           "dessert la ville d'après la base officielle"),
     "abbreviated": N_("Abrégé pour tenir en 38 caractères (abréviations La Poste, NF Z10-011)"),
     "address_corrected": N_("Ligne 6 réécrite d'après la base officielle des codes postaux\u00a0: code postal et "
                             "libellé d'acheminement"),
@@ -390,6 +394,16 @@ def _last_lines(postcode: str, city: str, country: str, postcodes) -> tuple:
         compact = postcode.replace(" ", "")
         normalisations.append(Normalisation("postcode", postcode, compact, "postcode_spaces_removed"))
         postcode = compact
+    typed_postcode = postcode
+    if not abroad and len(postcode) == 5 and postcode[:2] in ("2A", "2B", "2a", "2b") and postcode[2:].isdigit():
+        # Corsica's départements are 2A and 2B (INSEE, since 1976), its postcodes 20xxx (La Poste): "2A000
+        # Ajaccio" is 20000, written so only when the base says 20000 serves the city (as for a lost 0).
+        corsican = "20" + postcode[2:]
+        if postcodes is not None and city and postcodes.check(corsican, city).ok:
+            normalisations.append(Normalisation("postcode", postcode, corsican, "postcode_corsica"))
+            postcode = corsican
+        else:
+            problems.append(FieldProblem("postcode", "postcode_corsica", postcode))
     if abroad:
         printed_postcode = last_line_text(postcode)
         if printed_postcode != postcode:
@@ -406,17 +420,17 @@ def _last_lines(postcode: str, city: str, country: str, postcodes) -> tuple:
             normalisations.append(Normalisation("postcode", postcode, printed_postcode, "postcode_zero_padded"))
         if not postcode:
             problems.append(FieldProblem("postcode", "postcode_missing", ""))
-        elif to_verify is None and not (len(printed_postcode) == 5 and digits):
+        elif to_verify is None and not problems and not (len(printed_postcode) == 5 and digits):
             problems.append(FieldProblem("postcode", "postcode_format", postcode))
     printed_city = _last_line(city)
     if printed_city != city:
         normalisations.append(Normalisation("city", city, printed_city, "last_line_format"))
     if not printed_city:
         problems.append(FieldProblem("city", "city_missing", city))
-    if checked is not None and checked.ok and (checked.city != printed_city or checked.postcode != postcode):
+    if checked is not None and checked.ok and (checked.city != printed_city or checked.postcode != typed_postcode):
         # La Poste's RNVP: line 6 is the postcode and the official libellé d'acheminement ("Paris 11e" -> PARIS,
         # "St-Étienne" -> SAINT ETIENNE, "1000" -> 01000 when 01000 serves the city), not the file's spelling.
-        normalisations.append(Normalisation("city", f"{postcode} {printed_city}",
+        normalisations.append(Normalisation("city", f"{typed_postcode} {printed_city}",
                                             f"{checked.postcode} {checked.city}", "address_corrected"))
         printed_city = checked.city
     last = f"{printed_postcode} {printed_city}" if printed_postcode else printed_city

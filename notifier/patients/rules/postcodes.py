@@ -11,7 +11,7 @@ For a French address (NF Z10-011 line 6 = postcode + libellé d'acheminement in 
 - the postcode must exist in the base;
 - the city must be one of the communes it serves (by commune name or libellé), compared without accents, case,
   hyphens, apostrophes, "ST"/"SAINT", "STE"/"SAINTE", "(LE)" at the end, and arrondissements: "Paris 11e" and
-  "PARIS" are 75011's, "Paris 12e" is not;
+  "PARIS" are 75011's, "Paris 12e" is not ("Paris VIII", "Paris Ier": Roman numerals too);
 - a 4-digit postcode (a leading zero lost by a spreadsheet) is padded only when the padded code serves the city:
   "1000 Bourg-en-Bresse" -> 01000, but "7500 Paris" is not 07500 (Guilherand-Granges, Ardèche);
 - a CEDEX address ("LYON CEDEX 03", postcode 69443) is accepted when its city is a commune of the postcode's
@@ -87,6 +87,18 @@ _ARTICLE_AT_END = re.compile(r"^(.*?)\s*\((LE|LA|LES|L)\)$")
 _WORDS = re.compile(r"[A-Z0-9]+")
 _ARRONDISSEMENT_WORDS = frozenset({"ARRONDISSEMENT", "ARR", "ARRT", "ARRDT", "ARDT"})
 _ORDINAL = re.compile(r"^([0-9]{1,2})(E|EME|ER|ERE|ND)?$")
+# "Paris VIII", "Paris Ier", "Lyon IIIe": arrondissements in Roman numerals, I to XX.
+_ROMAN = {numeral: number for number, numeral in enumerate(
+    "I II III IV V VI VII VIII IX X XI XII XIII XIV XV XVI XVII XVIII XIX XX".split(), start=1)}
+_ROMAN_ORDINAL = re.compile(r"^([IVX]{1,5}?)(E|EME|ER|ERE)?$")
+
+
+def _arrondissement_number(word: str) -> int | None:
+    match = _ORDINAL.match(word)
+    if match:
+        return int(match.group(1))
+    match = _ROMAN_ORDINAL.match(word)
+    return _ROMAN.get(match.group(1)) if match else None
 _CITIES_WITH_ARRONDISSEMENTS = frozenset({"PARIS", "LYON", "MARSEILLE"})
 _WORD_FORMS = {"ST": "SAINT", "STE": "SAINTE"}
 
@@ -106,13 +118,14 @@ def city_key(text: str) -> CityKey:
         words = words[:at] + [word for word in words[at + 1:] if not word.isdigit()]
     arrondissement = None
     cut = len(words)
-    while cut > 1 and (words[cut - 1] in _ARRONDISSEMENT_WORDS or _ORDINAL.match(words[cut - 1])):
+    while cut > 1 and (words[cut - 1] in _ARRONDISSEMENT_WORDS or _arrondissement_number(words[cut - 1])):
         cut -= 1
     if cut < len(words):
         tail = words[cut:]
-        # "Paris 11e", "Lyon 3", "Marseille 8e arrondissement"; "Fontaine 2" is not a spelling we know: kept.
+        # "Paris 11e", "Lyon 3", "Paris VIII", "Marseille 8e arrondissement"; "Fontaine 2" and "Louis XIV" are not
+        # spellings of an arrondissement: kept.
         if "".join(words[:cut]) in _CITIES_WITH_ARRONDISSEMENTS or any(w in _ARRONDISSEMENT_WORDS for w in tail):
-            numbers = [int(match.group(1)) for match in map(_ORDINAL.match, tail) if match]
+            numbers = [number for number in map(_arrondissement_number, tail) if number]
             arrondissement = numbers[0] if numbers else None
             words = words[:cut]
     return CityKey("".join(_WORD_FORMS.get(word, word) for word in words), arrondissement, cedex)
@@ -176,6 +189,9 @@ class PostcodeBase:
         return None
 
     def _check(self, postcode: str, city: str) -> PostcodeCheck:
+        head, _, rest = city.strip().partition(" ")
+        if rest and head in (postcode, "0" + postcode):
+            city = rest  # "75011 Paris" in the city column, the same postcode in its own: the city is "Paris"
         wanted = city_key(city)
         typed_city = last_line_text(city)
         if len(postcode) == 4:
