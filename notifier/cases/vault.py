@@ -185,9 +185,11 @@ def thumbnail(data: bytes) -> bytes | None:
     The uploaded bytes are decoded by Pillow and drawn anew: no metadata, script or polyglot survives."""
     from PIL import Image
 
-    Image.MAX_IMAGE_PIXELS = THUMBNAIL_MAX_PIXELS
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        # formats=: no other decoder of Pillow's (PSD, EPS through Ghostscript, TIFF...) even reads the header; the
+        # size is read from the header and checked before a pixel is decoded (Pillow's own bomb limit stays as it is,
+        # the process-wide setting is not changed for the other features).
+        with Image.open(io.BytesIO(data), formats=sorted(THUMBNAIL_FORMATS)) as image:
             if image.format not in THUMBNAIL_FORMATS:
                 return None
             if image.width * image.height > THUMBNAIL_MAX_PIXELS:
