@@ -49,7 +49,8 @@ def test_the_manifest_verifies_and_a_changed_file_is_detected(app, full_case, dp
     evidence_name = next(n for n in names if n.startswith("evidence/"))
     assert (tmp_path / "dossier" / evidence_name).read_bytes() == EVIDENCE  # decrypted, byte-identical
     manifest = (tmp_path / "dossier" / "MANIFEST.sha256").read_text()
-    assert len(manifest.splitlines()) == len(names) - 1
+    listed = [line for line in manifest.splitlines() if not line.startswith("#")]
+    assert len(listed) == len(names) - 1
     checked = _sha256sum(tmp_path / "dossier")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     (tmp_path / "dossier" / "breach.json").write_text('{"reference": "forged"}')
@@ -64,7 +65,11 @@ def test_the_last_audit_entry_is_named_and_the_export_is_recorded(app, full_case
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         last = archive.read("AUDIT-LAST-ENTRY.txt").decode()
         trail = archive.read("audit/audit-trail.csv").decode("utf-8-sig")
-    assert "last_audit_entry_hash: " in last
+    assert f"last_audit_entry_hash: {last_before.entry_hash}\n" in last  # nothing written by the build itself
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        manifest = archive.read("MANIFEST.sha256").decode()
+    assert f"# last_audit_entry_hash {last_before.entry_hash}\n" in manifest  # in the manifest itself
+    assert f"# last_audit_entry_id {last_before.id} " in manifest
     exported = AuditEntry.query.order_by(AuditEntry.id.desc()).first()
     assert exported.action == "case.dossier_export" and exported.details["via"] == "web"
     assert exported.id > last_before.id
