@@ -561,9 +561,12 @@ def timeline_text(breach: Breach, lang: str = "fr") -> str:
 
 
 def event_text(event: TimelineEvent, lang: str) -> str:
-    """What an event says: an automatic one's msgid translated with its values; a typed one as it was typed."""
+    """What an event says: an automatic one's msgid translated with its values (a text value is itself a msgid, the
+    name of a document); a typed one as it was typed."""
     if event.automatic:
-        return translate(event.description, lang, **(event.params or {}))
+        params = {name: translate(value, lang) if isinstance(value, str) else value
+                  for name, value in (event.params or {}).items()}
+        return translate(event.description, lang, **params)
     return event.description
 
 

@@ -69,7 +69,9 @@ def test_reports_letter_jobs_and_imports_become_automatic_entries(aware_breach, 
                                   user=dpo)
     db.session.commit()
     texts = {e.source: cases.event_text(e, "fr") for e in cases.timeline(aware_breach)}
-    assert texts["report:7"] == "Document «\u00a0cnil\u00a0» généré (version 2)"
+    assert texts["report:7"] == "Document «\u00a0Notification à la CNIL\u00a0» généré (version 2)"  # its name
+    report_event = TimelineEvent.query.filter_by(source="report:7").one()
+    assert cases.event_text(report_event, "en") == 'Document "Notification to the CNIL" generated (version 2)'
     assert "1200" in texts["letter_job:3"] and "1198" in texts["patient_import:4"]
 
 
