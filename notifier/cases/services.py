@@ -594,8 +594,9 @@ def add_exchange(breach: Breach, user: User, *, direction: str, party: str, occu
     db.session.add(exchange)
     db.session.flush()
     automatic_event(breach.id, source=f"exchange:{exchange.id}", kind=TimelineKind.EXCHANGE,
-                    description=(N_("Courrier reçu") if direction == Direction.INCOMING else N_("Courrier envoyé")),
-                    occurred_at=when, user=user)
+                    description=(N_("Courrier reçu (%(party)s)") if direction == Direction.INCOMING
+                                 else N_("Courrier envoyé (%(party)s)")),
+                    params={"party": PARTY_LABELS[party]}, occurred_at=when, user=user)
     audit.record("case.exchange_add", user=user, obj=exchange, breach_id=breach.id,
                  details={"direction": direction, "party": party, "reply_by": deadline})
     return exchange

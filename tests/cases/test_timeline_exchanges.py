@@ -95,7 +95,9 @@ def test_an_exchange_with_a_reply_by_date_is_a_clock_until_answered(aware_breach
     db.session.commit()
     assert exchange.status == ExchangeStatus.AWAITING_REPLY
     assert exchange.reply_by == datetime(2026, 11, 16, 17, 0, tzinfo=UTC)
-    assert any(e.source == f"exchange:{exchange.id}" for e in cases.timeline(aware_breach))
+    logged = next(e for e in cases.timeline(aware_breach) if e.source == f"exchange:{exchange.id}")
+    assert cases.event_text(logged, "fr") == "Courrier reçu (CNIL)"  # from whom, in the annex and "circonstances"
+    assert cases.event_text(logged, "en") == "Correspondence received (CNIL)"
     with pytest.raises(cases.CaseInputError):
         cases.add_exchange(aware_breach, dpo, direction="in", party="cnil", occurred_at="2026-11-02T10:00",
                            subject="x", reply_by="2026-11-01T10:00")

@@ -93,7 +93,7 @@ def test_the_dpo_adds_a_task_an_evidence_file_and_an_exchange(page: Page, live_s
     exchange = page.locator("tr", has_text="Demande d'informations complémentaires")
     expect(exchange).to_contain_text("réponse attendue")
     expect(exchange).to_contain_text("15 décembre 2026")
-    expect(page.locator(".timeline")).to_contain_text("Courrier reçu")
+    expect(page.locator(".timeline")).to_contain_text("Courrier reçu (CNIL)")
     shot(page, "04-exchange")
     assert accessibility(page) == []
 
@@ -110,7 +110,7 @@ def test_the_dpo_adds_a_task_an_evidence_file_and_an_exchange(page: Page, live_s
     area.fill("Alerte du prestataire reçue par téléphone.")
     page.get_by_role("button", name="Insérer la chronologie du dossier").click()
     expect(area).to_have_value(re.compile(r"^Alerte du prestataire reçue par téléphone\.\n.*Prise de connaissance "
-                                          r"de la violation.*\n.*Courrier reçu", re.DOTALL))
+                                          r"de la violation.*\n.*Courrier reçu \(CNIL\)", re.DOTALL))
     shot(page, "06-timeline-inserted")
 
     page.goto(f"{live_server}/breaches/{case_breach}/case")
