@@ -160,3 +160,32 @@ def test_the_case_pdf_names_who_deleted_a_piece_when_and_why(case_with_a_deleted
     assert deleted.sha256 in text
     assert header[8:] == ["Deleted on (UTC)", "Deleted by", "Reason for deletion"]
 
+
+
+def test_every_report_version_is_in_the_dossier_bit_for_bit_as_pdf_a(full_case, dpo):
+    from notifier.reports import services as reports
+
+    first = reports.generate(full_case, user=dpo)
+    second = reports.generate(full_case, user=dpo, kind="complementary")
+    db.session.commit()
+    with zipfile.ZipFile(io.BytesIO(dossier.build(full_case))) as archive:
+        names = archive.namelist()
+        stored = {version.number: archive.read(f"reports/{version.document}-v{version.number}-{version.filename}")
+                  for version in (first, second)}
+        manifest = archive.read("MANIFEST.sha256").decode()
+        timeline_pdf = archive.read("case/case.pdf")
+        register_pdf, audit_pdf = archive.read("register/register-entry.pdf"), archive.read("audit/audit-trail.pdf")
+    for version in (first, second):
+        assert stored[version.number] == reports.read_version(version)
+        assert _pdf_a_part(stored[version.number]) == "3"
+        assert f"{version.sha256}  reports/{version.document}-v{version.number}-{version.filename}\n" in manifest
+    assert len([name for name in names if name.startswith("reports/")]) == 2
+    assert _pdf_a_part(timeline_pdf) == "3"
+    assert _pdf_a_part(register_pdf) == "3" and _pdf_a_part(audit_pdf) == "3"
+
+
+def _pdf_a_part(data: bytes) -> str:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as opened:
+        return opened.open_metadata()["pdfaid:part"]
