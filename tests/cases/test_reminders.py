@@ -195,7 +195,8 @@ def test_the_dpo_hears_of_each_clock_at_24_6_and_1_hour_then_when_passed_and_no_
                                   variant="standard", version=1, texts={}, sender={}, letter_date=date(2026, 10, 30),
                                   created_by_id=dpo.id))
     cases.add_exchange(aware_breach, dpo, direction="in", party="cnil", occurred_at="2026-10-24T10:00",
-                       subject="Demande de compléments", reply_by="2026-10-26T14:20")
+                       subject="Questions sur le dossier de Mme QUERNEVEC", reference="CNIL-2026-123",
+                       reply_by="2026-10-26T14:20")
     db.session.commit()
     config = _config(app, smtp.port)
     cnil_due = AWARE + timedelta(hours=72)
@@ -207,6 +208,8 @@ def test_the_dpo_hears_of_each_clock_at_24_6_and_1_hour_then_when_passed_and_no_
     assert stages == [0, 1, 6, 24]  # once each, never twice
     assert any(row.key.startswith(f"clock:{aware_breach.id}:exchange") for row in ReminderSent.query)
     received = _messages(smtp)
+    exchange_mail = next(message for _r, message in received if "échange avec" in message["Subject"])
+    assert "réponse attendue à un échange avec\u00a0: CNIL (CNIL-2026-123)" in exchange_mail.get_content()
     assert {tuple(recipients) for recipients, _message in received} == {(dpo.email,), (legal.email,)}
     for _recipients, message in received:
         text = message["Subject"] + "\n" + message.get_content()
