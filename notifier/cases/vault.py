@@ -170,7 +170,10 @@ def remove(name: str | None) -> None:
 def rekey(name: str) -> bool:
     """Re-encrypt one stored file with the current key; False when it already was."""
     path = directory() / name
-    blob = path.read_bytes()
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        raise VaultError(f"the stored file {name} is missing (restore it from the backup)") from None
     key = current_key()
     if blob[len(MAGIC):len(MAGIC) + KEY_ID_BYTES].hex() == key_id(key):
         return False

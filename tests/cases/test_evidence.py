@@ -314,3 +314,13 @@ def test_an_upload_above_the_request_limit_is_answered_413_before_anything_is_re
     assert response.status_code == 413
     assert "Fichier trop volumineux\u00a0: la limite est de" in response.get_data(as_text=True)
     assert Evidence.query.count() == 0 and not _stored_files(app)
+
+
+def test_the_rekey_command_names_a_missing_stored_file_instead_of_crashing(app, aware_breach, dpo):
+    evidence = cases.add_evidence(aware_breach, dpo, filename="recepisse.pdf", stream=io.BytesIO(SECRET),
+                                  max_bytes=10**6)
+    db.session.commit()
+    (Path(app.config["STORAGE_DIR"]) / "evidence" / evidence.storage_name).unlink()
+    result = app.test_cli_runner().invoke(args=["evidence", "rekey"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error:") and evidence.storage_name in result.output
