@@ -6,10 +6,9 @@ bit for bit, checked against its recorded hash); ``register/`` the breach's art.
 ``case/case.pdf`` the action plan, the timeline and the exchanges (PDF/A); ``evidence/`` the evidence files decrypted
 (each checked against the SHA-256 recorded at upload) and ``evidence/INDEX.csv``, every piece present or deleted
 with its SHA-256, and for a deleted one who deleted it, when and why; ``audit/`` the breach's audit trail (PDF/A and
-CSV);
-``AUDIT-LAST-ENTRY.txt`` the id and hash of the last entry of the whole trail when the dossier was made (the keyed
-chain, `notifier audit verify`, shows nothing was rewritten before it). The export itself is then recorded in the
-trail (``case.dossier_export``, with the manifest's SHA-256)."""
+CSV); ``AUDIT-LAST-ENTRY.txt`` the id and hash of the last entry of the whole trail when the dossier was made (the
+keyed chain, `notifier audit verify`, shows nothing was rewritten before it), also in the manifest's comment lines.
+The export itself is then recorded in the trail (``case.dossier_export``, with the manifest's SHA-256)."""
 
 from __future__ import annotations
 
@@ -141,7 +140,12 @@ def build(breach: Breach, *, lang: str = "fr", period_hours: int = 72, now: date
         f"breach: {breach.reference}\nexported_at: {now.isoformat()}\n"
         + (f"last_audit_entry_id: {last.id}\nlast_audit_entry_at: {last.at.isoformat()}\n"
            f"last_audit_entry_hash: {last.entry_hash}\n" if last else "last_audit_entry_id: none\n")).encode()))
-    manifest = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in files)
+    # The last audit entry's hash heads the manifest itself, as comment lines: sha256sum -c skips a line starting
+    # with "#" (GNU coreutils, --strict included), so the manifest still checks as it is.
+    heading = (f"# notifier dossier {breach.reference}, exported_at {now.isoformat()}\n"
+               + (f"# last_audit_entry_id {last.id} at {last.at.isoformat()}\n"
+                  f"# last_audit_entry_hash {last.entry_hash}\n" if last else "# last_audit_entry_id none\n"))
+    manifest = heading + "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in files)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in files:

@@ -4,7 +4,7 @@
 - a task's owner: a day before the task is due, then when it is due (cases/rules/reminders.task_stage);
 - legal: "a letter template waits for your approval" (the four-eyes approval, GDPR art. 34), once per version;
 - the organisation's DPOs: the approach of every clock of an open breach (24 h, 6 h, 1 h before, then passed), the
-  reply-by date of an exchange included.
+  reply-by date of an exchange included (named by its party and reference, never by its typed subject).
 
 Idempotent: each reminder's key (what, which due date, whom) is inserted in ``reminder_sent`` (unique) inside a
 savepoint before the message is handed to the relay, and committed once it was accepted; a refused message rolls its
@@ -72,7 +72,9 @@ BODIES = {
                    "juriste (quatre yeux, RGPD art. 34).\nViolation\u00a0: %(reference)s"),
 }
 FOOTER = N_("Ce message ne contient aucune donnée de patient. Ouvrir la page\u00a0: %(link)s")
-EXCHANGE_CLOCK = N_("réponse attendue à un échange (%(subject)s)")
+#: The exchange named by its party and reference, never by its subject: a subject is typed by a person ("Plainte de
+#: Mme ...") and the relay and its queue are outside the application's control (no patient data in an e-mail).
+EXCHANGE_CLOCK = N_("réponse attendue à un échange avec\u00a0: %(party)s%(reference)s")
 
 
 def _text(message: tuple[str, dict], lang: str) -> str:
@@ -121,8 +123,9 @@ def due_reminders(now: datetime, *, period_hours: int = 72) -> list[Reminder]:
                   if clock.done_at is None and not clock.immediate]
         for exchange in db.session.scalars(select(Exchange).where(
                 Exchange.breach_id == breach.id, Exchange.status == ExchangeStatus.AWAITING_REPLY)):
-            clocks.append((f"exchange{exchange.id}", _label(EXCHANGE_CLOCK, subject=exchange.subject),
-                           exchange.reply_by))
+            label = _label(EXCHANGE_CLOCK, party=_label(cases.PARTY_LABELS[exchange.party]),
+                           reference=f" ({exchange.reference})" if exchange.reference else "")
+            clocks.append((f"exchange{exchange.id}", label, exchange.reply_by))
         for code, label, due in clocks:
             stage = rules.clock_stage(due, now)
             if stage is None:

@@ -561,9 +561,12 @@ def timeline_text(breach: Breach, lang: str = "fr") -> str:
 
 
 def event_text(event: TimelineEvent, lang: str) -> str:
-    """What an event says: an automatic one's msgid translated with its values; a typed one as it was typed."""
+    """What an event says: an automatic one's msgid translated with its values (a text value is itself a msgid, the
+    name of a document); a typed one as it was typed."""
     if event.automatic:
-        return translate(event.description, lang, **(event.params or {}))
+        params = {name: translate(value, lang) if isinstance(value, str) else value
+                  for name, value in (event.params or {}).items()}
+        return translate(event.description, lang, **params)
     return event.description
 
 
@@ -591,8 +594,9 @@ def add_exchange(breach: Breach, user: User, *, direction: str, party: str, occu
     db.session.add(exchange)
     db.session.flush()
     automatic_event(breach.id, source=f"exchange:{exchange.id}", kind=TimelineKind.EXCHANGE,
-                    description=(N_("Courrier reçu") if direction == Direction.INCOMING else N_("Courrier envoyé")),
-                    occurred_at=when, user=user)
+                    description=(N_("Courrier reçu (%(party)s)") if direction == Direction.INCOMING
+                                 else N_("Courrier envoyé (%(party)s)")),
+                    params={"party": PARTY_LABELS[party]}, occurred_at=when, user=user)
     audit.record("case.exchange_add", user=user, obj=exchange, breach_id=breach.id,
                  details={"direction": direction, "party": party, "reply_by": deadline})
     return exchange

@@ -47,10 +47,14 @@ def on_step_saved(breach, user=None, step_code=None, changed=(), **_kwargs) -> N
 def on_report_generated(version, user=None, **_kwargs) -> None:
     from notifier.cases import services
     from notifier.cases.states import TimelineKind
+    from notifier.reports.services import DOCUMENTS
 
+    # The document's name (a msgid, translated where shown), not its code: the line goes into the CNIL report's
+    # annex and into "circonstances".
+    document = DOCUMENTS[version.document].label if version.document in DOCUMENTS else version.document
     services.automatic_event(version.breach_id, source=f"report:{version.id}", kind=TimelineKind.REPORT, user=user,
                              description=N_("Document «\u00a0%(document)s\u00a0» généré (version %(number)s)"),
-                             params={"document": version.document, "number": version.number},
+                             params={"document": document, "number": version.number},
                              occurred_at=version.generated_at or utcnow())
 
 

@@ -170,7 +170,10 @@ def remove(name: str | None) -> None:
 def rekey(name: str) -> bool:
     """Re-encrypt one stored file with the current key; False when it already was."""
     path = directory() / name
-    blob = path.read_bytes()
+    try:
+        blob = path.read_bytes()
+    except FileNotFoundError:
+        raise VaultError(f"the stored file {name} is missing (restore it from the backup)") from None
     key = current_key()
     if blob[len(MAGIC):len(MAGIC) + KEY_ID_BYTES].hex() == key_id(key):
         return False
@@ -185,9 +188,11 @@ def thumbnail(data: bytes) -> bytes | None:
     The uploaded bytes are decoded by Pillow and drawn anew: no metadata, script or polyglot survives."""
     from PIL import Image
 
-    Image.MAX_IMAGE_PIXELS = THUMBNAIL_MAX_PIXELS
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        # formats=: no other decoder of Pillow's (PSD, EPS through Ghostscript, TIFF...) even reads the header; the
+        # size is read from the header and checked before a pixel is decoded (Pillow's own bomb limit stays as it is,
+        # the process-wide setting is not changed for the other features).
+        with Image.open(io.BytesIO(data), formats=sorted(THUMBNAIL_FORMATS)) as image:
             if image.format not in THUMBNAIL_FORMATS:
                 return None
             if image.width * image.height > THUMBNAIL_MAX_PIXELS:

@@ -49,7 +49,8 @@ def test_the_manifest_verifies_and_a_changed_file_is_detected(app, full_case, dp
     evidence_name = next(n for n in names if n.startswith("evidence/"))
     assert (tmp_path / "dossier" / evidence_name).read_bytes() == EVIDENCE  # decrypted, byte-identical
     manifest = (tmp_path / "dossier" / "MANIFEST.sha256").read_text()
-    assert len(manifest.splitlines()) == len(names) - 1
+    listed = [line for line in manifest.splitlines() if not line.startswith("#")]
+    assert len(listed) == len(names) - 1
     checked = _sha256sum(tmp_path / "dossier")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     (tmp_path / "dossier" / "breach.json").write_text('{"reference": "forged"}')
@@ -64,7 +65,11 @@ def test_the_last_audit_entry_is_named_and_the_export_is_recorded(app, full_case
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         last = archive.read("AUDIT-LAST-ENTRY.txt").decode()
         trail = archive.read("audit/audit-trail.csv").decode("utf-8-sig")
-    assert "last_audit_entry_hash: " in last
+    assert f"last_audit_entry_hash: {last_before.entry_hash}\n" in last  # nothing written by the build itself
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        manifest = archive.read("MANIFEST.sha256").decode()
+    assert f"# last_audit_entry_hash {last_before.entry_hash}\n" in manifest  # in the manifest itself
+    assert f"# last_audit_entry_id {last_before.id} " in manifest
     exported = AuditEntry.query.order_by(AuditEntry.id.desc()).first()
     assert exported.action == "case.dossier_export" and exported.details["via"] == "web"
     assert exported.id > last_before.id
@@ -155,3 +160,32 @@ def test_the_case_pdf_names_who_deleted_a_piece_when_and_why(case_with_a_deleted
     assert deleted.sha256 in text
     assert header[8:] == ["Deleted on (UTC)", "Deleted by", "Reason for deletion"]
 
+
+
+def test_every_report_version_is_in_the_dossier_bit_for_bit_as_pdf_a(full_case, dpo):
+    from notifier.reports import services as reports
+
+    first = reports.generate(full_case, user=dpo)
+    second = reports.generate(full_case, user=dpo, kind="complementary")
+    db.session.commit()
+    with zipfile.ZipFile(io.BytesIO(dossier.build(full_case))) as archive:
+        names = archive.namelist()
+        stored = {version.number: archive.read(f"reports/{version.document}-v{version.number}-{version.filename}")
+                  for version in (first, second)}
+        manifest = archive.read("MANIFEST.sha256").decode()
+        timeline_pdf = archive.read("case/case.pdf")
+        register_pdf, audit_pdf = archive.read("register/register-entry.pdf"), archive.read("audit/audit-trail.pdf")
+    for version in (first, second):
+        assert stored[version.number] == reports.read_version(version)
+        assert _pdf_a_part(stored[version.number]) == "3"
+        assert f"{version.sha256}  reports/{version.document}-v{version.number}-{version.filename}\n" in manifest
+    assert len([name for name in names if name.startswith("reports/")]) == 2
+    assert _pdf_a_part(timeline_pdf) == "3"
+    assert _pdf_a_part(register_pdf) == "3" and _pdf_a_part(audit_pdf) == "3"
+
+
+def _pdf_a_part(data: bytes) -> str:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as opened:
+        return opened.open_metadata()["pdfaid:part"]

@@ -212,3 +212,115 @@ def test_thumbnail_views_are_named_in_words_on_the_audit_page(aware_breach, dpo_
     assert "Vignette d&#39;une pièce affichée" in reader.get("/audit/").get_data(as_text=True)
     reader.post("/lang/en", data={"next": "/"})
     assert "Evidence thumbnail viewed" in reader.get("/audit/").get_data(as_text=True)
+
+
+# --- an attacker on a live instance ------------------------------------------------------------------------------
+
+SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(document.cookie)">'
+       b'<script>fetch("/admin/users")</script></svg>')
+
+
+def _png_header_only(width, height):
+    """A PNG whose header claims ``width`` x ``height`` 1-bit pixels, with a tiny compressed body: a decompression
+    bomb (or a header that lies), decoded by nobody."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = zlib.compress(b"\x00" * ((width + 7) // 8 + 1) * 16)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+
+
+def test_an_svg_with_a_script_and_a_path_in_its_name_is_stored_as_bytes_and_served_only_as_an_attachment(
+        app, aware_breach, dpo_client):
+    assert _upload(dpo_client, aware_breach, data=SVG, name="../../../static/evil.svg").status_code == 302
+    evidence = Evidence.query.one()
+    assert evidence.filename == "evil.svg" and evidence.thumbnail_name is None  # never decoded, never previewed
+    stored = _stored_files(app)
+    assert [p.name for p in stored] == [evidence.storage_name] and len(evidence.storage_name) == 32
+    assert b"<script>" not in stored[0].read_bytes() and b"<svg" not in stored[0].read_bytes()
+    assert not (Path(app.config["STORAGE_DIR"]).parent / "static" / "evil.svg").exists()
+    assert dpo_client.get(f"/evidence/{evidence.id}/thumbnail").status_code == 404
+    response = dpo_client.get(f"/evidence/{evidence.id}")
+    assert response.data == SVG and response.mimetype == "application/octet-stream"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="evil.svg"')
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert "svg" not in response.headers["Content-Type"]
+
+
+def test_a_file_name_cannot_inject_a_header_or_a_second_file_name(aware_breach, dpo, dpo_client):
+    evidence = cases.add_evidence(aware_breach, dpo, filename='rapport"; filename="evil.html\r\nX-Injected: 1;.pdf',
+                                  stream=io.BytesIO(SECRET), max_bytes=10**6)
+    db.session.commit()
+    response = dpo_client.get(f"/evidence/{evidence.id}")
+    disposition = response.headers["Content-Disposition"]
+    assert "X-Injected" not in response.headers and "\r" not in disposition and "\n" not in disposition
+    assert disposition.startswith('attachment; filename="rapport___filename=_evil.htmlX-Injected:_1_.pdf";')
+    assert disposition.count('"') == 2 and 'filename="evil.html"' not in disposition
+
+
+def test_a_crafted_image_gets_no_thumbnail_and_the_file_itself_is_kept(app, aware_breach, dpo_client):
+    from PIL import Image
+
+    limit_before = Image.MAX_IMAGE_PIXELS
+    lying = _png_header_only(8000, 6000)  # 48 megapixels: above the vault's 40, under Pillow's own limit
+    bomb = _png_header_only(100_000, 100_000)  # 10 gigapixels in a few kilobytes
+    tiff = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(tiff, format="TIFF")  # a real image, of a format the vault never decodes
+    html_as_png = b"<html><body onload=alert(1)>not an image</body></html>"
+    for number, data in enumerate((lying, bomb, tiff.getvalue(), html_as_png)):
+        assert _upload(dpo_client, aware_breach, data=data, name=f"capture-{number}.png").status_code == 302
+    pieces = Evidence.query.order_by(Evidence.id).all()
+    assert len(pieces) == 4 and all(piece.thumbnail_name is None for piece in pieces)
+    assert dpo_client.get(f"/evidence/{pieces[1].id}").data == bomb  # kept as it is, byte-identical
+    assert Image.MAX_IMAGE_PIXELS == limit_before  # the vault does not lower the limit of the whole process
+
+
+def test_a_dpo_of_another_organisation_can_neither_read_nor_delete_a_piece(aware_breach, dpo_client, login_as,
+                                                                          password):
+    from notifier.accounts.organisations import Organisation
+    from notifier.accounts.services import add_user
+
+    _upload(dpo_client, aware_breach)
+    evidence = Evidence.query.one()
+    other = Organisation(name="Groupe voisin")
+    db.session.add(other)
+    db.session.commit()
+    intruder = login_as(add_user("dpo@voisin.test", "dpo", password, organisation=other))
+    assert intruder.get(f"/evidence/{evidence.id}").status_code == 404
+    assert intruder.get(f"/evidence/{evidence.id}/thumbnail").status_code == 404
+    assert intruder.post(f"/evidence/{evidence.id}/delete", data={"reason": "effacer"}).status_code == 404
+    assert intruder.post(f"/breaches/{aware_breach.id}/case/evidence",
+                         data={"file": (io.BytesIO(b"x"), "x.txt")},
+                         content_type="multipart/form-data").status_code == 404
+    assert intruder.get(f"/breaches/{aware_breach.id}/dossier.zip").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Evidence, evidence.id).deleted_at is None
+    from notifier.audit.models import AuditEntry
+
+    assert not AuditEntry.query.filter(AuditEntry.action.like("case.evidence_%"),
+                                       AuditEntry.user_email == "dpo@voisin.test").count()
+
+
+def test_an_upload_above_the_request_limit_is_answered_413_before_anything_is_read(app, aware_breach, dpo_client):
+    """A huge upload is cut by Werkzeug at MAX_CONTENT_LENGTH (kept small here so that the test client's body stays
+    in memory): 413 with the limit in words, no row, no file."""
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    response = _upload(dpo_client, aware_breach, data=b"x" * 10_000)
+    assert response.status_code == 413
+    assert "Fichier trop volumineux\u00a0: la limite est de" in response.get_data(as_text=True)
+    assert Evidence.query.count() == 0 and not _stored_files(app)
+
+
+def test_the_rekey_command_names_a_missing_stored_file_instead_of_crashing(app, aware_breach, dpo):
+    evidence = cases.add_evidence(aware_breach, dpo, filename="recepisse.pdf", stream=io.BytesIO(SECRET),
+                                  max_bytes=10**6)
+    db.session.commit()
+    (Path(app.config["STORAGE_DIR"]) / "evidence" / evidence.storage_name).unlink()
+    result = app.test_cli_runner().invoke(args=["evidence", "rekey"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error:") and evidence.storage_name in result.output

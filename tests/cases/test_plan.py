@@ -141,3 +141,42 @@ def test_a_typed_title_with_a_percent_sign_is_shown_as_typed(aware_breach, dpo, 
     assert "Réduire de 50 % les accès au DPI" in dpo_client.get(f"/breaches/{aware_breach.id}/case").get_data(
         as_text=True)
     assert plan_rules.task_title(plan_rules.DEFAULT_PLAN[0].title, "en").startswith("Contain the incident")
+
+
+def test_my_tasks_are_only_mine_open_and_due_within_two_days_overdue_marked(aware_breach, dpo, legal, login_as):
+    aware = aware_breach.aware_at
+    soon = cases.add_task(aware_breach, dpo, title="Rappeler le prestataire", owner_id=legal.id, anchor="aware",
+                          offset="+30 h")
+    later = cases.add_task(aware_breach, dpo, title="Bilan avec la direction", owner_id=legal.id, anchor="aware",
+                           offset="+5 j")
+    done = cases.add_task(aware_breach, dpo, title="Prévenir le standard", owner_id=legal.id, anchor="aware",
+                          offset="+1 h")
+    cases.update_task(done, aware_breach, dpo, status=TaskStatus.DONE)
+    db.session.commit()
+    now = aware + timedelta(hours=2)
+    mine = {line.task.id: line for line in cases.my_tasks(legal, now=now)}
+    assert soon.id in mine and not mine[soon.id].overdue
+    assert later.id not in mine and done.id not in mine  # beyond 48 h / done
+    assert all(line.task.owner_id == legal.id for line in mine.values())
+    late = {line.task.id: line for line in cases.my_tasks(legal, now=aware + timedelta(hours=31))}
+    assert late[soon.id].overdue
+    page = login_as(legal).get("/").get_data(as_text=True)  # today, long after: every open task of mine is late
+    assert "Mes tâches à échéance ou en retard" in page and "En retard" in page
+    assert "Rappeler le prestataire" in page and "Prévenir le standard" not in page
+    assert "Contenir l&#39;incident" not in page  # the DPO's task, not legal's
+
+
+def test_a_task_has_exactly_the_four_statuses_of_the_issue(aware_breach, dpo_client):
+    import re
+
+    assert list(cases.TASK_STATUS_LABELS.values()) == ["à faire", "en cours", "fait", "sans objet"]
+    assert [status.value for status in TaskStatus] == ["todo", "in_progress", "done", "not_applicable"]
+    page = dpo_client.get(f"/breaches/{aware_breach.id}/case").get_data(as_text=True)
+    first = re.search(r'<select id="status-\d+" name="status">(.*?)</select>', page).group(1)
+    assert re.findall(r">([^<]+)</option>", first) == ["à faire", "en cours", "fait", "sans objet"]
+    task = cases.tasks(aware_breach)[0]
+    refused = dpo_client.post(f"/breaches/{aware_breach.id}/case/tasks/{task.id}", data={"status": "cancelled"},
+                              follow_redirects=True)
+    assert "Statut inconnu" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(CaseTask, task.id).status == TaskStatus.TODO

@@ -74,3 +74,33 @@ def test_a_clock_reminder_is_the_tightest_threshold_reached():
     assert reminders.clock_stage(due, due - timedelta(hours=5)) == 6
     assert reminders.clock_stage(due, due - timedelta(minutes=30)) == 1
     assert reminders.clock_stage(due, due + timedelta(minutes=1)) == 0
+
+
+def test_the_default_plan_covers_every_item_the_issue_lists():
+    """Issue 16, point 1: contain and preserve evidence, police complaint, CNIL notification, ARS / CERT Santé
+    report, NIS2 stages when in scope, decide on informing patients, letters, hotline, complementary notification,
+    watch for the data being sold or published, lessons learnt."""
+    from notifier.cases.rules.plan import DEFAULT_PLAN
+
+    titles = [item.title for item in DEFAULT_PLAN]
+
+    def one(*words):
+        found = [title for title in titles if all(word in title for word in words)]
+        assert len(found) == 1, (words, found)
+        return next(item for item in DEFAULT_PLAN if item.title == found[0])
+
+    one("Contenir", "préserver les preuves")
+    one("Déposer plainte")
+    cnil = one("Notifier la CNIL")
+    assert (cnil.anchor, cnil.offset_minutes) == ("cnil", -6 * 60)
+    one("ARS / CERT Santé")
+    nis2 = [item for item in DEFAULT_PLAN if item.nis2_only]
+    assert [item.anchor for item in nis2] == ["nis2_early_warning", "nis2_notification", "nis2_final_report"]
+    assert all("NIS2" in item.title for item in nis2) and not any("NIS2" in t.title for t in DEFAULT_PLAN
+                                                                  if not t.nis2_only)
+    one("Décider de l'information des patients")
+    one("courriers aux patients")
+    one("ligne d'écoute")
+    one("notification complémentaire")
+    one("mise en vente", "publication")
+    one("Retour d'expérience")

@@ -174,3 +174,45 @@ def test_the_language_switch_before_login_changes_no_account(app, client, dpo):
     client.post("/lang/en", data={"next": "/"})
     db.session.expire_all()
     assert db.session.get(type(dpo), dpo.id).language is None
+
+
+def test_the_dpo_hears_of_each_clock_at_24_6_and_1_hour_then_when_passed_and_no_mail_names_a_patient(
+        app, aware_breach, dpo, legal, smtp):
+    from datetime import date
+
+    from notifier.letters.models import LetterTemplate
+    from notifier.patients.models import Patient, PatientImport
+
+    upload = PatientImport(breach_id=aware_breach.id, filename="patients.csv", sha256="0" * 64, status="done",
+                           read=1, accepted=1)
+    db.session.add(upload)
+    db.session.flush()
+    db.session.add(Patient(breach_id=aware_breach.id, import_id=upload.id, row_number=2, patient_id="IPP-778812",
+                           first_name="Apolline", last_name="QUERNEVEC", birth_date=date(1951, 4, 2),
+                           email="apolline.quernevec@example.org",
+                           address_lines=["Mme Apolline QUERNEVEC", "12 rue des Glycines", "29200 Brest"]))
+    db.session.add(LetterTemplate(organisation_id=aware_breach.organisation_id, breach_id=aware_breach.id,
+                                  variant="standard", version=1, texts={}, sender={}, letter_date=date(2026, 10, 30),
+                                  created_by_id=dpo.id))
+    cases.add_exchange(aware_breach, dpo, direction="in", party="cnil", occurred_at="2026-10-24T10:00",
+                       subject="Questions sur le dossier de Mme QUERNEVEC", reference="CNIL-2026-123",
+                       reply_by="2026-10-26T14:20")
+    db.session.commit()
+    config = _config(app, smtp.port)
+    cnil_due = AWARE + timedelta(hours=72)
+    for left in (timedelta(hours=23), timedelta(hours=5), timedelta(minutes=30), -timedelta(minutes=10)):
+        reminders.send_due(config, now=cnil_due - left)
+        db.session.commit()
+    stages = sorted(int(row.key.split(":")[3]) for row in ReminderSent.query
+                    if row.key.startswith(f"clock:{aware_breach.id}:cnil:") and row.recipient_id == dpo.id)
+    assert stages == [0, 1, 6, 24]  # once each, never twice
+    assert any(row.key.startswith(f"clock:{aware_breach.id}:exchange") for row in ReminderSent.query)
+    received = _messages(smtp)
+    exchange_mail = next(message for _r, message in received if "échange avec" in message["Subject"])
+    assert "réponse attendue à un échange avec\u00a0: CNIL (CNIL-2026-123)" in exchange_mail.get_content()
+    assert {tuple(recipients) for recipients, _message in received} == {(dpo.email,), (legal.email,)}
+    for _recipients, message in received:
+        text = message["Subject"] + "\n" + message.get_content()
+        for patient_value in ("QUERNEVEC", "Apolline", "IPP-778812", "Glycines", "29200", "1951", "apolline."):
+            assert patient_value not in text, (patient_value, message["Subject"])
+        assert "https://notifier.lilas.test/breaches/" in text and aware_breach.reference in text

@@ -69,7 +69,9 @@ def test_reports_letter_jobs_and_imports_become_automatic_entries(aware_breach, 
                                   user=dpo)
     db.session.commit()
     texts = {e.source: cases.event_text(e, "fr") for e in cases.timeline(aware_breach)}
-    assert texts["report:7"] == "Document «\u00a0cnil\u00a0» généré (version 2)"
+    assert texts["report:7"] == "Document «\u00a0Notification à la CNIL\u00a0» généré (version 2)"  # its name
+    report_event = TimelineEvent.query.filter_by(source="report:7").one()
+    assert cases.event_text(report_event, "en") == 'Document "Notification to the CNIL" generated (version 2)'
     assert "1200" in texts["letter_job:3"] and "1198" in texts["patient_import:4"]
 
 
@@ -93,7 +95,9 @@ def test_an_exchange_with_a_reply_by_date_is_a_clock_until_answered(aware_breach
     db.session.commit()
     assert exchange.status == ExchangeStatus.AWAITING_REPLY
     assert exchange.reply_by == datetime(2026, 11, 16, 17, 0, tzinfo=UTC)
-    assert any(e.source == f"exchange:{exchange.id}" for e in cases.timeline(aware_breach))
+    logged = next(e for e in cases.timeline(aware_breach) if e.source == f"exchange:{exchange.id}")
+    assert cases.event_text(logged, "fr") == "Courrier reçu (CNIL)"  # from whom, in the annex and "circonstances"
+    assert cases.event_text(logged, "en") == "Correspondence received (CNIL)"
     with pytest.raises(cases.CaseInputError):
         cases.add_exchange(aware_breach, dpo, direction="in", party="cnil", occurred_at="2026-11-02T10:00",
                            subject="x", reply_by="2026-11-01T10:00")

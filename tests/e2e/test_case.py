@@ -1,7 +1,10 @@
 """The case of a breach in a real browser: the DPO adds a task tied to the CNIL clock, files a piece of evidence and
 logs the CNIL's request for more information with its reply-by date; the breach page shows the plan and the
-timeline; the evidence comes back byte-identical. Screenshots under test-output/screenshots/."""
+timeline; the evidence comes back byte-identical; the timeline goes into "circonstances" in one click and the
+dossier is downloaded. Screenshots under test-output/screenshots/."""
 
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -90,7 +93,7 @@ def test_the_dpo_adds_a_task_an_evidence_file_and_an_exchange(page: Page, live_s
     exchange = page.locator("tr", has_text="Demande d'informations complémentaires")
     expect(exchange).to_contain_text("réponse attendue")
     expect(exchange).to_contain_text("15 décembre 2026")
-    expect(page.locator(".timeline")).to_contain_text("Courrier reçu")
+    expect(page.locator(".timeline")).to_contain_text("Courrier reçu (CNIL)")
     shot(page, "04-exchange")
     assert accessibility(page) == []
 
@@ -100,3 +103,20 @@ def test_the_dpo_adds_a_task_an_evidence_file_and_an_exchange(page: Page, live_s
     expect(panel).to_contain_text("Échanges en attente de réponse")
     expect(panel.locator(".timeline")).to_contain_text("Prise de connaissance de la violation")
     shot(page, "05-breach-panel")
+
+    # The timeline's facts copied into "circonstances" with one click (issue 16, point 3), then the dossier.
+    page.goto(f"{live_server}/breaches/{case_breach}/steps/dates")
+    area = page.locator("#discovery_circumstances")
+    area.fill("Alerte du prestataire reçue par téléphone.")
+    page.get_by_role("button", name="Insérer la chronologie du dossier").click()
+    expect(area).to_have_value(re.compile(r"^Alerte du prestataire reçue par téléphone\.\n.*Prise de connaissance "
+                                          r"de la violation.*\n.*Courrier reçu \(CNIL\)", re.DOTALL))
+    shot(page, "06-timeline-inserted")
+
+    page.goto(f"{live_server}/breaches/{case_breach}/case")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Exporter le dossier complet (ZIP)").click()
+    with zipfile.ZipFile(info.value.path()) as archive:
+        names = archive.namelist()
+        assert "MANIFEST.sha256" in names and "case/case.pdf" in names
+        assert any(name.endswith("rapport-forensique.pdf") and archive.read(name) == EVIDENCE for name in names)
