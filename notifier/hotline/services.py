@@ -343,7 +343,7 @@ def log_call(breach: Breach, user: User, *, reason: str, outcome: str, note: str
     refused = [error for change in changes for error in change.errors]
     if refused:
         raise HotlineError(N_("Nouvelle adresse refusée, l'appel n'est pas enregistré\u00a0: %(errors)s"),
-                           errors=" ; ".join(refused))
+                           errors="\u00a0; ".join(refused))  # French typography; English reads it too
     call.address_change = changes[0] if changes else None
     return call
 

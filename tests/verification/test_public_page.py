@@ -42,6 +42,9 @@ def test_a_genuine_reference_names_the_establishment_and_the_day_it_was_posted(c
     assert response.status_code == 200 and outcome_of(page) == "genuine"
     assert "Ce courrier est authentique." in page and "Clinique des Lilas" in page
     assert "Courrier envoyé le 17 mars 2026." in page
+    # The formula of the numbers is public: a forger can print a valid reference, so "genuine" comes with the test
+    # a patient can apply to what they hold.
+    assert "data-forgery-warning" in page and "même avec cette référence" in page
     assert "Ce que nous ne vous demanderons jamais" in page and "coordonnées bancaires" in page
     assert_no_personal_data(page, mailed)
     assert person.reference not in page  # never written back
