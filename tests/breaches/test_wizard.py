@@ -142,6 +142,10 @@ def test_the_legal_source_of_each_step_is_in_the_language_of_the_page(dpo_client
     page = unescape(dpo_client.get(f"/breaches/{breach.id}/steps/cnil_submission").get_data(as_text=True))
     assert "une notification faite après 72 heures est accompagnée des motifs du retard" in page
     assert "GDPR" not in page and "accompanied by the reasons" not in page
+    # Each regime of the step cites its text: ARS / CERT Santé, NIS2, NIS1 (ANSSI).
+    page = unescape(dpo_client.get(f"/breaches/{breach.id}/steps/other_bodies").get_data(as_text=True))
+    assert "arrêté du 30 octobre 2017 (ARS / CERT Santé)" in page and "directive 2022/2555 art. 23 (NIS2)" in page
+    assert "loi 2018-133 art. 7 et décret 2018-384 art. 11 (ANSSI" in page
 
     dpo_client.post("/lang/en", data={"next": "/"})
     page = unescape(dpo_client.get(f"/breaches/{breach.id}/steps/notification").get_data(as_text=True))
