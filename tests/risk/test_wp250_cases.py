@@ -218,7 +218,10 @@ def test_context_does_not_make_a_brief_outage_notifiable_and_says_why():
     assessment = assess(validate_facts(CASES["iii_brief_power_outage_many_vulnerable_people"].facts), lang="fr")
     assert "context_without_effect" in assessment.rules_applied
     assert [a.code for a in assessment.dpc.adjustments] == []
-    assert any("WP250" in reason for reason in assessment.to_dict()["reasons"])
+    reason = next(r for r in assessment.reasons if r.code == "context_without_effect")
+    # The rule rests on the DPO's statement about the people, not on care alone (WP250 rev.01 section I.B.2).
+    assert "sans conséquence pour les personnes selon le DPO" in reason.text("fr")
+    assert "example iii" in reason.text("en")
 
 
 def test_the_same_context_raises_a_breach_where_something_happened_to_the_data():

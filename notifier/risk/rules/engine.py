@@ -452,11 +452,11 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
         vulnerable, large = [], False
         notes.rule(
             "context_without_effect",
-            N_("Le nombre de personnes ou leur vulnérabilité n'augmente pas le DPC : ni la confidentialité ni "
+            N_("Le nombre de personnes ou leur vulnérabilité n'augmente pas le DPC\u00a0: ni la confidentialité ni "
                "l'intégrité n'ont été atteintes et les données ont été rétablies rapidement, sans conséquence pour "
-               "les soins ; le contexte aggrave ce qui arrive aux données, il ne rend pas notifiable une "
-               "violation que les lignes directrices WP250 rev.01 (annexe B, exemple 3 ; note de l'exemple 4) "
-               "jugent non susceptible d'engendrer un risque."),
+               "les personnes selon le DPO\u00a0; le contexte aggrave ce qui arrive aux données, il ne rend pas "
+               "notifiable une violation que les lignes directrices WP250 rev.01 (annexe B, exemple iii\u00a0; note "
+               "de l'exemple iv) jugent non susceptible d'engendrer un risque."),
         )
     if vulnerable:
         adjustments.append(Adjustment("vulnerable_people", 1, RULES["vulnerable_people"].label))
