@@ -332,3 +332,21 @@ def test_gap_message_names_the_jump_of_another_zone():
     with pytest.raises(DeadlineInputError) as error:
         local_to_utc(datetime(2026, 10, 4, 2, 10), "Australia/Lord_Howe")
     assert "clocks jump from 02:00 to 02:30" in error.value.message("en")
+
+
+def test_nis2_early_warning_runs_24_elapsed_hours_across_the_autumn_change():
+    """Directive 2022/2555 art. 23(4)(a): "within 24 hours"; the night of 24 to 25 October 2026 is an hour longer,
+    so the warning is due at 11:00 on the Paris clock, not at the 12:00 the awareness was typed with."""
+    aware = parse_local_timestamp("24/10/2026 12:00").instant
+    clocks = {c.code: c for c in compute_clocks(aware, nis2_in_scope=True, now=aware)}
+    assert wall(clocks["nis2_early_warning"].due) == (2026, 10, 25, 11, 0)
+    assert wall(clocks["cnil"].due) == wall(clocks["nis2_notification"].due) == (2026, 10, 27, 11, 0)
+    assert wall(clocks["nis2_final_report"].due) == (2026, 11, 27, 11, 0)
+
+
+def test_an_awareness_typed_in_the_autumn_fold_takes_the_earlier_hour_and_the_earlier_deadline():
+    """02:30 on 25 October 2026 happens twice in Paris: the first (CEST) is taken, so the 72 hours of GDPR
+    art. 33(1) end at 01:30 CET on the 28th, an hour before the later reading would give."""
+    parsed = parse_local_timestamp("2026-10-25 02:30")
+    assert parsed.ambiguous and parsed.instant == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert wall(cnil_deadline(parsed.instant)) == (2026, 10, 28, 1, 30)

@@ -126,3 +126,34 @@ def test_the_migrated_schema_accepts_the_new_report_documents():
     checks = {c["name"]: c["sqltext"] for c in inspect(db.engine).get_check_constraints("report_version")}
     assert "nis2_progress_report" in checks["ck_report_version_document"]
     assert "nis1_oes" in {column["name"] for column in inspect(db.engine).get_columns("establishment")}
+
+
+@pytest.mark.usefixtures("migrated_app")
+def test_a_breach_stored_before_the_migration_is_a_valid_document_after_it():
+    """The stored row itself, not a dict in memory: a breach saved at the revision before fcd1c3142d8a gets every new
+    field empty, and its sections read back through the JSON document's checks unchanged."""
+    import sqlalchemy as sa
+
+    from tests.test_migrations import _insert
+
+    upgrade(revision="4138f91bf6bb")
+    stored = form.read_document(old_example(), now=NOW)
+    for step, fields in migration().NEW_FIELDS.items():
+        for name in fields:
+            stored[step].pop(name)
+    organisation = _insert("organisation", name="Groupe")
+    user = _insert("user", organisation_id=organisation, email="dpo@x.test", role="dpo")
+    establishment = _insert("establishment", organisation_id=organisation, name="CH")
+    breach = _insert("breach", organisation_id=organisation, establishment_id=establishment, reference="V-1",
+                     status="draft", sections=stored, created_by_id=user)
+    upgrade(revision="fcd1c3142d8a")
+    table = sa.Table("breach", sa.MetaData(), autoload_with=db.engine)
+    with db.engine.connect() as connection:
+        sections = connection.execute(sa.select(table.c.sections).where(table.c.id == breach)).scalar_one()
+    sections = sections if isinstance(sections, dict) else json.loads(sections)
+    assert {step: set(values) for step, values in sections.items()} == {
+        step: set(values) for step, values in form.empty_sections().items()}
+    assert sections["measures"]["security_measures_before"] == [] and sections["notification"]["notification_state"] \
+        is None
+    doc = {**old_example(), "sections": {step: dict(values) for step, values in sections.items()}}
+    assert form.read_document(doc, now=NOW) == sections

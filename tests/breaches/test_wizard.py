@@ -142,6 +142,10 @@ def test_the_legal_source_of_each_step_is_in_the_language_of_the_page(dpo_client
     page = unescape(dpo_client.get(f"/breaches/{breach.id}/steps/cnil_submission").get_data(as_text=True))
     assert "une notification faite après 72 heures est accompagnée des motifs du retard" in page
     assert "GDPR" not in page and "accompanied by the reasons" not in page
+    # Each regime of the step cites its text: ARS / CERT Santé, NIS2, NIS1 (ANSSI).
+    page = unescape(dpo_client.get(f"/breaches/{breach.id}/steps/other_bodies").get_data(as_text=True))
+    assert "arrêté du 30 octobre 2017 (ARS / CERT Santé)" in page and "directive 2022/2555 art. 23 (NIS2)" in page
+    assert "loi 2018-133 art. 7 et décret 2018-384 art. 11 (ANSSI" in page
 
     dpo_client.post("/lang/en", data={"next": "/"})
     page = unescape(dpo_client.get(f"/breaches/{breach.id}/steps/notification").get_data(as_text=True))
@@ -162,3 +166,31 @@ def test_deadline_cards_cite_rgpd_in_french_and_gdpr_in_english(dpo_client, brea
     page = unescape(dpo_client.get(f"/breaches/{breach.id}").get_data(as_text=True))
     assert "GDPR art. 33(1)" in page and "Notification to the CNIL" in page and "Directive (EU) 2022/2555" in page
     assert "RGPD" not in page
+
+
+def test_the_new_fields_of_the_cnil_form_and_the_edpb_template_save_through_the_wizard(dpo_client, breach):
+    """Issue 15: the processor's alert as a Paris time (art. 33(2)), its HDS certification, the measures in place
+    before the breach apart from those against recurrence, the joint controller; a withdrawal without its reason is
+    refused next to the field."""
+    def post(step, **data):
+        db.session.refresh(breach)
+        return dpo_client.post(f"/breaches/{breach.id}/steps/{step}", data={**data, "version": breach.version})
+
+    assert post("systems", processors_involved="y", processor_name="Infogérance Rhône",
+                processor_alerted_at="2026-10-23T09:45", processor_hds="certified").status_code == 302
+    assert post("measures", security_measures_before=["encryption_at_rest", "backups"],
+                recurrence_measures="Double authentification des comptes d'export.").status_code == 302
+    assert post("contacts", joint_controllers="y", joint_controller_identity="GCS e-Santé Rhône",
+                filer_name="Paul Girard").status_code == 302
+    db.session.refresh(breach)
+    assert breach.sections["systems"]["processor_alerted_at"] == "2026-10-23T07:45:00+00:00"
+    assert breach.sections["systems"]["processor_hds"] == "certified"
+    assert breach.sections["measures"]["security_measures_before"] == ["encryption_at_rest", "backups"]
+    assert breach.sections["contacts"]["joint_controllers"] is True
+    exported = dpo_client.get(f"/breaches/{breach.id}/export.json").json["sections"]
+    assert exported["systems"]["processor_alerted_at"] == "2026-10-23T09:45:00+02:00"
+    assert exported["contacts"]["joint_controller_identity"] == "GCS e-Santé Rhône"
+    response = post("notification", notification_type="initial", title="Rançongiciel PACS",
+                    notification_state="withdrawn", establishment_id=breach.establishment_id)
+    assert response.status_code == 422
+    assert 'id="withdrawal_reason-error"' in response.get_data(as_text=True)

@@ -183,6 +183,22 @@ def test_later_measures_lift_the_duty_to_tell_the_people():
     assert assessment.exceptions == ("34.3.b",)
 
 
+def test_later_measures_cannot_undo_care_already_disrupted_so_the_patients_are_told():
+    """GDPR art. 34(3)(b) lifts the duty only for a high risk that "is no longer likely to materialise"; postponed
+    or cancelled care has materialised (WP250 rev.01 section III; Annex B example viii: records out of reach for 30
+    hours, the patients are told). Same facts as EDPB Guidelines 01/2021 case 3 (hospital, ransomware, care
+    delayed: tell the patients), with the DPO stating that the measures taken since neutralise the risk."""
+    assessment = assess(facts(data_types=["civil_status", "health"], confidentiality="none",
+                              availability="temporary", availability_hours=30, malicious=True, people_count=20_000,
+                              people_categories=["patients"], care_disrupted=True, risk_neutralised=True),
+                        lang="fr")
+    assert (assessment.notify_authority, assessment.inform_subjects) == (True, True)
+    assert assessment.exceptions == ()
+    assert "art_34_3_b" not in assessment.rules_applied
+    reason = next(r for r in assessment.reasons if r.code == "art_34_3_b_materialised")
+    assert "34(3)(b)" in reason.text("fr") and "WP250" in reason.text("en")
+
+
 def test_disproportionate_effort_replaces_letters_by_a_public_communication():
     assessment = assess(facts(data_types=["health"], disproportionate_effort=True))
     assert (assessment.inform_subjects, assessment.public_communication_required) == (False, True)

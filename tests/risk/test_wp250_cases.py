@@ -111,12 +111,21 @@ CASES = {
         people_categories=["customers"], no_consequence_for_people=True,
     ), notify=False, inform=False),
     # v. A bank customer received someone else's monthly statement (reported to the call centre); a short
-    # investigation shows no systemic flaw. Published answer: the authority yes; "only the individuals affected are
+    # investigation (within 24 hours) establishes whether a systemic flaw may mean that others are affected: here
+    # none. Published answer: the authority yes; "only the individuals affected are
     # notified if there is high risk and it is clear that others were not affected". A bank statement shows the
     # person's financial situation: the high-risk side of the condition, the one person concerned is told.
     "v_bank_statement_sent_to_another_customer": Case(breach(
         data_types=["civil_status", "contact", "financial"], identifiability="maximum",
         confidentiality="known_recipients", people_count=1, people_categories=["customers"],
+    ), notify=True, inform=True),
+    # v, the guidelines' note: "If, after further investigation, it is identified that more individuals are
+    # affected, an update to the supervisory authority must be made and the controller takes the additional step of
+    # notifying other individuals if there is high risk to them": the short investigation finds a systemic flaw,
+    # thousands of statements went to the wrong customers; the authority updated, every person concerned told.
+    "v_note_systemic_flaw_more_customers_affected": Case(breach(
+        data_types=["civil_status", "contact", "financial"], identifiability="maximum",
+        confidentiality="known_recipients", people_count=3500, people_categories=["customers"],
     ), notify=True, inform=True),
     # vi. Online marketplace with customers in several Member States: usernames, passwords and purchase history
     # published by the attacker. Published answer: yes (the lead authority, cross-border processing) / yes, "as
@@ -209,7 +218,10 @@ def test_context_does_not_make_a_brief_outage_notifiable_and_says_why():
     assessment = assess(validate_facts(CASES["iii_brief_power_outage_many_vulnerable_people"].facts), lang="fr")
     assert "context_without_effect" in assessment.rules_applied
     assert [a.code for a in assessment.dpc.adjustments] == []
-    assert any("WP250" in reason for reason in assessment.to_dict()["reasons"])
+    reason = next(r for r in assessment.reasons if r.code == "context_without_effect")
+    # The rule rests on the DPO's statement about the people, not on care alone (WP250 rev.01 section I.B.2).
+    assert "sans conséquence pour les personnes selon le DPO" in reason.text("fr")
+    assert "example iii" in reason.text("en")
 
 
 def test_the_same_context_raises_a_breach_where_something_happened_to_the_data():

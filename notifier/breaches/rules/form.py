@@ -221,8 +221,9 @@ STEPS: tuple[Step, ...] = (
         _when("anssi_reported_at", N_("Déclaration à l'ANSSI (opérateur de services essentiels) le")),
         _t("anssi_reference", N_("Référence de la déclaration à l'ANSSI"), 100),
     ),
-        N_("CSP L.1111-8-2 et décret 2016-1214 (ARS)\u00a0; directive 2022/2555 art. 23 (NIS2)\u00a0; RGPD art. 56 "
-           "(traitement transfrontalier)")),
+        N_("CSP L.1111-8-2, décret 2016-1214 et arrêté du 30 octobre 2017 (ARS / CERT Santé)\u00a0; directive "
+           "2022/2555 art. 23 (NIS2)\u00a0; loi 2018-133 art. 7 et décret 2018-384 art. 11 (ANSSI, opérateurs de "
+           "services essentiels)\u00a0; RGPD art. 56 (traitement transfrontalier)")),
     Step("cnil_submission", N_("Envoi à la CNIL"), (
         _when("cnil_sent_at", N_("Notification envoyée à la CNIL le")),
         _t("cnil_reference", N_("Numéro d'accusé de réception de la CNIL"), 100),

@@ -452,11 +452,11 @@ def _data_processing_context(facts: RiskFacts, notes: _Notes) -> DpcPart:
         vulnerable, large = [], False
         notes.rule(
             "context_without_effect",
-            N_("Le nombre de personnes ou leur vulnérabilité n'augmente pas le DPC : ni la confidentialité ni "
+            N_("Le nombre de personnes ou leur vulnérabilité n'augmente pas le DPC\u00a0: ni la confidentialité ni "
                "l'intégrité n'ont été atteintes et les données ont été rétablies rapidement, sans conséquence pour "
-               "les soins ; le contexte aggrave ce qui arrive aux données, il ne rend pas notifiable une "
-               "violation que les lignes directrices WP250 rev.01 (annexe B, exemple 3 ; note de l'exemple 4) "
-               "jugent non susceptible d'engendrer un risque."),
+               "les personnes selon le DPO\u00a0; le contexte aggrave ce qui arrive aux données, il ne rend pas "
+               "notifiable une violation que les lignes directrices WP250 rev.01 (annexe B, exemple iii\u00a0; note "
+               "de l'exemple iv) jugent non susceptible d'engendrer un risque."),
         )
     if vulnerable:
         adjustments.append(Adjustment("vulnerable_people", 1, RULES["vulnerable_people"].label))
@@ -751,7 +751,10 @@ def _exceptions(facts: RiskFacts) -> tuple[str, ...]:
     codes = []
     if facts.unintelligible and facts.confidentiality != "none":
         codes.append("34.3.a")
-    if facts.risk_neutralised:
+    # Art. 34(3)(b): the high risk "is no longer likely to materialise"; disrupted care is a harm that already
+    # happened, which no later measure undoes (WP250 rev.01 section III, conditions where communication is not
+    # required: action taken "before they were able to do anything with it"; Annex B example viii).
+    if facts.risk_neutralised and not facts.care_disrupted:
         codes.append("34.3.b")
     if facts.disproportionate_effort:
         codes.append("34.3.c")
@@ -768,7 +771,16 @@ def _communication(facts: RiskFacts, risk_level: str, exceptions: tuple[str, ...
                "(art. 34(1) du RGPD) ; elle reste possible."),
         )
         return False, False
-    if facts.risk_neutralised:
+    if facts.risk_neutralised and facts.care_disrupted:
+        notes.say(
+            "art_34_3_b_materialised",
+            N_("L'exception de l'art. 34(3)(b) ne s'applique pas\u00a0: les soins ont déjà été perturbés, le risque "
+               "élevé s'est réalisé et les mesures prises ensuite ne peuvent plus l'empêcher. Seul un risque qui "
+               "«\u00a0n'est plus susceptible de se matérialiser\u00a0» dispense d'informer les personnes (RGPD "
+               "art. 34(3)(b)\u00a0; lignes directrices WP250 rev.01, section III, exemple d'une personne arrêtée "
+               "«\u00a0avant qu'elle ait pu faire quoi que ce soit\u00a0» des données)."),
+        )
+    elif facts.risk_neutralised:
         notes.rule(
             "art_34_3_b",
             N_("Risque élevé, mais les mesures prises ensuite rendent sa réalisation improbable : l'information des "
