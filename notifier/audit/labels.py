@@ -12,6 +12,7 @@ ACTION_LABELS: dict[str, str] = {
     "breach.delete": N_("Brouillon de violation supprimé"),
     "hotline.call": N_("Appel à la cellule d'écoute enregistré"),
     "hotline.export": N_("Export des appels de la cellule d'écoute"),
+    "hotline.lookup": N_("Patient recherché à l'accueil téléphonique"),
     "hotline.script_approve": N_("Script d'appel approuvé"),
     "hotline.script_save": N_("Script d'appel enregistré"),
     "letters.address_change": N_("Adresse d'un patient changée"),

@@ -199,6 +199,16 @@ class Search:
     ambiguous: bool = False
 
 
+def record_lookup(user: User, search: Search, how: str) -> None:
+    """Who looked for a patient on the desk, how, and whom they found: access to a health record is traced
+    (GDPR art. 32(1)(b); PGSSI-S, traceability of access to health data), a search that found nobody as well (a
+    desk fishing for names shows in the trail). Codes and ids only, never the name or birth date typed."""
+    outcome = "one" if search.patient is not None else "several" if search.ambiguous else "none"
+    audit.record("hotline.lookup", user=user, obj=search.patient,
+                 breach_id=search.breach.id if search.breach is not None else None,
+                 organisation_id=user.organisation_id, details={"how": how, "found": outcome})
+
+
 def find_by_reference(organisation_id: int, text: str) -> Search:
     """The patient whose letter carries this reference, among the organisation's breaches; exact (check character
     verified). A letter whose patient list was purged finds nobody."""

@@ -106,6 +106,8 @@ def search():
         found = hotline.find_by_name(breach, last_name, birth, (request.form.get("first_name") or "").strip()[:200])
         how = "name"
     breach = found.breach
+    hotline.record_lookup(current_user, found, how)
+    db.session.commit()
     if found.patient is None:
         if found.ambiguous:
             flash(_("Plusieurs personnes correspondent\u00a0: demandez la référence imprimée sur le courrier ou, à "

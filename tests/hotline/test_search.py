@@ -5,6 +5,8 @@ same last name and birth date give none, and the desk asks for the reference."""
 import re
 from datetime import date
 
+from sqlalchemy import select
+
 from notifier.extensions import db
 from notifier.hotline import services as hotline
 from notifier.letters import services as letters
@@ -167,3 +169,23 @@ def test_the_desk_shows_the_patients_email_state_and_the_new_letter_after_a_rese
     # A caller holding the first letter (it reached them before they moved) is found, and sees the new one.
     by_first = hotline_client.post("/hotline/search", data={"reference": person.reference}).get_data(as_text=True)
     assert "VERITABLE" in by_first and letter_reference(breach.reference, resent.number) in by_first
+
+
+def test_every_search_on_the_desk_is_in_the_audit_trail_without_what_was_typed(
+        breach, mailed, approved_script, hotline_client, hotline_user):
+    """Access to a health record is traced: who looked, how, whom they found; a search that found nobody too."""
+    from notifier.audit.models import AuditEntry
+
+    hotline_client.post("/hotline/search", data={"breach_id": breach.id, "last_name": "veritable",
+                                                 "birth_date": "02/04/1961"})
+    hotline_client.post("/hotline/search", data={"breach_id": breach.id, "last_name": "personne",
+                                                 "birth_date": "01/01/1950"})
+    hotline_client.post("/hotline/search", data={"reference": mailed["IPP-GENUINE-2"].reference})
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "hotline.lookup")
+                                 .order_by(AuditEntry.id)).all()
+    assert [(entry.details["how"], entry.details["found"]) for entry in entries] == [
+        ("name", "one"), ("name", "none"), ("reference", "one")]
+    assert {entry.user_id for entry in entries} == {hotline_user.id}
+    assert entries[0].object_id == str(mailed["IPP-GENUINE-1"].patient.id) and entries[1].object_id == ""
+    trail = " ".join(str(entry.details) for entry in entries).upper()
+    assert "VERITABLE" not in trail and "PERSONNE" not in trail and "1961" not in trail
