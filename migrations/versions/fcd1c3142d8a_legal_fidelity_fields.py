@@ -7,7 +7,7 @@
   fields are written here as they were on the day, not read from the code that may change later).
 
 Revision ID: fcd1c3142d8a
-Revises: c3d1e5a7b902
+Revises: 4138f91bf6bb
 Create Date: 2026-12-01 23:55:00
 
 """
