@@ -1,7 +1,7 @@
 """case (issue 16): plan templates, tasks, evidence vault, timeline, exchanges, reminders sent
 
 Revision ID: 34097b9cf5d9
-Revises: c3d1e5a7b902
+Revises: cc13550970e7
 Create Date: 2026-12-01 23:47:52.405960
 
 """

@@ -2,7 +2,7 @@
 part 3; issue 13, point 11)
 
 Revision ID: 4138f91bf6bb
-Revises: c3d1e5a7b902
+Revises: e831a7a34f7e
 Create Date: 2026-12-01 23:50:00
 
 """

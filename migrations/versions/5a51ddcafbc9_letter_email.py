@@ -1,7 +1,7 @@
 """letter e-mails: a channel per letter variant, e-mail jobs and one e-mail per patient (issue 14, part 2)
 
 Revision ID: 5a51ddcafbc9
-Revises: c3d1e5a7b902
+Revises: 34097b9cf5d9
 Create Date: 2026-12-01 23:55:00
 
 """

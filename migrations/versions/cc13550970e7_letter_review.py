@@ -1,7 +1,7 @@
 """letter review: the four-eyes history of letter templates (issue 13, point 8)
 
 Revision ID: cc13550970e7
-Revises: c3d1e5a7b902
+Revises: fcd1c3142d8a
 Create Date: 2026-12-02 00:10:00
 
 """

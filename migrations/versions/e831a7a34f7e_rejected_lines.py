@@ -2,7 +2,7 @@
 point 10), and the import's counts of rejected rows by reason
 
 Revision ID: e831a7a34f7e
-Revises: c3d1e5a7b902
+Revises: 382cd9aacc8e
 Create Date: 2026-12-01 23:50:00
 
 """
