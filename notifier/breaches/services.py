@@ -359,7 +359,8 @@ def risk_decision(breach: Breach) -> dict[str, Any] | None:
 
 
 def clocks(breach: Breach, *, period_hours: int = 72, now: datetime | None = None) -> list[Clock]:
-    """Every deadline of the breach (CNIL, ARS / CERT Santé, NIS2 when in scope); empty until awareness is known."""
+    """Every deadline of the breach (CNIL, ARS / CERT Santé, NIS2 when in scope, a complementary notification
+    promised, and those other features give: the letters to send); empty until awareness is known."""
     if breach.aware_at is None:
         return []
     other = breach.sections["other_bodies"]
@@ -375,7 +376,8 @@ def clocks(breach: Breach, *, period_hours: int = 72, now: datetime | None = Non
         nis2_notification_sent_at=instant("nis2_notification_sent_at"),
         nis2_final_report_sent_at=instant("nis2_final_report_sent_at"), now=now,
     )
-    return result + _more_clocks(breach, result, instant, now)
+    others = [clock for found in events.gathered(events.breach_clocks_wanted.send(breach, now=now)) for clock in found]
+    return result + _more_clocks(breach, result, instant, now) + others
 
 
 def _more_clocks(breach: Breach, result: list[Clock], instant, now: datetime) -> list[Clock]:
@@ -404,6 +406,12 @@ def _more_clocks(breach: Breach, result: list[Clock], instant, now: datetime) ->
                 extra += [c for c in follow if c.code != "nis2_final_report"]
     if breach.establishment.nis1_oes:
         extra.append(deadlines.anssi_oes_clock(breach.aware_at, reported_at=instant("anssi_reported_at"), now=now))
+    submission = breach.sections.get("cnil_submission") or {}
+    if submission.get("cnil_complement_due_at"):  # GDPR art. 33(4): the complement promised to the CNIL
+        extra.append(deadlines.cnil_complement_clock(
+            datetime.fromisoformat(submission["cnil_complement_due_at"]), now=now,
+            sent_at=datetime.fromisoformat(submission["cnil_complement_sent_at"])
+            if submission.get("cnil_complement_sent_at") else None))
     return extra
 
 

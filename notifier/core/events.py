@@ -34,6 +34,11 @@ breach_document_checking = _signals.signal("breach-document-checking")
 #: what they hold of the patients (letters: lots and manifests, the link from a letter to its patient).
 patients_forgetting = _signals.signal("patients-forgetting")
 
+#: sender: the Breach; kwargs: now. Each receiver returns a list of deadlines (breaches.rules.deadlines.Clock) its
+#: feature owns, or None (letters: the letters to send, GDPR art. 34(1)); breaches.services.clocks adds them to the
+#: breach's own, so that the nearest deadline, the checklist and the iCalendar file see every clock.
+breach_clocks_wanted = _signals.signal("breach-clocks-wanted")
+
 #: sender: the Breach; no kwargs. The risk feature returns the verdict in force (risk.services.decision: a dict, or
 #: None before any assessment), for the breach's own pages (the step menu, "Information des personnes").
 risk_decision_wanted = _signals.signal("risk-decision-wanted")

@@ -29,6 +29,7 @@ from notifier.accounts.models import User
 from notifier.audit import services as audit
 from notifier.breaches.closing import ensure_open
 from notifier.breaches.models import Breach
+from notifier.core import identifiers
 from notifier.core.errors import Refusal
 from notifier.core.formatting import format_date
 from notifier.core.i18n import N_, translate
@@ -401,6 +402,18 @@ def save_template(breach: Breach, user: User | None, variant: str, draft: Templa
     }
     if not sender["name"]:
         raise LetterError(N_("L'expéditeur (nom de l'établissement) est obligatoire."))
+    # The sender block is the contact point every patient reads (GDPR art. 34(2), 33(3)(b)): an address and a number
+    # that work, checked as in the wizard's contact step (core/identifiers.py).
+    for key, check, message in (
+            ("email", identifiers.check_email,
+             N_("Courriel de l'expéditeur invalide (par exemple claire.martin@clinique.fr).")),
+            ("phone", identifiers.check_phone_fr,
+             N_("Téléphone de l'expéditeur invalide\u00a0: 10 chiffres (04 72 10 20 30) ou +33 suivi de 9 chiffres."))):
+        if sender[key]:
+            try:
+                sender[key] = check(sender[key])
+            except identifiers.IdentifierError:
+                raise LetterError(message) from None
     layout = {**default_layout(config), **{k: float(v) for k, v in (draft.layout or {}).items()
                                           if k in ("left", "top") and v not in (None, "")}}
     if not all(math.isfinite(value) for value in layout.values()):  # NaN passes every comparison below

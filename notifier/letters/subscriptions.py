@@ -86,3 +86,20 @@ def count_people_informed(breach, **_kwargs) -> dict[str, dict]:
 def emailed(breach, **_):
     """The patients informed by e-mail, for the complementary notification (GDPR art. 34)."""
     return emails.people_informed(breach)
+
+
+@events.breach_clocks_wanted.connect
+def letters_to_send(breach, *, now, **_):
+    """The letters still to send (GDPR art. 34(1)): once a variant in force is approved, a deadline on the date
+    printed on the letters (the earliest of the approved variants), until every letter generated has been posted (or
+    e-mailed): none generated yet, or some still "generated" or "printed"."""
+    from notifier.breaches.rules.deadlines import letters_to_send_clock
+    from notifier.letters import services
+
+    approved = [template for template in services.current_templates(breach.id) if template.approved_at is not None]
+    if not approved:
+        return None
+    counts = services.breach_letter_counts(breach.id)
+    if counts and not counts.get(LetterStatus.GENERATED) and not counts.get(LetterStatus.PRINTED):
+        return None
+    return [letters_to_send_clock(min(template.letter_date for template in approved), now=now)]

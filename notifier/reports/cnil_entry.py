@@ -78,6 +78,8 @@ NOT_ON_THE_CNIL_FORM = frozenset({
     "anssi_reference",
     # What the CNIL answers once the form is sent: recorded below the sheet.
     "cnil_sent_at", "cnil_reference",
+    # The DPO's own follow-up of a notification in phases (art. 33(4)): a deadline, not a field of the form.
+    "cnil_complement_due_at", "cnil_complement_sent_at",
 })
 
 OPTIONAL = frozenset({

@@ -178,23 +178,27 @@ def test_the_dashboard_lists_breaches_by_nearest_deadline_not_by_the_cnil_clock(
     assert "NIS2 : alerte précoce" in first[:first.index("other-clocks")].replace("\u00a0", " ")
 
 
-def test_nearest_deadline_reads_whatever_clocks_the_service_returns(dpo_client, breach, monkeypatch):
-    """A clock another feature adds (a complementary notification promised) is the nearest when it is."""
-    from notifier.breaches.rules.deadlines import Clock, ClockStatus
-
+def test_a_complementary_notification_promised_is_a_deadline_until_it_is_sent(dpo_client, breach):
+    """GDPR art. 33(4): the date announced to the CNIL for the complement (ahead: accepted) is a clock of its own,
+    the nearest here (10 h, before the NIS2 early warning's 18 h), in the checklist and in the calendar file; once
+    the complement's sending date is typed, the nearest is the NIS2 early warning again."""
     now = datetime.now(UTC)
-    post_step(dpo_client, breach, "dates", aware_at=paris(now - timedelta(hours=2)))
-    real = service.clocks
-
-    def more(b, **kwargs):
-        extra = Clock(code="complementary_promised", label="Notification complémentaire promise",
-                      due=now - timedelta(days=1), done_at=None, status=ClockStatus.OVERDUE, remaining=None,
-                      lateness=timedelta(days=1), immediate=False, source="RGPD art. 33(4)")
-        return [*real(b, **kwargs), extra]
-
-    monkeypatch.setattr(service, "clocks", more)
+    post_step(dpo_client, breach, "dates", aware_at=paris(now - timedelta(hours=6)))
+    post_step(dpo_client, breach, "other_bodies", ars_reported="y", ars_reported_at=paris(now - timedelta(hours=5)))
+    sent = {"cnil_sent_at": paris(now - timedelta(hours=1)), "cnil_reference": "NOT-2026-1",
+            "cnil_complement_due_at": paris(now + timedelta(hours=10))}
+    assert post_step(dpo_client, breach, "cnil_submission", **sent).status_code == 302
     page = dpo_client.get(f"/breaches/{breach.id}/steps/people").get_data(as_text=True)
-    assert 'class="deadline-nearest" data-clock="complementary_promised"' in page
+    assert 'class="deadline-nearest" data-clock="cnil_complement"' in page
+    overview = dpo_client.get(f"/breaches/{breach.id}").get_data(as_text=True).replace("\u00a0", " ")
+    assert "Respecter le délai : CNIL : notification complémentaire promise" in overview
+    calendar = Calendar.from_ical(dpo_client.get(f"/breaches/{breach.id}/deadlines.ics").data)
+    assert f"{breach.reference}-cnil_complement-{breach.organisation_id}@notifier" in {
+        str(e["uid"]) for e in calendar.walk("VEVENT")}
+    post_step(dpo_client, breach, "cnil_submission", **sent, cnil_complement_sent_at=paris(now))
+    page = dpo_client.get(f"/breaches/{breach.id}/steps/people").get_data(as_text=True)
+    assert 'class="deadline-nearest" data-clock="nis2_early_warning"' in page
+    assert '<li class="done_on_time" data-clock="cnil_complement">' in page
 
 
 def test_the_clocks_as_an_icalendar_file(dpo_client, breach):
@@ -361,6 +365,15 @@ def test_the_contact_email_and_phone_are_checked(dpo_client, breach):
     assert response.status_code == 302
     db.session.refresh(breach)
     assert breach.sections["contacts"]["contact_phone"] == "04 72 10 20 30"
+
+
+def test_the_filers_email_and_phone_are_checked_too(dpo_client, breach):
+    """The EDPB template's second contact, the person filing the notification: an address and a French number."""
+    response = post_step(dpo_client, breach, "contacts", contact_name="Claire Martin", filer_email="j.fabre@",
+                         filer_phone="04 72")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="filer_email-error"' in page and 'id="filer_phone-error"' in page
 
 
 def test_an_establishment_needs_valid_siren_and_finess_keys(login_as, admin):

@@ -137,6 +137,10 @@ def test_every_export_reads_back_under_its_headings(page: Page, live_server, rec
     page.get_by_role("link", name="Registre", exact=True).click()
     assert_accessible(page, "register")
     screenshot(page, "records-12-register")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert no_sideways_scroll(page), page.evaluate("document.documentElement.scrollWidth")
+    screenshot(page, "records-12-register")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     pdf = download(page, page.get_by_role("link", name="PDF/A"))
     with pdfplumber.open(pdf) as document:

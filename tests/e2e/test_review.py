@@ -76,6 +76,8 @@ def screenshots(page: Page, name: str) -> None:
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(SCREENSHOTS / f"review-{name}-{width}.png"), full_page=True)
+        # Point 14: nothing scrolls sideways, at 390 px either.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
     page.set_viewport_size({"width": 1280, "height": 900})
 
 

@@ -56,6 +56,8 @@ def screenshot(page: Page, name: str) -> None:
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(SCREENSHOTS / f"wizard-{name}-{width}.png"), full_page=True)
+        # Point 14: nothing scrolls sideways, at 390 px either.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, width)
     page.set_viewport_size(size)
 
 
@@ -145,12 +147,17 @@ def test_enter_goes_forward_leaving_warns_and_the_menu_shows_each_state(page: Pa
     expect(page.get_by_role("heading", name="Envoi à la CNIL", level=1)).to_be_visible()
     page.get_by_label("Notification envoyée à la CNIL le").fill(paris_input(aware + timedelta(hours=5)))
     page.get_by_label("Numéro d'accusé de réception de la CNIL").fill("NOT-2026-0154321")
+    # The initial notification promised a complement (art. 33(4)) in two days: a clock too, after the NIS2 one.
+    page.get_by_label("Notification complémentaire promise à la CNIL pour le").fill(
+        paris_input(aware + timedelta(days=2)))
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     bar = page.locator(".deadline-bar")
     expect(bar.locator(".deadline-nearest")).to_contain_text("NIS2\u00a0: alerte précoce")
     expect(bar.locator(".deadline-nearest")).to_have_attribute("data-clock", "nis2_early_warning")
     bar.locator("summary").click()
-    expect(bar.locator(".deadline-list li")).to_have_count(5)
+    expect(bar.locator(".deadline-list li")).to_have_count(6)
+    expect(bar.locator('.deadline-list li[data-clock="cnil_complement"]')).to_contain_text(
+        "CNIL\u00a0: notification complémentaire promise")
     screenshot(page, "nearest-deadline-step")
     assert accessibility(page) == []
     for path in ("", "/risk", "/history", "/steps/people"):

@@ -43,6 +43,24 @@ def test_the_sender_block_is_the_breachs_contact(breach):
     assert (sender["city"], sender["dpo_gender"]) == ("Paris", "f")
 
 
+def test_the_sender_block_printed_on_every_letter_has_a_real_address_and_number(breach, dpo):
+    """Point 6 on the letter: the contact point a patient reads (art. 34(2)) is checked as in the wizard."""
+    import pytest
+
+    def save(**sender):
+        draft = letters.TemplateDraft(texts=letters.default_texts(breach, "fr"), letter_date=date(2026, 12, 8),
+                                      sender={**letters.default_sender(breach), **sender})
+        return letters.save_template(breach, dpo, "standard", draft)
+
+    with pytest.raises(letters.LetterError) as refused:
+        save(email="claire.martin@")
+    assert "Courriel de l'expéditeur invalide" in refused.value.message("fr")
+    with pytest.raises(letters.LetterError) as refused:
+        save(phone="04 72 10 20")
+    assert "Téléphone de l'expéditeur invalide" in refused.value.message("fr")
+    assert save(phone="0472102030", email="dpo@lilas.test").sender["phone"] == "04 72 10 20 30"
+
+
 def test_a_preview_reads_déléguée_the_place_and_every_pages_reference(breach, dpo, people, helpers):
     breach.sections = {**breach.sections, "contacts": {
         **breach.sections["contacts"], "contact_role": "Déléguée à la protection des données"}}

@@ -151,3 +151,33 @@ def test_letter_numbers_are_unique_and_do_not_follow_each_other():
     numbers = [letters.letter_number(serial) for serial in range(1, 100_001)]
     assert len(set(numbers)) == len(numbers) and all(0 <= n < 10_000_000 for n in numbers)
     assert sum(1 for a, b in itertools.pairwise(numbers) if abs(a - b) == 1) == 0
+
+
+def test_the_letters_to_send_are_a_deadline_on_their_date_until_every_letter_is_posted(breach, dpo, legal, sent):
+    """GDPR art. 34(1), issue 13 point 3: an approved letter (dated 16 March 2026) is a clock of the breach, due at
+    the end of that day in Paris, among the breach's clocks (the nearest deadline, the checklist, the calendar) while
+    letters remain to send; gone once every one is posted."""
+    from datetime import UTC, datetime, timedelta
+
+    from notifier.breaches import services as breaches
+
+    breach.aware_at = datetime.now(UTC) - timedelta(hours=6)
+    db.session.commit()
+    clock = next(c for c in breaches.clocks(breach) if c.code == "patient_letters")
+    assert clock.due == datetime(2026, 3, 16, 22, 59, tzinfo=UTC)  # 23:59 in Paris (UTC+1 in March)
+    assert clock.done_at is None and clock.label == "Courriers aux patients à envoyer"
+    refs = [row["reference"] for row in sent]
+    track(breach, "reference;statut\n" + "".join(f"{ref};posté\n" for ref in refs[:9]), default_date=date(2026, 3, 16))
+    assert "patient_letters" in {c.code for c in breaches.clocks(breach)}  # one letter still to post
+    track(breach, f"reference;statut\n{refs[9]};posté\n", default_date=date(2026, 3, 16))
+    assert "patient_letters" not in {c.code for c in breaches.clocks(breach)}
+
+
+def test_no_letters_clock_before_a_variant_is_approved(breach, dpo, helpers):
+    from datetime import UTC, datetime, timedelta
+
+    from notifier.breaches import services as breaches
+
+    breach.aware_at = datetime.now(UTC) - timedelta(hours=6)
+    helpers.make_template(breach, dpo)
+    assert "patient_letters" not in {c.code for c in breaches.clocks(breach)}

@@ -31,6 +31,15 @@ def test_a_building_alone_on_line_2_goes_to_line_3_and_an_apartment_on_line_3_co
     assert complement_lines("Chez M. Roux", "Escalier 2, Bât A") == ("Chez M. Roux, Escalier 2", "Bât A")
 
 
+def test_a_building_and_an_apartment_typed_without_a_comma_are_split_too():
+    """NF Z10-011: "Bât. B appt 12" as typed in a hospital file (no comma) puts the apartment on line 2, the building
+    on line 3, whichever comes first; a residence named "Porte de France" is not cut."""
+    assert complement_lines("Bât. B appt 12", "") == ("appt 12", "Bât. B")
+    assert complement_lines("APPT 12 BAT B", "") == ("APPT 12", "BAT B")
+    assert complement_lines("Résidence Porte de France", "") == ("", "Résidence Porte de France")
+    assert address(address_line2="Bât. B appt 12").lines[1:3] == ["appt 12", "Bât. B"]
+
+
 def test_lines_already_in_place_are_left_alone():
     assert complement_lines("Appt 12, 3e étage", "Bât. B") == ("Appt 12, 3e étage", "Bât. B")
     result = address(address_line2="Appt 12", address_line3="Bât. B")

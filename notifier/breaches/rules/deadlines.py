@@ -7,7 +7,7 @@ See docs/deadlines.md for the rules and their sources."""
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -355,3 +355,23 @@ def anssi_oes_clock(aware_at: datetime, *, reported_at: datetime | None = None, 
     return _clock("anssi_oes", N_("Déclaration à l'ANSSI (opérateur de services essentiels)"),
                   _utc(aware_at, "aware_at"), reported_at, _utc(now, "now"),
                   N_("Loi n° 2018-133 art. 7\u00a0; décret n° 2018-384 art. 11"), immediate=True)
+
+
+# --- a complementary notification promised, the letters to send (issue 13) ----------------------------------------
+
+def cnil_complement_clock(promised_for: datetime, *, sent_at: datetime | None = None, now: datetime) -> Clock:
+    """GDPR art. 33(4): "where, and in so far as, it is not possible to provide the information at the same time,
+    the information may be provided in phases without undue further delay". The date the controller announced to the
+    CNIL for the complementary notification is a deadline of its own, kept until it is sent."""
+    return _clock("cnil_complement", N_("CNIL\u00a0: notification complémentaire promise"),
+                  _utc(promised_for, "promised_for"), sent_at, _utc(now, "now"),
+                  N_("RGPD art. 33(4)\u00a0: date annoncée à la CNIL"))
+
+
+def letters_to_send_clock(letter_date: date, *, now: datetime, tz: str | ZoneInfo = DEFAULT_TIMEZONE) -> Clock:
+    """GDPR art. 34(1): the data subjects are informed "without undue delay". Once a letter is approved, its date
+    ("Lyon, le 8 décembre 2026") is the day the letters go: due at the end of that day, Paris time (a letter posted
+    later reaches the patient with a date already past). The letters feature gives it while letters remain to send."""
+    due = datetime.combine(letter_date, time(23, 59), tzinfo=zone(tz)).astimezone(UTC)
+    return _clock("patient_letters", N_("Courriers aux patients à envoyer"), due, None, _utc(now, "now"),
+                  N_("RGPD art. 34(1)\u00a0: sans retard injustifié\u00a0; date portée sur les courriers"))

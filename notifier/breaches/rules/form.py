@@ -87,8 +87,8 @@ STEPS: tuple[Step, ...] = (
         # EDPB common template (draft): the person filing the notification is a contact of its own, beside the DPO.
         _t("filer_name", N_("Personne qui dépose la notification")),
         _t("filer_role", N_("Fonction de la personne qui dépose la notification")),
-        _t("filer_email", N_("Courriel de la personne qui dépose la notification")),
-        _t("filer_phone", N_("Téléphone de la personne qui dépose la notification"), 50),
+        _t("filer_email", N_("Courriel de la personne qui dépose la notification"), check="email"),
+        _t("filer_phone", N_("Téléphone de la personne qui dépose la notification"), 50, check="phone_fr"),
         # GDPR art. 26; EDPB Guidelines 9/2022 and WP250 rev.01 section II.A.3 (joint controllers).
         _yes("joint_controllers", N_("Traitement sous responsabilité conjointe")),
         _area("joint_controller_identity", N_("Autre responsable conjoint (nom, SIREN, contact)")),
@@ -228,6 +228,10 @@ STEPS: tuple[Step, ...] = (
         _when("cnil_sent_at", N_("Notification envoyée à la CNIL le")),
         _t("cnil_reference", N_("Numéro d'accusé de réception de la CNIL"), 100),
         _area("delay_reasons", N_("Motifs du retard (obligatoire au-delà de 72 h)")),
+        # GDPR art. 33(4): an initial notification "à compléter" promises a complementary one; the date announced
+        # to the CNIL is a deadline (breaches/services.clocks), kept until the complement is sent.
+        _when("cnil_complement_due_at", N_("Notification complémentaire promise à la CNIL pour le")),
+        _when("cnil_complement_sent_at", N_("Notification complémentaire envoyée le")),
     ),
         N_("RGPD art. 33(1)\u00a0: une notification faite après 72 heures est accompagnée des motifs du retard")),
 )
@@ -266,8 +270,8 @@ MESSAGES: dict[str, str] = {
 
 MAX_COUNT = 10**10
 
-FUTURE_ALLOWED = frozenset({"nis2_intermediate_due_at"})
-"""Dates that may lie ahead: the date the authority set for a report to come."""
+FUTURE_ALLOWED = frozenset({"nis2_intermediate_due_at", "cnil_complement_due_at"})
+"""Dates that may lie ahead: the date the authority set for a report to come, the date promised for one."""
 
 
 class FieldError(ValueError):

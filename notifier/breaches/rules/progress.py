@@ -255,11 +255,18 @@ def checklist(sections: dict[str, dict[str, Any]], *, states: dict[str, StepStat
         if clock is not None:
             todos.append(Todo(code, N_("Envoyer\u00a0: %(what)s, avant le %(due)s"), "other_bodies",
                               done=clock.done_at is not None, due=clock.due, params=(("what", clock.label),)))
+    letters_clock = by_code.get("patient_letters")
+    letters_line = decision is not None and bool(decision.get("inform_subjects")) \
+        and not decision.get("public_communication_required") and letters_sent is not None
     known = {"cnil", "ars_cert_sante", "nis2_early_warning", "nis2_notification", "nis2_final_report"}
-    for clock in clocks:  # clocks other features add (a complementary notification promised, letters to send)
+    if letters_line:
+        known.add("patient_letters")  # the letters line below carries its date
+    where = {"cnil_complement": "cnil_submission", "patient_letters": "letters"}
+    for clock in clocks:  # the other clocks (a complementary notification promised, letters to send, NIS2 follow-up)
         if clock.code not in known:
-            todos.append(Todo(clock.code, N_("Respecter le délai\u00a0: %(what)s, avant le %(due)s"), "reports",
-                              done=clock.done_at is not None, due=clock.due, params=(("what", clock.label),)))
+            todos.append(Todo(clock.code, N_("Respecter le délai\u00a0: %(what)s, avant le %(due)s"),
+                              where.get(clock.code, "reports"), done=clock.done_at is not None, due=clock.due,
+                              params=(("what", clock.label),)))
     if decision is not None and decision.get("inform_subjects"):
         if decision.get("public_communication_required"):
             todos.append(Todo("public_notice", N_("Publier la communication publique (art. 34(3)(c))"), "letters"))
@@ -272,7 +279,8 @@ def checklist(sections: dict[str, dict[str, Any]], *, states: dict[str, StepStat
                                   "letters", done=letters_approved))
             if letters_sent is not None:
                 todos.append(Todo("letters", N_("Générer et envoyer les courriers aux patients"), "letters",
-                                  done=letters_sent > 0))
+                                  done=letters_sent > 0 and letters_clock is None,
+                                  due=letters_clock.due if letters_clock is not None else None))
     information = sections.get("information", {})
     if decision is not None and not _answered(information.get("information_status")):
         todos.append(Todo("information", N_("Indiquer si et comment les personnes sont informées (art. 34)"),

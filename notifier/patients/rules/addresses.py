@@ -115,6 +115,10 @@ _BUILDING_PART = re.compile(r"^(b[âa]t\b|b[âa]timent|imm\b|imm\.|immeuble|r[é
 _RECIPIENT_PART = re.compile(r"^(app?t\b|app?t\.|appartement|apt\b|apt\.|[ée]tage|esc\b|esc\.|escalier|porte|"
                              r"chez|c/o|bo[îi]te|bal\b|logement|log\b|log\.|ch(ambre)?\b)", re.IGNORECASE)
 _PART_SEPARATOR = re.compile(r"\s*(?:,|;|\s-\s|/(?=\s))\s*")
+# A building and a door typed without a separator ("Bât. B appt 12", "Appt 12 bât. B"): the part is cut before the
+# second word of the other kind. Only words that are never part of a name ("porte", "tour", "étage" may be).
+_INNER_CUT = re.compile(r"\s+(?=(?:app?t\b|app?t\.|appartement\b|apt\b|apt\.|esc\b|esc\.|escalier\b|"
+                        r"b[âa]t\b|b[âa]t\.|b[âa]timent\b|imm\.|immeuble\b)\s*\S)", re.IGNORECASE)
 
 # Lieu-dit / BP and the street have no punctuation (NF Z10-011); hyphens and slashes stay (Jean-Jaurès, 12/14).
 _STREET_PUNCTUATION = re.compile(r"[,.;:!?\"'’`«»()\[\]{}*_]")
@@ -302,7 +306,13 @@ def _representative_line(first_name: str, last_name: str, problems, normalisatio
 
 
 def _complement_parts(text: str) -> list[str]:
-    return [part for part in _PART_SEPARATOR.split(text) if part]
+    parts = []
+    for part in _PART_SEPARATOR.split(text):
+        if not part:
+            continue
+        pieces = _INNER_CUT.split(part) if _BUILDING_PART.match(part) or _RECIPIENT_PART.match(part) else [part]
+        parts.extend(piece for piece in pieces if piece)
+    return parts
 
 
 def complement_lines(line2: str, line3: str) -> tuple[str, str]:
