@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from notifier.extensions import db
+from tests.e2e import browser
 
 PASSWORD = "records passphrase 2026"
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "breach.json"
@@ -51,11 +52,7 @@ def records(live_app):
 
 
 def log_in(page: Page, base: str, email: str):
-    page.goto(f"{base}/login")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", name="Violations en cours")).to_be_visible()
+    browser.log_in(page, base, email, PASSWORD)
 
 
 def download(page: Page, control) -> Path:

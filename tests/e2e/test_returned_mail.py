@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from notifier.extensions import db
+from tests.e2e import browser
 
 PASSWORD = "returned mail passphrase 2026"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
@@ -69,11 +70,7 @@ def scene(live_app, tmp_path):
 
 
 def log_in(page: Page, base: str, email: str):
-    page.goto(f"{base}/login")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", name="Violations en cours")).to_be_visible()
+    browser.log_in(page, base, email, PASSWORD)
 
 
 def screenshot(page: Page, name: str) -> None:

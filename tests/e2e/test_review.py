@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from notifier.extensions import db
+from tests.e2e import browser
 
 PASSWORD = "review passphrase 2026"
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,11 +64,7 @@ def seeded(live_app):
 
 
 def log_in(page: Page, base: str, email: str):
-    page.goto(f"{base}/login")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", name="Violations en cours")).to_be_visible()
+    browser.log_in(page, base, email, PASSWORD)
 
 
 def screenshots(page: Page, name: str) -> None:

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from notifier.extensions import db
+from tests.e2e import browser
 
 PASSWORD = "wizard passphrase 2026"
 PARIS = ZoneInfo("Europe/Paris")
@@ -38,11 +39,7 @@ def dpo_account(live_app):
 
 
 def log_in(page: Page, base: str, email: str):
-    page.goto(f"{base}/login")
-    page.get_by_label("Courriel").fill(email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("heading", name="Violations en cours")).to_be_visible()
+    browser.log_in(page, base, email, PASSWORD)
 
 
 def paris_input(instant: datetime) -> str:
