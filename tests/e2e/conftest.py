@@ -63,11 +63,28 @@ def live_app(tmp_path):
     return app
 
 
+def _closed_at_once(app):
+    """The app with each response read whole and closed before werkzeug's development server sends it. That server
+    drains the socket before it closes the response; when Chromium drops the connection there (a navigation it
+    aborts: a reload crossing the page's own), the drain raises and the response is never closed, so the static
+    file it was sending (favicon.svg) leaks: a ResourceWarning in whichever test runs next. gunicorn closes it."""
+
+    def buffered(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return buffered
+
+
 @pytest.fixture
 def live_server(live_app):
     """Serves live_app on 127.0.0.1:<free port> in a thread; yields its base URL."""
     port = _free_port()
-    server = make_server("127.0.0.1", port, live_app, threaded=True)
+    server = make_server("127.0.0.1", port, _closed_at_once(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
