@@ -151,3 +151,29 @@ def screenshot():
         return path
 
     return take
+
+
+class Inbox:
+    """aiosmtpd handler: keeps every message accepted, with a Postfix-like queue id."""
+
+    def __init__(self) -> None:
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return f"250 2.0.0 Ok: queued as E{len(self.messages):05d}"
+
+
+@pytest.fixture
+def relay(live_app):
+    """A real SMTP server on 127.0.0.1 that the live app (and the job process it starts) sends through."""
+    from aiosmtpd.controller import Controller
+
+    port = _free_port()
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    live_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="dpo-notification@parc.test",
+                           EMAIL_RATE=None)
+    yield inbox
+    controller.stop()

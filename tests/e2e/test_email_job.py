@@ -3,7 +3,6 @@ estimate; the DPO starts the e-mails, follows them to "sent" and each patient wi
 through a real SMTP server (aiosmtpd) on 127.0.0.1, the patient without one stays on paper (issue 14, part 2).
 Screenshots at 1,280 and 390 px under test-output/screenshots/; axe-core finds no serious violation."""
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -21,31 +20,6 @@ ROWS = [
     ("300002", "Dubois", "69003", "Lyon 3e", "anne.dubois@example.fr"),
     ("300003", "Petit", "42000", "St-Étienne", ""),  # no address: paper
 ]
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return f"250 2.0.0 Ok: queued as J{len(self.messages):05d}"
-
-
-@pytest.fixture
-def relay(live_app):
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    live_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="dpo-notification@parc.test",
-                           EMAIL_RATE=None, LETTER_POSTAGE_PRICE=1.5)
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
@@ -93,8 +67,9 @@ def screenshot(page: Page, name: str) -> None:
 
 
 def test_the_dpo_sees_the_channels_and_the_postage_then_sends_the_emails(
-        page: Page, live_server, scene, relay, accessibility):
+        page: Page, live_server, live_app, scene, relay, accessibility):
     base, breach = live_server, scene["breach"]
+    live_app.config["LETTER_POSTAGE_PRICE"] = 1.5
     log_in(page, base, "dpo@parc.test")
     page.goto(f"{base}/breaches/{breach}/letters")
     plan = page.locator("#channel-plan")

@@ -145,36 +145,6 @@ def test_the_dpo_fixes_a_held_address_and_resends_a_returned_letter(page: Page, 
     screenshot(page, "breach-page-returned-counts-1280")
 
 
-class Inbox:
-    """aiosmtpd handler: keeps every message accepted, with a Postfix-like queue id."""
-
-    def __init__(self) -> None:
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return f"250 2.0.0 Ok: queued as E{len(self.messages):05d}"
-
-
-@pytest.fixture
-def relay(live_app):
-    """A real SMTP server on 127.0.0.1 that the live app (and the job process it starts) sends through."""
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    live_app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="dpo-notification@parc.test",
-                           EMAIL_RATE=None)
-    yield inbox
-    controller.stop()
-
-
 def test_the_dpo_sends_a_returned_letter_by_email_once(page: Page, live_server, live_app, scene, relay, accessibility):
     from email import message_from_bytes
     from email.policy import default
